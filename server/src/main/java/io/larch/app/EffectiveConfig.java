@@ -1,0 +1,30 @@
+package io.larch.app;
+
+import io.larch.config.LarchConfig;
+import io.larch.config.Settings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The configuration in effect, keyed by setting name, for {@code GET /config}. */
+final class EffectiveConfig {
+    private EffectiveConfig() {
+    }
+
+    static Map<String, String> of(LarchConfig config) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put(Settings.HOST.name(), config.host());
+        values.put(Settings.PORT.name(), Integer.toString(config.port()));
+        values.put(Settings.DATA_DIR.name(), config.dataDir().toString());
+        values.put(Settings.METADATA_URL.name(), config.metadataUrl());
+        values.put(Settings.ADMIN_TOKEN.name(), config.adminToken().orElse(null));
+        values.put(Settings.NODE_ID.name(), Integer.toString(config.nodeId()));
+        values.put(Settings.WAL_DURABILITY.name(), config.walDurability().name().toLowerCase(java.util.Locale.ROOT));
+        values.put(Settings.WAL_BATCH_INTERVAL.name(), config.walBatchInterval().toMillis() + "ms");
+        values.put(Settings.WAL_SEGMENT_MAX_BYTES.name(), Long.toString(config.walSegmentMaxBytes()));
+        values.put(Settings.WAL_SEGMENT_MAX_AGE.name(), config.walSegmentMaxAge().toSeconds() + "s");
+        values.put(Settings.HEAD_MAX_EVENTS.name(), Long.toString(config.headMaxEvents()));
+        values.put(Settings.DUCKDB_MEMORY_LIMIT.name(), Long.toString(config.duckdbMemoryLimitBytes()));
+        values.put(Settings.DUCKDB_THREADS.name(), Integer.toString(config.duckdbThreads()));
+        return values;
+    }
+}

@@ -1,0 +1,255 @@
+package io.larch.app;
+
+import io.javalin.Javalin;
+import io.larch.config.LarchConfig;
+import io.larch.http.HttpServer;
+import io.larch.ingest.EventSink;
+import io.larch.ingest.IdGenerator;
+import io.larch.ingest.IngestService;
+import io.larch.ingest.RejectedRequestException;
+import io.larch.ingest.TemplateFingerprinter;
+import io.larch.lifecycle.Maintenance;
+import io.larch.meta.ApiKeyRepository;
+import io.larch.meta.Database;
+import io.larch.meta.PartRepository;
+import io.larch.meta.ProjectRepository;
+import io.larch.meta.SettingRepository;
+import io.larch.model.Kind;
+import io.larch.model.LogEvent;
+import io.larch.query.Searcher;
+import io.larch.security.AdminToken;
+import io.larch.security.ApiKeys;
+import io.larch.security.Authenticator;
+import io.larch.security.ProjectAdmin;
+import io.larch.storage.DataDirLock;
+import io.larch.storage.DuckDbEngine;
+import io.larch.storage.EventStore;
+import io.larch.storage.FileNames;
+import io.larch.storage.PartFiles;
+import io.larch.storage.PartWriter;
+import io.larch.storage.Sealer;
+import io.larch.storage.SegmentSource;
+import io.larch.storage.ServerInfo;
+import io.larch.wal.SegmentReader;
+import io.larch.wal.WalListener;
+import io.larch.wal.WalOptions;
+import io.larch.wal.WalRecovery;
+import io.larch.wal.WriteAheadLog;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Larch server: wiring, start order and stop order.
+ *
+ * <p>Start: lock the data dir, open metadata, remove what an interrupted seal left, replay the
+ * WAL into the head, start sealing, start the WAL, then HTTP. Stop is the reverse: HTTP first
+ * (in-flight requests finish), then the WAL (queued batches are written and fsynced), then the
+ * sealer, DuckDB and metadata. Whatever was not sealed is replayed at the next start.
+ */
+public final class Larch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Larch.class);
+
+    private final LarchConfig config;
+    private DataDirLock lock;
+    private Database database;
+    private DuckDbEngine duckDb;
+    private Sealer sealer;
+    private WriteAheadLog wal;
+    private Javalin http;
+    private ServerInfo serverInfo;
+    private EventStore store;
+
+    private Larch(LarchConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts a server. {@code console} receives the one-time admin token when one is generated.
+     */
+    public static Larch start(LarchConfig config, Clock clock, PrintStream console) {
+        Larch larch = new Larch(config);
+        try {
+            larch.startComponents(clock, console);
+            return larch;
+        } catch (RuntimeException | IOException e) {
+            larch.close();
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("cannot start Larch: " + io.getMessage(), io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private void startComponents(Clock clock, PrintStream console) throws IOException {
+        Files.createDirectories(config.dataDir());
+        lock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new IllegalStateException(
+                "data dir " + config.dataDir() + " is in use by another Larch process; stop it or use another --data-dir"));
+        database = Database.open(config.metadataUrl());
+        SettingRepository settings = new SettingRepository(database);
+        ProjectRepository projects = new ProjectRepository(database);
+        ApiKeyRepository keys = new ApiKeyRepository(database);
+        PartRepository parts = new PartRepository(database);
+
+        AdminToken.Bootstrap bootstrap = AdminToken.bootstrap(config.adminToken(), settings);
+        bootstrap.generatedToken().ifPresent(token -> printAdminToken(console, token));
+        String localToken = ApiKeys.newAdminToken();
+        AdminToken adminToken = bootstrap.adminToken().alsoAccepting(localToken);
+
+        PartFiles partFiles = new PartFiles(config.dataDir());
+        int removed = partFiles.removeUnpublished(parts.namesOnNode(config.nodeId()));
+        if (removed > 0) {
+            LOG.info("removed {} part files left by an interrupted seal; their WAL segments are sealed again", removed);
+        }
+        WalRecovery.Result recovered = WalRecovery.recover(config.dataDir(), parts.sealedSegmentIds(config.nodeId()), false);
+        store = new EventStore(parts, config.nodeId(), clock);
+        for (WalRecovery.RecoveredSegment segment : recovered.segments()) {
+            store.appendToHead(segment.segmentId(), segment.kind(), segment.events());
+        }
+        if (!recovered.segments().isEmpty()) {
+            LOG.info("replayed {} events from {} WAL segments ({} with a torn tail cut)", store.headEventCount(),
+                    recovered.segments().size(), recovered.tornSegments());
+        }
+        IdGenerator ids = new IdGenerator(clock, config.nodeId());
+        ids.advancePast(Math.max(recovered.maxEventId(), parts.maxEventId(config.nodeId())));
+
+        duckDb = DuckDbEngine.open(config.duckdbMemoryLimitBytes(), config.duckdbThreads(), partFiles.tmpDir());
+        WalOptions walOptions = new WalOptions(config.dataDir(), config.walDurability(), config.walBatchInterval(),
+                config.walSegmentMaxBytes(), config.walSegmentMaxAge());
+        sealer = new Sealer(store, new PartWriter(duckDb, partFiles, config.nodeId(), clock),
+                new WalSegmentSource(walOptions), partFiles);
+        sealer.start();
+        recovered.segments().forEach(segment -> sealer.submit(segment.segmentId(), segment.kind()));
+
+        wal = WriteAheadLog.start(walOptions, clock, new WalListener() {
+            @Override
+            public void onDurable(long segmentId, Kind kind, List<LogEvent> events) {
+                store.appendToHead(segmentId, kind, events);
+            }
+
+            @Override
+            public void onSegmentClosed(long segmentId, Kind kind) {
+                sealer.submit(segmentId, kind);
+            }
+        }, recovered.nextSegmentId());
+
+        IngestService ingest = new IngestService(new WalSink(wal, store, config.headMaxEvents()), ids,
+                new TemplateFingerprinter(), clock);
+        Authenticator authenticator = new Authenticator(adminToken, keys, projects, clock);
+        ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
+        Searcher searcher = new Searcher(store, duckDb, partFiles);
+        Maintenance maintenance = new Maintenance(wal::rotateAll, sealer);
+        PrometheusMeterRegistry metrics = metrics();
+
+        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, authenticator, projectAdmin,
+                maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), clock),
+                config.host(), config.port()).start();
+        serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
+                localToken);
+        LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
+    }
+
+    private PrometheusMeterRegistry metrics() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gauge.builder("larch_head_events", store, EventStore::headEventCount)
+                .description("events durable in the WAL and not yet sealed into parts").register(registry);
+        Gauge.builder("larch_parts", store, s -> s.snapshot().parts().size())
+                .description("published parts").register(registry);
+        FunctionCounter.builder("larch_wal_fsyncs", wal, WriteAheadLog::fsyncCount).register(registry);
+        FunctionCounter.builder("larch_wal_bytes_written", wal, WriteAheadLog::bytesWritten).register(registry);
+        FunctionCounter.builder("larch_sealed_segments", sealer, Sealer::sealedSegments).register(registry);
+        FunctionCounter.builder("larch_sealed_events", sealer, Sealer::sealedEvents).register(registry);
+        FunctionCounter.builder("larch_seal_failures", sealer, Sealer::failures).register(registry);
+        return registry;
+    }
+
+    private static String hostForUrl(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+    }
+
+    private static void printAdminToken(PrintStream console, String token) {
+        console.println();
+        console.println("  Admin token (shown only this once; store it now):");
+        console.println("    " + token);
+        console.println("  Use it as 'Authorization: Bearer <token>' on /admin endpoints.");
+        console.println();
+        console.flush();
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public EventStore store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        if (http != null) {
+            http.stop();
+        }
+        if (wal != null) {
+            wal.close();
+        }
+        if (sealer != null) {
+            sealer.close();
+        }
+        if (duckDb != null) {
+            duckDb.close();
+        }
+        if (database != null) {
+            database.close();
+        }
+        if (serverInfo != null) {
+            serverInfo.delete();
+        }
+        if (lock != null) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                LOG.warn("could not release the data dir lock: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Ingest's sink: the WAL, with back-pressure when sealing falls behind. */
+    private record WalSink(WriteAheadLog wal, EventStore store, long headMaxEvents) implements EventSink {
+        @Override
+        public void append(Kind kind, List<LogEvent> events) {
+            wal.append(kind, events);
+        }
+
+        @Override
+        public void checkAccepting() {
+            if (store.headEventCount() > headMaxEvents) {
+                throw new RejectedRequestException(503, "ingest is paused: " + store.headEventCount()
+                        + " events are waiting to be sealed (LARCH_HEAD_MAX_EVENTS=" + headMaxEvents
+                        + "); retry in a moment");
+            }
+        }
+    }
+
+    /** The sealer's view of the WAL. */
+    private record WalSegmentSource(WalOptions options) implements SegmentSource {
+        @Override
+        public void copyPayloads(long segmentId, Kind kind, OutputStream out) throws IOException {
+            SegmentReader.copyPayloads(FileNames.segmentFile(options.dataDir(), kind, segmentId), out);
+        }
+
+        @Override
+        public void delete(long segmentId, Kind kind) throws IOException {
+            Files.deleteIfExists(FileNames.segmentFile(options.dataDir(), kind, segmentId));
+        }
+    }
+}

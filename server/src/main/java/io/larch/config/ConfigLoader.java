@@ -1,0 +1,193 @@
+package io.larch.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads settings from, in rising precedence: embedded defaults, an optional properties file
+ * (keys are the env names), the environment ({@code LARCH_*}), then command-line overrides.
+ * Every problem is collected and reported at once, each with the setting's name.
+ */
+public final class ConfigLoader {
+    public static final String CONFIG_FILE_ENV = "LARCH_CONFIG";
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb|k|m|g)?", Pattern.CASE_INSENSITIVE);
+
+    private final Map<String, String> values = new HashMap<>();
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * @param env        the process environment (or a test's map)
+     * @param configFile a properties file, or null (then {@code LARCH_CONFIG} from env, if set)
+     * @param overrides  values from command-line flags, keyed by env name
+     */
+    public static LarchConfig load(Map<String, String> env, Path configFile, Map<String, String> overrides) {
+        ConfigLoader loader = new ConfigLoader();
+        for (Setting setting : Settings.ALL) {
+            if (setting.defaultValue() != null) {
+                loader.values.put(setting.name(), setting.defaultValue());
+            }
+        }
+        Path file = configFile != null ? configFile
+                : env.containsKey(CONFIG_FILE_ENV) ? Path.of(env.get(CONFIG_FILE_ENV)) : null;
+        if (file != null) {
+            loader.readFile(file);
+        }
+        for (Setting setting : Settings.ALL) {
+            String fromEnv = env.get(setting.name());
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                loader.values.put(setting.name(), fromEnv.trim());
+            }
+        }
+        overrides.forEach((name, value) -> {
+            if (value != null) {
+                loader.values.put(name, value);
+            }
+        });
+        return loader.build();
+    }
+
+    private void readFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            problems.add(CONFIG_FILE_ENV + ": config file " + file + " does not exist");
+            return;
+        }
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            problems.add(CONFIG_FILE_ENV + ": cannot read " + file + ": " + e.getMessage());
+            return;
+        }
+        for (String key : properties.stringPropertyNames()) {
+            boolean known = Settings.ALL.stream().anyMatch(s -> s.name().equals(key));
+            if (!known) {
+                problems.add(key + ": unknown setting in " + file + " (known settings are listed in the README)");
+            } else {
+                values.put(key, properties.getProperty(key).trim());
+            }
+        }
+    }
+
+    private LarchConfig build() {
+        String host = text(Settings.HOST);
+        int port = integer(Settings.PORT, 0, 65535);
+        Path dataDir = Path.of(text(Settings.DATA_DIR)).toAbsolutePath().normalize();
+        String metadataUrl = Optional.ofNullable(values.get(Settings.METADATA_URL.name()))
+                .orElse("jdbc:sqlite:" + dataDir.resolve("larch.db"));
+        if (!metadataUrl.startsWith("jdbc:sqlite:")) {
+            problems.add(Settings.METADATA_URL.name() + ": only jdbc:sqlite: URLs are supported so far, got '"
+                    + metadataUrl + "'");
+        }
+        Optional<String> adminToken = Optional.ofNullable(values.get(Settings.ADMIN_TOKEN.name()));
+        if (adminToken.isPresent() && adminToken.get().length() < 24) {
+            problems.add(Settings.ADMIN_TOKEN.name() + ": must be at least 24 characters (use a random string)");
+        }
+        int nodeId = integer(Settings.NODE_ID, 0, 1023);
+        WalDurability durability = parse(Settings.WAL_DURABILITY, text -> WalDurability.valueOf(text.toUpperCase(Locale.ROOT)),
+                "one of fsync, batch, none");
+        Duration batchInterval = duration(Settings.WAL_BATCH_INTERVAL);
+        long segmentMaxBytes = size(Settings.WAL_SEGMENT_MAX_BYTES);
+        if (segmentMaxBytes > 0 && segmentMaxBytes < 64 * 1024) {
+            problems.add(Settings.WAL_SEGMENT_MAX_BYTES.name() + ": must be at least 64KB");
+        }
+        Duration segmentMaxAge = duration(Settings.WAL_SEGMENT_MAX_AGE);
+        long headMaxEvents = integer(Settings.HEAD_MAX_EVENTS, 1000, Integer.MAX_VALUE);
+        long duckdbMemory = size(Settings.DUCKDB_MEMORY_LIMIT);
+        if (duckdbMemory > 0 && duckdbMemory < 64L * 1024 * 1024) {
+            problems.add(Settings.DUCKDB_MEMORY_LIMIT.name() + ": must be at least 64MB");
+        }
+        int duckdbThreads = integer(Settings.DUCKDB_THREADS, 1, 256);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
+                segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads);
+    }
+
+    private String text(Setting setting) {
+        return values.getOrDefault(setting.name(), "");
+    }
+
+    private <T> T parse(Setting setting, Function<String, T> parser, String expected) {
+        String raw = text(setting);
+        try {
+            return parser.apply(raw.trim());
+        } catch (RuntimeException e) {
+            problems.add(setting.name() + ": expected " + expected + ", got '" + raw + "'");
+            return null;
+        }
+    }
+
+    private int integer(Setting setting, int min, int max) {
+        Integer value = parse(setting, Integer::parseInt, "a whole number");
+        if (value == null) {
+            return 0;
+        }
+        if (value < min || value > max) {
+            problems.add(setting.name() + ": must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private Duration duration(Setting setting) {
+        Duration value = parse(setting, ConfigLoader::parseDuration, "a duration like 500ms, 30s, 15m, 1h or 7d");
+        if (value != null && (value.isZero() || value.isNegative())) {
+            problems.add(setting.name() + ": must be longer than zero");
+        }
+        return value;
+    }
+
+    private long size(Setting setting) {
+        Long value = parse(setting, ConfigLoader::parseSize, "a size like 512KB, 16MB or 2GB");
+        return value == null ? 0 : value;
+    }
+
+    /** Parses "500ms", "30s", "15m", "1h", "7d". */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration: " + text);
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofDays(amount);
+        };
+    }
+
+    /** Parses "4096", "512KB", "16MB", "2GB" (binary multiples). */
+    public static long parseSize(String text) {
+        Matcher m = SIZE.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a size: " + text);
+        }
+        long amount = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        return switch (unit) {
+            case "kb", "k" -> amount * 1024;
+            case "mb", "m" -> amount * 1024 * 1024;
+            case "gb", "g" -> amount * 1024 * 1024 * 1024;
+            default -> amount;
+        };
+    }
+}

@@ -1,0 +1,39 @@
+package io.larch.config;
+
+import java.util.List;
+
+/** Every setting Larch reads, in one place. Env names double as config-file keys. */
+public final class Settings {
+    public static final Setting HOST = new Setting("LARCH_HOST", "127.0.0.1",
+            "interface to listen on; 0.0.0.0 to accept connections from other machines", false);
+    public static final Setting PORT = new Setting("LARCH_PORT", "8080", "HTTP port (0 picks a free port)", false);
+    public static final Setting DATA_DIR = new Setting("LARCH_DATA_DIR", "./data",
+            "where the WAL, parts and the SQLite metadata live", false);
+    public static final Setting METADATA_URL = new Setting("LARCH_METADATA_URL", null,
+            "JDBC URL of the metadata database; default jdbc:sqlite:<data dir>/larch.db", false);
+    public static final Setting ADMIN_TOKEN = new Setting("LARCH_ADMIN_TOKEN", null,
+            "admin token (at least 24 characters); when unset one is generated on first start and printed once", true);
+    public static final Setting NODE_ID = new Setting("LARCH_NODE_ID", "0",
+            "this node's number (0-1023), part of every event id and part name", false);
+    public static final Setting WAL_DURABILITY = new Setting("LARCH_WAL_DURABILITY", "fsync",
+            "fsync (ack after fsync, group commit), batch (fsync at most once per LARCH_WAL_BATCH_INTERVAL, ack after it), none (tests only)", false);
+    public static final Setting WAL_BATCH_INTERVAL = new Setting("LARCH_WAL_BATCH_INTERVAL", "10ms",
+            "with LARCH_WAL_DURABILITY=batch: the longest a request waits for a shared fsync", false);
+    public static final Setting WAL_SEGMENT_MAX_BYTES = new Setting("LARCH_WAL_SEGMENT_MAX_BYTES", "16MB",
+            "a WAL segment is closed and sealed into parts at this size", false);
+    public static final Setting WAL_SEGMENT_MAX_AGE = new Setting("LARCH_WAL_SEGMENT_MAX_AGE", "1h",
+            "... or at this age, whichever comes first", false);
+    public static final Setting HEAD_MAX_EVENTS = new Setting("LARCH_HEAD_MAX_EVENTS", "2000000",
+            "events waiting to be sealed above which ingest answers 503 (retry later) instead of growing memory", false);
+    public static final Setting DUCKDB_MEMORY_LIMIT = new Setting("LARCH_DUCKDB_MEMORY_LIMIT", "2GB",
+            "memory DuckDB may use for queries and sealing (outside the Java heap)", false);
+    public static final Setting DUCKDB_THREADS = new Setting("LARCH_DUCKDB_THREADS", "2",
+            "threads DuckDB may use", false);
+
+    public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
+            WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
+            DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS);
+
+    private Settings() {
+    }
+}

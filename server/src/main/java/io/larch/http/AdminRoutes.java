@@ -1,0 +1,167 @@
+package io.larch.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.larch.config.Setting;
+import io.larch.config.Settings;
+import io.larch.lifecycle.Maintenance;
+import io.larch.meta.ApiKeyRecord;
+import io.larch.meta.Project;
+import io.larch.security.ProjectAdmin;
+import io.larch.security.Scope;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code /admin/...} and {@code GET /config}: projects, keys, maintenance. Admin token only. */
+final class AdminRoutes {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_ADMIN_BODY = 64 * 1024;
+
+    private final ProjectAdmin projects;
+    private final Maintenance maintenance;
+    private final Credentials credentials;
+    private final Map<String, String> effectiveConfig;
+
+    AdminRoutes(ProjectAdmin projects, Maintenance maintenance, Credentials credentials,
+                Map<String, String> effectiveConfig) {
+        this.projects = projects;
+        this.maintenance = maintenance;
+        this.credentials = credentials;
+        this.effectiveConfig = effectiveConfig;
+    }
+
+    void install(JavalinConfig config) {
+        config.routes.before("/admin/*", credentials::requireAdmin);
+        config.routes.before("/config", credentials::requireAdmin);
+        config.routes.post("/admin/projects", this::createProject);
+        config.routes.get("/admin/projects", this::listProjects);
+        config.routes.post("/admin/projects/{slug}/keys", this::createKey);
+        config.routes.get("/admin/projects/{slug}/keys", this::listKeys);
+        config.routes.delete("/admin/projects/{slug}/keys/{prefix}", this::revokeKey);
+        config.routes.post("/admin/maintain", this::maintain);
+        config.routes.get("/config", this::showConfig);
+    }
+
+    private void createProject(Context ctx) {
+        JsonNode body = jsonBody(ctx);
+        ProjectAdmin.CreatedProject created = projects.createProject(text(body, "name"), text(body, "slug"));
+        Map<String, Object> response = new LinkedHashMap<>();
+        response.put("project", project(created.project()));
+        response.put("key", created.key().plainKey());
+        response.put("keyPrefix", created.key().record().prefix());
+        response.put("note", "store this key now: it is shown only once");
+        ctx.status(201).json(response);
+    }
+
+    private void listProjects(Context ctx) {
+        ctx.json(Map.of("projects", projects.listProjects().stream().map(AdminRoutes::project).toList()));
+    }
+
+    private void createKey(Context ctx) {
+        JsonNode body = jsonBody(ctx);
+        Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+        JsonNode scopeNode = body.get("scopes");
+        if (scopeNode == null || scopeNode.isNull()) {
+            scopes.addAll(ProjectAdmin.DEFAULT_SCOPES);
+        } else if (!scopeNode.isArray()) {
+            throw new BadRequestException("scopes: must be an array like [\"ingest\"]");
+        } else {
+            for (JsonNode scope : scopeNode) {
+                scopes.add(Scope.parse(scope.asText()).orElseThrow(() -> new BadRequestException(
+                        "scopes: unknown scope '" + scope.asText() + "'; use ingest and/or read")));
+            }
+        }
+        ProjectAdmin.CreatedKey created = projects.createKey(ctx.pathParam("slug"), text(body, "name"), scopes);
+        Map<String, Object> response = new LinkedHashMap<>(key(created.record()));
+        response.put("key", created.plainKey());
+        response.put("note", "store this key now: it is shown only once");
+        ctx.status(201).json(response);
+    }
+
+    private void listKeys(Context ctx) {
+        List<ApiKeyRecord> keys = projects.listKeys(ctx.pathParam("slug"));
+        ctx.json(Map.of("keys", keys.stream().map(AdminRoutes::key).toList()));
+    }
+
+    private void revokeKey(Context ctx) {
+        projects.revokeKey(ctx.pathParam("slug"), ctx.pathParam("prefix"));
+        ctx.status(204);
+    }
+
+    private void maintain(Context ctx) throws InterruptedException {
+        boolean done = maintenance.sealNow(Duration.ofMinutes(5));
+        if (!done) {
+            ctx.status(503).json(ApiError.of("sealing did not finish within 5 minutes; the server log says why"));
+            return;
+        }
+        ctx.json(Map.of("sealed", true));
+    }
+
+    private void showConfig(Context ctx) {
+        ctx.json(effectiveConfig);
+    }
+
+    /** The configuration as shown to admins, with secrets hidden. */
+    static Map<String, String> describe(Map<String, String> values) {
+        Map<String, String> shown = new LinkedHashMap<>();
+        for (Setting setting : Settings.ALL) {
+            String value = values.get(setting.name());
+            shown.put(setting.name(), value == null ? null : setting.secret() ? "(set)" : value);
+        }
+        return shown;
+    }
+
+    private static Map<String, Object> project(Project project) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("id", project.id());
+        json.put("slug", project.slug());
+        json.put("name", project.name());
+        json.put("createdAt", Instant.ofEpochMilli(project.createdAt()).toString());
+        return json;
+    }
+
+    private static Map<String, Object> key(ApiKeyRecord key) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("prefix", key.prefix());
+        json.put("name", key.name());
+        json.put("scopes", key.scopes().stream().sorted().toList());
+        json.put("createdAt", Instant.ofEpochMilli(key.createdAt()).toString());
+        json.put("revokedAt", key.revokedAt() == null ? null : Instant.ofEpochMilli(key.revokedAt()).toString());
+        return json;
+    }
+
+    private static JsonNode jsonBody(Context ctx) {
+        byte[] body = RequestBodies.read(ctx, MAX_ADMIN_BODY);
+        if (body.length == 0) {
+            return JSON.createObjectNode();
+        }
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new BadRequestException("body must be a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new BadRequestException("body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new BadRequestException(field + ": must be a string");
+        }
+        return value.textValue();
+    }
+}

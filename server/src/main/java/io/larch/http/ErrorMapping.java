@@ -1,0 +1,71 @@
+package io.larch.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.larch.ingest.InvalidBatchException;
+import io.larch.ingest.RejectedRequestException;
+import io.larch.query.QueryException;
+import io.larch.query.QueryFailedException;
+import io.larch.security.AuthException;
+import io.larch.security.ConflictException;
+import io.larch.security.NotFoundException;
+import io.larch.wal.WalException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Maps exceptions to status codes and {@link ApiError} bodies. Unknown failures are 500 and logged. */
+final class ErrorMapping {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
+
+    private ErrorMapping() {
+    }
+
+    static void install(JavalinConfig config) {
+        config.routes.exception(InvalidBatchException.class, (e, ctx) ->
+                respond(ctx, 400, new ApiError(e.getMessage(), e.errors(), null)));
+        config.routes.exception(RejectedRequestException.class, (e, ctx) -> {
+            if (e.status() == 503) {
+                ctx.header("Retry-After", "1");
+            }
+            respond(ctx, e.status(), ApiError.of(e.getMessage()));
+        });
+        config.routes.exception(QueryException.class, (e, ctx) ->
+                respond(ctx, 400, new ApiError("bad query: " + e.getMessage(), null, e.position())));
+        config.routes.exception(BadRequestException.class, (e, ctx) -> respond(ctx, 400, ApiError.of(e.getMessage())));
+        config.routes.exception(IllegalArgumentException.class, (e, ctx) ->
+                respond(ctx, 400, ApiError.of(e.getMessage())));
+        config.routes.exception(AuthException.class, (e, ctx) -> {
+            if (e.status() == 401) {
+                ctx.header("WWW-Authenticate", "Bearer");
+            }
+            respond(ctx, e.status(), ApiError.of(e.getMessage()));
+        });
+        config.routes.exception(NotFoundException.class, (e, ctx) -> respond(ctx, 404, ApiError.of(e.getMessage())));
+        config.routes.exception(ConflictException.class, (e, ctx) -> respond(ctx, 409, ApiError.of(e.getMessage())));
+        config.routes.exception(WalException.class, (e, ctx) -> {
+            LOG.error("ingest failed to persist a batch: {}", e.getMessage());
+            ctx.header("Retry-After", "5");
+            respond(ctx, 503, ApiError.of("could not store the batch (" + e.getMessage()
+                    + "); nothing was acknowledged, retry later"));
+        });
+        config.routes.exception(QueryFailedException.class, (e, ctx) -> {
+            LOG.error("query failed", e);
+            respond(ctx, 500, ApiError.of("the query failed inside the server: " + e.getMessage()));
+        });
+        config.routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+            respond(ctx, 500, ApiError.of("internal error; the server log has the details"));
+        });
+        config.routes.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty() || !ctx.contentType().startsWith("application/json")) {
+                respond(ctx, 404, ApiError.of("no such endpoint: " + ctx.method() + " " + ctx.path()));
+            }
+        });
+        config.routes.error(405, ctx -> respond(ctx, 405,
+                ApiError.of("method " + ctx.method() + " is not allowed on " + ctx.path())));
+    }
+
+    static void respond(Context ctx, int status, ApiError error) {
+        ctx.status(status).json(error);
+    }
+}

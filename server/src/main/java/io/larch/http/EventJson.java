@@ -1,0 +1,45 @@
+package io.larch.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.larch.model.EventId;
+import io.larch.model.LogEvent;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+
+/** The client-facing JSON of an event: camelCase names, ISO-8601 times, level names, string ids. */
+public final class EventJson {
+    private EventJson() {
+    }
+
+    public static void write(JsonGenerator json, LogEvent e) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("id", EventId.format(e.id()));
+        json.writeStringField("ts", Instant.ofEpochMilli(e.ts()).toString());
+        json.writeStringField("receivedAt", Instant.ofEpochMilli(e.receivedAt()).toString());
+        json.writeStringField("kind", e.kind().wireName());
+        json.writeStringField("level", e.level().wireName());
+        json.writeStringField("message", e.message());
+        optional(json, "source", e.source());
+        optional(json, "stack", e.stack());
+        json.writeStringField("fingerprint", e.fingerprint());
+        optional(json, "userId", e.userId());
+        optional(json, "conversationId", e.conversationId());
+        optional(json, "buildId", e.buildId());
+        optional(json, "deploymentId", e.deploymentId());
+        optional(json, "traceId", e.traceId());
+        optional(json, "status", e.status());
+        json.writeObjectFieldStart("attrs");
+        for (Map.Entry<String, String> attr : e.attrs().entrySet()) {
+            json.writeStringField(attr.getKey(), attr.getValue());
+        }
+        json.writeEndObject();
+        json.writeEndObject();
+    }
+
+    private static void optional(JsonGenerator json, String name, String value) throws IOException {
+        if (value != null) {
+            json.writeStringField(name, value);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.larch.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.larch.meta.Database;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code /healthz} (the process answers) and {@code /readyz} (it can take and serve data). */
+final class HealthRoutes {
+    private final Database database;
+    private final Path dataDir;
+
+    HealthRoutes(Database database, Path dataDir) {
+        this.database = database;
+        this.dataDir = dataDir;
+    }
+
+    void install(JavalinConfig config) {
+        config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
+        config.routes.get("/readyz", this::ready);
+    }
+
+    private void ready(Context ctx) {
+        Map<String, String> checks = new LinkedHashMap<>();
+        checks.put("metadata", database.isHealthy() ? "ok" : "metadata database does not answer");
+        checks.put("dataDir", dataDirWritable());
+        boolean ready = checks.values().stream().allMatch("ok"::equals);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", ready ? "ready" : "not ready");
+        body.put("checks", checks);
+        ctx.status(ready ? 200 : 503).json(body);
+    }
+
+    private String dataDirWritable() {
+        try {
+            Path probe = Files.createTempFile(dataDir, ".ready", ".probe");
+            Files.delete(probe);
+            return "ok";
+        } catch (IOException | RuntimeException e) {
+            return "data dir " + dataDir + " is not writable: " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.larch.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.larch.ingest.IngestService;
+import io.larch.lifecycle.Maintenance;
+import io.larch.meta.Database;
+import io.larch.query.Searcher;
+import io.larch.security.Authenticator;
+import io.larch.security.ProjectAdmin;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+/** Builds the HTTP server: every route file, error mapping, virtual threads. */
+public final class HttpServer {
+    private HttpServer() {
+    }
+
+    /** What the routes need. */
+    public record Dependencies(IngestService ingest, Searcher searcher, Authenticator authenticator,
+                               ProjectAdmin projects, Maintenance maintenance, Database database, Path dataDir,
+                               PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig, Clock clock) {
+    }
+
+    public static Javalin create(Dependencies deps, String host, int port) {
+        Credentials credentials = new Credentials(deps.authenticator(), deps.projects());
+        return Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.concurrency.useVirtualThreads = true;
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
+            config.http.maxRequestSize = 1024 * 1024;
+            config.router.ignoreTrailingSlashes = true;
+            ErrorMapping.install(config);
+            new HealthRoutes(deps.database(), deps.dataDir()).install(config);
+            new IngestRoutes(deps.ingest(), credentials).install(config);
+            new SearchRoutes(deps.searcher(), credentials, deps.clock()).install(config);
+            new AdminRoutes(deps.projects(), deps.maintenance(), credentials,
+                    AdminRoutes.describe(deps.effectiveConfig())).install(config);
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(deps.metrics().scrape()));
+        });
+    }
+}

@@ -1,0 +1,73 @@
+package io.larch.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.larch.meta.Project;
+import io.larch.model.LogEvent;
+import io.larch.query.Cursor;
+import io.larch.query.SearchFilters;
+import io.larch.query.SearchPage;
+import io.larch.query.SearchRequest;
+import io.larch.query.Searcher;
+import io.larch.security.Scope;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Clock;
+
+/** {@code GET /api/log}: search. */
+final class SearchRoutes {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+    private final Searcher searcher;
+    private final Credentials credentials;
+    private final Clock clock;
+
+    SearchRoutes(Searcher searcher, Credentials credentials, Clock clock) {
+        this.searcher = searcher;
+        this.credentials = credentials;
+        this.clock = clock;
+    }
+
+    void install(JavalinConfig config) {
+        config.routes.get("/api/log", this::search);
+    }
+
+    private void search(Context ctx) throws IOException {
+        Project project = credentials.project(ctx, Scope.READ);
+        SearchRequest request = new SearchRequest(SearchFilters.build(project.id(), ctx.queryParam("q"),
+                ctx.queryParam("kind"), ctx.queryParam("level"), ctx.queryParam("from"), ctx.queryParam("to"),
+                clock.millis()), cursor(ctx), limit(ctx));
+        SearchPage page = searcher.search(request);
+        ByteArrayOutputStream body = new ByteArrayOutputStream(256 + page.events().size() * 512);
+        try (JsonGenerator json = JSON.createGenerator(body)) {
+            json.writeStartObject();
+            json.writeArrayFieldStart("events");
+            for (LogEvent event : page.events()) {
+                EventJson.write(json, event);
+            }
+            json.writeEndArray();
+            json.writeStringField("next", page.next() == null ? null : page.next().encode());
+            json.writeEndObject();
+        }
+        ctx.contentType("application/json").result(body.toByteArray());
+    }
+
+    private static Cursor cursor(Context ctx) {
+        String cursor = ctx.queryParam("cursor");
+        return cursor == null || cursor.isBlank() ? null : Cursor.decode(cursor);
+    }
+
+    private static int limit(Context ctx) {
+        String limit = ctx.queryParam("limit");
+        if (limit == null || limit.isBlank()) {
+            return SearchRequest.DEFAULT_LIMIT;
+        }
+        try {
+            return Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            throw new BadRequestException("limit: must be a whole number from 1 to " + SearchRequest.MAX_LIMIT
+                    + ", got '" + limit + "'");
+        }
+    }
+}

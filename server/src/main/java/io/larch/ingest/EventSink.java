@@ -1,0 +1,23 @@
+package io.larch.ingest;
+
+import io.larch.model.Kind;
+import io.larch.model.LogEvent;
+import java.util.List;
+
+/**
+ * Where accepted events go. {@code app} wires the write-ahead log in; ingest never imports storage.
+ */
+public interface EventSink {
+
+    /**
+     * Makes {@code events} (all of {@code kind}) durable, returning only once they are. Throws
+     * when they could not be stored; then none of them is acknowledged.
+     */
+    void append(Kind kind, List<LogEvent> events);
+
+    /**
+     * Throws {@link RejectedRequestException} (503) when the store cannot take more right now,
+     * e.g. because sealing has fallen behind; checked before any work on a batch.
+     */
+    void checkAccepting();
+}

@@ -1,0 +1,138 @@
+package io.larch.meta;
+
+import io.larch.model.Kind;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The part catalog and the record of sealed WAL segments. */
+public final class PartRepository {
+    private static final String COLUMNS =
+            "id, name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, size_bytes, levels, created_at";
+    private final Database database;
+
+    public PartRepository(Database database) {
+        this.database = database;
+    }
+
+    public List<PartRecord> listPublished() {
+        return database.read(c -> {
+            List<PartRecord> parts = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM parts WHERE state = 'published' ORDER BY id");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    parts.add(read(rows));
+                }
+            }
+            return parts;
+        });
+    }
+
+    /** Names of every part the catalog knows on this node, published or retired. */
+    public Set<String> namesOnNode(int nodeId) {
+        return database.read(c -> {
+            Set<String> names = new HashSet<>();
+            try (PreparedStatement select = c.prepareStatement("SELECT name FROM parts WHERE node_id = ?")) {
+                select.setInt(1, nodeId);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        names.add(rows.getString(1));
+                    }
+                }
+            }
+            return names;
+        });
+    }
+
+    /**
+     * Publishes the parts made from one WAL segment and records the segment as sealed, in one
+     * transaction: either the parts are visible and the segment is known to be sealed, or neither.
+     */
+    public List<PartRecord> publishSealed(List<PartRecord> parts, int nodeId, long segmentId, long now) {
+        return database.transaction(c -> {
+            List<PartRecord> published = new ArrayList<>(parts.size());
+            for (PartRecord part : parts) {
+                published.add(insert(c, part));
+            }
+            try (PreparedStatement sealed = c.prepareStatement(
+                    "INSERT INTO sealed_segments (node_id, segment_id, sealed_at) VALUES (?, ?, ?)")) {
+                sealed.setInt(1, nodeId);
+                sealed.setLong(2, segmentId);
+                sealed.setLong(3, now);
+                sealed.executeUpdate();
+            }
+            return published;
+        });
+    }
+
+    public Set<Long> sealedSegmentIds(int nodeId) {
+        return database.read(c -> {
+            Set<Long> ids = new HashSet<>();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT segment_id FROM sealed_segments WHERE node_id = ?")) {
+                select.setInt(1, nodeId);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(rows.getLong(1));
+                    }
+                }
+            }
+            return ids;
+        });
+    }
+
+    /** The largest event id in any part of this node, or 0. */
+    public long maxEventId(int nodeId) {
+        return database.read(c -> {
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT COALESCE(MAX(max_id), 0) FROM parts WHERE node_id = ?")) {
+                select.setInt(1, nodeId);
+                try (ResultSet rows = select.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1);
+                }
+            }
+        });
+    }
+
+    private static PartRecord insert(Connection c, PartRecord part) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO parts (name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, "
+                        + "size_bytes, levels, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            insert.setString(1, part.name());
+            insert.setLong(2, part.projectId());
+            insert.setString(3, part.kind().wireName());
+            insert.setString(4, part.state().name().toLowerCase(Locale.ROOT));
+            insert.setInt(5, part.nodeId());
+            insert.setLong(6, part.minTs());
+            insert.setLong(7, part.maxTs());
+            insert.setLong(8, part.maxId());
+            insert.setLong(9, part.rowCount());
+            insert.setLong(10, part.sizeBytes());
+            insert.setInt(11, part.levels());
+            insert.setLong(12, part.createdAt());
+            insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                keys.next();
+                return part.withId(keys.getLong(1));
+            }
+        }
+    }
+
+    private static PartRecord read(ResultSet rows) throws SQLException {
+        return new PartRecord(rows.getLong(1), rows.getString(2), rows.getLong(3),
+                Kind.parse(rows.getString(4)).orElseThrow(),
+                PartState.valueOf(rows.getString(5).toUpperCase(Locale.ROOT)), rows.getInt(6), rows.getLong(7),
+                rows.getLong(8), rows.getLong(9), rows.getLong(10), rows.getLong(11), rows.getInt(12),
+                rows.getLong(13));
+    }
+}

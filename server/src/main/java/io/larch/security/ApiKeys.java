@@ -1,0 +1,25 @@
+package io.larch.security;
+
+/** The shape of project API keys and admin tokens. */
+public final class ApiKeys {
+    public static final String PROJECT_KEY_PREFIX = "larch_";
+    public static final String ADMIN_TOKEN_PREFIX = "larchadmin_";
+    /** Characters after the type prefix shown to people to tell keys apart. */
+    public static final int VISIBLE_CHARS = 8;
+
+    private ApiKeys() {
+    }
+
+    public static String newProjectKey() {
+        return Secrets.randomToken(PROJECT_KEY_PREFIX);
+    }
+
+    public static String newAdminToken() {
+        return Secrets.randomToken(ADMIN_TOKEN_PREFIX);
+    }
+
+    /** The visible prefix of a project key, e.g. {@code larch_Ab3dE9xQ}. */
+    public static String visiblePrefix(String key) {
+        return key.substring(0, Math.min(key.length(), PROJECT_KEY_PREFIX.length() + VISIBLE_CHARS));
+    }
+}

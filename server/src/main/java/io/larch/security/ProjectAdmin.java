@@ -1,0 +1,119 @@
+package io.larch.security;
+
+import io.larch.meta.ApiKeyRecord;
+import io.larch.meta.ApiKeyRepository;
+import io.larch.meta.Database;
+import io.larch.meta.Project;
+import io.larch.meta.ProjectRepository;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** Creates projects and manages their keys. Plain keys are returned once and never stored. */
+public final class ProjectAdmin {
+    public static final Set<Scope> DEFAULT_SCOPES = EnumSet.of(Scope.INGEST, Scope.READ);
+    private static final int MAX_SLUG = 63;
+
+    private final Database database;
+    private final ProjectRepository projects;
+    private final ApiKeyRepository keys;
+    private final Runnable onKeyRevoked;
+    private final Clock clock;
+
+    /** @param onKeyRevoked called after a revocation, e.g. to drop cached keys */
+    public ProjectAdmin(Database database, ProjectRepository projects, ApiKeyRepository keys,
+                        Runnable onKeyRevoked, Clock clock) {
+        this.database = database;
+        this.projects = projects;
+        this.keys = keys;
+        this.onKeyRevoked = onKeyRevoked;
+        this.clock = clock;
+    }
+
+    /**
+     * Creates a project named {@code name} (its slug derived from the name unless given) with a
+     * first key that has every scope.
+     */
+    public CreatedProject createProject(String name, String requestedSlug) {
+        String trimmedName = name == null ? "" : name.trim();
+        if (trimmedName.isEmpty() || trimmedName.length() > 200) {
+            throw new IllegalArgumentException("name: give a project name of 1 to 200 characters");
+        }
+        String slug = requestedSlug == null || requestedSlug.isBlank() ? slugify(trimmedName) : requestedSlug.trim();
+        validateSlug(slug);
+        String plainKey = ApiKeys.newProjectKey();
+        long now = clock.millis();
+        return database.transaction(c -> {
+            if (projects.findBySlug(c, slug).isPresent()) {
+                throw new ConflictException("a project with slug '" + slug + "' already exists");
+            }
+            Project project = projects.insert(c, slug, trimmedName, now);
+            ApiKeyRecord key = keys.insert(c, project.id(), ApiKeys.visiblePrefix(plainKey),
+                    Secrets.sha256Hex(plainKey), wireNames(DEFAULT_SCOPES), "default", now);
+            return new CreatedProject(project, new CreatedKey(key, plainKey));
+        });
+    }
+
+    /** Adds a key to an existing project. */
+    public CreatedKey createKey(String slug, String keyName, Set<Scope> scopes) {
+        Project project = requireProject(slug);
+        if (scopes.isEmpty()) {
+            throw new IllegalArgumentException("scopes: give at least one of ingest, read");
+        }
+        String plainKey = ApiKeys.newProjectKey();
+        String name = keyName == null || keyName.isBlank() ? "key" : keyName.trim();
+        ApiKeyRecord key = database.transaction(c -> keys.insert(c, project.id(), ApiKeys.visiblePrefix(plainKey),
+                Secrets.sha256Hex(plainKey), wireNames(scopes), name, clock.millis()));
+        return new CreatedKey(key, plainKey);
+    }
+
+    public List<ApiKeyRecord> listKeys(String slug) {
+        return keys.listForProject(requireProject(slug).id());
+    }
+
+    /** Revokes the key with the visible {@code prefix}; it stops working at once on this node. */
+    public void revokeKey(String slug, String prefix) {
+        Project project = requireProject(slug);
+        if (!keys.revoke(project.id(), prefix, clock.millis())) {
+            throw new NotFoundException("project '" + slug + "' has no live key with prefix '" + prefix + "'");
+        }
+        onKeyRevoked.run();
+    }
+
+    public List<Project> listProjects() {
+        return projects.list();
+    }
+
+    public Project requireProject(String slug) {
+        return projects.findBySlug(slug).orElseThrow(() -> new NotFoundException(
+                "no project with slug '" + slug + "'; list projects with GET /admin/projects"));
+    }
+
+    /** "My App 2" becomes "my-app-2". */
+    static String slugify(String name) {
+        String slug = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
+        return slug.length() > MAX_SLUG ? slug.substring(0, MAX_SLUG).replaceAll("-+$", "") : slug;
+    }
+
+    static void validateSlug(String slug) {
+        if (!slug.matches("[a-z0-9][a-z0-9-]{0," + (MAX_SLUG - 1) + "}")) {
+            throw new IllegalArgumentException("slug: use 1 to " + MAX_SLUG
+                    + " lowercase letters, digits and '-', starting with a letter or digit (got '" + slug + "')");
+        }
+    }
+
+    private static Set<String> wireNames(Set<Scope> scopes) {
+        return scopes.stream().map(Scope::wireName).collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+    }
+
+    /** A new project and its first key. */
+    public record CreatedProject(Project project, CreatedKey key) {
+    }
+
+    /** A new key; {@code plainKey} is shown once and never again. */
+    public record CreatedKey(ApiKeyRecord record, String plainKey) {
+    }
+}

@@ -1,0 +1,84 @@
+package io.larch.storage;
+
+import io.larch.meta.PartRecord;
+import io.larch.meta.PartRepository;
+import io.larch.model.Kind;
+import io.larch.model.LogEvent;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The head (recent events in memory) and the published parts, behind one atomically replaced
+ * {@link StoreSnapshot}. Thread-safe: the WAL writer appends, the sealer publishes, queries read.
+ */
+public final class EventStore {
+    private final PartRepository partRepository;
+    private final int nodeId;
+    private final Clock clock;
+    private final AtomicReference<StoreSnapshot> current;
+    private final AtomicLong headEvents = new AtomicLong();
+
+    public EventStore(PartRepository partRepository, int nodeId, Clock clock) {
+        this.partRepository = partRepository;
+        this.nodeId = nodeId;
+        this.clock = clock;
+        this.current = new AtomicReference<>(new StoreSnapshot(List.copyOf(partRepository.listPublished()), List.of()));
+    }
+
+    public StoreSnapshot snapshot() {
+        return current.get();
+    }
+
+    /** Adds durable events to the head segment {@code segmentId}, creating it on first use. */
+    public void appendToHead(long segmentId, Kind kind, List<LogEvent> events) {
+        HeadSegment segment = findHead(current.get(), segmentId);
+        if (segment == null) {
+            HeadSegment created = new HeadSegment(segmentId, kind);
+            current.updateAndGet(snapshot -> {
+                List<HeadSegment> head = new ArrayList<>(snapshot.head());
+                head.add(created);
+                return new StoreSnapshot(snapshot.parts(), List.copyOf(head));
+            });
+            segment = created;
+        }
+        segment.append(events);
+        headEvents.addAndGet(events.size());
+    }
+
+    /** Events in the head, i.e. durable but not yet in published parts. */
+    public long headEventCount() {
+        return headEvents.get();
+    }
+
+    /**
+     * Publishes the parts sealed from {@code segmentId} in the catalog (together with the record
+     * that the segment is sealed), then swaps the head segment for them in one step.
+     */
+    public List<PartRecord> publishSealed(long segmentId, List<PartRecord> parts) {
+        List<PartRecord> published = partRepository.publishSealed(parts, nodeId, segmentId, clock.millis());
+        StoreSnapshot before = current.getAndUpdate(snapshot -> {
+            List<PartRecord> allParts = new ArrayList<>(snapshot.parts());
+            allParts.addAll(published);
+            List<HeadSegment> head = new ArrayList<>(snapshot.head());
+            head.removeIf(segment -> segment.segmentId() == segmentId);
+            return new StoreSnapshot(List.copyOf(allParts), List.copyOf(head));
+        });
+        HeadSegment sealed = findHead(before, segmentId);
+        if (sealed != null) {
+            headEvents.addAndGet(-sealed.size());
+        }
+        return published;
+    }
+
+    private static HeadSegment findHead(StoreSnapshot snapshot, long segmentId) {
+        for (HeadSegment segment : snapshot.head()) {
+            if (segment.segmentId() == segmentId) {
+                return segment;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,64 @@
+package io.larch.storage;
+
+import io.larch.meta.PartRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Where parts live on local disk, and start-up cleanup of what an interrupted seal left behind. */
+public final class PartFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(PartFiles.class);
+    private final Path dataDir;
+
+    public PartFiles(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    public Path path(PartRecord part) {
+        return FileNames.partFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
+    public Path tmpDir() {
+        return FileNames.tmpDir(dataDir);
+    }
+
+    /**
+     * Deletes part files the catalog does not know (a crash hit after the file was written but
+     * before it was published: its WAL segment is still there and will be sealed again) and
+     * empties the temporary directory. Call before sealing starts.
+     */
+    public int removeUnpublished(Set<String> knownNames) throws IOException {
+        int removed = 0;
+        Path parts = FileNames.partsDir(dataDir);
+        if (Files.isDirectory(parts)) {
+            try (Stream<Path> files = Files.walk(parts)) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    String fileName = file.getFileName().toString();
+                    String name = fileName.endsWith(FileNames.PART_SUFFIX)
+                            ? fileName.substring(0, fileName.length() - FileNames.PART_SUFFIX.length()) : fileName;
+                    if (!knownNames.contains(name)) {
+                        LOG.info("removing unpublished part file {}", file);
+                        Files.delete(file);
+                        removed++;
+                    }
+                }
+            }
+        }
+        Path tmp = tmpDir();
+        if (Files.isDirectory(tmp)) {
+            try (Stream<Path> files = Files.walk(tmp)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (!file.equals(tmp)) {
+                        Files.delete(file);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(tmp);
+        return removed;
+    }
+}
