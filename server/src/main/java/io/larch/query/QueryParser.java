@@ -45,9 +45,9 @@ public final class QueryParser {
             throw new QueryException("query is longer than " + MAX_LENGTH + " characters", MAX_LENGTH + 1);
         }
         List<Token> tokens = new Lexer(text).lex();
-        long terms = tokens.stream().filter(t -> t.type == Type.TERM).count();
-        if (terms > MAX_TERMS) {
-            throw new QueryException("query has more than " + MAX_TERMS + " terms", tokens.getLast().position);
+        List<Token> terms = tokens.stream().filter(t -> t.type == Type.TERM).toList();
+        if (terms.size() > MAX_TERMS) {
+            throw new QueryException("query has more than " + MAX_TERMS + " terms", terms.get(MAX_TERMS).position);
         }
         QueryParser parser = new QueryParser(text, tokens);
         Query query = parser.parseOr();

@@ -1,0 +1,89 @@
+package io.larch.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path tmp;
+
+    private static ConfigException failure(Map<String, String> env) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(env, null, Map.of()));
+    }
+
+    @Test
+    void embeddedDefaultsNeedNoSetup() {
+        LarchConfig config = ConfigLoader.load(Map.of(), null, Map.of());
+        assertEquals("127.0.0.1", config.host());
+        assertEquals(8080, config.port());
+        assertEquals(Path.of("./data").toAbsolutePath().normalize(), config.dataDir());
+        assertEquals("jdbc:sqlite:" + config.dataDir().resolve("larch.db"), config.metadataUrl());
+        assertEquals(WalDurability.FSYNC, config.walDurability());
+        assertEquals(16L * 1024 * 1024, config.walSegmentMaxBytes());
+        assertEquals(Duration.ofHours(1), config.walSegmentMaxAge());
+        assertTrue(config.adminToken().isEmpty());
+    }
+
+    @Test
+    void environmentOverridesFileAndFlagsOverrideEnvironment() throws IOException {
+        Path file = tmp.resolve("larch.properties");
+        Files.writeString(file, "LARCH_PORT=7000\nLARCH_WAL_SEGMENT_MAX_BYTES=1MB\n");
+        LarchConfig fromFile = ConfigLoader.load(Map.of(), file, Map.of());
+        assertEquals(7000, fromFile.port());
+        assertEquals(1024 * 1024, fromFile.walSegmentMaxBytes());
+        assertEquals(7001, ConfigLoader.load(Map.of("LARCH_PORT", "7001"), file, Map.of()).port());
+        assertEquals(7002, ConfigLoader.load(Map.of("LARCH_PORT", "7001"), file, Map.of("LARCH_PORT", "7002")).port());
+    }
+
+    @Test
+    void badValuesFailWithTheSettingsName() {
+        assertTrue(failure(Map.of("LARCH_PORT", "eighty")).getMessage().contains("LARCH_PORT: expected a whole number, got 'eighty'"));
+        assertTrue(failure(Map.of("LARCH_PORT", "70000")).getMessage().contains("LARCH_PORT: must be between 0 and 65535"));
+        assertTrue(failure(Map.of("LARCH_WAL_DURABILITY", "fsnyc")).getMessage()
+                .contains("LARCH_WAL_DURABILITY: expected one of fsync, batch, none, got 'fsnyc'"));
+        assertTrue(failure(Map.of("LARCH_WAL_SEGMENT_MAX_AGE", "soon")).getMessage().contains("LARCH_WAL_SEGMENT_MAX_AGE"));
+        assertTrue(failure(Map.of("LARCH_ADMIN_TOKEN", "short")).getMessage().contains("LARCH_ADMIN_TOKEN: must be at least 24"));
+        assertTrue(failure(Map.of("LARCH_NODE_ID", "2000")).getMessage().contains("LARCH_NODE_ID"));
+        assertTrue(failure(Map.of("LARCH_METADATA_URL", "jdbc:mysql://x")).getMessage().contains("LARCH_METADATA_URL"));
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() {
+        ConfigException e = failure(Map.of("LARCH_PORT", "x", "LARCH_DUCKDB_THREADS", "0"));
+        assertEquals(2, e.problems().size());
+    }
+
+    @Test
+    void unknownKeysInTheFileAreErrors() throws IOException {
+        Path file = tmp.resolve("larch.properties");
+        Files.writeString(file, "LARCH_PROT=7000\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Map.of(), file, Map.of()));
+        assertTrue(e.getMessage().contains("LARCH_PROT: unknown setting"));
+    }
+
+    @Test
+    void missingConfigFileIsAnError() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(Map.of("LARCH_CONFIG", tmp.resolve("nope").toString()), null, Map.of()));
+        assertTrue(e.getMessage().contains("LARCH_CONFIG: config file"));
+    }
+
+    @Test
+    void parsesSizesAndDurations() {
+        assertEquals(512 * 1024, ConfigLoader.parseSize("512KB"));
+        assertEquals(16L * 1024 * 1024, ConfigLoader.parseSize("16mb"));
+        assertEquals(2L * 1024 * 1024 * 1024, ConfigLoader.parseSize("2G"));
+        assertEquals(4096, ConfigLoader.parseSize("4096"));
+        assertEquals(Duration.ofMillis(500), ConfigLoader.parseDuration("500ms"));
+        assertEquals(Duration.ofDays(7), ConfigLoader.parseDuration("7d"));
+    }
+}

@@ -1,0 +1,92 @@
+package io.larch.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.larch.app.Larch;
+import io.larch.config.ConfigLoader;
+import io.larch.config.LarchConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/** A real Larch on 127.0.0.1, port 0, with its own data dir; plus a client and an admin token. */
+public final class TestServer implements AutoCloseable {
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+
+    private final Path dataDir;
+    private final Map<String, String> settings;
+    private final Clock clock;
+    private Larch larch;
+    private HttpJson http;
+
+    private TestServer(Path dataDir, Map<String, String> settings, Clock clock) {
+        this.dataDir = dataDir;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public static TestServer start(Path dataDir) {
+        return start(dataDir, Map.of(), Clock.systemUTC());
+    }
+
+    public static TestServer start(Path dataDir, Map<String, String> settings, Clock clock) {
+        TestServer server = new TestServer(dataDir, settings, clock);
+        server.startLarch();
+        return server;
+    }
+
+    private void startLarch() {
+        Map<String, String> env = new HashMap<>();
+        env.put("LARCH_DATA_DIR", dataDir.toString());
+        env.put("LARCH_PORT", "0");
+        env.put("LARCH_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.put("LARCH_WAL_DURABILITY", "none");
+        env.put("LARCH_DUCKDB_MEMORY_LIMIT", "256MB");
+        env.putAll(settings);
+        LarchConfig config = ConfigLoader.load(env, null, Map.of());
+        larch = Larch.start(config, clock, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        http = new HttpJson("http://127.0.0.1:" + larch.port());
+    }
+
+    /** Stops and starts again on the same data dir (a clean restart). */
+    public void restart() {
+        larch.close();
+        startLarch();
+    }
+
+    public HttpJson http() {
+        return http;
+    }
+
+    public Larch larch() {
+        return larch;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Creates a project and returns its first key. */
+    public String createProject(String name) {
+        JsonNode created = http.post("/admin/projects", ADMIN_TOKEN, "{\"name\":\"" + name + "\"}").json();
+        return created.get("key").asText();
+    }
+
+    /** Seals everything ingested so far into parts. */
+    public void sealNow() {
+        HttpJson.Response response = http.post("/admin/maintain", ADMIN_TOKEN, "");
+        if (response.status() != 200) {
+            throw new IllegalStateException("maintain failed: " + response.body());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (larch != null) {
+            larch.close();
+        }
+    }
+}
