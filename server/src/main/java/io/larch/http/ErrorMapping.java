@@ -57,12 +57,21 @@ final class ErrorMapping {
             respond(ctx, 500, ApiError.of("internal error; the server log has the details"));
         });
         config.routes.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty() || !ctx.contentType().startsWith("application/json")) {
+            if (!isJson(ctx)) {
                 respond(ctx, 404, ApiError.of("no such endpoint: " + ctx.method() + " " + ctx.path()));
             }
         });
-        config.routes.error(405, ctx -> respond(ctx, 405,
-                ApiError.of("method " + ctx.method() + " is not allowed on " + ctx.path())));
+        config.routes.error(405, ctx -> {
+            if (!isJson(ctx)) {
+                respond(ctx, 405, ApiError.of("method " + ctx.method() + " is not allowed on " + ctx.path()));
+            }
+        });
+    }
+
+    /** Whether a handler already wrote a JSON error (then Javalin's generic error page must not replace it). */
+    private static boolean isJson(Context ctx) {
+        String type = ctx.res().getContentType();
+        return type != null && type.startsWith("application/json");
     }
 
     static void respond(Context ctx, int status, ApiError error) {

@@ -70,8 +70,10 @@ public final class BatchReader {
         } catch (JsonProcessingException e) {
             JsonLocation where = e.getLocation();
             String position = where == null ? "" : " at line " + where.getLineNr() + ", column " + where.getColumnNr();
+            String reason = e.getOriginalMessage().lines().findFirst().orElse("");
+            int detail = reason.indexOf(" (start marker at");
             throw new RejectedRequestException(400, "body is not valid JSON" + position + ": "
-                    + e.getOriginalMessage().lines().findFirst().orElse(""));
+                    + (detail > 0 ? reason.substring(0, detail) : reason));
         } catch (IOException e) {
             throw new RejectedRequestException(400, "body cannot be read: " + e.getMessage());
         }

@@ -64,8 +64,10 @@ public final class Searcher {
                     && (boundary == null || parts.get(next).maxTs() >= boundary.ts())) {
                 batch.add(parts.get(next++));
             }
+            // Only events at or after the page's current oldest time can still make the page; the
+            // bound lets DuckDB skip row groups by their ts statistics.
             Query bounded = boundary == null ? query
-                    : Query.and(List.of(query, new Query.OlderThan(boundary.ts(), boundary.id())));
+                    : Query.and(List.of(query, new Query.TimeWithin(boundary.ts(), Long.MAX_VALUE)));
             readParts(batch, bounded, wanted).forEach(top::offer);
             partsRead += batch.size();
         }

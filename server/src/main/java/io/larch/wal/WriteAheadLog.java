@@ -182,9 +182,10 @@ public final class WriteAheadLog implements AutoCloseable {
                 lock.unlock();
             }
             List<SegmentWriter> closed = new ArrayList<>();
+            List<Pending> durable = List.of();
             try {
                 rotateAged(closed);
-                writeGroup(group, closed);
+                durable = writeGroup(group, closed);
                 if (!rotations.isEmpty()) {
                     rotateAllActive(closed);
                 }
@@ -193,6 +194,7 @@ public final class WriteAheadLog implements AutoCloseable {
                 group.forEach(p -> p.done.completeExceptionally(new WalException("write-ahead log failed", e)));
             }
             notifyClosed(closed);
+            durable.forEach(p -> p.done.complete(null));
             rotations.forEach(r -> r.complete(null));
             if (stop) {
                 closeActive();
@@ -212,9 +214,11 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    private void writeGroup(List<Pending> group, List<SegmentWriter> closed) {
+    /** Writes and syncs a group; returns the batches now durable (already passed to the listener). */
+    private List<Pending> writeGroup(List<Pending> group, List<SegmentWriter> closed) {
+        List<Pending> durable = new ArrayList<>(group.size());
         if (group.isEmpty()) {
-            return;
+            return durable;
         }
         Map<SegmentWriter, IOException> failed = new HashMap<>();
         Set<SegmentWriter> touched = new LinkedHashSet<>();
@@ -261,8 +265,9 @@ public final class WriteAheadLog implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.error("wal listener failed for a durable batch; it will be visible after sealing", e);
             }
-            pending.done.complete(null);
+            durable.add(pending);
         }
+        return durable;
     }
 
     /**
