@@ -69,6 +69,7 @@ public final class Larch implements AutoCloseable {
     private Javalin http;
     private ServerInfo serverInfo;
     private EventStore store;
+    private boolean closed;
 
     private Larch(LarchConfig config) {
         this.config = config;
@@ -195,7 +196,11 @@ public final class Larch implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (http != null) {
             http.stop();
         }

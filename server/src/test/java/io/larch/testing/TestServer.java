@@ -53,8 +53,22 @@ public final class TestServer implements AutoCloseable {
 
     /** Stops and starts again on the same data dir (a clean restart). */
     public void restart() {
-        larch.close();
-        startLarch();
+        stop();
+        start();
+    }
+
+    /** Stops the server (gracefully); {@link #start} brings it back on the same data dir. */
+    public void stop() {
+        if (larch != null) {
+            larch.close();
+            larch = null;
+        }
+    }
+
+    public void start() {
+        if (larch == null) {
+            startLarch();
+        }
     }
 
     public HttpJson http() {
