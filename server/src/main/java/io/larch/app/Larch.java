@@ -16,6 +16,7 @@ import io.larch.meta.ProjectRepository;
 import io.larch.meta.SettingRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.query.Aggregator;
 import io.larch.query.Searcher;
 import io.larch.security.AdminToken;
 import io.larch.security.ApiKeys;
@@ -152,7 +153,8 @@ public final class Larch implements AutoCloseable {
         Maintenance maintenance = new Maintenance(wal::rotateAll, sealer);
         PrometheusMeterRegistry metrics = metrics();
 
-        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, authenticator, projectAdmin,
+        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher,
+                new Aggregator(store, duckDb, partFiles), authenticator, projectAdmin,
                 maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), clock),
                 config.host(), config.port()).start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),

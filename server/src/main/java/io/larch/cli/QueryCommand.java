@@ -117,7 +117,7 @@ final class QueryCommand implements Callable<Integer> {
             try (DuckDbEngine duckDb = DuckDbEngine.open(config.duckdbMemoryLimitBytes(), config.duckdbThreads(),
                     partFiles.tmpDir())) {
                 SearchRequest request = new SearchRequest(SearchFilters.build(found.id(), queryText, kind, level, from,
-                        to, System.currentTimeMillis()), cursor == null ? null : Cursor.decode(cursor), limit);
+                        to, System.currentTimeMillis()).query(), cursor == null ? null : Cursor.decode(cursor), limit);
                 SearchPage page = new Searcher(store, duckDb, partFiles).search(request);
                 for (LogEvent event : page.events()) {
                     out.println(line(Instant.ofEpochMilli(event.ts()).toString(), event.level().wireName(),

@@ -6,6 +6,7 @@ import io.javalin.json.JavalinJackson;
 import io.larch.ingest.IngestService;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.Database;
+import io.larch.query.Aggregator;
 import io.larch.query.Searcher;
 import io.larch.security.Authenticator;
 import io.larch.security.ProjectAdmin;
@@ -20,7 +21,7 @@ public final class HttpServer {
     }
 
     /** What the routes need. */
-    public record Dependencies(IngestService ingest, Searcher searcher, Authenticator authenticator,
+    public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, Authenticator authenticator,
                                ProjectAdmin projects, Maintenance maintenance, Database database, Path dataDir,
                                PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig, Clock clock) {
     }
@@ -39,6 +40,7 @@ public final class HttpServer {
             new HealthRoutes(deps.database(), deps.dataDir()).install(config);
             new IngestRoutes(deps.ingest(), credentials).install(config);
             new SearchRoutes(deps.searcher(), credentials, deps.clock()).install(config);
+            new AnalyticsRoutes(deps.aggregator(), credentials, deps.clock()).install(config);
             new AdminRoutes(deps.projects(), deps.maintenance(), credentials,
                     AdminRoutes.describe(deps.effectiveConfig())).install(config);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")

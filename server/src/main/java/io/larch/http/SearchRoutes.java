@@ -7,7 +7,6 @@ import io.javalin.http.Context;
 import io.larch.meta.Project;
 import io.larch.model.LogEvent;
 import io.larch.query.Cursor;
-import io.larch.query.SearchFilters;
 import io.larch.query.SearchPage;
 import io.larch.query.SearchRequest;
 import io.larch.query.Searcher;
@@ -35,9 +34,8 @@ final class SearchRoutes {
 
     private void search(Context ctx) throws IOException {
         Project project = credentials.project(ctx, Scope.READ);
-        SearchRequest request = new SearchRequest(SearchFilters.build(project.id(), ctx.queryParam("q"),
-                ctx.queryParam("kind"), ctx.queryParam("level"), ctx.queryParam("from"), ctx.queryParam("to"),
-                clock.millis()), cursor(ctx), limit(ctx));
+        SearchRequest request = new SearchRequest(LogFilters.of(ctx, project, clock.millis()).query(), cursor(ctx),
+                limit(ctx));
         SearchPage page = searcher.search(request);
         ByteArrayOutputStream body = new ByteArrayOutputStream(256 + page.events().size() * 512);
         try (JsonGenerator json = JSON.createGenerator(body)) {
@@ -59,15 +57,6 @@ final class SearchRoutes {
     }
 
     private static int limit(Context ctx) {
-        String limit = ctx.queryParam("limit");
-        if (limit == null || limit.isBlank()) {
-            return SearchRequest.DEFAULT_LIMIT;
-        }
-        try {
-            return Integer.parseInt(limit.trim());
-        } catch (NumberFormatException e) {
-            throw new BadRequestException("limit: must be a whole number from 1 to " + SearchRequest.MAX_LIMIT
-                    + ", got '" + limit + "'");
-        }
+        return LogFilters.intParam(ctx, "limit", SearchRequest.DEFAULT_LIMIT, 1, SearchRequest.MAX_LIMIT);
     }
 }

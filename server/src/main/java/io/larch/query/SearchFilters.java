@@ -10,13 +10,12 @@ import java.util.Set;
 /**
  * The filters of a search as people type them (HTTP parameters, CLI options), turned into one
  * {@link Query}: the project, then kind, level, time range and the query text, ANDed. Each
- * argument may be null. Throws IllegalArgumentException naming the bad filter.
+ * argument may be null. Throws IllegalArgumentException naming the bad filter. The time bounds
+ * are kept too (unbounded sides are Long.MIN_VALUE / Long.MAX_VALUE) for histograms.
  */
-public final class SearchFilters {
-    private SearchFilters() {
-    }
+public record SearchFilters(Query query, long fromMillis, long toMillis) {
 
-    public static Query build(long projectId, String queryText, String kinds, String level, String from, String to,
+    public static SearchFilters build(long projectId, String queryText, String kinds, String level, String from, String to,
                               long nowMillis) {
         List<Query> clauses = new ArrayList<>();
         clauses.add(new Query.ProjectIs(projectId));
@@ -31,16 +30,16 @@ public final class SearchFilters {
         if (isSet(level)) {
             clauses.add(levelFilter(level.trim()));
         }
+        long fromMillis = isSet(from) ? TimeExpressions.parse("from", from, nowMillis) : Long.MIN_VALUE;
+        long toMillis = isSet(to) ? TimeExpressions.parse("to", to, nowMillis) : Long.MAX_VALUE;
         if (isSet(from) || isSet(to)) {
-            long fromMillis = isSet(from) ? TimeExpressions.parse("from", from, nowMillis) : Long.MIN_VALUE;
-            long toMillis = isSet(to) ? TimeExpressions.parse("to", to, nowMillis) : Long.MAX_VALUE;
             if (fromMillis >= toMillis) {
                 throw new IllegalArgumentException("from must be before to (from=" + from + ", to=" + to + ")");
             }
             clauses.add(new Query.TimeWithin(fromMillis, toMillis));
         }
         clauses.add(QueryParser.parse(queryText));
-        return Query.and(clauses);
+        return new SearchFilters(Query.and(clauses), fromMillis, toMillis);
     }
 
     /** {@code error}, {@code warn,error} or {@code >=warn}. */

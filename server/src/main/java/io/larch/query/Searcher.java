@@ -9,10 +9,6 @@ import io.larch.storage.PartFiles;
 import io.larch.storage.PartRows;
 import io.larch.storage.PartSchema;
 import io.larch.storage.StoreSnapshot;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -83,31 +79,11 @@ public final class Searcher {
 
     private List<LogEvent> readParts(List<PartRecord> parts, Query query, int limit) {
         CompiledSql where = SqlCompiler.compile(query);
-        StringBuilder files = new StringBuilder("[");
-        for (PartRecord part : parts) {
-            files.append(files.length() > 1 ? ", " : "").append(DuckDbEngine.quotePath(partFiles.path(part)));
-        }
-        files.append(']');
-        String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet(" + files + ") WHERE "
+        String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(parts, partFiles) + " WHERE "
                 + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
-        try (Connection connection = engine.connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            bind(statement, where.parameters());
-            List<LogEvent> events = new ArrayList<>();
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    events.add(PartRows.read(rows));
-                }
-            }
-            return events;
-        } catch (SQLException e) {
-            throw new QueryFailedException("reading parts failed: " + e.getMessage(), e);
-        }
-    }
-
-    static void bind(PreparedStatement statement, List<Object> parameters) throws SQLException {
-        for (int i = 0; i < parameters.size(); i++) {
-            statement.setObject(i + 1, parameters.get(i));
-        }
+        List<LogEvent> events = new ArrayList<>();
+        PartSql.run(engine, sql, where.parameters(), row -> events.add(PartRows.read(row)));
+        return events;
     }
 
     /** The newest {@code capacity} events offered so far. */

@@ -175,7 +175,7 @@ class DifferentialTest {
         String sql = "SELECT id FROM read_parquet([" + files + "]) WHERE " + where.expression();
         Set<Long> ids = new TreeSet<>();
         try (Connection connection = engine.connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            Searcher.bind(statement, where.parameters());
+            PartSql.bind(statement, where.parameters());
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     ids.add(rows.getLong(1));

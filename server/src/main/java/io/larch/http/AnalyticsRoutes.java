@@ -1,0 +1,112 @@
+package io.larch.http;
+
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.larch.config.ConfigLoader;
+import io.larch.meta.Project;
+import io.larch.query.Aggregations;
+import io.larch.query.Aggregator;
+import io.larch.query.GroupField;
+import io.larch.query.SearchFilters;
+import io.larch.security.Scope;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /api/log/histogram}, {@code /api/log/top}, {@code /api/log/stats}: counts with the search filters. */
+final class AnalyticsRoutes {
+    /** Auto intervals, smallest first; the first giving at most ~{@link #AUTO_BUCKETS} buckets wins. */
+    private static final List<Duration> NICE_INTERVALS = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
+            Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(3),
+            Duration.ofHours(6), Duration.ofHours(12), Duration.ofDays(1), Duration.ofDays(7));
+    private static final int AUTO_BUCKETS = 120;
+
+    private final Aggregator aggregator;
+    private final Credentials credentials;
+    private final Clock clock;
+
+    AnalyticsRoutes(Aggregator aggregator, Credentials credentials, Clock clock) {
+        this.aggregator = aggregator;
+        this.credentials = credentials;
+        this.clock = clock;
+    }
+
+    void install(JavalinConfig config) {
+        config.routes.get("/api/log/histogram", this::histogram);
+        config.routes.get("/api/log/top", this::top);
+        config.routes.get("/api/log/stats", this::stats);
+    }
+
+    private void histogram(Context ctx) {
+        Project project = credentials.project(ctx, Scope.READ);
+        long now = clock.millis();
+        SearchFilters filters = LogFilters.of(ctx, project, now);
+        long from = filters.fromMillis();
+        long to = filters.toMillis() != Long.MAX_VALUE || from == Long.MIN_VALUE ? filters.toMillis() : now;
+        long interval = interval(ctx.queryParam("interval"), from, to);
+        Aggregations.Histogram histogram = aggregator.histogram(filters.query(), interval, from, to);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("intervalMs", histogram.intervalMillis());
+        body.put("buckets", histogram.buckets().stream().map(b -> {
+            Map<String, Object> bucket = new LinkedHashMap<>();
+            bucket.put("ts", Instant.ofEpochMilli(b.bucketStart()).toString());
+            bucket.put("count", b.count());
+            bucket.put("levels", b.byLevel());
+            return bucket;
+        }).toList());
+        ctx.json(body);
+    }
+
+    private static long interval(String text, long from, long to) {
+        if (text != null && !text.isBlank()) {
+            try {
+                return ConfigLoader.parseDuration(text).toMillis();
+            } catch (IllegalArgumentException e) {
+                throw new BadRequestException("interval: expected a duration like 30s, 1m, 5m, 1h or 1d, got '" + text + "'");
+            }
+        }
+        if (from == Long.MIN_VALUE || to == Long.MAX_VALUE) {
+            return Duration.ofHours(1).toMillis();
+        }
+        for (Duration nice : NICE_INTERVALS) {
+            if ((to - from) / nice.toMillis() <= AUTO_BUCKETS) {
+                return nice.toMillis();
+            }
+        }
+        return NICE_INTERVALS.getLast().toMillis();
+    }
+
+    private void top(Context ctx) {
+        Project project = credentials.project(ctx, Scope.READ);
+        SearchFilters filters = LogFilters.of(ctx, project, clock.millis());
+        int limit = LogFilters.intParam(ctx, "limit", 10, 1, Aggregator.MAX_TOP);
+        Aggregations.Top top = aggregator.top(filters.query(), GroupField.parse(ctx.queryParam("field")), limit);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("field", top.field());
+        body.put("values", top.values().stream().map(v -> {
+            Map<String, Object> value = new LinkedHashMap<>();
+            value.put("value", v.value());
+            value.put("count", v.count());
+            value.put("firstSeen", Instant.ofEpochMilli(v.firstSeen()).toString());
+            value.put("lastSeen", Instant.ofEpochMilli(v.lastSeen()).toString());
+            value.put("sample", v.sample());
+            return value;
+        }).toList());
+        ctx.json(body);
+    }
+
+    private void stats(Context ctx) {
+        Project project = credentials.project(ctx, Scope.READ);
+        Aggregations.Stats stats = aggregator.stats(LogFilters.of(ctx, project, clock.millis()).query());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("total", stats.total());
+        body.put("byLevel", stats.byLevel());
+        body.put("byKind", stats.byKind());
+        body.put("errorRate", stats.errorRate());
+        ctx.json(body);
+    }
+}

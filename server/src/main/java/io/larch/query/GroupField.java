@@ -1,0 +1,38 @@
+package io.larch.query;
+
+import io.larch.model.LogEvent;
+import io.larch.model.StoredEventCodec;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * A field events can be grouped by in {@code /api/log/top}: how DuckDB computes it (a SQL
+ * expression, maybe with a bound parameter) and how Java does. Both yield the same text, or null
+ * when the event has no value.
+ */
+public record GroupField(String name, String sqlExpression, List<Object> sqlParameters,
+                         Function<LogEvent, String> value) {
+
+    /** Parses {@code fingerprint}, {@code source}, {@code user}, ..., {@code level}, {@code kind} or {@code attrs.<key>}. */
+    public static GroupField parse(String name) {
+        if (name == null || name.isBlank()) {
+            return parse("fingerprint");
+        }
+        String field = name.trim();
+        if (field.startsWith("attrs.") && field.length() > "attrs.".length()) {
+            String key = field.substring("attrs.".length());
+            return new GroupField(field, StoredEventCodec.ATTRS + "[?]", List.of(key), e -> e.attrs().get(key));
+        }
+        return switch (field) {
+            case "level" -> new GroupField(field, "CASE " + StoredEventCodec.LEVEL
+                    + " WHEN 0 THEN 'trace' WHEN 1 THEN 'debug' WHEN 2 THEN 'info' WHEN 3 THEN 'warn' WHEN 4 THEN 'error' ELSE 'fatal' END",
+                    List.of(), e -> e.level().wireName());
+            case "kind" -> new GroupField(field, StoredEventCodec.KIND, List.of(), e -> e.kind().wireName());
+            default -> Field.byQueryName(field)
+                    .filter(f -> f != Field.LEVEL && f != Field.KIND)
+                    .map(f -> new GroupField(field, f.column(), List.of(), f::text))
+                    .orElseThrow(() -> new IllegalArgumentException("field: cannot group by '" + field
+                            + "'; use fingerprint, source, user, conversation, build, deployment, trace, status, level, kind or attrs.<key>"));
+        };
+    }
+}

@@ -1,0 +1,98 @@
+package io.larch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.larch.testing.TestServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI, against a stopped server's data dir and against a running server. */
+class CliTest {
+    @TempDir
+    Path dataDir;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cli = LarchCommand.create(config -> {
+            throw new AssertionError("serve is not under test here");
+        });
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exitCode = cli.execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    private static String keyFrom(Run run) {
+        return run.out().lines().filter(l -> l.startsWith("API key")).findFirst().orElseThrow()
+                .replaceAll(".*: ", "").trim();
+    }
+
+    @Test
+    void createsProjectsAndQueriesWithoutAServer() {
+        Run created = run("project", "create", "My App", "--data-dir", dataDir.toString());
+        assertEquals(0, created.exitCode(), created.err());
+        assertTrue(created.out().startsWith("created project my-app\n"), created.out());
+        String key = keyFrom(created);
+        try (TestServer server = TestServer.start(dataDir)) {
+            String t = Instant.parse("2026-11-21T10:00:00Z").toString();
+            server.http().post("/api/log", key, "[{\"ts\":\"" + t + "\",\"message\":\"sealed timeout\",\"level\":\"error\",\"source\":\"api\"}]");
+            server.sealNow();
+            server.http().post("/api/log", key, "[{\"ts\":\"2026-11-21T10:00:01Z\",\"message\":\"head timeout\"}]");
+        }
+        Run query = run("query", "timeout", "--project", "my-app", "--data-dir", dataDir.toString());
+        assertEquals(0, query.exitCode(), query.err());
+        assertEquals(List.of("2026-11-21T10:00:01Z INFO  head timeout", "2026-11-21T10:00:00Z ERROR [api] sealed timeout"),
+                query.out().lines().toList());
+        Run paged = run("query", "--project", "my-app", "--limit", "1", "--data-dir", dataDir.toString());
+        assertEquals(1, paged.out().lines().count());
+        assertTrue(paged.err().startsWith("more results: --cursor "), paged.err());
+        String cursor = paged.err().trim().substring("more results: --cursor ".length());
+        Run next = run("query", "--project", "my-app", "--limit", "1", "--cursor", cursor, "--data-dir", dataDir.toString());
+        assertEquals(List.of("2026-11-21T10:00:00Z ERROR [api] sealed timeout"), next.out().lines().toList());
+    }
+
+    @Test
+    void talksToTheRunningServerThatHoldsTheDataDir() {
+        try (TestServer server = TestServer.start(dataDir)) {
+            Run created = run("project", "create", "Shop", "--data-dir", dataDir.toString());
+            assertEquals(0, created.exitCode(), created.err());
+            String key = keyFrom(created);
+            assertEquals(202, server.http().post("/api/log", key, "{\"message\":\"via server\",\"ts\":\"2026-11-21T10:00:00Z\"}").status());
+            Run query = run("query", "server", "--project", "shop", "--data-dir", dataDir.toString());
+            assertEquals(0, query.exitCode(), query.err());
+            assertEquals(List.of("2026-11-21T10:00:00Z INFO  via server"), query.out().lines().toList());
+            Run explicit = run("query", "--project", "shop", "--server", server.http().base(), "--token", key);
+            assertEquals(0, explicit.exitCode(), explicit.err());
+            assertEquals(1, explicit.out().lines().count());
+        }
+    }
+
+    @Test
+    void errorsSayWhatIsWrong() {
+        Run unknown = run("query", "--project", "nope", "--data-dir", dataDir.toString());
+        assertEquals(1, unknown.exitCode());
+        assertEquals("larch: no project with slug 'nope' in " + dataDir + "\n", unknown.err());
+        Run badQuery = run("query", "(x", "--project", "nope", "--data-dir", dataDir.toString());
+        assertEquals(1, badQuery.exitCode());
+        Run badConfig = run("query", "--project", "p", "--data-dir", dataDir.toString(), "--config", dataDir.resolve("missing.properties").toString());
+        assertEquals(2, badConfig.exitCode());
+        assertTrue(badConfig.err().contains("LARCH_CONFIG: config file"), badConfig.err());
+        try (TestServer server = TestServer.start(dataDir)) {
+            Run remoteUnknown = run("query", "--project", "nope", "--data-dir", dataDir.toString());
+            assertEquals(1, remoteUnknown.exitCode());
+            assertEquals("larch: server answered 404: no project with slug 'nope'; list projects with GET /admin/projects\n",
+                    remoteUnknown.err());
+        }
+    }
+}
