@@ -1,0 +1,183 @@
+package io.larch.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench ingest} and {@code bench query}: Larch's own benchmarks, against {@code larch.jar}. */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchMain.Ingest.class, BenchMain.Query.class},
+        description = "Benchmarks of a Larch server started from larch.jar on this machine.")
+public final class BenchMain {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    /** Options every benchmark takes. */
+    static class Common {
+        @Option(names = "--jar", defaultValue = "server/target/larch.jar", description = "the Larch jar to run")
+        Path jar;
+
+        @Option(names = "--data-dir", description = "data dir for the server (default: a temporary dir, deleted after)")
+        Path dataDir;
+
+        @Option(names = "--loghub", description = "Loghub directory whose *_structured.csv lines are mixed into the events")
+        Path loghub;
+
+        @Option(names = "--out", description = "write results as JSON here")
+        Path out;
+
+        Path dataDirOrTemp() throws IOException {
+            return dataDir != null ? dataDir : Files.createTempDirectory("larch-bench-");
+        }
+
+        void cleanUp(Path used) throws IOException {
+            if (dataDir == null) {
+                deleteTree(used);
+            }
+        }
+
+        void write(Map<String, Object> results) throws IOException {
+            results.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+                    "java", System.getProperty("java.version"), "os", System.getProperty("os.name")));
+            results.put("at", Instant.now().toString());
+            String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results);
+            if (out != null) {
+                Files.createDirectories(out.toAbsolutePath().getParent());
+                Files.writeString(out, json);
+            }
+            System.out.println(json);
+        }
+    }
+
+    @Command(name = "ingest", description = "Concurrent clients post batches for a fixed time.")
+    static final class Ingest extends Common implements Callable<Integer> {
+        @Option(names = "--clients", defaultValue = "8")
+        int clients;
+
+        @Option(names = "--batch", defaultValue = "200")
+        int batch;
+
+        @Option(names = "--seconds", defaultValue = "30")
+        int seconds;
+
+        @Option(names = "--durability", defaultValue = "fsync", description = "LARCH_WAL_DURABILITY for the server")
+        String durability;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = dataDirOrTemp();
+            try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of("LARCH_WAL_DURABILITY", durability))) {
+                String key = createProject(larch.url());
+                IngestBench.Result result = IngestBench.run(larch.url(), "/api/log", key, clients, batch,
+                        Duration.ofSeconds(seconds), EventGenerator.loadLoghub(loghub), 40);
+                Map<String, Object> results = new LinkedHashMap<>();
+                results.put("benchmark", "ingest");
+                results.put("durability", durability);
+                results.put("larch", result.toMap());
+                results.put("serverMetrics", metrics(larch.url()));
+                write(results);
+            } finally {
+                cleanUp(dir);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "query", description = "Load M events, seal them, time the query suite.")
+    static final class Query extends Common implements Callable<Integer> {
+        @Option(names = "--events", defaultValue = "5000000")
+        long events;
+
+        @Option(names = "--load-clients", defaultValue = "4")
+        int loadClients;
+
+        @Option(names = "--runs", defaultValue = "20")
+        int runs;
+
+        @Option(names = "--warmups", defaultValue = "3")
+        int warmups;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = dataDirOrTemp();
+            try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of())) {
+                String key = createProject(larch.url());
+                Instant end = Instant.now().minusSeconds(60);
+                double loadRate = QueryBench.load(larch.url(), key, events, loadClients, EventGenerator.loadLoghub(loghub), end);
+                long sealStarted = System.nanoTime();
+                new BenchHttp(larch.url()).postJson("/admin/maintain", LarchProcess.ADMIN_TOKEN, "");
+                double sealSeconds = (System.nanoTime() - sealStarted) / 1e9;
+                long partBytes = treeSize(dir.resolve("parts"));
+                List<Map<String, Object>> timings = new ArrayList<>();
+                for (QueryBench.Timing timing : QueryBench.run(larch.url(), key, QueryBench.suite(end), warmups, runs)) {
+                    timings.add(timing.toMap());
+                }
+                Map<String, Object> results = new LinkedHashMap<>();
+                results.put("benchmark", "query");
+                results.put("events", events);
+                results.put("loadEventsPerSecond", Math.round(loadRate));
+                results.put("finalSealSeconds", Math.round(sealSeconds * 10) / 10.0);
+                results.put("partBytes", partBytes);
+                results.put("bytesPerEvent", Math.round(partBytes * 10.0 / events) / 10.0);
+                results.put("queries", timings);
+                results.put("serverMetrics", metrics(larch.url()));
+                write(results);
+            } finally {
+                cleanUp(dir);
+            }
+            return 0;
+        }
+    }
+
+    static String createProject(String url) throws Exception {
+        return new BenchHttp(url).postJson("/admin/projects", LarchProcess.ADMIN_TOKEN,
+                "{\"name\":\"bench\"}").get("key").asText();
+    }
+
+    /** The Larch counters that say whether sealing kept up. */
+    static Map<String, Object> metrics(String url) throws Exception {
+        Map<String, Object> picked = new LinkedHashMap<>();
+        for (String line : new BenchHttp(url).getText("/metrics").split("\n")) {
+            if (line.startsWith("larch_") && !line.startsWith("#")) {
+                String[] parts = line.split(" ");
+                picked.put(parts[0], Double.parseDouble(parts[parts.length - 1]));
+            }
+        }
+        return picked;
+    }
+
+    static long treeSize(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

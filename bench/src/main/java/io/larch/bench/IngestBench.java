@@ -1,0 +1,89 @@
+package io.larch.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * N concurrent HTTP clients post batches for a fixed time; reports events/s and request latency.
+ * Bodies are generated before the clock starts, so the generator does not compete for the CPU.
+ */
+public final class IngestBench {
+    /** What one run measured. */
+    public record Result(int clients, int batchSize, double seconds, long events, double eventsPerSecond,
+                         double p50Millis, double p99Millis, double p999Millis, double maxMillis, long errors) {
+        Map<String, Object> toMap() {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("clients", clients);
+            map.put("batchSize", batchSize);
+            map.put("seconds", seconds);
+            map.put("events", events);
+            map.put("eventsPerSecond", Math.round(eventsPerSecond));
+            map.put("latencyP50Ms", p50Millis);
+            map.put("latencyP99Ms", p99Millis);
+            map.put("latencyP999Ms", p999Millis);
+            map.put("latencyMaxMs", maxMillis);
+            map.put("errors", errors);
+            return map;
+        }
+    }
+
+    private IngestBench() {
+    }
+
+    /** Posts batches to {@code path} with {@code token} until {@code duration} has passed. */
+    public static Result run(String url, String path, String token, int clients, int batchSize, Duration duration,
+                             List<String> loghub, int bodiesPerClient) throws InterruptedException {
+        List<List<byte[]>> bodies = new ArrayList<>();
+        long total = (long) clients * bodiesPerClient * batchSize;
+        for (int c = 0; c < clients; c++) {
+            EventGenerator generator = new EventGenerator(1000 + c, loghub, Instant.now().minus(Duration.ofHours(1)),
+                    Duration.ofHours(1).toMillis(), (long) c * bodiesPerClient * batchSize);
+            List<byte[]> mine = new ArrayList<>();
+            for (int b = 0; b < bodiesPerClient; b++) {
+                mine.add(generator.batch(batchSize, total).getBytes(StandardCharsets.UTF_8));
+            }
+            bodies.add(mine);
+        }
+        Histogram latency = new Histogram(Duration.ofMinutes(1).toNanos(), 3);
+        AtomicLong events = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        long started = System.nanoTime();
+        long deadline = started + duration.toNanos();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            List<byte[]> mine = bodies.get(c);
+            threads.add(Thread.ofPlatform().start(() -> {
+                BenchHttp http = new BenchHttp(url);
+                Histogram local = new Histogram(Duration.ofMinutes(1).toNanos(), 3);
+                int next = 0;
+                while (System.nanoTime() < deadline) {
+                    long sent = System.nanoTime();
+                    try {
+                        http.post(path, token, mine.get(next++ % mine.size()));
+                        local.recordValue(Math.min(System.nanoTime() - sent, local.getHighestTrackableValue()));
+                        events.addAndGet(batchSize);
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                    }
+                }
+                synchronized (latency) {
+                    latency.add(local);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new Result(clients, batchSize, seconds, events.get(), events.get() / seconds,
+                latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
+                latency.getValueAtPercentile(99.9) / 1e6, latency.getMaxValue() / 1e6, errors.get());
+    }
+}

@@ -1,0 +1,69 @@
+package io.larch.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Keeps the benchmarks working: tiny runs against the real larch.jar that the build just made. */
+class BenchSmokeTest {
+    private static final Path JAR = Path.of("../server/target/larch.jar");
+    private static final Path LOGHUB = Path.of("src/test/resources/loghub");
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void generatorIsDeterministicAndPlantsItsWords() throws Exception {
+        List<String> loghub = EventGenerator.loadLoghub(LOGHUB);
+        assertEquals(80, loghub.size());
+        Instant start = Instant.parse("2026-11-01T00:00:00Z");
+        EventGenerator a = new EventGenerator(1, loghub, start, 86_400_000L, 0);
+        EventGenerator b = new EventGenerator(1, loghub, start, 86_400_000L, 0);
+        EventGenerator c = new EventGenerator(2, loghub, start, 86_400_000L, 0);
+        String batchA = a.batch(1000, 1000);
+        assertEquals(batchA, b.batch(1000, 1000));
+        assertNotEquals(batchA, c.batch(1000, 1000));
+        JsonNode events = new ObjectMapper().readTree(batchA).get("events");
+        assertEquals(1000, events.size());
+        long common = 0;
+        long system = 0;
+        for (JsonNode event : events) {
+            common += event.get("message").asText().contains(EventGenerator.COMMON_WORD) ? 1 : 0;
+            system += "system".equals(event.get("source").asText()) ? 1 : 0;
+        }
+        assertTrue(common > 200 && common < 600, "common word in " + common + " of 1000");
+        assertTrue(system > 100, "loghub lines mixed in: " + system);
+        EventGenerator needle = new EventGenerator(1, loghub, start, 86_400_000L, EventGenerator.NEEDLE_EVERY / 2);
+        assertTrue(needle.next(1).contains(EventGenerator.NEEDLE_WORD));
+    }
+
+    @Test
+    void ingestAndQueryBenchmarksRunAgainstTheJar() throws Exception {
+        try (LarchProcess larch = LarchProcess.start(JAR, dataDir, Map.of())) {
+            String key = BenchMain.createProject(larch.url());
+            IngestBench.Result ingest = IngestBench.run(larch.url(), "/api/log", key, 2, 100, Duration.ofSeconds(2),
+                    EventGenerator.loadLoghub(LOGHUB), 5);
+            assertEquals(0, ingest.errors());
+            assertTrue(ingest.events() > 0);
+            assertTrue(ingest.p50Millis() > 0);
+
+            Instant end = Instant.now().minusSeconds(60);
+            QueryBench.load(larch.url(), key, 20_000, 2, List.of(), end);
+            new BenchHttp(larch.url()).postJson("/admin/maintain", LarchProcess.ADMIN_TOKEN, "");
+            List<QueryBench.Timing> timings = QueryBench.run(larch.url(), key, QueryBench.suite(end), 0, 1);
+            assertEquals(6, timings.size());
+            assertEquals("100 events", timings.get(1).answer(), "common word, latest 100");
+            assertTrue(timings.get(4).answer().startsWith("1441 buckets"), timings.get(4).answer());
+        }
+    }
+}
