@@ -151,7 +151,7 @@ public final class Larch implements AutoCloseable {
         ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
         Searcher searcher = new Searcher(store, duckDb, partFiles);
         Maintenance maintenance = new Maintenance(wal::rotateAll, sealer);
-        PrometheusMeterRegistry metrics = metrics();
+        PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
 
         http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher,
                 new Aggregator(store, duckDb, partFiles), authenticator, projectAdmin,
@@ -162,8 +162,10 @@ public final class Larch implements AutoCloseable {
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
     }
 
-    private PrometheusMeterRegistry metrics() {
+    private PrometheusMeterRegistry metrics(int tornSegmentsAtStart) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Gauge.builder("larch_wal_torn_tails_at_start", () -> tornSegmentsAtStart)
+                .description("WAL segments whose torn or corrupt tail was cut at the last start").register(registry);
         Gauge.builder("larch_head_events", store, EventStore::headEventCount)
                 .description("events durable in the WAL and not yet sealed into parts").register(registry);
         Gauge.builder("larch_parts", store, s -> s.snapshot().parts().size())

@@ -26,13 +26,11 @@ public final class QueryParser {
     private static final int MAX_DEPTH = 32;
     private static final int MAX_TERMS = 128;
 
-    private final String text;
     private final List<Token> tokens;
     private int next;
     private int depth;
 
-    private QueryParser(String text, List<Token> tokens) {
-        this.text = text;
+    private QueryParser(List<Token> tokens) {
         this.tokens = tokens;
     }
 
@@ -49,7 +47,7 @@ public final class QueryParser {
         if (terms.size() > MAX_TERMS) {
             throw new QueryException("query has more than " + MAX_TERMS + " terms", terms.get(MAX_TERMS).position);
         }
-        QueryParser parser = new QueryParser(text, tokens);
+        QueryParser parser = new QueryParser(tokens);
         Query query = parser.parseOr();
         Token trailing = parser.peek();
         if (trailing.type != Type.END) {

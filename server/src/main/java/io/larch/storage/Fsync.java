@@ -2,6 +2,8 @@ package io.larch.storage;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -15,6 +17,24 @@ public final class Fsync {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         }
+    }
+
+    /**
+     * Creates {@code dir} and any missing parents, and makes each new directory entry durable
+     * by fsyncing the directory that holds it.
+     */
+    public static void createDirectories(Path dir) throws IOException {
+        Path absolute = dir.toAbsolutePath();
+        if (Files.isDirectory(absolute)) {
+            return;
+        }
+        createDirectories(absolute.getParent());
+        try {
+            Files.createDirectory(absolute);
+        } catch (FileAlreadyExistsException raced) {
+            return;
+        }
+        directory(absolute.getParent());
     }
 
     /** Makes the content of {@code file} durable. */

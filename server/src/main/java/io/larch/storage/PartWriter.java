@@ -77,7 +77,7 @@ public final class PartWriter {
     /** fsync, rename into place, fsync the directory; returns the record with its size. */
     private static PartRecord install(PartRecord part, Path tmp, Path target) throws IOException {
         Fsync.file(tmp);
-        Files.createDirectories(target.getParent());
+        Fsync.createDirectories(target.getParent());
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Fsync.directory(target.getParent());
         long size = Files.size(target);

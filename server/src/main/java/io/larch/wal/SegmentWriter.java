@@ -5,7 +5,6 @@ import io.larch.storage.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -35,7 +34,7 @@ final class SegmentWriter {
      * crash makes disappear.
      */
     static SegmentWriter create(long id, Kind kind, Path path, long nowMillis) throws IOException {
-        Files.createDirectories(path.getParent());
+        Fsync.createDirectories(path.getParent());
         FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             ByteBuffer header = SegmentFormat.header();
