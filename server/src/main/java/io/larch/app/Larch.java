@@ -26,6 +26,7 @@ import io.larch.storage.DataDirLock;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.EventStore;
 import io.larch.storage.FileNames;
+import io.larch.storage.PartBlooms;
 import io.larch.storage.PartFiles;
 import io.larch.storage.PartWriter;
 import io.larch.storage.Sealer;
@@ -149,12 +150,13 @@ public final class Larch implements AutoCloseable {
                 new TemplateFingerprinter(), clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, clock);
         ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
-        Searcher searcher = new Searcher(store, duckDb, partFiles);
+        PartBlooms blooms = new PartBlooms(partFiles);
+        Searcher searcher = new Searcher(store, duckDb, partFiles, blooms);
         Maintenance maintenance = new Maintenance(wal::rotateAll, sealer);
         PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
 
         http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher,
-                new Aggregator(store, duckDb, partFiles), authenticator, projectAdmin,
+                new Aggregator(store, duckDb, partFiles, blooms), authenticator, projectAdmin,
                 maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), clock),
                 config.host(), config.port()).start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),

@@ -14,6 +14,7 @@ import io.larch.query.SearchRequest;
 import io.larch.query.Searcher;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.EventStore;
+import io.larch.storage.PartBlooms;
 import io.larch.storage.PartFiles;
 import io.larch.wal.WalRecovery;
 import java.io.PrintWriter;
@@ -118,7 +119,7 @@ final class QueryCommand implements Callable<Integer> {
                     partFiles.tmpDir())) {
                 SearchRequest request = new SearchRequest(SearchFilters.build(found.id(), queryText, kind, level, from,
                         to, System.currentTimeMillis()).query(), cursor == null ? null : Cursor.decode(cursor), limit);
-                SearchPage page = new Searcher(store, duckDb, partFiles).search(request);
+                SearchPage page = new Searcher(store, duckDb, partFiles, new PartBlooms(partFiles)).search(request);
                 for (LogEvent event : page.events()) {
                     out.println(line(Instant.ofEpochMilli(event.ts()).toString(), event.level().wireName(),
                             event.source(), event.message()));

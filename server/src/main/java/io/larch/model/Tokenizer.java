@@ -26,8 +26,19 @@ public final class Tokenizer {
     /** The lowercased tokens of {@code text}, in order. */
     public static List<String> tokens(String text) {
         List<String> tokens = new ArrayList<>();
-        forEachToken(text, (start, end) -> tokens.add(text.substring(start, end).toLowerCase(Locale.ROOT)));
+        forEachToken(text, (start, end) -> tokens.add(lowercase(text, start, end)));
         return tokens;
+    }
+
+    /** The token {@code text[start, end)} in lowercase, allocating only when it has uppercase. */
+    public static String lowercase(String text, int start, int end) {
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if ((c >= 'A' && c <= 'Z') || c >= 0x80) {
+                return text.substring(start, end).toLowerCase(Locale.ROOT);
+            }
+        }
+        return text.substring(start, end);
     }
 
     /** Calls {@code visitor} with the bounds of each token of {@code text}, in order. */
@@ -90,7 +101,7 @@ public final class Tokenizer {
     }
 
     private static boolean tokenEquals(String text, int start, int end, String wanted, boolean prefix) {
-        String token = text.substring(start, end).toLowerCase(Locale.ROOT);
+        String token = lowercase(text, start, end);
         return prefix ? token.startsWith(wanted) : token.equals(wanted);
     }
 }

@@ -1,12 +1,12 @@
 package io.larch.query;
 
-import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
+import io.larch.storage.PartBlooms;
 import io.larch.storage.PartFiles;
 import io.larch.storage.StoreSnapshot;
 import java.util.ArrayList;
@@ -32,11 +32,13 @@ public final class Aggregator {
     private final EventStore store;
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
+    private final PartBlooms blooms;
 
-    public Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles) {
+    public Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
         this.store = store;
         this.engine = engine;
         this.partFiles = partFiles;
+        this.blooms = blooms;
     }
 
     /**
@@ -49,7 +51,7 @@ public final class Aggregator {
         }
         TreeMap<Long, long[]> counts = new TreeMap<>();
         StoreSnapshot snapshot = store.snapshot();
-        List<PartRecord> parts = Planner.candidateParts(snapshot.parts(), query);
+        List<PartScan> parts = Planner.plan(snapshot.parts(), query, blooms);
         if (!parts.isEmpty()) {
             CompiledSql where = SqlCompiler.compile(query);
             String sql = "SELECT (ts // " + intervalMillis + ") * " + intervalMillis + " AS bucket, level, count(*) FROM "
@@ -101,7 +103,7 @@ public final class Aggregator {
             }
         });
         Map<String, TopAccumulator> merged = new HashMap<>();
-        List<PartRecord> parts = Planner.candidateParts(snapshot.parts(), query);
+        List<PartScan> parts = Planner.plan(snapshot.parts(), query, blooms);
         if (!parts.isEmpty()) {
             CompiledSql where = SqlCompiler.compile(query);
             String select = "SELECT " + field.sqlExpression() + " AS value, count(*), min(ts), max(ts), arg_max(message, ts) FROM "
@@ -138,7 +140,7 @@ public final class Aggregator {
     public Aggregations.Stats stats(Query query) {
         long[][] counts = new long[Kind.values().length][Level.values().length];
         StoreSnapshot snapshot = store.snapshot();
-        List<PartRecord> parts = Planner.candidateParts(snapshot.parts(), query);
+        List<PartScan> parts = Planner.plan(snapshot.parts(), query, blooms);
         if (!parts.isEmpty()) {
             CompiledSql where = SqlCompiler.compile(query);
             String sql = "SELECT kind, level, count(*) FROM " + PartSql.from(parts, partFiles) + " WHERE "

@@ -1,12 +1,13 @@
 package io.larch.query;
 
-import io.larch.meta.PartRecord;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.PartFiles;
+import io.larch.storage.PartSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Runs SQL over a set of parts: the {@code FROM} clause, parameter binding, row iteration. */
@@ -14,13 +15,28 @@ final class PartSql {
     private PartSql() {
     }
 
-    /** A {@code read_parquet([...])} table over {@code parts}. */
-    static String from(List<PartRecord> parts, PartFiles partFiles) {
-        StringBuilder files = new StringBuilder("read_parquet([");
-        for (int i = 0; i < parts.size(); i++) {
-            files.append(i == 0 ? "" : ", ").append(DuckDbEngine.quotePath(partFiles.path(parts.get(i))));
+    /**
+     * A table over {@code scans}: whole parts through one {@code read_parquet([...])}, narrowed
+     * parts as one sub-select per row range (DuckDB then reads only the row groups in the range).
+     */
+    static String from(List<PartScan> scans, PartFiles partFiles) {
+        List<String> selects = new ArrayList<>();
+        List<String> whole = new ArrayList<>();
+        for (PartScan scan : scans) {
+            String file = DuckDbEngine.quotePath(partFiles.path(scan.part()));
+            if (scan.isWhole()) {
+                whole.add(file);
+                continue;
+            }
+            for (long[] range : scan.rowRanges()) {
+                selects.add("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet(" + file
+                        + ", file_row_number = true) WHERE file_row_number BETWEEN " + range[0] + " AND " + range[1]);
+            }
         }
-        return files.append("])").toString();
+        if (!whole.isEmpty()) {
+            selects.add("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet([" + String.join(", ", whole) + "])");
+        }
+        return "(" + String.join(" UNION ALL ", selects) + ") AS parts";
     }
 
     /** Receives each row. */

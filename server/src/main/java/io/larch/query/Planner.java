@@ -3,6 +3,9 @@ package io.larch.query;
 import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
 import io.larch.model.Level;
+import io.larch.storage.PartBlooms;
+import io.larch.storage.TokenBloom;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -11,7 +14,8 @@ import java.util.Set;
 /**
  * Chooses the parts a query must read, from what the catalog knows about each part (project,
  * kind, time span, levels), and orders them newest first. Only the top-level AND clauses of the
- * query are used: a condition under OR or NOT cannot rule a part out on its own.
+ * query are used for that: a condition under OR or NOT cannot rule a part out on its own. Then
+ * the token bloom filters narrow each part to the row groups that may hold the query's words.
  */
 public final class Planner {
     private static final Comparator<PartRecord> NEWEST_FIRST =
@@ -33,10 +37,47 @@ public final class Planner {
         }
     }
 
-    /** Parts that may hold matches, newest first. */
+    /** Parts that may hold matches by their catalog stats, newest first. */
     public static List<PartRecord> candidateParts(List<PartRecord> parts, Query query) {
         Bounds bounds = bounds(query);
         return parts.stream().filter(bounds::admits).sorted(NEWEST_FIRST).toList();
+    }
+
+    /**
+     * What to read, newest first: the candidate parts, each narrowed to the row groups whose token
+     * bloom filters admit the query's words. Parts where no row group can match are left out.
+     */
+    static List<PartScan> plan(List<PartRecord> parts, Query query, PartBlooms blooms) {
+        TextRequirements requirements = TextRequirements.of(query);
+        List<PartScan> scans = new ArrayList<>();
+        for (PartRecord part : candidateParts(parts, query)) {
+            TokenBloom bloom = requirements == null ? null : blooms.get(part);
+            if (bloom == null) {
+                scans.add(new PartScan(part, List.of()));
+                continue;
+            }
+            List<long[]> ranges = new ArrayList<>();
+            boolean all = true;
+            for (int block = 0; block < bloom.blocks(); block++) {
+                if (!requirements.mayMatch(bloom, block)) {
+                    all = false;
+                    continue;
+                }
+                long first = (long) block * bloom.blockRows();
+                long last = first + bloom.rowCount(block) - 1;
+                if (!ranges.isEmpty() && ranges.getLast()[1] == first - 1) {
+                    ranges.getLast()[1] = last;
+                } else {
+                    ranges.add(new long[] {first, last});
+                }
+            }
+            if (all) {
+                scans.add(new PartScan(part, List.of()));
+            } else if (!ranges.isEmpty()) {
+                scans.add(new PartScan(part, ranges));
+            }
+        }
+        return scans;
     }
 
     static Bounds bounds(Query query) {

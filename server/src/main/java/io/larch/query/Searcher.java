@@ -1,10 +1,10 @@
 package io.larch.query;
 
-import io.larch.meta.PartRecord;
 import io.larch.model.LogEvent;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
+import io.larch.storage.PartBlooms;
 import io.larch.storage.PartFiles;
 import io.larch.storage.PartRows;
 import io.larch.storage.PartSchema;
@@ -17,20 +17,27 @@ import java.util.function.Predicate;
 /**
  * Runs searches over one {@link StoreSnapshot}: the head through {@link EventMatcher}, the parts
  * through DuckDB, newest parts first, stopping as soon as no remaining part can place an event
- * on the page. Thread-safe.
+ * on the page, and reading only the row groups whose token blooms admit the query's words.
+ * Thread-safe.
  */
 public final class Searcher {
-    /** Parts read by one SQL statement: enough to amortize statement cost, few enough to stop early. */
-    private static final int PARTS_PER_STATEMENT = 8;
+    /**
+     * The most parts one SQL statement reads. Statements start with the newest part alone and
+     * double while the page is not full: a page that one part fills costs one part, a sparse
+     * query does not pay one statement per part.
+     */
+    private static final int MAX_PARTS_PER_STATEMENT = 64;
 
     private final EventStore store;
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
+    private final PartBlooms blooms;
 
-    public Searcher(EventStore store, DuckDbEngine engine, PartFiles partFiles) {
+    public Searcher(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
         this.store = store;
         this.engine = engine;
         this.partFiles = partFiles;
+        this.blooms = blooms;
     }
 
     public SearchPage search(SearchRequest request) {
@@ -47,18 +54,24 @@ public final class Searcher {
                 }
             }
         }
-        List<PartRecord> parts = Planner.candidateParts(snapshot.parts(), query);
+        List<PartScan> scans = Planner.plan(snapshot.parts(), query, blooms);
         int partsRead = 0;
         int next = 0;
-        while (next < parts.size()) {
+        int batchSize = 1;
+        while (next < scans.size()) {
             LogEvent boundary = top.isFull() ? top.oldest() : null;
-            if (boundary != null && parts.get(next).maxTs() < boundary.ts()) {
+            if (boundary != null && scans.get(next).part().maxTs() < boundary.ts()) {
                 break;
             }
-            List<PartRecord> batch = new ArrayList<>();
-            while (next < parts.size() && batch.size() < PARTS_PER_STATEMENT
-                    && (boundary == null || parts.get(next).maxTs() >= boundary.ts())) {
-                batch.add(parts.get(next++));
+            // Read the next part together with the parts that overlap it in time (they can
+            // interleave with its rows); read more at once while the page stays short.
+            List<PartScan> batch = new ArrayList<>();
+            long batchMinTs = scans.get(next).part().minTs();
+            while (next < scans.size() && batch.size() < batchSize
+                    && (batch.isEmpty() || scans.get(next).part().maxTs() >= batchMinTs || !top.isFull())
+                    && (boundary == null || scans.get(next).part().maxTs() >= boundary.ts())) {
+                batchMinTs = Math.min(batchMinTs, scans.get(next).part().minTs());
+                batch.add(scans.get(next++));
             }
             // Only events at or after the page's current oldest time can still make the page; the
             // bound lets DuckDB skip row groups by their ts statistics.
@@ -66,6 +79,9 @@ public final class Searcher {
                     : Query.and(List.of(query, new Query.TimeWithin(boundary.ts(), Long.MAX_VALUE)));
             readParts(batch, bounded, wanted).forEach(top::offer);
             partsRead += batch.size();
+            if (!top.isFull()) {
+                batchSize = Math.min(batchSize * 2, MAX_PARTS_PER_STATEMENT);
+            }
         }
         List<LogEvent> events = top.newestFirst();
         Cursor nextCursor = null;
@@ -77,9 +93,9 @@ public final class Searcher {
         return new SearchPage(List.copyOf(events), nextCursor, partsRead);
     }
 
-    private List<LogEvent> readParts(List<PartRecord> parts, Query query, int limit) {
+    private List<LogEvent> readParts(List<PartScan> scans, Query query, int limit) {
         CompiledSql where = SqlCompiler.compile(query);
-        String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(parts, partFiles) + " WHERE "
+        String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(scans, partFiles) + " WHERE "
                 + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
         List<LogEvent> events = new ArrayList<>();
         PartSql.run(engine, sql, where.parameters(), row -> events.add(PartRows.read(row)));

@@ -48,6 +48,12 @@ public final class EventStore {
         headEvents.addAndGet(events.size());
     }
 
+    /** The head's events of one segment, in WAL order; empty when the head has no such segment. */
+    public List<LogEvent> headEvents(long segmentId) {
+        HeadSegment segment = findHead(current.get(), segmentId);
+        return segment == null ? List.of() : segment.events();
+    }
+
     /** Events in the head, i.e. durable but not yet in published parts. */
     public long headEventCount() {
         return headEvents.get();

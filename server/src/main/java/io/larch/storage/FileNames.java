@@ -16,6 +16,7 @@ import java.util.OptionalLong;
  *   run/server.json                        address and local CLI token of the running server
  *   wal/{kind}/{segment id, 16 hex}.wal    write-ahead log segments
  *   parts/{project id}/{kind}/{name}.parquet
+ *   parts/{project id}/{kind}/{name}.bloom   its token bloom filters
  *   tmp/                                   files being written; emptied at start-up
  * </pre>
  */
@@ -27,6 +28,8 @@ public final class FileNames {
     public static final String WAL_SUFFIX = ".wal";
     public static final String PARTS_DIR = "parts";
     public static final String PART_SUFFIX = ".parquet";
+    /** A part's token bloom filters, beside it: {@code {name}.bloom}. */
+    public static final String BLOOM_SUFFIX = ".bloom";
     public static final String TMP_DIR = "tmp";
     public static final String TMP_SUFFIX = ".tmp";
 
@@ -68,6 +71,20 @@ public final class FileNames {
     /** A part sealed from a WAL segment: the same segment always yields the same name, so a retried seal overwrites. */
     public static String sealedPartName(int nodeId, long segmentId, long projectId) {
         return String.format(Locale.ROOT, "s%d-%016x-%d", nodeId, segmentId, projectId);
+    }
+
+    public static Path bloomFile(Path dataDir, long projectId, Kind kind, String partName) {
+        return partsDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + BLOOM_SUFFIX);
+    }
+
+    /** The part name of a part or bloom file name, or null when the name is neither. */
+    public static String partNameOf(String fileName) {
+        for (String suffix : new String[] {PART_SUFFIX, BLOOM_SUFFIX}) {
+            if (fileName.endsWith(suffix)) {
+                return fileName.substring(0, fileName.length() - suffix.length());
+            }
+        }
+        return null;
     }
 
     public static Path tmpDir(Path dataDir) {

@@ -22,6 +22,10 @@ public final class PartFiles {
         return FileNames.partFile(dataDir, part.projectId(), part.kind(), part.name());
     }
 
+    public Path bloomPath(PartRecord part) {
+        return FileNames.bloomFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
     public Path tmpDir() {
         return FileNames.tmpDir(dataDir);
     }
@@ -37,10 +41,8 @@ public final class PartFiles {
         if (Files.isDirectory(parts)) {
             try (Stream<Path> files = Files.walk(parts)) {
                 for (Path file : files.filter(Files::isRegularFile).toList()) {
-                    String fileName = file.getFileName().toString();
-                    String name = fileName.endsWith(FileNames.PART_SUFFIX)
-                            ? fileName.substring(0, fileName.length() - FileNames.PART_SUFFIX.length()) : fileName;
-                    if (!knownNames.contains(name)) {
+                    String name = FileNames.partNameOf(file.getFileName().toString());
+                    if (name == null || !knownNames.contains(name)) {
                         LOG.info("removing unpublished part file {}", file);
                         Files.delete(file);
                         removed++;

@@ -3,6 +3,8 @@ package io.larch.storage;
 import io.larch.meta.PartRecord;
 import io.larch.meta.PartState;
 import io.larch.model.Kind;
+import io.larch.model.LogEvent;
+import io.larch.model.StoredEventCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,14 +15,25 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns stored-event NDJSON into Parquet parts with DuckDB: one part per project, rows sorted by
- * (ts, id), zstd, small row groups. DuckDB parses the NDJSON itself, which is several times
- * faster than appending rows from Java (see DESIGN.md).
+ * (ts, id), zstd, row groups of {@link PartSchema#ROW_GROUP_SIZE}; beside each part its token
+ * bloom filters, one per row group. DuckDB parses the NDJSON itself, which is several times
+ * faster than appending rows from Java (see DESIGN.md); the blooms are built from the same
+ * events already parsed in the head.
  */
 public final class PartWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(PartWriter.class);
+    private static final Comparator<LogEvent> PART_ORDER =
+            Comparator.comparingLong(LogEvent::ts).thenComparingLong(LogEvent::id);
+
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
     private final int nodeId;
@@ -35,11 +48,14 @@ public final class PartWriter {
 
     /**
      * Writes the parts for the events in {@code ndjson} (a sealed segment's payloads) and returns
-     * their catalog records, not yet published. Each file is written under a temporary name,
-     * fsynced, then renamed into place; a crash before publication leaves only files that
-     * start-up removes ({@link PartFiles#removeUnpublished}).
+     * their catalog records, not yet published. {@code parsed} are the same events as the head
+     * holds them; when they do not match the file (a segment that failed mid-write can hold
+     * records the head never saw), the file is decoded instead. Each file is written under a
+     * temporary name, fsynced, then renamed into place; a crash before publication leaves only
+     * files that start-up removes ({@link PartFiles#removeUnpublished}).
      */
-    public List<PartRecord> writeSealed(Path ndjson, long segmentId, Kind kind) throws IOException, SQLException {
+    public List<PartRecord> writeSealed(Path ndjson, long segmentId, Kind kind, List<LogEvent> parsed)
+            throws IOException, SQLException {
         List<PartRecord> parts = new ArrayList<>();
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
             statement.execute("CREATE TEMP TABLE sealing AS SELECT * FROM read_json(" + DuckDbEngine.quotePath(ndjson)
@@ -54,18 +70,19 @@ public final class PartWriter {
                                 rows.getLong(5), rows.getLong(6)});
                     }
                 }
+                Map<Long, List<LogEvent>> byProject = rowsByProject(ndjson, parsed, stats);
                 for (long[] s : stats) {
                     long projectId = s[0];
                     String name = FileNames.sealedPartName(nodeId, segmentId, projectId);
                     PartRecord part = new PartRecord(0, name, projectId, kind, PartState.PUBLISHED, nodeId, s[1], s[2],
                             s[3], s[4], 0, (int) s[5], clock.millis());
-                    Path target = partFiles.path(part);
-                    Path tmp = partFiles.tmpDir().resolve(name + FileNames.PART_SUFFIX + FileNames.TMP_SUFFIX);
-                    Files.deleteIfExists(tmp);
+                    Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
                     statement.execute("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM sealing WHERE project_id = "
                             + projectId + " ORDER BY ts, id) TO " + DuckDbEngine.quotePath(tmp)
                             + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + PartSchema.ROW_GROUP_SIZE + ")");
-                    parts.add(install(part, tmp, target));
+                    Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+                    TokenBloomWriter.write(byProject.get(projectId), PartSchema.ROW_GROUP_SIZE, bloomTmp);
+                    parts.add(install(part, tmp, bloomTmp));
                 }
             } finally {
                 statement.execute("DROP TABLE IF EXISTS sealing");
@@ -74,13 +91,49 @@ public final class PartWriter {
         return parts;
     }
 
-    /** fsync, rename into place, fsync the directory; returns the record with its size. */
-    private static PartRecord install(PartRecord part, Path tmp, Path target) throws IOException {
+    /** Each project's rows in part order, from the head's events when they match what DuckDB read. */
+    private static Map<Long, List<LogEvent>> rowsByProject(Path ndjson, List<LogEvent> parsed, List<long[]> stats)
+            throws IOException {
+        Map<Long, List<LogEvent>> byProject = group(parsed);
+        boolean matches = byProject.size() == stats.size();
+        for (long[] s : stats) {
+            List<LogEvent> rows = byProject.get(s[0]);
+            matches &= rows != null && rows.size() == s[4];
+        }
+        if (!matches) {
+            LOG.info("head events differ from the segment file {}; decoding the file for the bloom filters", ndjson);
+            byte[] bytes = Files.readAllBytes(ndjson);
+            byProject = group(StoredEventCodec.decodeLines(bytes, 0, bytes.length));
+        }
+        byProject.values().forEach(rows -> rows.sort(PART_ORDER));
+        return byProject;
+    }
+
+    private static Map<Long, List<LogEvent>> group(List<LogEvent> events) {
+        Map<Long, List<LogEvent>> byProject = new HashMap<>();
+        for (LogEvent event : events) {
+            byProject.computeIfAbsent(event.projectId(), p -> new ArrayList<>()).add(event);
+        }
+        return byProject;
+    }
+
+    private Path tmpFile(String name, String suffix) throws IOException {
+        Path tmp = partFiles.tmpDir().resolve(name + suffix + FileNames.TMP_SUFFIX);
+        Files.deleteIfExists(tmp);
+        return tmp;
+    }
+
+    /** fsync both files, rename them into place, fsync the directory; returns the record with its size. */
+    PartRecord install(PartRecord part, Path tmp, Path bloomTmp) throws IOException {
+        Path target = partFiles.path(part);
+        Path bloomTarget = partFiles.bloomPath(part);
         Fsync.file(tmp);
+        Fsync.file(bloomTmp);
         Fsync.createDirectories(target.getParent());
+        Files.move(bloomTmp, bloomTarget, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Fsync.directory(target.getParent());
-        long size = Files.size(target);
+        long size = Files.size(target) + Files.size(bloomTarget);
         return new PartRecord(0, part.name(), part.projectId(), part.kind(), part.state(), part.nodeId(),
                 part.minTs(), part.maxTs(), part.maxId(), part.rowCount(), size, part.levels(), part.createdAt());
     }

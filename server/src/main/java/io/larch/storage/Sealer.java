@@ -150,7 +150,8 @@ public final class Sealer implements AutoCloseable {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(ndjson), 1 << 16)) {
                 segments.copyPayloads(segmentId, kind, out);
             }
-            List<PartRecord> parts = Files.size(ndjson) == 0 ? List.of() : writer.writeSealed(ndjson, segmentId, kind);
+            List<PartRecord> parts = Files.size(ndjson) == 0 ? List.of()
+                    : writer.writeSealed(ndjson, segmentId, kind, store.headEvents(segmentId));
             store.publishSealed(segmentId, parts);
             segments.delete(segmentId, kind);
             long events = parts.stream().mapToLong(PartRecord::rowCount).sum();

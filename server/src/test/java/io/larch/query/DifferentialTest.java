@@ -68,7 +68,7 @@ class DifferentialTest {
             events.addAll(batch);
             Path ndjson = tmp.resolve("segment-" + segment + ".ndjson");
             Files.write(ndjson, StoredEventCodec.encodeLines(batch));
-            for (PartRecord part : writer.writeSealed(ndjson, segment++, kind)) {
+            for (PartRecord part : writer.writeSealed(ndjson, segment++, kind, batch)) {
                 partPaths.add(partFiles.path(part));
             }
         }

@@ -1,0 +1,59 @@
+package io.larch.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenBloomTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void hasNoFalseNegativesAndAboutOnePercentFalsePositives() throws Exception {
+        TokenBloomWriter writer = new TokenBloomWriter(1000);
+        for (int row = 0; row < 2500; row++) {
+            writer.addRow("request " + row + " user_" + (row % 97) + " FAILED", row % 2 == 0 ? "api" : null, null);
+        }
+        Path file = tmp.resolve("p.bloom");
+        writer.write(file);
+        TokenBloom bloom = TokenBloom.open(file);
+        assertEquals(3, bloom.blocks());
+        assertEquals(1000, bloom.rowCount(0));
+        assertEquals(500, bloom.rowCount(2));
+        for (int row = 0; row < 2500; row++) {
+            int block = row / 1000;
+            assertTrue(bloom.mightContain(block, TokenBloom.hash(Integer.toString(row))), "row " + row);
+            assertTrue(bloom.mightContain(block, TokenBloom.hash("user_" + (row % 97))));
+        }
+        assertTrue(bloom.mightContain(0, TokenBloom.hash("failed")), "tokens are lowercased");
+        assertTrue(bloom.mightContain(1, TokenBloom.hash("api")));
+        int falsePositives = 0;
+        int probes = 30_000;
+        for (int i = 0; i < probes; i++) {
+            falsePositives += bloom.mightContain(i % 3, TokenBloom.hash("absent" + i)) ? 1 : 0;
+        }
+        assertTrue(falsePositives < probes * 0.03, "false positive rate " + (double) falsePositives / probes);
+    }
+
+    @Test
+    void aDamagedFileReadsAsNoFilter() throws Exception {
+        TokenBloomWriter writer = new TokenBloomWriter(10);
+        writer.addRow("hello", null, null);
+        Path file = tmp.resolve("p.bloom");
+        writer.write(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(20);
+            raf.write(0x7f);
+        }
+        assertNull(TokenBloom.open(file));
+        Files.write(file, new byte[3]);
+        assertNull(TokenBloom.open(file));
+        assertNull(TokenBloom.open(tmp.resolve("missing.bloom")));
+    }
+}

@@ -1,0 +1,73 @@
+package io.larch.testing;
+
+import io.larch.meta.Database;
+import io.larch.meta.PartRecord;
+import io.larch.meta.PartRepository;
+import io.larch.model.Kind;
+import io.larch.model.LogEvent;
+import io.larch.model.StoredEventCodec;
+import io.larch.query.Aggregator;
+import io.larch.query.Searcher;
+import io.larch.storage.DuckDbEngine;
+import io.larch.storage.EventStore;
+import io.larch.storage.PartBlooms;
+import io.larch.storage.PartFiles;
+import io.larch.storage.PartWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The storage and query engine without HTTP or WAL, on real SQLite and DuckDB in a temp dir:
+ * tests seal batches into parts directly and query them.
+ */
+public final class LocalStore implements AutoCloseable {
+    public final Path dataDir;
+    public final Database database;
+    public final PartRepository parts;
+    public final EventStore store;
+    public final DuckDbEngine duckDb;
+    public final PartFiles partFiles;
+    public final PartBlooms blooms;
+    public final PartWriter writer;
+    public final Searcher searcher;
+    public final Aggregator aggregator;
+    private long nextSegment = 1;
+
+    public LocalStore(Path dataDir) throws IOException {
+        this.dataDir = dataDir;
+        MutableClock clock = MutableClock.at("2026-11-22T10:00:00Z");
+        database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
+        parts = new PartRepository(database);
+        store = new EventStore(parts, 0, clock);
+        partFiles = new PartFiles(dataDir);
+        Files.createDirectories(partFiles.tmpDir());
+        duckDb = DuckDbEngine.open(256L * 1024 * 1024, 2, partFiles.tmpDir());
+        blooms = new PartBlooms(partFiles);
+        writer = new PartWriter(duckDb, partFiles, 0, clock);
+        searcher = new Searcher(store, duckDb, partFiles, blooms);
+        aggregator = new Aggregator(store, duckDb, partFiles, blooms);
+    }
+
+    /** Seals {@code events} as one segment of {@code kind} and publishes its parts. */
+    public List<PartRecord> seal(Kind kind, List<LogEvent> events) throws Exception {
+        long segment = nextSegment++;
+        Path ndjson = partFiles.tmpDir().resolve("segment-" + segment + ".ndjson");
+        Files.write(ndjson, StoredEventCodec.encodeLines(events));
+        List<PartRecord> written = writer.writeSealed(ndjson, segment, kind, events);
+        Files.delete(ndjson);
+        return store.publishSealed(segment, written);
+    }
+
+    /** Puts {@code events} in the head as an unsealed segment. */
+    public void addToHead(Kind kind, List<LogEvent> events) {
+        store.appendToHead(nextSegment++, kind, events);
+    }
+
+    @Override
+    public void close() {
+        duckDb.close();
+        database.close();
+    }
+}
