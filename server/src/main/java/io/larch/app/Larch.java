@@ -22,6 +22,7 @@ import io.larch.security.AdminToken;
 import io.larch.security.ApiKeys;
 import io.larch.security.Authenticator;
 import io.larch.security.ProjectAdmin;
+import io.larch.storage.Compactor;
 import io.larch.storage.DataDirLock;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.EventStore;
@@ -47,6 +48,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +69,7 @@ public final class Larch implements AutoCloseable {
     private Database database;
     private DuckDbEngine duckDb;
     private Sealer sealer;
+    private Compactor compactor;
     private WriteAheadLog wal;
     private Javalin http;
     private ServerInfo serverInfo;
@@ -129,9 +132,17 @@ public final class Larch implements AutoCloseable {
         duckDb = DuckDbEngine.open(config.duckdbMemoryLimitBytes(), config.duckdbThreads(), partFiles.tmpDir());
         WalOptions walOptions = new WalOptions(config.dataDir(), config.walDurability(), config.walBatchInterval(),
                 config.walSegmentMaxBytes(), config.walSegmentMaxAge());
-        sealer = new Sealer(store, new PartWriter(duckDb, partFiles, config.nodeId(), clock),
-                new WalSegmentSource(walOptions), partFiles);
+        PartWriter partWriter = new PartWriter(duckDb, partFiles, config.nodeId(), clock);
+        PartBlooms blooms = new PartBlooms(partFiles);
+        compactor = new Compactor(store, partWriter, partFiles, blooms, parts, config.nodeId(), clock,
+                Compactor.Policy.defaults(), Compactor.Hooks.NONE);
+        int swept = compactor.sweepRetired(Duration.ZERO);
+        if (swept > 0) {
+            LOG.info("deleted the files of {} parts replaced by compaction before the last stop", swept);
+        }
+        sealer = new Sealer(store, partWriter, new WalSegmentSource(walOptions), partFiles);
         sealer.start();
+        compactor.start();
         recovered.segments().forEach(segment -> sealer.submit(segment.segmentId(), segment.kind()));
 
         wal = WriteAheadLog.start(walOptions, clock, new WalListener() {
@@ -150,9 +161,8 @@ public final class Larch implements AutoCloseable {
                 new TemplateFingerprinter(), clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, clock);
         ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
-        PartBlooms blooms = new PartBlooms(partFiles);
         Searcher searcher = new Searcher(store, duckDb, partFiles, blooms);
-        Maintenance maintenance = new Maintenance(wal::rotateAll, sealer);
+        Maintenance maintenance = new Maintenance(wal::rotateAll, sealer, compactor);
         PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
 
         http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher,
@@ -177,6 +187,8 @@ public final class Larch implements AutoCloseable {
         FunctionCounter.builder("larch_sealed_segments", sealer, Sealer::sealedSegments).register(registry);
         FunctionCounter.builder("larch_sealed_events", sealer, Sealer::sealedEvents).register(registry);
         FunctionCounter.builder("larch_seal_failures", sealer, Sealer::failures).register(registry);
+        FunctionCounter.builder("larch_compactions", compactor, Compactor::merges).register(registry);
+        FunctionCounter.builder("larch_compaction_failures", compactor, Compactor::failures).register(registry);
         return registry;
     }
 
@@ -215,6 +227,9 @@ public final class Larch implements AutoCloseable {
         }
         if (sealer != null) {
             sealer.close();
+        }
+        if (compactor != null) {
+            compactor.close();
         }
         if (duckDb != null) {
             duckDb.close();

@@ -96,7 +96,7 @@ final class AdminRoutes {
         ctx.status(204);
     }
 
-    private void maintain(Context ctx) throws InterruptedException {
+    private void maintain(Context ctx) throws InterruptedException, IOException {
         boolean done = maintenance.sealNow(Duration.ofMinutes(5));
         if (!done) {
             ctx.status(503).json(ApiError.of("sealing did not finish within 5 minutes; the server log says why"));

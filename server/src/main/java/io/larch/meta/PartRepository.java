@@ -73,6 +73,54 @@ public final class PartRepository {
         });
     }
 
+    /**
+     * Replaces {@code inputs} by {@code merged} in one transaction: the merged part is published
+     * and the inputs retired. Fails (and changes nothing) unless every input is still published.
+     */
+    public PartRecord publishCompacted(List<PartRecord> inputs, PartRecord merged, long now) {
+        return database.transaction(c -> {
+            try (PreparedStatement retire = c.prepareStatement(
+                    "UPDATE parts SET state = 'retired', retired_at = ? WHERE id = ? AND state = 'published'")) {
+                for (PartRecord input : inputs) {
+                    retire.setLong(1, now);
+                    retire.setLong(2, input.id());
+                    if (retire.executeUpdate() != 1) {
+                        throw new SQLException("part " + input.name() + " is no longer published");
+                    }
+                }
+            }
+            return insert(c, merged);
+        });
+    }
+
+    /** Retired parts of this node retired at or before {@code retiredBefore}. */
+    public List<PartRecord> listRetired(int nodeId, long retiredBefore) {
+        return database.read(c -> {
+            List<PartRecord> parts = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
+                    + " FROM parts WHERE state = 'retired' AND node_id = ? AND retired_at <= ? ORDER BY id")) {
+                select.setInt(1, nodeId);
+                select.setLong(2, retiredBefore);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        parts.add(read(rows));
+                    }
+                }
+            }
+            return parts;
+        });
+    }
+
+    /** Forgets a retired part whose files are deleted. */
+    public void deleteRetired(long partId) {
+        database.read(c -> {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM parts WHERE id = ? AND state = 'retired'")) {
+                delete.setLong(1, partId);
+                return delete.executeUpdate();
+            }
+        });
+    }
+
     public Set<Long> sealedSegmentIds(int nodeId) {
         return database.read(c -> {
             Set<Long> ids = new HashSet<>();

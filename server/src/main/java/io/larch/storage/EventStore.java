@@ -79,6 +79,23 @@ public final class EventStore {
         return published;
     }
 
+    /**
+     * Publishes a compacted part in place of its inputs (catalog first, then the snapshot, in one
+     * step each): a query sees either all inputs or the merged part, never both and never neither.
+     */
+    public PartRecord publishCompacted(List<PartRecord> inputs, PartRecord merged) {
+        PartRecord published = partRepository.publishCompacted(inputs, merged, clock.millis());
+        java.util.Set<Long> inputIds = new java.util.HashSet<>();
+        inputs.forEach(p -> inputIds.add(p.id()));
+        current.updateAndGet(snapshot -> {
+            List<PartRecord> parts = new ArrayList<>(snapshot.parts());
+            parts.removeIf(p -> inputIds.contains(p.id()));
+            parts.add(published);
+            return new StoreSnapshot(List.copyOf(parts), snapshot.head());
+        });
+        return published;
+    }
+
     private static HeadSegment findHead(StoreSnapshot snapshot, long segmentId) {
         for (HeadSegment segment : snapshot.head()) {
             if (segment.segmentId() == segmentId) {

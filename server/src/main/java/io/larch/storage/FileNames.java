@@ -87,6 +87,11 @@ public final class FileNames {
         return null;
     }
 
+    /** A part merged by compaction from catalog parts {@code firstInputId..lastInputId}. */
+    public static String compactedPartName(int nodeId, long firstInputId, long lastInputId) {
+        return String.format(Locale.ROOT, "c%d-%x-%x", nodeId, firstInputId, lastInputId);
+    }
+
     public static Path tmpDir(Path dataDir) {
         return dataDir.resolve(TMP_DIR);
     }

@@ -91,6 +91,52 @@ public final class PartWriter {
         return parts;
     }
 
+    /**
+     * Merges {@code inputs} (parts of one project and kind) into one new part, sorted by (ts, id),
+     * with its blooms rebuilt from the merged rows. Returns the record, not yet published; the
+     * files are installed like a sealed part's (temporary name, fsync, rename).
+     */
+    public PartRecord writeMerged(List<PartRecord> inputs, String name) throws IOException, SQLException {
+        PartRecord first = inputs.getFirst();
+        long minTs = Long.MAX_VALUE;
+        long maxTs = Long.MIN_VALUE;
+        long maxId = 0;
+        long rows = 0;
+        int levels = 0;
+        StringBuilder files = new StringBuilder();
+        for (PartRecord input : inputs) {
+            minTs = Math.min(minTs, input.minTs());
+            maxTs = Math.max(maxTs, input.maxTs());
+            maxId = Math.max(maxId, input.maxId());
+            rows += input.rowCount();
+            levels |= input.levels();
+            files.append(files.isEmpty() ? "" : ", ").append(DuckDbEngine.quotePath(partFiles.path(input)));
+        }
+        PartRecord merged = new PartRecord(0, name, first.projectId(), first.kind(), PartState.PUBLISHED, nodeId, minTs,
+                maxTs, maxId, rows, 0, levels, clock.millis());
+        Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
+        Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+        try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet([" + files
+                    + "]) ORDER BY ts, id) TO " + DuckDbEngine.quotePath(tmp)
+                    + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + PartSchema.ROW_GROUP_SIZE + ")");
+            TokenBloomWriter bloom = new TokenBloomWriter(PartSchema.ROW_GROUP_SIZE);
+            long written = 0;
+            try (ResultSet text = statement.executeQuery("SELECT message, source, stack FROM read_parquet("
+                    + DuckDbEngine.quotePath(tmp) + ", file_row_number = true) ORDER BY file_row_number")) {
+                while (text.next()) {
+                    bloom.addRow(text.getString(1), text.getString(2), text.getString(3));
+                    written++;
+                }
+            }
+            if (written != rows) {
+                throw new IOException("merged part " + name + " has " + written + " rows, its inputs " + rows);
+            }
+            bloom.write(bloomTmp);
+        }
+        return install(merged, tmp, bloomTmp);
+    }
+
     /** Each project's rows in part order, from the head's events when they match what DuckDB read. */
     private static Map<Long, List<LogEvent>> rowsByProject(Path ndjson, List<LogEvent> parsed, List<long[]> stats)
             throws IOException {

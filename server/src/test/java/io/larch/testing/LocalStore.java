@@ -8,6 +8,7 @@ import io.larch.model.LogEvent;
 import io.larch.model.StoredEventCodec;
 import io.larch.query.Aggregator;
 import io.larch.query.Searcher;
+import io.larch.storage.Compactor;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.EventStore;
 import io.larch.storage.PartBlooms;
@@ -33,21 +34,30 @@ public final class LocalStore implements AutoCloseable {
     public final PartWriter writer;
     public final Searcher searcher;
     public final Aggregator aggregator;
+    public final Compactor compactor;
     private long nextSegment = 1;
 
     public LocalStore(Path dataDir) throws IOException {
+        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE);
+    }
+
+    /** Opens the store as a server start does: removing what an interrupted seal or merge left. */
+    public LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks) throws IOException {
         this.dataDir = dataDir;
         MutableClock clock = MutableClock.at("2026-11-22T10:00:00Z");
         database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
         parts = new PartRepository(database);
-        store = new EventStore(parts, 0, clock);
         partFiles = new PartFiles(dataDir);
-        Files.createDirectories(partFiles.tmpDir());
+        partFiles.removeUnpublished(parts.namesOnNode(0));
+        store = new EventStore(parts, 0, clock);
+        nextSegment = parts.sealedSegmentIds(0).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
         duckDb = DuckDbEngine.open(256L * 1024 * 1024, 2, partFiles.tmpDir());
         blooms = new PartBlooms(partFiles);
         writer = new PartWriter(duckDb, partFiles, 0, clock);
         searcher = new Searcher(store, duckDb, partFiles, blooms);
         aggregator = new Aggregator(store, duckDb, partFiles, blooms);
+        compactor = new Compactor(store, writer, partFiles, blooms, parts, 0, clock, policy, hooks);
+        compactor.sweepRetired(java.time.Duration.ZERO);
     }
 
     /** Seals {@code events} as one segment of {@code kind} and publishes its parts. */
