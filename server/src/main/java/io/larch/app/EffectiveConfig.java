@@ -25,6 +25,8 @@ final class EffectiveConfig {
         values.put(Settings.HEAD_MAX_EVENTS.name(), Long.toString(config.headMaxEvents()));
         values.put(Settings.DUCKDB_MEMORY_LIMIT.name(), Long.toString(config.duckdbMemoryLimitBytes()));
         values.put(Settings.DUCKDB_THREADS.name(), Integer.toString(config.duckdbThreads()));
+        values.put(Settings.QUERY_TIMEOUT.name(), config.queryTimeout().toMillis() + "ms");
+        values.put(Settings.QUERY_CONCURRENCY_PER_KEY.name(), Integer.toString(config.queryConcurrencyPerKey()));
         return values;
     }
 }

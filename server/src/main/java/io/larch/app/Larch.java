@@ -167,7 +167,8 @@ public final class Larch implements AutoCloseable {
 
         http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher,
                 new Aggregator(store, duckDb, partFiles, blooms), authenticator, projectAdmin,
-                maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), clock),
+                maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), config.queryTimeout(),
+                config.queryConcurrencyPerKey(), clock),
                 config.host(), config.port()).start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);

@@ -8,6 +8,7 @@ import io.larch.meta.Project;
 import io.larch.meta.ProjectRepository;
 import io.larch.model.LogEvent;
 import io.larch.query.Cursor;
+import io.larch.query.QueryBudget;
 import io.larch.query.SearchFilters;
 import io.larch.query.SearchPage;
 import io.larch.query.SearchRequest;
@@ -119,7 +120,7 @@ final class QueryCommand implements Callable<Integer> {
                     partFiles.tmpDir())) {
                 SearchRequest request = new SearchRequest(SearchFilters.build(found.id(), queryText, kind, level, from,
                         to, System.currentTimeMillis()).query(), cursor == null ? null : Cursor.decode(cursor), limit);
-                SearchPage page = new Searcher(store, duckDb, partFiles, new PartBlooms(partFiles)).search(request);
+                SearchPage page = new Searcher(store, duckDb, partFiles, new PartBlooms(partFiles)).search(request, QueryBudget.unlimited());
                 for (LogEvent event : page.events()) {
                     out.println(line(Instant.ofEpochMilli(event.ts()).toString(), event.level().wireName(),
                             event.source(), event.message()));

@@ -114,11 +114,13 @@ public final class ConfigLoader {
             problems.add(Settings.DUCKDB_MEMORY_LIMIT.name() + ": must be at least 64MB");
         }
         int duckdbThreads = integer(Settings.DUCKDB_THREADS, 1, 256);
+        Duration queryTimeout = duration(Settings.QUERY_TIMEOUT);
+        int queryConcurrency = integer(Settings.QUERY_CONCURRENCY_PER_KEY, 1, 1000);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
-                segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads);
+                segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency);
     }
 
     private String text(Setting setting) {

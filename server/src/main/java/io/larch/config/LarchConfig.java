@@ -18,11 +18,13 @@ public record LarchConfig(
         Duration walSegmentMaxAge,
         long headMaxEvents,
         long duckdbMemoryLimitBytes,
-        int duckdbThreads) {
+        int duckdbThreads,
+        Duration queryTimeout,
+        int queryConcurrencyPerKey) {
 
     public LarchConfig withPort(int newPort) {
         return new LarchConfig(host, newPort, dataDir, metadataUrl, adminToken, nodeId, walDurability,
                 walBatchInterval, walSegmentMaxBytes, walSegmentMaxAge, headMaxEvents, duckdbMemoryLimitBytes,
-                duckdbThreads);
+                duckdbThreads, queryTimeout, queryConcurrencyPerKey);
     }
 }

@@ -30,9 +30,14 @@ public final class Settings {
     public static final Setting DUCKDB_THREADS = new Setting("LARCH_DUCKDB_THREADS", "2",
             "threads DuckDB may use", false);
 
+    public static final Setting QUERY_TIMEOUT = new Setting("LARCH_QUERY_TIMEOUT", "30s",
+            "time budget of one query; a query over it is stopped and answered 503", false);
+    public static final Setting QUERY_CONCURRENCY_PER_KEY = new Setting("LARCH_QUERY_CONCURRENCY_PER_KEY", "4",
+            "queries one credential may run at once; more are answered 429", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
-            DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS);
+            DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY);
 
     private Settings() {
     }

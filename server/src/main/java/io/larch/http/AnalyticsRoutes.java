@@ -27,11 +27,13 @@ final class AnalyticsRoutes {
 
     private final Aggregator aggregator;
     private final Credentials credentials;
+    private final QueryGate gate;
     private final Clock clock;
 
-    AnalyticsRoutes(Aggregator aggregator, Credentials credentials, Clock clock) {
+    AnalyticsRoutes(Aggregator aggregator, Credentials credentials, QueryGate gate, Clock clock) {
         this.aggregator = aggregator;
         this.credentials = credentials;
+        this.gate = gate;
         this.clock = clock;
     }
 
@@ -48,7 +50,7 @@ final class AnalyticsRoutes {
         long from = filters.fromMillis();
         long to = filters.toMillis() != Long.MAX_VALUE || from == Long.MIN_VALUE ? filters.toMillis() : now;
         long interval = interval(ctx.queryParam("interval"), from, to);
-        Aggregations.Histogram histogram = aggregator.histogram(filters.query(), interval, from, to);
+        Aggregations.Histogram histogram = gate.run(ctx, budget -> aggregator.histogram(filters.query(), interval, from, to, budget));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("intervalMs", histogram.intervalMillis());
         body.put("buckets", histogram.buckets().stream().map(b -> {
@@ -84,7 +86,8 @@ final class AnalyticsRoutes {
         Project project = credentials.project(ctx, Scope.READ);
         SearchFilters filters = LogFilters.of(ctx, project, clock.millis());
         int limit = LogFilters.intParam(ctx, "limit", 10, 1, Aggregator.MAX_TOP);
-        Aggregations.Top top = aggregator.top(filters.query(), GroupField.parse(ctx.queryParam("field")), limit);
+        GroupField field = GroupField.parse(ctx.queryParam("field"));
+        Aggregations.Top top = gate.run(ctx, budget -> aggregator.top(filters.query(), field, limit, budget));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("field", top.field());
         body.put("values", top.values().stream().map(v -> {
@@ -101,7 +104,8 @@ final class AnalyticsRoutes {
 
     private void stats(Context ctx) {
         Project project = credentials.project(ctx, Scope.READ);
-        Aggregations.Stats stats = aggregator.stats(LogFilters.of(ctx, project, clock.millis()).query());
+        SearchFilters filters = LogFilters.of(ctx, project, clock.millis());
+        Aggregations.Stats stats = gate.run(ctx, budget -> aggregator.stats(filters.query(), budget));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("total", stats.total());
         body.put("byLevel", stats.byLevel());

@@ -5,7 +5,9 @@ import io.javalin.http.Context;
 import io.larch.ingest.InvalidBatchException;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.query.QueryException;
+import io.larch.query.QueryCancelledException;
 import io.larch.query.QueryFailedException;
+import io.larch.query.QueryTimeoutException;
 import io.larch.security.AuthException;
 import io.larch.security.ConflictException;
 import io.larch.security.NotFoundException;
@@ -47,6 +49,15 @@ final class ErrorMapping {
             ctx.header("Retry-After", "5");
             respond(ctx, 503, ApiError.of("could not store the batch (" + e.getMessage()
                     + "); nothing was acknowledged, retry later"));
+        });
+        config.routes.exception(QueryTimeoutException.class, (e, ctx) -> respond(ctx, 503, ApiError.of(e.getMessage())));
+        config.routes.exception(QueryCancelledException.class, (e, ctx) -> {
+            LOG.debug("query cancelled: {}", e.getMessage());
+            respond(ctx, 503, ApiError.of("the query was cancelled: " + e.getMessage()));
+        });
+        config.routes.exception(TooManyQueriesException.class, (e, ctx) -> {
+            ctx.header("Retry-After", "1");
+            respond(ctx, 429, ApiError.of(e.getMessage()));
         });
         config.routes.exception(QueryFailedException.class, (e, ctx) -> {
             LOG.error("query failed", e);

@@ -13,6 +13,7 @@ import io.larch.security.ProjectAdmin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 /** Builds the HTTP server: every route file, error mapping, virtual threads. */
@@ -23,12 +24,15 @@ public final class HttpServer {
     /** What the routes need. */
     public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, Authenticator authenticator,
                                ProjectAdmin projects, Maintenance maintenance, Database database, Path dataDir,
-                               PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig, Clock clock) {
+                               PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
+                               Duration queryTimeout, int queryConcurrencyPerKey, Clock clock) {
     }
 
     public static Javalin create(Dependencies deps, String host, int port) {
         Credentials credentials = new Credentials(deps.authenticator(), deps.projects());
+        QueryGate gate = new QueryGate(deps.queryTimeout(), deps.queryConcurrencyPerKey(), deps.metrics());
         return Javalin.create(config -> {
+            config.events.serverStopped(gate::close);
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
             config.jetty.host = host;
@@ -39,8 +43,8 @@ public final class HttpServer {
             ErrorMapping.install(config);
             new HealthRoutes(deps.database(), deps.dataDir()).install(config);
             new IngestRoutes(deps.ingest(), credentials).install(config);
-            new SearchRoutes(deps.searcher(), credentials, deps.clock()).install(config);
-            new AnalyticsRoutes(deps.aggregator(), credentials, deps.clock()).install(config);
+            new SearchRoutes(deps.searcher(), credentials, gate, deps.clock()).install(config);
+            new AnalyticsRoutes(deps.aggregator(), credentials, gate, deps.clock()).install(config);
             new AdminRoutes(deps.projects(), deps.maintenance(), credentials,
                     AdminRoutes.describe(deps.effectiveConfig())).install(config);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")

@@ -20,11 +20,13 @@ final class SearchRoutes {
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private final Searcher searcher;
     private final Credentials credentials;
+    private final QueryGate gate;
     private final Clock clock;
 
-    SearchRoutes(Searcher searcher, Credentials credentials, Clock clock) {
+    SearchRoutes(Searcher searcher, Credentials credentials, QueryGate gate, Clock clock) {
         this.searcher = searcher;
         this.credentials = credentials;
+        this.gate = gate;
         this.clock = clock;
     }
 
@@ -36,7 +38,7 @@ final class SearchRoutes {
         Project project = credentials.project(ctx, Scope.READ);
         SearchRequest request = new SearchRequest(LogFilters.of(ctx, project, clock.millis()).query(), cursor(ctx),
                 limit(ctx));
-        SearchPage page = searcher.search(request);
+        SearchPage page = gate.run(ctx, budget -> searcher.search(request, budget));
         ByteArrayOutputStream body = new ByteArrayOutputStream(256 + page.events().size() * 512);
         try (JsonGenerator json = JSON.createGenerator(body)) {
             json.writeStartObject();

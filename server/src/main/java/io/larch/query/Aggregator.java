@@ -45,7 +45,8 @@ public final class Aggregator {
      * Events per {@code intervalMillis} bucket. Buckets cover {@code [fromMillis, toMillis)} when
      * those are bounded, otherwise the span of the matching events; empty buckets count zero.
      */
-    public Aggregations.Histogram histogram(Query query, long intervalMillis, long fromMillis, long toMillis) {
+    public Aggregations.Histogram histogram(Query query, long intervalMillis, long fromMillis, long toMillis,
+                                            QueryBudget budget) {
         if (intervalMillis <= 0) {
             throw new IllegalArgumentException("interval: must be longer than zero");
         }
@@ -56,10 +57,10 @@ public final class Aggregator {
             CompiledSql where = SqlCompiler.compile(query);
             String sql = "SELECT (ts // " + intervalMillis + ") * " + intervalMillis + " AS bucket, level, count(*) FROM "
                     + PartSql.from(parts, partFiles) + " WHERE " + where.expression() + " GROUP BY 1, 2";
-            PartSql.run(engine, sql, where.parameters(), row ->
+            PartSql.run(engine, sql, where.parameters(), budget, row ->
                     counts.computeIfAbsent(row.getLong(1), b -> new long[Level.values().length])[row.getInt(2)] += row.getLong(3));
         }
-        forEachHeadMatch(snapshot, query, event -> counts.computeIfAbsent(
+        forEachHeadMatch(snapshot, query, budget, event -> counts.computeIfAbsent(
                 Math.floorDiv(event.ts(), intervalMillis) * intervalMillis,
                 b -> new long[Level.values().length])[event.level().severity()]++);
         long start = fromMillis != Long.MIN_VALUE ? Math.floorDiv(fromMillis, intervalMillis) * intervalMillis
@@ -90,13 +91,13 @@ public final class Aggregator {
      * overall top if it is in the parts' top or occurs in the head, so those candidates are
      * counted in both and merged.
      */
-    public Aggregations.Top top(Query query, GroupField field, int limit) {
+    public Aggregations.Top top(Query query, GroupField field, int limit, QueryBudget budget) {
         if (limit < 1 || limit > MAX_TOP) {
             throw new IllegalArgumentException("limit: must be between 1 and " + MAX_TOP + ", got " + limit);
         }
         StoreSnapshot snapshot = store.snapshot();
         Map<String, TopAccumulator> head = new HashMap<>();
-        forEachHeadMatch(snapshot, query, event -> {
+        forEachHeadMatch(snapshot, query, budget, event -> {
             String value = field.value().apply(event);
             if (value != null) {
                 head.computeIfAbsent(value, v -> new TopAccumulator()).add(1, event.ts(), event.ts(), event.message(), event.ts());
@@ -110,7 +111,7 @@ public final class Aggregator {
                     + PartSql.from(parts, partFiles) + " WHERE " + where.expression() + " AND value IS NOT NULL";
             List<Object> parameters = new ArrayList<>(field.sqlParameters());
             parameters.addAll(where.parameters());
-            PartSql.run(engine, select + " GROUP BY value ORDER BY 2 DESC, value LIMIT " + limit, parameters,
+            PartSql.run(engine, select + " GROUP BY value ORDER BY 2 DESC, value LIMIT " + limit, parameters, budget,
                     row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
                             .add(row.getLong(2), row.getLong(3), row.getLong(4), row.getString(5), row.getLong(4)));
             List<String> headOnly = head.keySet().stream().filter(v -> !merged.containsKey(v)).toList();
@@ -121,7 +122,7 @@ public final class Aggregator {
                 chunkParameters.addAll(chunk);
                 String in = "?" + ", ?".repeat(chunk.size() - 1);
                 PartSql.run(engine, select + " AND " + field.sqlExpression() + " IN (" + in + ") GROUP BY value",
-                        chunkParameters, row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
+                        chunkParameters, budget, row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
                                 .add(row.getLong(2), row.getLong(3), row.getLong(4), row.getString(5), row.getLong(4)));
             }
         }
@@ -137,7 +138,7 @@ public final class Aggregator {
     }
 
     /** Totals by level and kind, and the error rate. */
-    public Aggregations.Stats stats(Query query) {
+    public Aggregations.Stats stats(Query query, QueryBudget budget) {
         long[][] counts = new long[Kind.values().length][Level.values().length];
         StoreSnapshot snapshot = store.snapshot();
         List<PartScan> parts = Planner.plan(snapshot.parts(), query, blooms);
@@ -145,10 +146,10 @@ public final class Aggregator {
             CompiledSql where = SqlCompiler.compile(query);
             String sql = "SELECT kind, level, count(*) FROM " + PartSql.from(parts, partFiles) + " WHERE "
                     + where.expression() + " GROUP BY 1, 2";
-            PartSql.run(engine, sql, where.parameters(), row ->
+            PartSql.run(engine, sql, where.parameters(), budget, row ->
                     counts[Kind.parse(row.getString(1)).orElseThrow().ordinal()][row.getInt(2)] += row.getLong(3));
         }
-        forEachHeadMatch(snapshot, query, event -> counts[event.kind().ordinal()][event.level().severity()]++);
+        forEachHeadMatch(snapshot, query, budget, event -> counts[event.kind().ordinal()][event.level().severity()]++);
         long total = 0;
         Map<String, Long> byLevel = new LinkedHashMap<>();
         Map<String, Long> byKind = new LinkedHashMap<>();
@@ -170,10 +171,16 @@ public final class Aggregator {
         return new Aggregations.Stats(total, levelsInOrder, byKind, total == 0 ? 0 : (double) errors / total);
     }
 
-    private static void forEachHeadMatch(StoreSnapshot snapshot, Query query, Consumer<LogEvent> action) {
+    private static void forEachHeadMatch(StoreSnapshot snapshot, Query query, QueryBudget budget,
+                                         Consumer<LogEvent> action) {
         Predicate<LogEvent> matcher = EventMatcher.compile(query);
         for (HeadSegment segment : snapshot.head()) {
-            for (LogEvent event : segment.events()) {
+            List<LogEvent> events = segment.events();
+            for (int i = 0; i < events.size(); i++) {
+                if ((i & Searcher.HEAD_CHECK_EVERY) == 0) {
+                    budget.check();
+                }
+                LogEvent event = events.get(i);
                 if (matcher.test(event)) {
                     action.accept(event);
                 }

@@ -44,14 +44,18 @@ final class PartSql {
         void row(ResultSet row) throws SQLException;
     }
 
-    static void run(DuckDbEngine engine, String sql, List<Object> parameters, RowHandler handler) {
+    /** Runs {@code sql}; a stop of {@code budget} cancels it. */
+    static void run(DuckDbEngine engine, String sql, List<Object> parameters, QueryBudget budget, RowHandler handler) {
         try (Connection connection = engine.connect(); PreparedStatement statement = connection.prepareStatement(sql)) {
             bind(statement, parameters);
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    handler.row(rows);
+            budget.run(statement, () -> {
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        handler.row(rows);
+                    }
                 }
-            }
+                return null;
+            });
         } catch (SQLException e) {
             throw new QueryFailedException("reading parts failed: " + e.getMessage(), e);
         }

@@ -27,6 +27,8 @@ public final class Searcher {
      * query does not pay one statement per part.
      */
     private static final int MAX_PARTS_PER_STATEMENT = 64;
+    /** Head events between budget checks, minus one (a mask). */
+    static final int HEAD_CHECK_EVERY = 4095;
 
     private final EventStore store;
     private final DuckDbEngine engine;
@@ -40,7 +42,8 @@ public final class Searcher {
         this.blooms = blooms;
     }
 
-    public SearchPage search(SearchRequest request) {
+    /** One page; {@code budget} bounds its time and can cancel it. */
+    public SearchPage search(SearchRequest request, QueryBudget budget) {
         Query query = request.cursor() == null ? request.query()
                 : Query.and(List.of(request.query(), request.cursor().asQuery()));
         int wanted = request.limit() + 1;
@@ -48,7 +51,12 @@ public final class Searcher {
         TopEvents top = new TopEvents(wanted);
         Predicate<LogEvent> matcher = EventMatcher.compile(query);
         for (HeadSegment segment : snapshot.head()) {
-            for (LogEvent event : segment.events()) {
+            List<LogEvent> events = segment.events();
+            for (int i = 0; i < events.size(); i++) {
+                if ((i & HEAD_CHECK_EVERY) == 0) {
+                    budget.check();
+                }
+                LogEvent event = events.get(i);
                 if (matcher.test(event)) {
                     top.offer(event);
                 }
@@ -77,7 +85,7 @@ public final class Searcher {
             // bound lets DuckDB skip row groups by their ts statistics.
             Query bounded = boundary == null ? query
                     : Query.and(List.of(query, new Query.TimeWithin(boundary.ts(), Long.MAX_VALUE)));
-            readParts(batch, bounded, wanted).forEach(top::offer);
+            readParts(batch, bounded, wanted, budget).forEach(top::offer);
             partsRead += batch.size();
             if (!top.isFull()) {
                 batchSize = Math.min(batchSize * 2, MAX_PARTS_PER_STATEMENT);
@@ -93,12 +101,12 @@ public final class Searcher {
         return new SearchPage(List.copyOf(events), nextCursor, partsRead);
     }
 
-    private List<LogEvent> readParts(List<PartScan> scans, Query query, int limit) {
+    private List<LogEvent> readParts(List<PartScan> scans, Query query, int limit, QueryBudget budget) {
         CompiledSql where = SqlCompiler.compile(query);
         String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(scans, partFiles) + " WHERE "
                 + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
         List<LogEvent> events = new ArrayList<>();
-        PartSql.run(engine, sql, where.parameters(), row -> events.add(PartRows.read(row)));
+        PartSql.run(engine, sql, where.parameters(), budget, row -> events.add(PartRows.read(row)));
         return events;
     }
 

@@ -54,7 +54,7 @@ class PruningTest {
     }
 
     private SearchPage search(String text, int limit) {
-        return local.searcher.search(new SearchRequest(Query.and(List.of(new Query.ProjectIs(1), QueryParser.parse(text))), null, limit));
+        return local.searcher.search(new SearchRequest(Query.and(List.of(new Query.ProjectIs(1), QueryParser.parse(text))), null, limit), QueryBudget.unlimited());
     }
 
     @Test
@@ -97,9 +97,9 @@ class PruningTest {
             Query query = Query.and(List.of(new Query.ProjectIs(1), QueryParser.parse(text)));
             Predicate<LogEvent> matcher = EventMatcher.compile(query);
             List<LogEvent> expected = all.stream().filter(matcher).sorted(LogEvent::compareNewestFirst).limit(1000).toList();
-            List<LogEvent> actual = local.searcher.search(new SearchRequest(query, null, 1000)).events();
+            List<LogEvent> actual = local.searcher.search(new SearchRequest(query, null, 1000), QueryBudget.unlimited()).events();
             assertEquals(expected, actual, text);
-            assertTrue(local.aggregator.stats(query).total() == all.stream().filter(matcher).count(), text);
+            assertTrue(local.aggregator.stats(query, QueryBudget.unlimited()).total() == all.stream().filter(matcher).count(), text);
         }
     }
 }

@@ -12,6 +12,7 @@ import io.larch.model.Level;
 import io.larch.model.LogEvent;
 import io.larch.query.Cursor;
 import io.larch.query.Query;
+import io.larch.query.QueryBudget;
 import io.larch.query.QueryParser;
 import io.larch.query.SearchPage;
 import io.larch.query.SearchRequest;
@@ -60,7 +61,7 @@ class CompactorTest {
         List<LogEvent> events = new ArrayList<>();
         Cursor cursor = null;
         while (true) {
-            SearchPage page = local.searcher.search(new SearchRequest(ALL, cursor, 1000));
+            SearchPage page = local.searcher.search(new SearchRequest(ALL, cursor, 1000), QueryBudget.unlimited());
             events.addAll(page.events());
             if (page.next() == null) {
                 return events;
@@ -89,10 +90,10 @@ class CompactorTest {
             assertEquals(60_000, merged.rowCount());
             assertEquals(T0, merged.minTs());
             assertEquals(before, everything(local));
-            SearchPage needle = local.searcher.search(new SearchRequest(Query.and(List.of(ALL, QueryParser.parse("needle4"))), null, 10));
+            SearchPage needle = local.searcher.search(new SearchRequest(Query.and(List.of(ALL, QueryParser.parse("needle4"))), null, 10), QueryBudget.unlimited());
             assertEquals(1, needle.events().size());
             assertEquals(1, needle.partsRead());
-            assertEquals(6_000, local.aggregator.stats(QueryParser.parse("level:error")).total());
+            assertEquals(6_000, local.aggregator.stats(QueryParser.parse("level:error"), QueryBudget.unlimited()).total());
 
             assertEquals(14, partFiles().size(), "inputs stay until the grace period has passed");
             assertEquals(0, local.compactor.sweepRetired(Duration.ofMinutes(5)));
@@ -140,7 +141,7 @@ class CompactorTest {
                         seen.forEach(e -> ids.add(e.id()));
                         assertEquals(3000, seen.size(), "every event once");
                         assertEquals(3000, ids.size(), "no duplicates");
-                        assertEquals(3000, local.aggregator.stats(ALL).total());
+                        assertEquals(3000, local.aggregator.stats(ALL, QueryBudget.unlimited()).total());
                         queries[0]++;
                     }
                 } catch (Throwable t) {

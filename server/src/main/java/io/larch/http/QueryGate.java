@@ -1,0 +1,112 @@
+package io.larch.http;
+
+import io.javalin.http.Context;
+import io.larch.query.QueryBudget;
+import io.larch.query.QueryCancelledException;
+import io.larch.query.QueryTimeoutException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.function.Function;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * Admits queries: at most {@code perCredential} at once for one credential (429 beyond), each
+ * with a time budget, and each cancelled when its client disconnects (noticed by Jetty when it
+ * can, and by {@link DisconnectWatcher} while the handler blocks). Thread-safe.
+ */
+final class QueryGate implements AutoCloseable {
+    private final Duration timeout;
+    private final int perCredential;
+    private final ConcurrentHashMap<String, Semaphore> slots = new ConcurrentHashMap<>();
+    private final DisconnectWatcher watcher = new DisconnectWatcher();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "query-deadlines");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private final Counter timedOut;
+    private final Counter cancelled;
+    private final Counter rejected;
+
+    QueryGate(Duration timeout, int perCredential, MeterRegistry metrics) {
+        this.timeout = timeout;
+        this.perCredential = perCredential;
+        this.timedOut = Counter.builder("larch_queries_timed_out").description("queries stopped by their time budget")
+                .register(metrics);
+        this.cancelled = Counter.builder("larch_queries_cancelled").description("queries stopped because the client left")
+                .register(metrics);
+        this.rejected = Counter.builder("larch_queries_rejected").description("queries refused with 429")
+                .register(metrics);
+    }
+
+    /** Runs {@code query} for the request's credential within the limits. */
+    <T> T run(Context ctx, Function<QueryBudget, T> query) {
+        String credential = credentialOf(ctx);
+        Semaphore semaphore = slots.computeIfAbsent(credential, c -> new Semaphore(perCredential));
+        if (!semaphore.tryAcquire()) {
+            rejected.increment();
+            throw new TooManyQueriesException("this credential already runs " + perCredential
+                    + " queries (LARCH_QUERY_CONCURRENCY_PER_KEY); retry when one finishes");
+        }
+        try (QueryBudget budget = QueryBudget.start(timeout, timer)) {
+            Runnable unregister = cancelOnDisconnect(ctx, budget);
+            Runnable unwatch = watcher.watch(ctx, budget);
+            try {
+                return query.apply(budget);
+            } catch (QueryTimeoutException e) {
+                timedOut.increment();
+                throw e;
+            } catch (QueryCancelledException e) {
+                cancelled.increment();
+                throw e;
+            } finally {
+                unwatch.run();
+                unregister.run();
+            }
+        } finally {
+            semaphore.release();
+        }
+    }
+
+    /**
+     * Cancels {@code budget} when Jetty sees the client go away: a request failure, or the
+     * connection closing. Returns what removes the connection listener (connections outlive requests).
+     */
+    private static Runnable cancelOnDisconnect(Context ctx, QueryBudget budget) {
+        Request request;
+        try {
+            request = ServletContextRequest.getServletContextRequest(ctx.req());
+        } catch (IllegalStateException notJetty) {
+            return () -> { };
+        }
+        request.addFailureListener(failure -> budget.cancel());
+        Connection connection = request.getConnectionMetaData().getConnection();
+        Connection.Listener listener = new Connection.Listener() {
+            @Override
+            public void onClosed(Connection closed) {
+                budget.cancel();
+            }
+        };
+        connection.addEventListener(listener);
+        return () -> connection.removeEventListener(listener);
+    }
+
+    private static String credentialOf(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        return authorization != null ? authorization.trim() : String.valueOf(ctx.header("X-Api-Key"));
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        watcher.close();
+    }
+}
