@@ -43,7 +43,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,6 +67,7 @@ public final class Larch implements AutoCloseable {
     private DataDirLock lock;
     private Database database;
     private DuckDbEngine duckDb;
+    private DuckDbEngine writeDuckDb;
     private Sealer sealer;
     private Compactor compactor;
     private WriteAheadLog wal;
@@ -130,17 +130,20 @@ public final class Larch implements AutoCloseable {
         ids.advancePast(Math.max(recovered.maxEventId(), parts.maxEventId(config.nodeId())));
 
         duckDb = DuckDbEngine.open(config.duckdbMemoryLimitBytes(), config.duckdbThreads(), partFiles.tmpDir());
+        // Sealing and compaction get their own single-threaded DuckDB: they are background work,
+        // and one thread leaves the other core to ingest and queries.
+        writeDuckDb = DuckDbEngine.open(Math.max(256L << 20, config.duckdbMemoryLimitBytes() / 4), 1, partFiles.tmpDir());
         WalOptions walOptions = new WalOptions(config.dataDir(), config.walDurability(), config.walBatchInterval(),
                 config.walSegmentMaxBytes(), config.walSegmentMaxAge());
-        PartWriter partWriter = new PartWriter(duckDb, partFiles, config.nodeId(), clock);
         PartBlooms blooms = new PartBlooms(partFiles);
+        PartWriter partWriter = new PartWriter(writeDuckDb, partFiles, blooms, config.nodeId(), clock);
         compactor = new Compactor(store, partWriter, partFiles, blooms, parts, config.nodeId(), clock,
                 Compactor.Policy.defaults(), Compactor.Hooks.NONE);
         int swept = compactor.sweepRetired(Duration.ZERO);
         if (swept > 0) {
             LOG.info("deleted the files of {} parts replaced by compaction before the last stop", swept);
         }
-        sealer = new Sealer(store, partWriter, new WalSegmentSource(walOptions), partFiles);
+        sealer = new Sealer(store, partWriter, new WalSegmentSource(walOptions));
         sealer.start();
         compactor.start();
         recovered.segments().forEach(segment -> sealer.submit(segment.segmentId(), segment.kind()));
@@ -235,6 +238,9 @@ public final class Larch implements AutoCloseable {
         if (duckDb != null) {
             duckDb.close();
         }
+        if (writeDuckDb != null) {
+            writeDuckDb.close();
+        }
         if (database != null) {
             database.close();
         }
@@ -270,8 +276,8 @@ public final class Larch implements AutoCloseable {
     /** The sealer's view of the WAL. */
     private record WalSegmentSource(WalOptions options) implements SegmentSource {
         @Override
-        public void copyPayloads(long segmentId, Kind kind, OutputStream out) throws IOException {
-            SegmentReader.copyPayloads(FileNames.segmentFile(options.dataDir(), kind, segmentId), out);
+        public byte[] readPayloads(long segmentId, Kind kind) throws IOException {
+            return SegmentReader.readPayloads(FileNames.segmentFile(options.dataDir(), kind, segmentId));
         }
 
         @Override

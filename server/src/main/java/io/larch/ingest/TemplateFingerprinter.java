@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 
 /**
  * Fingerprint v1: SHA-1 (hex) of the source, the message with its variable parts masked, and the
@@ -13,6 +14,16 @@ import java.util.HexFormat;
 public final class TemplateFingerprinter implements Fingerprinter {
     static final int STACK_FRAMES = 3;
     private static final int MAX_QUOTED = 256;
+    private static final Pattern LINE_NUMBER = Pattern.compile(":\\d+(:\\d+)?");
+    private static final Pattern LINE_WORD = Pattern.compile("line \\d+");
+    /** MessageDigest instances are not thread-safe and costly to look up: one per thread. */
+    private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-1");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+        }
+    });
 
     @Override
     public String fingerprint(String source, String message, String stack) {
@@ -230,8 +241,14 @@ public final class TemplateFingerprinter implements Fingerprinter {
     static String topFrames(String stack) {
         StringBuilder frames = new StringBuilder();
         int taken = 0;
-        for (String line : stack.split("\n")) {
-            String trimmed = line.strip();
+        int lineStart = 0;
+        while (lineStart < stack.length()) {
+            int lineEnd = stack.indexOf('\n', lineStart);
+            if (lineEnd < 0) {
+                lineEnd = stack.length();
+            }
+            String trimmed = stack.substring(lineStart, lineEnd).strip();
+            lineStart = lineEnd + 1;
             if (trimmed.isEmpty()) {
                 continue;
             }
@@ -239,7 +256,7 @@ public final class TemplateFingerprinter implements Fingerprinter {
             if (!frame) {
                 continue;
             }
-            frames.append(trimmed.replaceAll(":\\d+(:\\d+)?", "").replaceAll("line \\d+", "line")).append('\n');
+            frames.append(LINE_WORD.matcher(LINE_NUMBER.matcher(trimmed).replaceAll("")).replaceAll("line")).append('\n');
             if (++taken == STACK_FRAMES) {
                 break;
             }
@@ -248,11 +265,6 @@ public final class TemplateFingerprinter implements Fingerprinter {
     }
 
     private static String sha1(String text) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-1");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
-        }
+        return HexFormat.of().formatHex(SHA1.get().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

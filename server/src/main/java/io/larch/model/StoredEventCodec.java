@@ -97,6 +97,32 @@ public final class StoredEventCodec {
         }
     }
 
+    private static final byte[] PROJECT_ID_FIELD = ("\"" + PROJECT_ID + "\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The project id of the stored event on {@code bytes[start, end)} without decoding the line
+     * ({@link #writeLines} puts the field near the start). -1 when the line has none.
+     */
+    public static long projectIdOf(byte[] bytes, int start, int end) {
+        int last = end - PROJECT_ID_FIELD.length;
+        outer:
+        for (int i = start; i <= last; i++) {
+            for (int k = 0; k < PROJECT_ID_FIELD.length; k++) {
+                if (bytes[i + k] != PROJECT_ID_FIELD[k]) {
+                    continue outer;
+                }
+            }
+            long id = 0;
+            int digits = 0;
+            for (int j = i + PROJECT_ID_FIELD.length; j < end && bytes[j] >= '0' && bytes[j] <= '9'; j++) {
+                id = id * 10 + (bytes[j] - '0');
+                digits++;
+            }
+            return digits > 0 ? id : -1;
+        }
+        return -1;
+    }
+
     /** Decodes lines written by {@link #writeLines}. Throws IOException on anything else. */
     public static List<LogEvent> decodeLines(byte[] bytes, int offset, int length) throws IOException {
         List<LogEvent> events = new ArrayList<>();

@@ -63,7 +63,7 @@ public final class Planner {
                     all = false;
                     continue;
                 }
-                long first = (long) block * bloom.blockRows();
+                long first = bloom.firstRow(block);
                 long last = first + bloom.rowCount(block) - 1;
                 if (!ranges.isEmpty() && ranges.getLast()[1] == first - 1) {
                     ranges.getLast()[1] = last;

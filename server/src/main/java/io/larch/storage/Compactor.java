@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Crash safety, step by step ({@link #merge}):
  * <ol>
- *   <li>the merged part and its blooms are written under temporary names, fsynced and renamed
+ *   <li>the merged part (its inputs' rows in time order) and its blooms are written under temporary names, fsynced and renamed
  *       into place; a crash here leaves files the catalog does not know, which start-up deletes,
  *       and the inputs stay published;</li>
  *   <li>one catalog transaction publishes the merged part and retires the inputs; a crash

@@ -5,6 +5,7 @@ import io.larch.meta.PartState;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.model.StoredEventCodec;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,18 +17,21 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns stored-event NDJSON into Parquet parts with DuckDB: one part per project, rows sorted by
- * (ts, id), zstd, row groups of {@link PartSchema#ROW_GROUP_SIZE}; beside each part its token
- * bloom filters, one per row group. DuckDB parses the NDJSON itself, which is several times
- * faster than appending rows from Java (see DESIGN.md); the blooms are built from the same
- * events already parsed in the head.
+ * Writes parts with DuckDB: sealed parts from a WAL segment's NDJSON (one part per project, rows
+ * sorted by (ts, id), zstd, row groups of {@link PartSchema#ROW_GROUP_SIZE}), and merged parts
+ * from smaller ones. Beside each part go its token bloom filters.
+ *
+ * <p>Division of work, measured: DuckDB parses the NDJSON and encodes Parquet (several times
+ * faster than appending rows from Java, see DESIGN.md); Java splits the segment's lines by
+ * project without parsing them, and takes each part's stats and tokens from the events the head
+ * already holds parsed.
  */
 public final class PartWriter {
     private static final Logger LOG = LoggerFactory.getLogger(PartWriter.class);
@@ -36,65 +40,70 @@ public final class PartWriter {
 
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
+    private final PartBlooms blooms;
     private final int nodeId;
     private final Clock clock;
 
-    public PartWriter(DuckDbEngine engine, PartFiles partFiles, int nodeId, Clock clock) {
+    public PartWriter(DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms, int nodeId, Clock clock) {
         this.engine = engine;
         this.partFiles = partFiles;
+        this.blooms = blooms;
         this.nodeId = nodeId;
         this.clock = clock;
     }
 
     /**
-     * Writes the parts for the events in {@code ndjson} (a sealed segment's payloads) and returns
-     * their catalog records, not yet published. {@code parsed} are the same events as the head
-     * holds them; when they do not match the file (a segment that failed mid-write can hold
-     * records the head never saw), the file is decoded instead. Each file is written under a
-     * temporary name, fsynced, then renamed into place; a crash before publication leaves only
-     * files that start-up removes ({@link PartFiles#removeUnpublished}).
+     * Writes the parts for a sealed segment's payloads and returns their catalog records, not yet
+     * published. {@code parsed} are the same events as the head holds them; a project whose head
+     * events do not match the file (a segment that failed mid-write can hold records the head
+     * never saw) is decoded from the file instead. Each file is written under a temporary name,
+     * fsynced, then renamed into place; a crash before publication leaves only files that
+     * start-up removes ({@link PartFiles#removeUnpublished}).
      */
-    public List<PartRecord> writeSealed(Path ndjson, long segmentId, Kind kind, List<LogEvent> parsed)
+    public List<PartRecord> writeSealed(byte[] ndjson, long segmentId, Kind kind, List<LogEvent> parsed)
             throws IOException, SQLException {
+        Map<Long, ByteArrayOutputStream> linesByProject = splitByProject(ndjson);
+        Map<Long, List<LogEvent>> eventsByProject = group(parsed);
         List<PartRecord> parts = new ArrayList<>();
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
-            statement.execute("CREATE TEMP TABLE sealing AS SELECT * FROM read_json(" + DuckDbEngine.quotePath(ndjson)
-                    + ", format = 'newline_delimited', columns = " + PartSchema.READ_JSON_COLUMNS
-                    + ", maximum_object_size = 16777216)");
-            try {
-                List<long[]> stats = new ArrayList<>();
-                try (ResultSet rows = statement.executeQuery("SELECT project_id, min(ts), max(ts), max(id), count(*), "
-                        + "bit_or(1::INTEGER << level) FROM sealing GROUP BY project_id ORDER BY project_id")) {
-                    while (rows.next()) {
-                        stats.add(new long[] {rows.getLong(1), rows.getLong(2), rows.getLong(3), rows.getLong(4),
-                                rows.getLong(5), rows.getLong(6)});
+            for (Map.Entry<Long, ByteArrayOutputStream> project : linesByProject.entrySet()) {
+                long projectId = project.getKey();
+                byte[] lines = project.getValue().toByteArray();
+                List<LogEvent> events = eventsByProject.get(projectId);
+                if (events == null || events.size() != countLines(lines)) {
+                    LOG.info("head events of project {} differ from wal segment {}; decoding the segment", projectId, segmentId);
+                    events = new ArrayList<>(StoredEventCodec.decodeLines(lines, 0, lines.length));
+                }
+                events.sort(PART_ORDER);
+                String name = FileNames.sealedPartName(nodeId, segmentId, projectId);
+                Path input = tmpFile(name, ".ndjson");
+                Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
+                Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+                try {
+                    Files.write(input, lines);
+                    long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS
+                            + " FROM read_json(" + DuckDbEngine.quotePath(input) + ", format = 'newline_delimited', columns = "
+                            + PartSchema.READ_JSON_COLUMNS + ", maximum_object_size = 16777216) ORDER BY ts, id) TO "
+                            + DuckDbEngine.quotePath(tmp) + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE "
+                            + PartSchema.ROW_GROUP_SIZE + ")");
+                    if (written != events.size()) {
+                        throw new IOException("part " + name + " got " + written + " rows for " + events.size() + " events");
                     }
+                } finally {
+                    Files.deleteIfExists(input);
                 }
-                Map<Long, List<LogEvent>> byProject = rowsByProject(ndjson, parsed, stats);
-                for (long[] s : stats) {
-                    long projectId = s[0];
-                    String name = FileNames.sealedPartName(nodeId, segmentId, projectId);
-                    PartRecord part = new PartRecord(0, name, projectId, kind, PartState.PUBLISHED, nodeId, s[1], s[2],
-                            s[3], s[4], 0, (int) s[5], clock.millis());
-                    Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
-                    statement.execute("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM sealing WHERE project_id = "
-                            + projectId + " ORDER BY ts, id) TO " + DuckDbEngine.quotePath(tmp)
-                            + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + PartSchema.ROW_GROUP_SIZE + ")");
-                    Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
-                    TokenBloomWriter.write(byProject.get(projectId), PartSchema.ROW_GROUP_SIZE, bloomTmp);
-                    parts.add(install(part, tmp, bloomTmp));
-                }
-            } finally {
-                statement.execute("DROP TABLE IF EXISTS sealing");
+                TokenBloomWriter.write(events, PartSchema.ROW_GROUP_SIZE, bloomTmp);
+                parts.add(install(stats(name, projectId, kind, events), tmp, bloomTmp));
             }
         }
         return parts;
     }
 
     /**
-     * Merges {@code inputs} (parts of one project and kind) into one new part, sorted by (ts, id),
-     * with its blooms rebuilt from the merged rows. Returns the record, not yet published; the
-     * files are installed like a sealed part's (temporary name, fsync, rename).
+     * Merges {@code inputs} (parts of one project and kind, in time order) into one part holding
+     * their rows in that order, each input's rows still sorted. Its blooms are the inputs' blooms,
+     * renumbered; only when an input has none are they rebuilt from the merged rows. Returns the
+     * record, not yet published; the files are installed like a sealed part's.
      */
     public PartRecord writeMerged(List<PartRecord> inputs, String name) throws IOException, SQLException {
         PartRecord first = inputs.getFirst();
@@ -103,64 +112,98 @@ public final class PartWriter {
         long maxId = 0;
         long rows = 0;
         int levels = 0;
-        StringBuilder files = new StringBuilder();
+        List<String> files = new ArrayList<>();
+        List<TokenBloom> inputBlooms = new ArrayList<>();
+        List<Long> inputRows = new ArrayList<>();
         for (PartRecord input : inputs) {
             minTs = Math.min(minTs, input.minTs());
             maxTs = Math.max(maxTs, input.maxTs());
             maxId = Math.max(maxId, input.maxId());
             rows += input.rowCount();
             levels |= input.levels();
-            files.append(files.isEmpty() ? "" : ", ").append(DuckDbEngine.quotePath(partFiles.path(input)));
+            files.add(DuckDbEngine.quotePath(partFiles.path(input)));
+            inputBlooms.add(blooms.get(input));
+            inputRows.add(input.rowCount());
         }
         PartRecord merged = new PartRecord(0, name, first.projectId(), first.kind(), PartState.PUBLISHED, nodeId, minTs,
                 maxTs, maxId, rows, 0, levels, clock.millis());
         Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
         Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
-            statement.execute("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet([" + files
-                    + "]) ORDER BY ts, id) TO " + DuckDbEngine.quotePath(tmp)
+            // DuckDB keeps the order of the file list and of the rows in each file (insertion order is preserved).
+            long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet(["
+                    + String.join(", ", files) + "])) TO " + DuckDbEngine.quotePath(tmp)
                     + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + PartSchema.ROW_GROUP_SIZE + ")");
-            TokenBloomWriter bloom = new TokenBloomWriter(PartSchema.ROW_GROUP_SIZE);
-            long written = 0;
-            try (ResultSet text = statement.executeQuery("SELECT message, source, stack FROM read_parquet("
-                    + DuckDbEngine.quotePath(tmp) + ", file_row_number = true) ORDER BY file_row_number")) {
-                while (text.next()) {
-                    bloom.addRow(text.getString(1), text.getString(2), text.getString(3));
-                    written++;
-                }
-            }
             if (written != rows) {
-                throw new IOException("merged part " + name + " has " + written + " rows, its inputs " + rows);
+                throw new IOException("merged part " + name + " got " + written + " rows, its inputs hold " + rows);
             }
-            bloom.write(bloomTmp);
+            if (!TokenBloomWriter.concatenate(inputBlooms, inputRows, bloomTmp)) {
+                rebuildBloom(statement, tmp, bloomTmp);
+            }
         }
         return install(merged, tmp, bloomTmp);
     }
 
-    /** Each project's rows in part order, from the head's events when they match what DuckDB read. */
-    private static Map<Long, List<LogEvent>> rowsByProject(Path ndjson, List<LogEvent> parsed, List<long[]> stats)
-            throws IOException {
-        Map<Long, List<LogEvent>> byProject = group(parsed);
-        boolean matches = byProject.size() == stats.size();
-        for (long[] s : stats) {
-            List<LogEvent> rows = byProject.get(s[0]);
-            matches &= rows != null && rows.size() == s[4];
+    private static void rebuildBloom(Statement statement, Path part, Path bloomFile) throws SQLException, IOException {
+        TokenBloomWriter bloom = new TokenBloomWriter(PartSchema.ROW_GROUP_SIZE);
+        try (ResultSet text = statement.executeQuery("SELECT message, source, stack FROM read_parquet("
+                + DuckDbEngine.quotePath(part) + ", file_row_number = true) ORDER BY file_row_number")) {
+            while (text.next()) {
+                bloom.addRow(text.getString(1), text.getString(2), text.getString(3));
+            }
         }
-        if (!matches) {
-            LOG.info("head events differ from the segment file {}; decoding the file for the bloom filters", ndjson);
-            byte[] bytes = Files.readAllBytes(ndjson);
-            byProject = group(StoredEventCodec.decodeLines(bytes, 0, bytes.length));
+        bloom.write(bloomFile);
+    }
+
+    /** The lines of each project, in segment order; the project id is read off each line. */
+    private static Map<Long, ByteArrayOutputStream> splitByProject(byte[] ndjson) throws IOException {
+        Map<Long, ByteArrayOutputStream> byProject = new LinkedHashMap<>();
+        int start = 0;
+        while (start < ndjson.length) {
+            int end = start;
+            while (end < ndjson.length && ndjson[end] != '\n') {
+                end++;
+            }
+            long projectId = StoredEventCodec.projectIdOf(ndjson, start, end);
+            if (projectId < 0) {
+                throw new IOException("a stored event has no project id");
+            }
+            ByteArrayOutputStream lines = byProject.computeIfAbsent(projectId, p -> new ByteArrayOutputStream(ndjson.length));
+            lines.write(ndjson, start, Math.min(end + 1, ndjson.length) - start);
+            start = end + 1;
         }
-        byProject.values().forEach(rows -> rows.sort(PART_ORDER));
         return byProject;
     }
 
+    private static int countLines(byte[] lines) {
+        int count = 0;
+        for (byte b : lines) {
+            count += b == '\n' ? 1 : 0;
+        }
+        return lines.length > 0 && lines[lines.length - 1] != '\n' ? count + 1 : count;
+    }
+
     private static Map<Long, List<LogEvent>> group(List<LogEvent> events) {
-        Map<Long, List<LogEvent>> byProject = new HashMap<>();
+        Map<Long, List<LogEvent>> byProject = new LinkedHashMap<>();
         for (LogEvent event : events) {
             byProject.computeIfAbsent(event.projectId(), p -> new ArrayList<>()).add(event);
         }
         return byProject;
+    }
+
+    private PartRecord stats(String name, long projectId, Kind kind, List<LogEvent> events) {
+        long minTs = Long.MAX_VALUE;
+        long maxTs = Long.MIN_VALUE;
+        long maxId = 0;
+        int levels = 0;
+        for (LogEvent event : events) {
+            minTs = Math.min(minTs, event.ts());
+            maxTs = Math.max(maxTs, event.ts());
+            maxId = Math.max(maxId, event.id());
+            levels |= 1 << event.level().severity();
+        }
+        return new PartRecord(0, name, projectId, kind, PartState.PUBLISHED, nodeId, minTs, maxTs, maxId, events.size(),
+                0, levels, clock.millis());
     }
 
     private Path tmpFile(String name, String suffix) throws IOException {
@@ -170,7 +213,7 @@ public final class PartWriter {
     }
 
     /** fsync both files, rename them into place, fsync the directory; returns the record with its size. */
-    PartRecord install(PartRecord part, Path tmp, Path bloomTmp) throws IOException {
+    private PartRecord install(PartRecord part, Path tmp, Path bloomTmp) throws IOException {
         Path target = partFiles.path(part);
         Path bloomTarget = partFiles.bloomPath(part);
         Fsync.file(tmp);

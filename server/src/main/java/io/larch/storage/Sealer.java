@@ -2,11 +2,6 @@ package io.larch.storage;
 
 import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -27,7 +22,6 @@ public final class Sealer implements AutoCloseable {
     private final EventStore store;
     private final PartWriter writer;
     private final SegmentSource segments;
-    private final PartFiles partFiles;
     private final LinkedBlockingDeque<Job> queue = new LinkedBlockingDeque<>();
     private final Thread thread;
     /** Segments submitted and not yet sealed; guarded by {@code this}. */
@@ -38,11 +32,10 @@ public final class Sealer implements AutoCloseable {
     private final AtomicLong sealedEvents = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
-    public Sealer(EventStore store, PartWriter writer, SegmentSource segments, PartFiles partFiles) {
+    public Sealer(EventStore store, PartWriter writer, SegmentSource segments) {
         this.store = store;
         this.writer = writer;
         this.segments = segments;
-        this.partFiles = partFiles;
         this.thread = Thread.ofPlatform().name("sealer").unstarted(this::run);
     }
 
@@ -134,8 +127,8 @@ public final class Sealer implements AutoCloseable {
     /**
      * Seals one segment. Crash points and what start-up does about them:
      * <ol>
-     *   <li>while copying payloads or writing part files: only temporary files and unpublished
-     *       part files exist; start-up deletes them and seals the segment again (same part names);</li>
+     *   <li>while writing part files: only temporary files and unpublished part files exist;
+     *       start-up deletes them and seals the segment again (same part names);</li>
      *   <li>after the catalog transaction (parts published + segment recorded as sealed), before
      *       the segment file is deleted: start-up sees the segment recorded as sealed and deletes
      *       it without replaying it, so no event appears twice;</li>
@@ -144,24 +137,16 @@ public final class Sealer implements AutoCloseable {
      */
     void seal(long segmentId, Kind kind) throws Exception {
         long started = System.nanoTime();
-        Path ndjson = partFiles.tmpDir().resolve("segment-" + segmentId + ".ndjson");
-        Files.createDirectories(ndjson.getParent());
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(ndjson), 1 << 16)) {
-                segments.copyPayloads(segmentId, kind, out);
-            }
-            List<PartRecord> parts = Files.size(ndjson) == 0 ? List.of()
-                    : writer.writeSealed(ndjson, segmentId, kind, store.headEvents(segmentId));
-            store.publishSealed(segmentId, parts);
-            segments.delete(segmentId, kind);
-            long events = parts.stream().mapToLong(PartRecord::rowCount).sum();
-            sealedSegments.incrementAndGet();
-            sealedEvents.addAndGet(events);
-            LOG.debug("sealed wal segment {} ({}): {} events into {} parts in {} ms", segmentId, kind.wireName(),
-                    events, parts.size(), (System.nanoTime() - started) / 1_000_000);
-        } finally {
-            Files.deleteIfExists(ndjson);
-        }
+        byte[] payloads = segments.readPayloads(segmentId, kind);
+        List<PartRecord> parts = payloads.length == 0 ? List.of()
+                : writer.writeSealed(payloads, segmentId, kind, store.headEvents(segmentId));
+        store.publishSealed(segmentId, parts);
+        segments.delete(segmentId, kind);
+        long events = parts.stream().mapToLong(PartRecord::rowCount).sum();
+        sealedSegments.incrementAndGet();
+        sealedEvents.addAndGet(events);
+        LOG.debug("sealed wal segment {} ({}): {} events into {} parts in {} ms", segmentId, kind.wireName(),
+                events, parts.size(), (System.nanoTime() - started) / 1_000_000);
     }
 
     private record Job(long segmentId, Kind kind) {

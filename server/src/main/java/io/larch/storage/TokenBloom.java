@@ -1,6 +1,7 @@
 package io.larch.storage;
 
 import java.io.IOException;
+import io.larch.model.Tokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -10,46 +11,60 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * The token bloom filters of one part: one filter per block of {@link #blockRows()} consecutive
- * rows (the part's Parquet row groups), holding every token of those rows' message, source and
- * stack. A block whose filter lacks a query's required token cannot match and is not read.
+ * The token bloom filters of one part: one filter per block of consecutive rows (a sealed part's
+ * Parquet row groups; a compacted part keeps its inputs' blocks), holding every token of those
+ * rows' message, source and stack. A block whose filter lacks a query's required token cannot
+ * match and is not read.
  *
- * <p>File layout (little-endian): magic "LRCHBLM1", u32 block rows, u32 block count, then per
- * block u32 row count, u32 hash count k, u32 word count n, n x u64 bit words; then u32 CRC32C
- * of everything before it. A file that fails its checksum is treated as absent (read everything).
+ * <p>File layout (little-endian): magic "LRCHBLM2", u32 block count, then per block u64 first
+ * row, u32 row count, u32 hash count k, u32 word count n, n x u64 bit words; then u32 CRC32C of
+ * everything before it. A file that fails its checksum is treated as absent (read everything).
  * Instances are immutable and thread-safe; the bits stay in a read-only memory map.
  */
 public final class TokenBloom {
-    static final byte[] MAGIC = "LRCHBLM1".getBytes(StandardCharsets.US_ASCII);
-    private static final int HEADER = MAGIC.length + 8;
+    static final byte[] MAGIC = "LRCHBLM2".getBytes(StandardCharsets.US_ASCII);
+    static final int HEADER = MAGIC.length + 4;
+    /** Bytes before a block's bit words: first row, row count, hash count, word count. */
+    static final int BLOCK_HEADER = 8 + 4 + 4 + 4;
 
     private final ByteBuffer bits;
-    private final int blockRows;
+    private final long[] firstRows;
     private final int[] rowCounts;
     private final int[] hashCounts;
     private final int[] wordCounts;
     private final int[] offsets;
 
-    private TokenBloom(ByteBuffer bits, int blockRows, int[] rowCounts, int[] hashCounts, int[] wordCounts, int[] offsets) {
+    private TokenBloom(ByteBuffer bits, long[] firstRows, int[] rowCounts, int[] hashCounts, int[] wordCounts,
+                       int[] offsets) {
         this.bits = bits;
-        this.blockRows = blockRows;
+        this.firstRows = firstRows;
         this.rowCounts = rowCounts;
         this.hashCounts = hashCounts;
         this.wordCounts = wordCounts;
         this.offsets = offsets;
     }
 
-    public int blockRows() {
-        return blockRows;
-    }
-
     public int blocks() {
         return rowCounts.length;
     }
 
-    /** Rows {@code [blockRows * block, blockRows * block + rowCount(block))} are in the block. */
+    /** The block holds rows {@code [firstRow(block), firstRow(block) + rowCount(block))} of the part. */
+    public long firstRow(int block) {
+        return firstRows[block];
+    }
+
     public int rowCount(int block) {
         return rowCounts[block];
+    }
+
+    /** The block's bytes as stored (for concatenating parts' filters), with its first row moved by {@code rowOffset}. */
+    ByteBuffer blockBytes(int block, long rowOffset) {
+        int start = offsets[block] - BLOCK_HEADER;
+        int length = BLOCK_HEADER + wordCounts[block] * 8;
+        ByteBuffer copy = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(bits.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(start).limit(start + length));
+        copy.putLong(0, firstRows[block] + rowOffset);
+        return copy.flip();
     }
 
     /** False only when no row of {@code block} has a token with this {@link #hash}. */
@@ -71,11 +86,36 @@ public final class TokenBloom {
 
     /** 64-bit hash of a (lowercase) token: FNV-1a over UTF-16 units, finished with a MurmurHash3 mix. */
     public static long hash(String token) {
-        long h = 0xcbf29ce484222325L;
+        long h = FNV_OFFSET;
         for (int i = 0; i < token.length(); i++) {
             h ^= token.charAt(i);
-            h *= 0x100000001b3L;
+            h *= FNV_PRIME;
         }
+        return finish(h);
+    }
+
+    /**
+     * {@link #hash} of the lowercased token {@code text[start, end)}, without allocating when the
+     * token is ASCII (the common case when building filters). Non-ASCII tokens are lowercased
+     * exactly as the query side lowercases them.
+     */
+    public static long hashToken(String text, int start, int end) {
+        long h = FNV_OFFSET;
+        for (int i = start; i < end; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                return hash(Tokenizer.lowercase(text, start, end));
+            }
+            h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+            h *= FNV_PRIME;
+        }
+        return finish(h);
+    }
+
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+
+    private static long finish(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
@@ -110,23 +150,27 @@ public final class TokenBloom {
                 return null;
             }
         }
-        int blockRows = map.getInt(MAGIC.length);
-        int blocks = map.getInt(MAGIC.length + 4);
+        int blocks = map.getInt(MAGIC.length);
+        long[] firstRows = new long[blocks];
         int[] rowCounts = new int[blocks];
         int[] hashCounts = new int[blocks];
         int[] wordCounts = new int[blocks];
         int[] offsets = new int[blocks];
         int position = HEADER;
         for (int b = 0; b < blocks; b++) {
-            rowCounts[b] = map.getInt(position);
-            hashCounts[b] = map.getInt(position + 4);
-            wordCounts[b] = map.getInt(position + 8);
-            offsets[b] = position + 12;
+            if (position + BLOCK_HEADER > size - 4) {
+                return null;
+            }
+            firstRows[b] = map.getLong(position);
+            rowCounts[b] = map.getInt(position + 8);
+            hashCounts[b] = map.getInt(position + 12);
+            wordCounts[b] = map.getInt(position + 16);
+            offsets[b] = position + BLOCK_HEADER;
             position = offsets[b] + wordCounts[b] * 8;
             if (position > size - 4 || wordCounts[b] <= 0) {
                 return null;
             }
         }
-        return new TokenBloom(map, blockRows, rowCounts, hashCounts, wordCounts, offsets);
+        return new TokenBloom(map, firstRows, rowCounts, hashCounts, wordCounts, offsets);
     }
 }

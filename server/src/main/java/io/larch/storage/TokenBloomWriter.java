@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Builds a part's {@link TokenBloom} file from its rows, in part order. Each block's filter is
- * sized for its own distinct tokens at about 1% false positives (10 bits and 7 hashes per token).
+ * Builds a part's {@link TokenBloom} file from its rows, in part order, one filter per
+ * {@code blockRows} rows. Each block's filter is sized for its own distinct tokens at about 1%
+ * false positives (10 bits and 7 hashes per token).
  */
 public final class TokenBloomWriter {
     private static final int BITS_PER_TOKEN = 10;
@@ -25,6 +26,7 @@ public final class TokenBloomWriter {
     private final LongHashSet blockTokens = new LongHashSet();
     private int blockCount;
     private int rowsInBlock;
+    private long firstRowOfBlock;
 
     public TokenBloomWriter(int blockRows) {
         this.blockRows = blockRows;
@@ -46,8 +48,7 @@ public final class TokenBloomWriter {
 
     private void addTokens(String text) {
         if (text != null) {
-            Tokenizer.forEachToken(text, (start, end) ->
-                    blockTokens.add(TokenBloom.hash(Tokenizer.lowercase(text, start, end))));
+            Tokenizer.forEachToken(text, (start, end) -> blockTokens.add(TokenBloom.hashToken(text, start, end)));
         }
     }
 
@@ -68,13 +69,14 @@ public final class TokenBloomWriter {
                 bits[(int) (bit >>> 6)] |= 1L << (bit & 63);
             }
         });
-        ByteBuffer block = ByteBuffer.allocate(12 + words * 8).order(ByteOrder.LITTLE_ENDIAN);
-        block.putInt(rowsInBlock).putInt(HASHES).putInt(words);
+        ByteBuffer block = ByteBuffer.allocate(TokenBloom.BLOCK_HEADER + words * 8).order(ByteOrder.LITTLE_ENDIAN);
+        block.putLong(firstRowOfBlock).putInt(rowsInBlock).putInt(HASHES).putInt(words);
         for (long word : bits) {
             block.putLong(word);
         }
         blocks.writeBytes(block.array());
         blockCount++;
+        firstRowOfBlock += rowsInBlock;
         rowsInBlock = 0;
         blockTokens.clear();
     }
@@ -82,9 +84,36 @@ public final class TokenBloomWriter {
     /** Writes the file (not fsynced; the caller installs it like the part itself). */
     public void write(Path file) throws IOException {
         finishBlock();
-        ByteBuffer header = ByteBuffer.allocate(TokenBloom.MAGIC.length + 8).order(ByteOrder.LITTLE_ENDIAN);
-        header.put(TokenBloom.MAGIC).putInt(blockRows).putInt(blockCount);
-        byte[] body = blocks.toByteArray();
+        writeFile(file, blockCount, blocks.toByteArray());
+    }
+
+    /**
+     * Writes the filters of a part made by concatenating {@code inputs}' rows in this order:
+     * their blocks, renumbered. Returns false (writing nothing) when an input has no filters.
+     */
+    public static boolean concatenate(List<TokenBloom> inputs, List<Long> inputRows, Path file) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int blocks = 0;
+        long offset = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            TokenBloom input = inputs.get(i);
+            if (input == null) {
+                return false;
+            }
+            for (int block = 0; block < input.blocks(); block++) {
+                ByteBuffer bytes = input.blockBytes(block, offset);
+                body.write(bytes.array(), 0, bytes.limit());
+                blocks++;
+            }
+            offset += inputRows.get(i);
+        }
+        writeFile(file, blocks, body.toByteArray());
+        return true;
+    }
+
+    private static void writeFile(Path file, int blockCount, byte[] body) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(TokenBloom.HEADER).order(ByteOrder.LITTLE_ENDIAN);
+        header.put(TokenBloom.MAGIC).putInt(blockCount);
         CRC32C crc = new CRC32C();
         crc.update(header.array());
         crc.update(body);

@@ -61,6 +61,13 @@ public final class SegmentReader {
         return scan.records;
     }
 
+    /** The payloads of every valid record, concatenated: stored-event NDJSON. */
+    public static byte[] readPayloads(Path path) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(java.nio.file.Files.size(path), 64 << 20));
+        copyPayloads(path, out);
+        return out.toByteArray();
+    }
+
     private interface RecordVisitor {
         /** Returns false when the record cannot be used; reading stops there. */
         boolean visit(byte[] bytes, int offset, int length);

@@ -58,7 +58,8 @@ class DifferentialTest {
         engine = DuckDbEngine.open(256L * 1024 * 1024, 2, tmp);
         PartFiles partFiles = new PartFiles(tmp);
         Files.createDirectories(partFiles.tmpDir());
-        PartWriter writer = new PartWriter(engine, partFiles, 0, MutableClock.at("2026-11-22T10:00:00Z"));
+        PartWriter writer = new PartWriter(engine, partFiles, new io.larch.storage.PartBlooms(partFiles), 0,
+                MutableClock.at("2026-11-22T10:00:00Z"));
         long segment = 1;
         for (Kind kind : List.of(Kind.APP, Kind.WORK, Kind.BUILD)) {
             List<LogEvent> batch = new ArrayList<>();
@@ -66,9 +67,7 @@ class DifferentialTest {
                 batch.add(randomEvent(events.size() + batch.size(), kind));
             }
             events.addAll(batch);
-            Path ndjson = tmp.resolve("segment-" + segment + ".ndjson");
-            Files.write(ndjson, StoredEventCodec.encodeLines(batch));
-            for (PartRecord part : writer.writeSealed(ndjson, segment++, kind, batch)) {
+            for (PartRecord part : writer.writeSealed(StoredEventCodec.encodeLines(batch), segment++, kind, batch)) {
                 partPaths.add(partFiles.path(part));
             }
         }

@@ -24,6 +24,7 @@ class TokenBloomTest {
         writer.write(file);
         TokenBloom bloom = TokenBloom.open(file);
         assertEquals(3, bloom.blocks());
+        assertEquals(2000, bloom.firstRow(2));
         assertEquals(1000, bloom.rowCount(0));
         assertEquals(500, bloom.rowCount(2));
         for (int row = 0; row < 2500; row++) {
@@ -39,6 +40,14 @@ class TokenBloomTest {
             falsePositives += bloom.mightContain(i % 3, TokenBloom.hash("absent" + i)) ? 1 : 0;
         }
         assertTrue(falsePositives < probes * 0.03, "false positive rate " + (double) falsePositives / probes);
+    }
+
+    @Test
+    void hashingATokenInPlaceEqualsHashingItsLowercaseForm() {
+        for (String text : new String[] {"Timeout", "TIMEOUT", "user_42", "Grüße", "KÖLN", "İstanbul", "日本語", "x"}) {
+            assertEquals(TokenBloom.hash(io.larch.model.Tokenizer.tokens(text).getFirst()),
+                    TokenBloom.hashToken("(" + text + ")", 1, text.length() + 1), text);
+        }
     }
 
     @Test

@@ -53,7 +53,7 @@ public final class LocalStore implements AutoCloseable {
         nextSegment = parts.sealedSegmentIds(0).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
         duckDb = DuckDbEngine.open(256L * 1024 * 1024, 2, partFiles.tmpDir());
         blooms = new PartBlooms(partFiles);
-        writer = new PartWriter(duckDb, partFiles, 0, clock);
+        writer = new PartWriter(duckDb, partFiles, blooms, 0, clock);
         searcher = new Searcher(store, duckDb, partFiles, blooms);
         aggregator = new Aggregator(store, duckDb, partFiles, blooms);
         compactor = new Compactor(store, writer, partFiles, blooms, parts, 0, clock, policy, hooks);
@@ -63,10 +63,7 @@ public final class LocalStore implements AutoCloseable {
     /** Seals {@code events} as one segment of {@code kind} and publishes its parts. */
     public List<PartRecord> seal(Kind kind, List<LogEvent> events) throws Exception {
         long segment = nextSegment++;
-        Path ndjson = partFiles.tmpDir().resolve("segment-" + segment + ".ndjson");
-        Files.write(ndjson, StoredEventCodec.encodeLines(events));
-        List<PartRecord> written = writer.writeSealed(ndjson, segment, kind, events);
-        Files.delete(ndjson);
+        List<PartRecord> written = writer.writeSealed(StoredEventCodec.encodeLines(events), segment, kind, events);
         return store.publishSealed(segment, written);
     }
 
