@@ -72,8 +72,11 @@ public final class BenchMain {
         @Option(names = "--batch", defaultValue = "200")
         int batch;
 
-        @Option(names = "--seconds", defaultValue = "30")
+        @Option(names = "--seconds", defaultValue = "30", description = "measured time")
         int seconds;
+
+        @Option(names = "--warmup-seconds", defaultValue = "15", description = "load before measuring (JIT, caches)")
+        int warmupSeconds;
 
         @Option(names = "--durability", defaultValue = "fsync", description = "LARCH_WAL_DURABILITY for the server")
         String durability;
@@ -84,10 +87,12 @@ public final class BenchMain {
             try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of("LARCH_WAL_DURABILITY", durability))) {
                 String key = createProject(larch.url());
                 IngestBench.Result result = IngestBench.run(larch.url(), "/api/log", key, clients, batch,
-                        Duration.ofSeconds(seconds), EventGenerator.loadLoghub(loghub), 40);
+                        Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds), EventGenerator.loadLoghub(loghub), 40);
                 Map<String, Object> results = new LinkedHashMap<>();
                 results.put("benchmark", "ingest");
                 results.put("durability", durability);
+                results.put("warmupSeconds", warmupSeconds);
+                results.put("serverJavaOptions", System.getenv().getOrDefault("LARCH_JAVA_OPTS", ""));
                 results.put("larch", result.toMap());
                 results.put("serverMetrics", metrics(larch.url()));
                 write(results);

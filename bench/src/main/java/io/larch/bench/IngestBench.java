@@ -40,6 +40,12 @@ public final class IngestBench {
     /** Posts batches to {@code path} with {@code token} until {@code duration} has passed. */
     public static Result run(String url, String path, String token, int clients, int batchSize, Duration duration,
                              List<String> loghub, int bodiesPerClient) throws InterruptedException {
+        return run(url, path, token, clients, batchSize, Duration.ZERO, duration, loghub, bodiesPerClient);
+    }
+
+    /** As above, after {@code warmup} of the same load that is not measured (JIT compilation, caches). */
+    public static Result run(String url, String path, String token, int clients, int batchSize, Duration warmup,
+                             Duration duration, List<String> loghub, int bodiesPerClient) throws InterruptedException {
         List<List<byte[]>> bodies = new ArrayList<>();
         long total = (long) clients * bodiesPerClient * batchSize;
         for (int c = 0; c < clients; c++) {
@@ -54,8 +60,8 @@ public final class IngestBench {
         Histogram latency = new Histogram(Duration.ofMinutes(1).toNanos(), 3);
         AtomicLong events = new AtomicLong();
         AtomicLong errors = new AtomicLong();
-        long started = System.nanoTime();
-        long deadline = started + duration.toNanos();
+        long warmupEnds = System.nanoTime() + warmup.toNanos();
+        long deadline = warmupEnds + duration.toNanos();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             List<byte[]> mine = bodies.get(c);
@@ -65,10 +71,13 @@ public final class IngestBench {
                 int next = 0;
                 while (System.nanoTime() < deadline) {
                     long sent = System.nanoTime();
+                    boolean measured = sent >= warmupEnds;
                     try {
                         http.post(path, token, mine.get(next++ % mine.size()));
-                        local.recordValue(Math.min(System.nanoTime() - sent, local.getHighestTrackableValue()));
-                        events.addAndGet(batchSize);
+                        if (measured) {
+                            local.recordValue(Math.min(System.nanoTime() - sent, local.getHighestTrackableValue()));
+                            events.addAndGet(batchSize);
+                        }
                     } catch (Exception e) {
                         errors.incrementAndGet();
                     }
@@ -81,7 +90,7 @@ public final class IngestBench {
         for (Thread thread : threads) {
             thread.join();
         }
-        double seconds = (System.nanoTime() - started) / 1e9;
+        double seconds = (System.nanoTime() - warmupEnds) / 1e9;
         return new Result(clients, batchSize, seconds, events.get(), events.get() / seconds,
                 latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
                 latency.getValueAtPercentile(99.9) / 1e6, latency.getMaxValue() / 1e6, errors.get());

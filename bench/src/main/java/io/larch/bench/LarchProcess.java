@@ -30,8 +30,12 @@ public final class LarchProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         Files.deleteIfExists(ServerInfo.location(dataDir));
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar",
-                jar.toString(), "serve", "--port", "0", "--data-dir", dataDir.toString()));
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        String javaOpts = System.getenv("LARCH_JAVA_OPTS");
+        if (javaOpts != null && !javaOpts.isBlank()) {
+            command.addAll(List.of(javaOpts.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", jar.toString(), "serve", "--port", "0", "--data-dir", dataDir.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("larch.log").toFile()));
         builder.environment().put("LARCH_ADMIN_TOKEN", ADMIN_TOKEN);
