@@ -42,6 +42,7 @@ public final class EventGenerator {
     private final List<String> loghubLines;
     private final long startMillis;
     private final long spanMillis;
+    private final int stride;
     private long sequence;
 
     /**
@@ -51,11 +52,21 @@ public final class EventGenerator {
      * @param spanMillis events are spread evenly over this span
      */
     public EventGenerator(long seed, List<String> loghub, Instant start, long spanMillis, long firstSequence) {
+        this(seed, loghub, start, spanMillis, firstSequence, 1);
+    }
+
+    /**
+     * A generator that takes every {@code stride}-th event of the sequence, starting at
+     * {@code firstSequence}: k generators with stride k and first sequences 0..k-1 together make
+     * one stream whose timestamps all move forward together, as live traffic does.
+     */
+    public EventGenerator(long seed, List<String> loghub, Instant start, long spanMillis, long firstSequence, int stride) {
         this.random = new Random(seed);
         this.loghubLines = loghub;
         this.startMillis = start.toEpochMilli();
         this.spanMillis = spanMillis;
         this.sequence = firstSequence;
+        this.stride = stride;
     }
 
     /** Reads the {@code Content} column of every {@code *_structured.csv} under {@code dir}. */
@@ -82,7 +93,8 @@ public final class EventGenerator {
 
     /** The next event as client JSON. {@code totalEvents} spreads timestamps over the span. */
     public String next(long totalEvents) {
-        long n = sequence++;
+        long n = sequence;
+        sequence += stride;
         long ts = startMillis + (totalEvents <= 1 ? 0 : n * spanMillis / totalEvents);
         int user = random.nextInt(USERS);
         StringBuilder json = new StringBuilder(420);

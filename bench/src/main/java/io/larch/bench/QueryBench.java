@@ -38,17 +38,16 @@ public final class QueryBench {
     public static double load(String url, String token, long total, int clients, List<String> loghub, Instant end)
             throws InterruptedException {
         int batch = 250;
-        long perClient = total / clients;
         AtomicLong failures = new AtomicLong();
         long started = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
-            long first = c * perClient;
-            long count = c == clients - 1 ? total - first : perClient;
             int client = c;
+            long count = total / clients + (c < total % clients ? 1 : 0);
             threads.add(Thread.ofPlatform().start(() -> {
+                // Clients interleave: together they send the day's events in time order, like live traffic.
                 EventGenerator generator = new EventGenerator(77 + client, loghub, end.minus(Duration.ofDays(1)),
-                        Duration.ofDays(1).toMillis(), first);
+                        Duration.ofDays(1).toMillis(), client, clients);
                 BenchHttp http = new BenchHttp(url);
                 long sent = 0;
                 while (sent < count) {

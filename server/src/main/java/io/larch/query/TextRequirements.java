@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * What a query needs from a row group's tokens, as a test against its bloom filter. Words and
- * phrases need their tokens; AND needs all its clauses, OR any; everything else (prefixes,
- * fields, NOT) needs nothing, so it never rules a row group out.
+ * phrases need their tokens, {@code field:value} on an indexed field needs that value; AND needs
+ * all its clauses, OR any; everything else (prefixes, levels, attrs, NOT) needs nothing, so it
+ * never rules a row group out.
  */
 final class TextRequirements {
     private final Node root;
@@ -74,6 +75,8 @@ final class TextRequirements {
         return switch (query) {
             case Query.Word word -> new Tokens(new long[] {TokenBloom.hash(word.token())});
             case Query.Phrase phrase -> new Tokens(phrase.tokens().stream().mapToLong(TokenBloom::hash).toArray());
+            case Query.FieldEquals equals when TokenBloom.INDEXED_FIELDS.contains(equals.field().column()) ->
+                    new Tokens(new long[] {TokenBloom.fieldHash(equals.field().column(), equals.value())});
             case Query.And and -> {
                 List<Node> nodes = new ArrayList<>();
                 for (Query clause : and.clauses()) {

@@ -146,10 +146,10 @@ public final class PartWriter {
 
     private static void rebuildBloom(Statement statement, Path part, Path bloomFile) throws SQLException, IOException {
         TokenBloomWriter bloom = new TokenBloomWriter(PartSchema.ROW_GROUP_SIZE);
-        try (ResultSet text = statement.executeQuery("SELECT message, source, stack FROM read_parquet("
+        try (ResultSet rows = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
                 + DuckDbEngine.quotePath(part) + ", file_row_number = true) ORDER BY file_row_number")) {
-            while (text.next()) {
-                bloom.addRow(text.getString(1), text.getString(2), text.getString(3));
+            while (rows.next()) {
+                bloom.addRow(PartRows.read(rows));
             }
         }
         bloom.write(bloomFile);

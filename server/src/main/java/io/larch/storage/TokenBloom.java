@@ -1,6 +1,7 @@
 package io.larch.storage;
 
 import java.io.IOException;
+import io.larch.model.StoredEventCodec;
 import io.larch.model.Tokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -8,13 +9,14 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
  * The token bloom filters of one part: one filter per block of consecutive rows (a sealed part's
  * Parquet row groups; a compacted part keeps its inputs' blocks), holding every token of those
- * rows' message, source and stack. A block whose filter lacks a query's required token cannot
- * match and is not read.
+ * rows' message, source and stack, and the whole values of the {@link #INDEXED_FIELDS}. A block
+ * whose filter lacks a query's required token or value cannot match and is not read.
  *
  * <p>File layout (little-endian): magic "LRCHBLM2", u32 block count, then per block u64 first
  * row, u32 row count, u32 hash count k, u32 word count n, n x u64 bit words; then u32 CRC32C of
@@ -110,6 +112,19 @@ public final class TokenBloom {
             h *= FNV_PRIME;
         }
         return finish(h);
+    }
+
+    /**
+     * Columns whose whole values also go into the filters, so {@code user:u42} or
+     * {@code fingerprint:abc} can skip row groups too. Case-sensitive, like the exact match they serve.
+     */
+    public static final List<String> INDEXED_FIELDS = List.of(StoredEventCodec.SOURCE, StoredEventCodec.USER_ID,
+            StoredEventCodec.CONVERSATION_ID, StoredEventCodec.BUILD_ID, StoredEventCodec.DEPLOYMENT_ID,
+            StoredEventCodec.TRACE_ID, StoredEventCodec.FINGERPRINT, StoredEventCodec.STATUS);
+
+    /** Hash of an indexed field's whole value; never equal to a token's hash in practice (NUL-separated). */
+    public static long fieldHash(String column, String value) {
+        return hash("\u0000" + column + "\u0000" + value);
     }
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;

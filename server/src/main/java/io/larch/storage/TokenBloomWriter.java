@@ -1,6 +1,7 @@
 package io.larch.storage;
 
 import io.larch.model.LogEvent;
+import io.larch.model.StoredEventCodec;
 import io.larch.model.Tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,18 +33,28 @@ public final class TokenBloomWriter {
         this.blockRows = blockRows;
     }
 
-    /** Adds the next row's text fields (null ones are skipped). */
-    public void addRow(String message, String source, String stack) {
-        addTokens(message);
-        addTokens(source);
-        addTokens(stack);
+    /** Adds the next row. */
+    public void addRow(LogEvent event) {
+        addTokens(event.message());
+        addTokens(event.source());
+        addTokens(event.stack());
+        addField(StoredEventCodec.SOURCE, event.source());
+        addField(StoredEventCodec.USER_ID, event.userId());
+        addField(StoredEventCodec.CONVERSATION_ID, event.conversationId());
+        addField(StoredEventCodec.BUILD_ID, event.buildId());
+        addField(StoredEventCodec.DEPLOYMENT_ID, event.deploymentId());
+        addField(StoredEventCodec.TRACE_ID, event.traceId());
+        addField(StoredEventCodec.FINGERPRINT, event.fingerprint());
+        addField(StoredEventCodec.STATUS, event.status());
         if (++rowsInBlock == blockRows) {
             finishBlock();
         }
     }
 
-    public void addRow(LogEvent event) {
-        addRow(event.message(), event.source(), event.stack());
+    private void addField(String column, String value) {
+        if (value != null) {
+            blockTokens.add(TokenBloom.fieldHash(column, value));
+        }
     }
 
     private void addTokens(String text) {

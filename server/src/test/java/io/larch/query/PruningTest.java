@@ -70,6 +70,14 @@ class PruningTest {
     }
 
     @Test
+    void indexedFieldValuesPruneToo() {
+        assertEquals(0, search("user:nobody", 100).partsRead());
+        assertEquals(10, search("source:svc", 10).events().size(), "every part has the source");
+        assertEquals(0, search("fingerprint:other", 100).partsRead());
+        assertEquals(0, search("source:SVC", 100).partsRead(), "exact and case-sensitive, like the match itself");
+    }
+
+    @Test
     void onlyTheRowGroupsThatMayMatchAreRead() {
         List<PartScan> scans = Planner.plan(local.store.snapshot().parts(),
                 Query.and(List.of(new Query.ProjectIs(1), new Query.Word("needle1"))), local.blooms);

@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.larch.model.Kind;
+import io.larch.model.Level;
+import io.larch.model.LogEvent;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +22,8 @@ class TokenBloomTest {
     void hasNoFalseNegativesAndAboutOnePercentFalsePositives() throws Exception {
         TokenBloomWriter writer = new TokenBloomWriter(1000);
         for (int row = 0; row < 2500; row++) {
-            writer.addRow("request " + row + " user_" + (row % 97) + " FAILED", row % 2 == 0 ? "api" : null, null);
+            writer.addRow(new LogEvent(row, row, row, 1, Kind.APP, Level.INFO, "request " + row + " user_" + (row % 97) + " FAILED",
+                    row % 2 == 0 ? "api" : null, null, "fp" + (row % 5), "u" + row, null, null, null, null, null, Map.of()));
         }
         Path file = tmp.resolve("p.bloom");
         writer.write(file);
@@ -34,6 +39,10 @@ class TokenBloomTest {
         }
         assertTrue(bloom.mightContain(0, TokenBloom.hash("failed")), "tokens are lowercased");
         assertTrue(bloom.mightContain(1, TokenBloom.hash("api")));
+        assertTrue(bloom.mightContain(2, TokenBloom.fieldHash("user_id", "u2100")), "whole field values are in too");
+        assertTrue(bloom.mightContain(0, TokenBloom.fieldHash("fingerprint", "fp3")));
+        assertTrue(!bloom.mightContain(0, TokenBloom.fieldHash("user_id", "U2100"))
+                || !bloom.mightContain(1, TokenBloom.fieldHash("user_id", "U2100")), "field values are case-sensitive");
         int falsePositives = 0;
         int probes = 30_000;
         for (int i = 0; i < probes; i++) {
@@ -53,7 +62,8 @@ class TokenBloomTest {
     @Test
     void aDamagedFileReadsAsNoFilter() throws Exception {
         TokenBloomWriter writer = new TokenBloomWriter(10);
-        writer.addRow("hello", null, null);
+        writer.addRow(new LogEvent(1, 1, 1, 1, Kind.APP, Level.INFO, "hello", null, null, "fp", null, null, null, null,
+                null, null, Map.of()));
         Path file = tmp.resolve("p.bloom");
         writer.write(file);
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
