@@ -1,5 +1,6 @@
 package io.larch.query;
 
+import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
@@ -8,7 +9,9 @@ import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
 import io.larch.storage.PartBlooms;
 import io.larch.storage.PartFiles;
+import io.larch.storage.PartSchema;
 import io.larch.storage.StoreSnapshot;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,8 +23,9 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Counts over one {@link StoreSnapshot}: DuckDB groups the parts, Java groups the head, and the
- * two are merged exactly. Thread-safe.
+ * Counts over one {@link StoreSnapshot}, merged exactly from three sources: part rollups (counts
+ * per minute, level and fingerprint) where the query allows it ({@link RollupPlan}), raw part
+ * rows through DuckDB otherwise (bloom-pruned), and the head in Java. Thread-safe.
  */
 public final class Aggregator {
     /** More buckets than this is a mistake (an interval far too small for the range). */
@@ -41,6 +45,46 @@ public final class Aggregator {
         this.blooms = blooms;
     }
 
+    /** Where the part side of an aggregation comes from: rollup files, and raw scans each with its own query. */
+    private record Sources(List<PartRecord> rollupParts, List<RawScan> raw) {
+    }
+
+    private record RawScan(List<PartScan> scans, Query query) {
+    }
+
+    /** Splits the part side of {@code query} between rollups and raw scans; {@code plan} may be null (all raw). */
+    private Sources sources(StoreSnapshot snapshot, Query query, RollupPlan plan) {
+        if (plan == null) {
+            List<PartScan> scans = Planner.plan(snapshot.parts(), query, blooms);
+            return new Sources(List.of(), scans.isEmpty() ? List.of() : List.of(new RawScan(scans, query)));
+        }
+        List<PartRecord> withRollup = new ArrayList<>();
+        List<PartRecord> withoutRollup = new ArrayList<>();
+        for (PartRecord part : Planner.candidateParts(snapshot.parts(), query)) {
+            if (plan.covers(part)) {
+                (Files.exists(partFiles.rollupPath(part)) ? withRollup : withoutRollup).add(part);
+            }
+        }
+        List<RawScan> raw = new ArrayList<>();
+        if (!withoutRollup.isEmpty()) {
+            Query middle = plan.rawMiddle(query);
+            raw.add(new RawScan(Planner.plan(withoutRollup, middle, blooms), middle));
+        }
+        for (Query edge : plan.edges()) {
+            raw.add(new RawScan(Planner.plan(snapshot.parts(), edge, blooms), edge));
+        }
+        raw.removeIf(scan -> scan.scans().isEmpty());
+        return new Sources(withRollup, raw);
+    }
+
+    private String rollupFiles(List<PartRecord> parts) {
+        StringBuilder files = new StringBuilder("read_parquet([");
+        for (int i = 0; i < parts.size(); i++) {
+            files.append(i == 0 ? "" : ", ").append(DuckDbEngine.quotePath(partFiles.rollupPath(parts.get(i))));
+        }
+        return files.append("])").toString();
+    }
+
     /**
      * Events per {@code intervalMillis} bucket. Buckets cover {@code [fromMillis, toMillis)} when
      * those are bounded, otherwise the span of the matching events; empty buckets count zero.
@@ -52,13 +96,22 @@ public final class Aggregator {
         }
         TreeMap<Long, long[]> counts = new TreeMap<>();
         StoreSnapshot snapshot = store.snapshot();
-        List<PartScan> parts = Planner.plan(snapshot.parts(), query, blooms);
-        if (!parts.isEmpty()) {
-            CompiledSql where = SqlCompiler.compile(query);
-            String sql = "SELECT (ts // " + intervalMillis + ") * " + intervalMillis + " AS bucket, level, count(*) FROM "
-                    + PartSql.from(parts, partFiles) + " WHERE " + where.expression() + " GROUP BY 1, 2";
-            PartSql.run(engine, sql, where.parameters(), budget, row ->
-                    counts.computeIfAbsent(row.getLong(1), b -> new long[Level.values().length])[row.getInt(2)] += row.getLong(3));
+        RollupPlan plan = intervalMillis % PartSchema.ROLLUP_MILLIS == 0 ? RollupPlan.of(query) : null;
+        Sources sources = sources(snapshot, query, plan);
+        String bucket = "(%s // " + intervalMillis + ") * " + intervalMillis;
+        PartSql.RowHandler add = row ->
+                counts.computeIfAbsent(row.getLong(1), b -> new long[Level.values().length])[row.getInt(2)] += row.getLong(3);
+        if (!sources.rollupParts().isEmpty()) {
+            CompiledSql where = plan.rollupWhere();
+            PartSql.run(engine, "SELECT " + bucket.formatted("minute") + ", level, sum(n) FROM "
+                    + rollupFiles(sources.rollupParts()) + " WHERE " + where.expression() + " GROUP BY 1, 2",
+                    where.parameters(), budget, add);
+        }
+        for (RawScan raw : sources.raw()) {
+            CompiledSql where = SqlCompiler.compile(raw.query());
+            PartSql.run(engine, "SELECT " + bucket.formatted("ts") + ", level, count(*) FROM "
+                    + PartSql.from(raw.scans(), partFiles) + " WHERE " + where.expression() + " GROUP BY 1, 2",
+                    where.parameters(), budget, add);
         }
         forEachHeadMatch(snapshot, query, budget, event -> counts.computeIfAbsent(
                 Math.floorDiv(event.ts(), intervalMillis) * intervalMillis,
@@ -71,8 +124,8 @@ public final class Aggregator {
                     + " buckets over this range; choose a larger interval or a shorter range");
         }
         List<Aggregations.Bucket> buckets = new ArrayList<>();
-        for (long bucket = start; bucket < end; bucket += intervalMillis) {
-            long[] byLevel = counts.getOrDefault(bucket, new long[Level.values().length]);
+        for (long b = start; b < end; b += intervalMillis) {
+            long[] byLevel = counts.getOrDefault(b, new long[Level.values().length]);
             Map<String, Long> levels = new LinkedHashMap<>();
             long total = 0;
             for (Level level : Level.values()) {
@@ -81,7 +134,7 @@ public final class Aggregator {
                     total += byLevel[level.severity()];
                 }
             }
-            buckets.add(new Aggregations.Bucket(bucket, total, levels));
+            buckets.add(new Aggregations.Bucket(b, total, levels));
         }
         return new Aggregations.Histogram(intervalMillis, buckets);
     }
@@ -89,7 +142,7 @@ public final class Aggregator {
     /**
      * The {@code limit} most frequent values of {@code field}. Exact: a value can only be in the
      * overall top if it is in the parts' top or occurs in the head, so those candidates are
-     * counted in both and merged.
+     * counted in both and merged. Each value's sample is the message of its latest event.
      */
     public Aggregations.Top top(Query query, GroupField field, int limit, QueryBudget budget) {
         if (limit < 1 || limit > MAX_TOP) {
@@ -103,56 +156,103 @@ public final class Aggregator {
                 head.computeIfAbsent(value, v -> new TopAccumulator()).add(1, event.ts(), event.ts(), event.message(), event.ts());
             }
         });
+        Sources sources = sources(snapshot, query, field.isFingerprint() ? RollupPlan.of(query) : null);
         Map<String, TopAccumulator> merged = new HashMap<>();
-        List<PartScan> parts = Planner.plan(snapshot.parts(), query, blooms);
-        if (!parts.isEmpty()) {
-            CompiledSql where = SqlCompiler.compile(query);
-            String select = "SELECT " + field.sqlExpression() + " AS value, count(*), min(ts), max(ts), arg_max(message, ts) FROM "
-                    + PartSql.from(parts, partFiles) + " WHERE " + where.expression() + " AND value IS NOT NULL";
-            List<Object> parameters = new ArrayList<>(field.sqlParameters());
-            parameters.addAll(where.parameters());
-            PartSql.run(engine, select + " GROUP BY value ORDER BY 2 DESC, value LIMIT " + limit, parameters, budget,
-                    row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
-                            .add(row.getLong(2), row.getLong(3), row.getLong(4), row.getString(5), row.getLong(4)));
+        CompiledSql rows = valueRows(sources, query, field);
+        if (rows != null) {
+            String grouped = "SELECT value, sum(n)::BIGINT, min(first), max(last) FROM (" + rows.expression()
+                    + ") WHERE value IS NOT NULL";
+            PartSql.RowHandler add = row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
+                    .add(row.getLong(2), row.getLong(3), row.getLong(4), null, Long.MIN_VALUE);
+            PartSql.run(engine, grouped + " GROUP BY value ORDER BY 2 DESC, value LIMIT " + limit, rows.parameters(),
+                    budget, add);
             List<String> headOnly = head.keySet().stream().filter(v -> !merged.containsKey(v)).toList();
             for (int from = 0; from < headOnly.size(); from += IN_LIST_CHUNK) {
                 List<String> chunk = headOnly.subList(from, Math.min(headOnly.size(), from + IN_LIST_CHUNK));
-                List<Object> chunkParameters = new ArrayList<>(parameters);
-                chunkParameters.addAll(field.sqlParameters());
-                chunkParameters.addAll(chunk);
-                String in = "?" + ", ?".repeat(chunk.size() - 1);
-                PartSql.run(engine, select + " AND " + field.sqlExpression() + " IN (" + in + ") GROUP BY value",
-                        chunkParameters, budget, row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
-                                .add(row.getLong(2), row.getLong(3), row.getLong(4), row.getString(5), row.getLong(4)));
+                List<Object> parameters = new ArrayList<>(rows.parameters());
+                parameters.addAll(chunk);
+                PartSql.run(engine, grouped + " AND value IN (" + "?" + ", ?".repeat(chunk.size() - 1) + ") GROUP BY value",
+                        parameters, budget, add);
             }
         }
         head.forEach((value, counts) -> merged.computeIfAbsent(value, v -> new TopAccumulator()).merge(counts));
-        List<Aggregations.TopValue> values = merged.entrySet().stream()
-                .map(e -> new Aggregations.TopValue(e.getKey(), e.getValue().count, e.getValue().firstSeen,
-                        e.getValue().lastSeen, e.getValue().sample))
-                .sorted(Comparator.comparingLong(Aggregations.TopValue::count).reversed()
-                        .thenComparing(Aggregations.TopValue::value))
+        List<Map.Entry<String, TopAccumulator>> best = merged.entrySet().stream()
+                .sorted(Comparator.<Map.Entry<String, TopAccumulator>>comparingLong(e -> e.getValue().count).reversed()
+                        .thenComparing(Map.Entry::getKey))
                 .limit(limit)
                 .toList();
+        List<Aggregations.TopValue> values = new ArrayList<>();
+        for (Map.Entry<String, TopAccumulator> entry : best) {
+            TopAccumulator counts = entry.getValue();
+            String sample = counts.sampleTs >= counts.lastSeen ? counts.sample
+                    : latestMessageInParts(snapshot, Query.and(List.of(query, field.matching().apply(entry.getKey()),
+                            new Query.TimeWithin(counts.lastSeen, counts.lastSeen + 1))), budget);
+            values.add(new Aggregations.TopValue(entry.getKey(), counts.count, counts.firstSeen, counts.lastSeen, sample));
+        }
         return new Aggregations.Top(field.name(), values);
+    }
+
+    /** SQL rows (value, n, first, last) over the part side of a top query; null when there are no parts to read. */
+    private CompiledSql valueRows(Sources sources, Query query, GroupField field) {
+        List<String> selects = new ArrayList<>();
+        List<Object> parameters = new ArrayList<>();
+        if (!sources.rollupParts().isEmpty()) {
+            CompiledSql where = RollupPlan.of(query).rollupWhere();
+            selects.add("SELECT fingerprint AS value, n, min_ts AS first, max_ts AS last FROM "
+                    + rollupFiles(sources.rollupParts()) + " WHERE " + where.expression());
+            parameters.addAll(where.parameters());
+        }
+        for (RawScan raw : sources.raw()) {
+            CompiledSql where = SqlCompiler.compile(raw.query());
+            selects.add("SELECT " + field.sqlExpression() + " AS value, 1 AS n, ts AS first, ts AS last FROM "
+                    + PartSql.from(raw.scans(), partFiles) + " WHERE " + where.expression());
+            parameters.addAll(field.sqlParameters());
+            parameters.addAll(where.parameters());
+        }
+        return selects.isEmpty() ? null : new CompiledSql(String.join(" UNION ALL ", selects), parameters);
+    }
+
+    /** The message of the newest part event matching {@code query} (which pins its time), or null. */
+    private String latestMessageInParts(StoreSnapshot snapshot, Query query, QueryBudget budget) {
+        List<PartScan> scans = Planner.plan(snapshot.parts(), query, blooms);
+        if (scans.isEmpty()) {
+            return null;
+        }
+        CompiledSql where = SqlCompiler.compile(query);
+        String[] message = new String[1];
+        PartSql.run(engine, "SELECT message FROM " + PartSql.from(scans, partFiles) + " WHERE " + where.expression()
+                + " ORDER BY id DESC LIMIT 1", where.parameters(), budget, row -> message[0] = row.getString(1));
+        return message[0];
     }
 
     /** Totals by level and kind, and the error rate. */
     public Aggregations.Stats stats(Query query, QueryBudget budget) {
         long[][] counts = new long[Kind.values().length][Level.values().length];
         StoreSnapshot snapshot = store.snapshot();
-        List<PartScan> parts = Planner.plan(snapshot.parts(), query, blooms);
-        if (!parts.isEmpty()) {
-            CompiledSql where = SqlCompiler.compile(query);
-            String sql = "SELECT kind, level, count(*) FROM " + PartSql.from(parts, partFiles) + " WHERE "
-                    + where.expression() + " GROUP BY 1, 2";
-            PartSql.run(engine, sql, where.parameters(), budget, row ->
-                    counts[Kind.parse(row.getString(1)).orElseThrow().ordinal()][row.getInt(2)] += row.getLong(3));
+        RollupPlan plan = RollupPlan.of(query);
+        Sources sources = sources(snapshot, query, plan);
+        Map<Kind, List<PartRecord>> rollupsByKind = new LinkedHashMap<>();
+        sources.rollupParts().forEach(part -> rollupsByKind.computeIfAbsent(part.kind(), k -> new ArrayList<>()).add(part));
+        for (Map.Entry<Kind, List<PartRecord>> kindParts : rollupsByKind.entrySet()) {
+            CompiledSql where = plan.rollupWhere();
+            int kind = kindParts.getKey().ordinal();
+            PartSql.run(engine, "SELECT level, sum(n) FROM " + rollupFiles(kindParts.getValue()) + " WHERE "
+                    + where.expression() + " GROUP BY 1", where.parameters(), budget,
+                    row -> counts[kind][row.getInt(1)] += row.getLong(2));
+        }
+        for (RawScan raw : sources.raw()) {
+            CompiledSql where = SqlCompiler.compile(raw.query());
+            PartSql.run(engine, "SELECT kind, level, count(*) FROM " + PartSql.from(raw.scans(), partFiles) + " WHERE "
+                    + where.expression() + " GROUP BY 1, 2", where.parameters(), budget,
+                    row -> counts[Kind.parse(row.getString(1)).orElseThrow().ordinal()][row.getInt(2)] += row.getLong(3));
         }
         forEachHeadMatch(snapshot, query, budget, event -> counts[event.kind().ordinal()][event.level().severity()]++);
         long total = 0;
         Map<String, Long> byLevel = new LinkedHashMap<>();
         Map<String, Long> byKind = new LinkedHashMap<>();
+        for (Level level : Level.values()) {
+            byLevel.put(level.wireName(), 0L);
+        }
         for (Kind kind : Kind.values()) {
             for (Level level : Level.values()) {
                 long n = counts[kind.ordinal()][level.severity()];
@@ -163,12 +263,8 @@ public final class Aggregator {
                 }
             }
         }
-        long errors = byLevel.getOrDefault(Level.ERROR.wireName(), 0L) + byLevel.getOrDefault(Level.FATAL.wireName(), 0L);
-        Map<String, Long> levelsInOrder = new LinkedHashMap<>();
-        for (Level level : Level.values()) {
-            levelsInOrder.put(level.wireName(), byLevel.getOrDefault(level.wireName(), 0L));
-        }
-        return new Aggregations.Stats(total, levelsInOrder, byKind, total == 0 ? 0 : (double) errors / total);
+        long errors = byLevel.get(Level.ERROR.wireName()) + byLevel.get(Level.FATAL.wireName());
+        return new Aggregations.Stats(total, byLevel, byKind, total == 0 ? 0 : (double) errors / total);
     }
 
     private static void forEachHeadMatch(StoreSnapshot snapshot, Query query, QueryBudget budget,
@@ -188,7 +284,7 @@ public final class Aggregator {
         }
     }
 
-    /** Counts of one value; the sample is the message of its latest event. */
+    /** Counts of one value; the sample is the message of its latest event, when known. */
     private static final class TopAccumulator {
         long count;
         long firstSeen = Long.MAX_VALUE;
@@ -200,7 +296,7 @@ public final class Aggregator {
             count += n;
             firstSeen = Math.min(firstSeen, first);
             lastSeen = Math.max(lastSeen, last);
-            if (messageTs >= sampleTs) {
+            if (message != null && messageTs >= sampleTs) {
                 sample = message;
                 sampleTs = messageTs;
             }

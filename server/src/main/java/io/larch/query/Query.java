@@ -101,9 +101,19 @@ public sealed interface Query {
         }
     }
 
-    /** All of {@code clauses}, flattened; {@link All} when empty. */
+    /**
+     * All of {@code clauses}: nested ANDs are flattened (the planner reads only the top level)
+     * and {@link All} is dropped; {@link All} when nothing is left.
+     */
     static Query and(List<Query> clauses) {
-        List<Query> kept = clauses.stream().filter(q -> !(q instanceof All)).toList();
-        return kept.isEmpty() ? new All() : kept.size() == 1 ? kept.getFirst() : new And(kept);
+        List<Query> kept = new java.util.ArrayList<>();
+        for (Query clause : clauses) {
+            if (clause instanceof And and) {
+                kept.addAll(and.clauses());
+            } else if (!(clause instanceof All)) {
+                kept.add(clause);
+            }
+        }
+        return kept.isEmpty() ? new All() : kept.size() == 1 ? kept.getFirst() : new And(List.copyOf(kept));
     }
 }

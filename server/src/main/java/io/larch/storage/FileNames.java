@@ -17,6 +17,7 @@ import java.util.OptionalLong;
  *   wal/{kind}/{segment id, 16 hex}.wal    write-ahead log segments
  *   parts/{project id}/{kind}/{name}.parquet
  *   parts/{project id}/{kind}/{name}.bloom   its token bloom filters
+ *   parts/{project id}/{kind}/{name}.rollup.parquet   its counts per minute, level, fingerprint
  *   tmp/                                   files being written; emptied at start-up
  * </pre>
  */
@@ -30,6 +31,8 @@ public final class FileNames {
     public static final String PART_SUFFIX = ".parquet";
     /** A part's token bloom filters, beside it: {@code {name}.bloom}. */
     public static final String BLOOM_SUFFIX = ".bloom";
+    /** A part's counts per minute, level and fingerprint, beside it: {@code {name}.rollup.parquet}. */
+    public static final String ROLLUP_SUFFIX = ".rollup.parquet";
     public static final String TMP_DIR = "tmp";
     public static final String TMP_SUFFIX = ".tmp";
 
@@ -77,9 +80,13 @@ public final class FileNames {
         return partsDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + BLOOM_SUFFIX);
     }
 
-    /** The part name of a part or bloom file name, or null when the name is neither. */
+    public static Path rollupFile(Path dataDir, long projectId, Kind kind, String partName) {
+        return partsDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + ROLLUP_SUFFIX);
+    }
+
+    /** The part name of a part, bloom or rollup file name, or null when the name is none of them. */
     public static String partNameOf(String fileName) {
-        for (String suffix : new String[] {PART_SUFFIX, BLOOM_SUFFIX}) {
+        for (String suffix : new String[] {ROLLUP_SUFFIX, PART_SUFFIX, BLOOM_SUFFIX}) {
             if (fileName.endsWith(suffix)) {
                 return fileName.substring(0, fileName.length() - suffix.length());
             }

@@ -26,6 +26,10 @@ public final class PartFiles {
         return FileNames.bloomFile(dataDir, part.projectId(), part.kind(), part.name());
     }
 
+    public Path rollupPath(PartRecord part) {
+        return FileNames.rollupFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
     public Path tmpDir() {
         return FileNames.tmpDir(dataDir);
     }

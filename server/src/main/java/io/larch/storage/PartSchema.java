@@ -28,6 +28,21 @@ public final class PartSchema {
     public static final String ALL_COLUMNS = String.join(", ", ID, TS, RECEIVED_AT, PROJECT_ID, KIND, LEVEL, MESSAGE,
             SOURCE, STACK, FINGERPRINT, USER_ID, CONVERSATION_ID, BUILD_ID, DEPLOYMENT_ID, TRACE_ID, STATUS, ATTRS);
 
+    /** Rollup granularity: counts are kept per minute. */
+    public static final long ROLLUP_MILLIS = 60_000;
+
+    /** The rollup of a part's rows, from a table or file expression with the part's columns. */
+    public static String rollupOf(String rows) {
+        return "SELECT (ts // " + ROLLUP_MILLIS + ") * " + ROLLUP_MILLIS + " AS minute, level, fingerprint, count(*) AS n, "
+                + "min(ts) AS min_ts, max(ts) AS max_ts FROM " + rows + " GROUP BY ALL ORDER BY minute, level, fingerprint";
+    }
+
+    /** Rollups of several parts added up into one. */
+    public static String rollupOfRollups(String rollups) {
+        return "SELECT minute, level, fingerprint, sum(n)::BIGINT AS n, min(min_ts) AS min_ts, max(max_ts) AS max_ts FROM "
+                + rollups + " GROUP BY ALL ORDER BY minute, level, fingerprint";
+    }
+
     /** Rows per Parquet row group: small enough that a time bound or row range skips most of a part. */
     public static final int ROW_GROUP_SIZE = 8192;
 

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes parts with DuckDB: sealed parts from a WAL segment's NDJSON (one part per project, rows
  * sorted by (ts, id), zstd, row groups of {@link PartSchema#ROW_GROUP_SIZE}), and merged parts
- * from smaller ones. Beside each part go its token bloom filters.
+ * from smaller ones. Beside each part go its token bloom filters and its rollup (counts per
+ * minute, level and fingerprint, which answer most histograms, top fingerprints and totals).
  *
  * <p>Division of work, measured: DuckDB parses the NDJSON and encodes Parquet (several times
  * faster than appending rows from Java, see DESIGN.md); Java splits the segment's lines by
@@ -93,7 +94,10 @@ public final class PartWriter {
                     Files.deleteIfExists(input);
                 }
                 TokenBloomWriter.write(events, PartSchema.ROW_GROUP_SIZE, bloomTmp);
-                parts.add(install(stats(name, projectId, kind, events), tmp, bloomTmp));
+                Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
+                statement.execute("COPY (" + PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(tmp) + ")")
+                        + ") TO " + DuckDbEngine.quotePath(rollupTmp) + " (FORMAT parquet, COMPRESSION zstd)");
+                parts.add(install(stats(name, projectId, kind, events), tmp, bloomTmp, rollupTmp));
             }
         }
         return parts;
@@ -113,6 +117,8 @@ public final class PartWriter {
         long rows = 0;
         int levels = 0;
         List<String> files = new ArrayList<>();
+        List<String> rollups = new ArrayList<>();
+        boolean allRollups = true;
         List<TokenBloom> inputBlooms = new ArrayList<>();
         List<Long> inputRows = new ArrayList<>();
         for (PartRecord input : inputs) {
@@ -122,6 +128,8 @@ public final class PartWriter {
             rows += input.rowCount();
             levels |= input.levels();
             files.add(DuckDbEngine.quotePath(partFiles.path(input)));
+            rollups.add(DuckDbEngine.quotePath(partFiles.rollupPath(input)));
+            allRollups &= Files.exists(partFiles.rollupPath(input));
             inputBlooms.add(blooms.get(input));
             inputRows.add(input.rowCount());
         }
@@ -129,6 +137,7 @@ public final class PartWriter {
                 maxTs, maxId, rows, 0, levels, clock.millis());
         Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
         Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+        Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
             // DuckDB keeps the order of the file list and of the rows in each file (insertion order is preserved).
             long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet(["
@@ -140,8 +149,13 @@ public final class PartWriter {
             if (!TokenBloomWriter.concatenate(inputBlooms, inputRows, bloomTmp)) {
                 rebuildBloom(statement, tmp, bloomTmp);
             }
+            String rollup = allRollups
+                    ? PartSchema.rollupOfRollups("read_parquet([" + String.join(", ", rollups) + "])")
+                    : PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(tmp) + ")");
+            statement.execute("COPY (" + rollup + ") TO " + DuckDbEngine.quotePath(rollupTmp)
+                    + " (FORMAT parquet, COMPRESSION zstd)");
         }
-        return install(merged, tmp, bloomTmp);
+        return install(merged, tmp, bloomTmp, rollupTmp);
     }
 
     private static void rebuildBloom(Statement statement, Path part, Path bloomFile) throws SQLException, IOException {
@@ -212,17 +226,20 @@ public final class PartWriter {
         return tmp;
     }
 
-    /** fsync both files, rename them into place, fsync the directory; returns the record with its size. */
-    private PartRecord install(PartRecord part, Path tmp, Path bloomTmp) throws IOException {
+    /** fsync the files, rename them into place, fsync the directory; returns the record with their size. */
+    private PartRecord install(PartRecord part, Path tmp, Path bloomTmp, Path rollupTmp) throws IOException {
         Path target = partFiles.path(part);
         Path bloomTarget = partFiles.bloomPath(part);
+        Path rollupTarget = partFiles.rollupPath(part);
         Fsync.file(tmp);
         Fsync.file(bloomTmp);
+        Fsync.file(rollupTmp);
         Fsync.createDirectories(target.getParent());
         Files.move(bloomTmp, bloomTarget, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(rollupTmp, rollupTarget, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Fsync.directory(target.getParent());
-        long size = Files.size(target) + Files.size(bloomTarget);
+        long size = Files.size(target) + Files.size(bloomTarget) + Files.size(rollupTarget);
         return new PartRecord(0, part.name(), part.projectId(), part.kind(), part.state(), part.nodeId(),
                 part.minTs(), part.maxTs(), part.maxId(), part.rowCount(), size, part.levels(), part.createdAt());
     }
