@@ -127,7 +127,9 @@ public final class BenchMain {
                 long sealStarted = System.nanoTime();
                 new BenchHttp(larch.url()).postJson("/admin/maintain", LarchProcess.ADMIN_TOKEN, "");
                 double sealSeconds = (System.nanoTime() - sealStarted) / 1e9;
-                long partBytes = treeSize(dir.resolve("parts"));
+                com.fasterxml.jackson.databind.JsonNode storage = new BenchHttp(larch.url())
+                        .get("/admin/storage", LarchProcess.ADMIN_TOKEN, Map.of()).get("projects").get(0);
+                long partBytes = storage.get("bytes").asLong();
                 List<Map<String, Object>> timings = new ArrayList<>();
                 for (QueryBench.Timing timing : QueryBench.run(larch.url(), key, QueryBench.suite(end), warmups, runs)) {
                     timings.add(timing.toMap());
@@ -138,6 +140,8 @@ public final class BenchMain {
                 results.put("loadEventsPerSecond", Math.round(loadRate));
                 results.put("finalSealSeconds", Math.round(sealSeconds * 10) / 10.0);
                 results.put("partBytes", partBytes);
+                results.put("parts", storage.get("parts").asLong());
+                results.put("diskBytesIncludingReplacedParts", treeSize(dir.resolve("parts")));
                 results.put("bytesPerEvent", Math.round(partBytes * 10.0 / events) / 10.0);
                 results.put("queries", timings);
                 results.put("serverMetrics", metrics(larch.url()));

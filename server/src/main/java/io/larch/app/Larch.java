@@ -169,7 +169,7 @@ public final class Larch implements AutoCloseable {
         PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
 
         http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher,
-                new Aggregator(store, duckDb, partFiles, blooms), authenticator, projectAdmin,
+                new Aggregator(store, duckDb, partFiles, blooms), store, authenticator, projectAdmin,
                 maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), config.queryTimeout(),
                 config.queryConcurrencyPerKey(), clock),
                 config.host(), config.port()).start();

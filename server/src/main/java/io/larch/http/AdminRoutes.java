@@ -8,7 +8,12 @@ import io.larch.config.Setting;
 import io.larch.config.Settings;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.ApiKeyRecord;
+import io.larch.meta.PartRecord;
 import io.larch.meta.Project;
+import io.larch.model.LogEvent;
+import io.larch.storage.EventStore;
+import io.larch.storage.HeadSegment;
+import io.larch.storage.StoreSnapshot;
 import io.larch.security.ProjectAdmin;
 import io.larch.security.Scope;
 import java.io.IOException;
@@ -26,13 +31,15 @@ final class AdminRoutes {
     private static final int MAX_ADMIN_BODY = 64 * 1024;
 
     private final ProjectAdmin projects;
+    private final EventStore store;
     private final Maintenance maintenance;
     private final Credentials credentials;
     private final Map<String, String> effectiveConfig;
 
-    AdminRoutes(ProjectAdmin projects, Maintenance maintenance, Credentials credentials,
+    AdminRoutes(ProjectAdmin projects, EventStore store, Maintenance maintenance, Credentials credentials,
                 Map<String, String> effectiveConfig) {
         this.projects = projects;
+        this.store = store;
         this.maintenance = maintenance;
         this.credentials = credentials;
         this.effectiveConfig = effectiveConfig;
@@ -47,6 +54,7 @@ final class AdminRoutes {
         config.routes.get("/admin/projects/{slug}/keys", this::listKeys);
         config.routes.delete("/admin/projects/{slug}/keys/{prefix}", this::revokeKey);
         config.routes.post("/admin/maintain", this::maintain);
+        config.routes.get("/admin/storage", this::storage);
         config.routes.get("/config", this::showConfig);
     }
 
@@ -103,6 +111,37 @@ final class AdminRoutes {
             return;
         }
         ctx.json(Map.of("sealed", true));
+    }
+
+    /** What each project stores: published parts, their events and bytes, and events not yet sealed. */
+    private void storage(Context ctx) {
+        StoreSnapshot snapshot = store.snapshot();
+        Map<Long, long[]> byProject = new java.util.TreeMap<>();
+        for (PartRecord part : snapshot.parts()) {
+            long[] totals = byProject.computeIfAbsent(part.projectId(), p -> new long[4]);
+            totals[0]++;
+            totals[1] += part.rowCount();
+            totals[2] += part.sizeBytes();
+        }
+        for (HeadSegment segment : snapshot.head()) {
+            for (LogEvent event : segment.events()) {
+                byProject.computeIfAbsent(event.projectId(), p -> new long[4])[3]++;
+            }
+        }
+        Map<Long, String> slugs = new java.util.HashMap<>();
+        projects.listProjects().forEach(p -> slugs.put(p.id(), p.slug()));
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        byProject.forEach((projectId, totals) -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("project", slugs.getOrDefault(projectId, Long.toString(projectId)));
+            row.put("parts", totals[0]);
+            row.put("events", totals[1]);
+            row.put("bytes", totals[2]);
+            row.put("bytesPerEvent", totals[1] == 0 ? 0 : Math.round(totals[2] * 10.0 / totals[1]) / 10.0);
+            row.put("headEvents", totals[3]);
+            rows.add(row);
+        });
+        ctx.json(Map.of("projects", rows));
     }
 
     private void showConfig(Context ctx) {

@@ -9,6 +9,7 @@ import io.larch.meta.Database;
 import io.larch.query.Aggregator;
 import io.larch.query.Searcher;
 import io.larch.security.Authenticator;
+import io.larch.storage.EventStore;
 import io.larch.security.ProjectAdmin;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ public final class HttpServer {
     }
 
     /** What the routes need. */
-    public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, Authenticator authenticator,
+    public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, EventStore store,
+                               Authenticator authenticator,
                                ProjectAdmin projects, Maintenance maintenance, Database database, Path dataDir,
                                PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Duration queryTimeout, int queryConcurrencyPerKey, Clock clock) {
@@ -45,7 +47,7 @@ public final class HttpServer {
             new IngestRoutes(deps.ingest(), credentials).install(config);
             new SearchRoutes(deps.searcher(), credentials, gate, deps.clock()).install(config);
             new AnalyticsRoutes(deps.aggregator(), credentials, gate, deps.clock()).install(config);
-            new AdminRoutes(deps.projects(), deps.maintenance(), credentials,
+            new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(), credentials,
                     AdminRoutes.describe(deps.effectiveConfig())).install(config);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(deps.metrics().scrape()));

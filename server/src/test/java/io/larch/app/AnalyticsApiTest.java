@@ -132,6 +132,20 @@ class AnalyticsApiTest {
     }
 
     @Test
+    void storageReportsPartsEventsBytesAndTheHead() {
+        try (TestServer server = TestServer.start(dataDir)) {
+            loadSplitData(server);
+            JsonNode shop = get(server, TestServer.ADMIN_TOKEN, "/admin/storage", Map.of()).get("projects").get(0);
+            assertEquals("shop", shop.get("project").asText());
+            assertEquals(1, shop.get("parts").asInt());
+            assertEquals(10, shop.get("events").asInt());
+            assertEquals(5, shop.get("headEvents").asInt());
+            assertEquals(true, shop.get("bytes").asLong() > 0);
+            assertEquals(403, server.http().get("/admin/storage", server.createProject("Other")).status());
+        }
+    }
+
+    @Test
     void badAggregationParametersAre400s() {
         try (TestServer server = TestServer.start(dataDir)) {
             String key = server.createProject("Shop");
