@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code bench ingest} and {@code bench query}: Larch's own benchmarks, against {@code larch.jar}. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchMain.Ingest.class, BenchMain.Query.class},
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        subcommands = {BenchMain.Ingest.class, BenchMain.Query.class, BenchMain.Peers.class},
         description = "Benchmarks of a Larch server started from larch.jar on this machine.")
 public final class BenchMain {
 
@@ -146,6 +147,66 @@ public final class BenchMain {
                 results.put("queries", timings);
                 results.put("serverMetrics", metrics(larch.url()));
                 write(results);
+            } finally {
+                cleanUp(dir);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "peers", description = "Larch, OpenSearch and PostgreSQL on the same workload, one after the other.")
+    static final class Peers extends Common implements Callable<Integer> {
+        @Option(names = "--systems", defaultValue = "larch,opensearch,postgresql", split = ",")
+        List<String> systems;
+
+        @Option(names = "--events", defaultValue = "5000000", description = "events loaded for the query suite")
+        long events;
+
+        @Option(names = "--clients", defaultValue = "8")
+        int clients;
+
+        @Option(names = "--batch", defaultValue = "200")
+        int batch;
+
+        @Option(names = "--seconds", defaultValue = "30", description = "measured ingest time")
+        int seconds;
+
+        @Option(names = "--warmup-seconds", defaultValue = "15")
+        int warmupSeconds;
+
+        @Option(names = "--load-clients", defaultValue = "4")
+        int loadClients;
+
+        @Option(names = "--runs", defaultValue = "10")
+        int runs;
+
+        @Option(names = "--opensearch-heap", defaultValue = "4g")
+        String openSearchHeap;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = dataDirOrTemp();
+            List<Map<String, Object>> results = new ArrayList<>();
+            io.larch.bench.peers.PeersBench.Options options = new io.larch.bench.peers.PeersBench.Options(clients, batch,
+                    Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds), events, loadClients, 3, runs,
+                    EventGenerator.loadLoghub(loghub));
+            try {
+                for (String system : systems) {
+                    Path systemDir = dir.resolve(system);
+                    System.err.println("bench peers: " + system + " ...");
+                    try (io.larch.bench.peers.PeerSystem peer = io.larch.bench.peers.PeerSystems.start(system, jar, systemDir,
+                            openSearchHeap)) {
+                        results.add(io.larch.bench.peers.PeersBench.run(peer, options));
+                    }
+                    deleteTree(systemDir);
+                }
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("benchmark", "peers");
+                out.put("options", Map.of("events", events, "clients", clients, "batch", batch, "seconds", seconds,
+                        "warmupSeconds", warmupSeconds, "loadClients", loadClients, "runs", runs));
+                out.put("results", results);
+                write(out);
+                System.out.println(io.larch.bench.peers.PeersBench.table(results));
             } finally {
                 cleanUp(dir);
             }

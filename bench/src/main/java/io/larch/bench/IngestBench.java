@@ -18,7 +18,7 @@ public final class IngestBench {
     /** What one run measured. */
     public record Result(int clients, int batchSize, double seconds, long events, double eventsPerSecond,
                          double p50Millis, double p99Millis, double p999Millis, double maxMillis, long errors) {
-        Map<String, Object> toMap() {
+        public Map<String, Object> toMap() {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("clients", clients);
             map.put("batchSize", batchSize);
@@ -46,34 +46,48 @@ public final class IngestBench {
     /** As above, after {@code warmup} of the same load that is not measured (JIT compilation, caches). */
     public static Result run(String url, String path, String token, int clients, int batchSize, Duration warmup,
                              Duration duration, List<String> loghub, int bodiesPerClient) throws InterruptedException {
-        List<List<byte[]>> bodies = new ArrayList<>();
+        List<List<Object>> bodies = new ArrayList<>();
         long total = (long) clients * bodiesPerClient * batchSize;
         for (int c = 0; c < clients; c++) {
             EventGenerator generator = new EventGenerator(1000 + c, loghub, Instant.now().minus(Duration.ofHours(1)),
                     Duration.ofHours(1).toMillis(), (long) c * bodiesPerClient * batchSize);
-            List<byte[]> mine = new ArrayList<>();
+            List<Object> mine = new ArrayList<>();
             for (int b = 0; b < bodiesPerClient; b++) {
                 mine.add(generator.batch(batchSize, total).getBytes(StandardCharsets.UTF_8));
             }
             bodies.add(mine);
         }
+        ThreadLocal<BenchHttp> http = ThreadLocal.withInitial(() -> new BenchHttp(url));
+        return run(bodies, body -> http.get().post(path, token, (byte[]) body), batchSize, warmup, duration);
+    }
+
+    /** Sends one prepared batch and returns when it is acknowledged. */
+    @FunctionalInterface
+    public interface Sender {
+        void send(Object body) throws Exception;
+    }
+
+    /**
+     * One client thread per list in {@code bodiesPerClient}, each sending its prepared bodies in a
+     * loop for {@code warmup} (not measured) and then {@code duration}.
+     */
+    public static Result run(List<List<Object>> bodiesPerClient, Sender sender, int batchSize, Duration warmup,
+                             Duration duration) throws InterruptedException {
         Histogram latency = new Histogram(Duration.ofMinutes(1).toNanos(), 3);
         AtomicLong events = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         long warmupEnds = System.nanoTime() + warmup.toNanos();
         long deadline = warmupEnds + duration.toNanos();
         List<Thread> threads = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            List<byte[]> mine = bodies.get(c);
+        for (List<Object> mine : bodiesPerClient) {
             threads.add(Thread.ofPlatform().start(() -> {
-                BenchHttp http = new BenchHttp(url);
                 Histogram local = new Histogram(Duration.ofMinutes(1).toNanos(), 3);
                 int next = 0;
                 while (System.nanoTime() < deadline) {
                     long sent = System.nanoTime();
                     boolean measured = sent >= warmupEnds;
                     try {
-                        http.post(path, token, mine.get(next++ % mine.size()));
+                        sender.send(mine.get(next++ % mine.size()));
                         if (measured) {
                             local.recordValue(Math.min(System.nanoTime() - sent, local.getHighestTrackableValue()));
                             events.addAndGet(batchSize);
@@ -91,7 +105,7 @@ public final class IngestBench {
             thread.join();
         }
         double seconds = (System.nanoTime() - warmupEnds) / 1e9;
-        return new Result(clients, batchSize, seconds, events.get(), events.get() / seconds,
+        return new Result(bodiesPerClient.size(), batchSize, seconds, events.get(), events.get() / seconds,
                 latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
                 latency.getValueAtPercentile(99.9) / 1e6, latency.getMaxValue() / 1e6, errors.get());
     }

@@ -21,7 +21,7 @@ public final class QueryBench {
     }
 
     public record Timing(String name, double medianMillis, double p90Millis, String answer) {
-        Map<String, Object> toMap() {
+        public Map<String, Object> toMap() {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("query", name);
             map.put("medianMs", medianMillis);
