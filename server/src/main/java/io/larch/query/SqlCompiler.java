@@ -19,7 +19,10 @@ import java.util.stream.Collectors;
 /**
  * Compiles a {@link Query} to a DuckDB boolean expression over part columns. User text only ever
  * travels as bound parameters. Every leaf yields true or false, never NULL, so {@code NOT} means
- * the same as in {@link EventMatcher}.
+ * the same as in {@link EventMatcher}. Leaves are written as plain AND chains
+ * ({@code col IS NOT NULL AND ...}) or {@code IS [NOT] DISTINCT FROM}, not wrapped in
+ * {@code coalesce}: DuckDB short-circuits a filter's AND chain row by row, but evaluates every
+ * argument of a function for every row.
  *
  * <p>Text terms first test {@code contains(lower(col), token)}, which is cheap and filters most
  * rows, then confirm token boundaries with a regular expression on the same lowercased text.
@@ -54,11 +57,12 @@ public final class SqlCompiler {
             case Query.Prefix prefix -> text(List.of(prefix.prefix()), wordPattern(List.of(prefix.prefix()), true));
             case Query.Phrase phrase -> text(phrase.tokens(), wordPattern(phrase.tokens(), false));
             case Query.FieldEquals equals -> {
-                sql.append("coalesce(").append(equals.field().column()).append(" = ?, FALSE)");
+                sql.append('(').append(equals.field().column()).append(" IS NOT DISTINCT FROM ?)");
                 parameters.add(equals.value());
             }
             case Query.FieldPrefix prefix -> {
-                sql.append("coalesce(starts_with(").append(prefix.field().column()).append(", ?), FALSE)");
+                String column = prefix.field().column();
+                sql.append('(').append(column).append(" IS NOT NULL AND starts_with(").append(column).append(", ?))");
                 parameters.add(prefix.prefix());
             }
             case Query.LevelIn levels -> sql.append(LEVEL).append(" IN (").append(levels.levels().stream()
@@ -76,7 +80,7 @@ public final class SqlCompiler {
                 sql.append(')');
             }
             case Query.AttrEquals equals -> {
-                sql.append("coalesce(").append(ATTRS).append("[?] = ?, FALSE)");
+                sql.append('(').append(ATTRS).append("[?] IS NOT DISTINCT FROM ?)");
                 parameters.add(equals.key());
                 parameters.add(equals.value());
             }
@@ -85,8 +89,8 @@ public final class SqlCompiler {
                 parameters.add(exists.key());
             }
             case Query.AttrCompare compare -> {
-                sql.append("coalesce(TRY_CAST(").append(ATTRS).append("[?] AS DOUBLE) ")
-                        .append(compare.comparison().symbol()).append(" ?, FALSE)");
+                sql.append("((TRY_CAST(").append(ATTRS).append("[?] AS DOUBLE) ")
+                        .append(compare.comparison().symbol()).append(" ?) IS TRUE)");
                 parameters.add(compare.key());
                 parameters.add(compare.number());
             }
@@ -124,12 +128,12 @@ public final class SqlCompiler {
         sql.append('(');
         for (int c = 0; c < TEXT_COLUMNS.length; c++) {
             String lowered = "lower(" + TEXT_COLUMNS[c] + ")";
-            sql.append(c == 0 ? "" : " OR ").append("coalesce(");
+            sql.append(c == 0 ? "(" : " OR (").append(TEXT_COLUMNS[c]).append(" IS NOT NULL");
             for (String token : tokens) {
-                sql.append("contains(").append(lowered).append(", ?) AND ");
+                sql.append(" AND contains(").append(lowered).append(", ?)");
                 parameters.add(token);
             }
-            sql.append("regexp_matches(").append(lowered).append(", ?), FALSE)");
+            sql.append(" AND regexp_matches(").append(lowered).append(", ?))");
             parameters.add(pattern);
         }
         sql.append(')');
