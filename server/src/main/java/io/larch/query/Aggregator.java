@@ -99,19 +99,24 @@ public final class Aggregator {
         RollupPlan plan = intervalMillis % PartSchema.ROLLUP_MILLIS == 0 ? RollupPlan.of(query) : null;
         Sources sources = sources(snapshot, query, plan);
         String bucket = "(%s // " + intervalMillis + ") * " + intervalMillis;
-        PartSql.RowHandler add = row ->
-                counts.computeIfAbsent(row.getLong(1), b -> new long[Level.values().length])[row.getInt(2)] += row.getLong(3);
+        List<String> selects = new ArrayList<>();
+        List<Object> parameters = new ArrayList<>();
         if (!sources.rollupParts().isEmpty()) {
             CompiledSql where = plan.rollupWhere();
-            PartSql.run(engine, "SELECT " + bucket.formatted("minute") + ", level, sum(n) FROM "
-                    + rollupFiles(sources.rollupParts()) + " WHERE " + where.expression() + " GROUP BY 1, 2",
-                    where.parameters(), budget, add);
+            selects.add("SELECT " + bucket.formatted("minute") + " AS bucket, level, n FROM "
+                    + rollupFiles(sources.rollupParts()) + " WHERE " + where.expression());
+            parameters.addAll(where.parameters());
         }
         for (RawScan raw : sources.raw()) {
             CompiledSql where = SqlCompiler.compile(raw.query());
-            PartSql.run(engine, "SELECT " + bucket.formatted("ts") + ", level, count(*) FROM "
-                    + PartSql.from(raw.scans(), partFiles) + " WHERE " + where.expression() + " GROUP BY 1, 2",
-                    where.parameters(), budget, add);
+            selects.add("SELECT " + bucket.formatted("ts") + " AS bucket, level, 1 AS n FROM "
+                    + PartSql.from(raw.scans(), partFiles) + " WHERE " + where.expression());
+            parameters.addAll(where.parameters());
+        }
+        if (!selects.isEmpty()) {
+            PartSql.run(engine, "SELECT bucket, level, sum(n) FROM (" + String.join(" UNION ALL ", selects)
+                    + ") GROUP BY 1, 2", parameters, budget, row -> counts.computeIfAbsent(row.getLong(1),
+                    b -> new long[Level.values().length])[row.getInt(2)] += row.getLong(3));
         }
         forEachHeadMatch(snapshot, query, budget, event -> counts.computeIfAbsent(
                 Math.floorDiv(event.ts(), intervalMillis) * intervalMillis,
@@ -181,15 +186,55 @@ public final class Aggregator {
                         .thenComparing(Map.Entry::getKey))
                 .limit(limit)
                 .toList();
+        Map<String, String> partSamples = latestMessagesInParts(snapshot, query, field, best.stream()
+                .filter(e -> e.getValue().sampleTs < e.getValue().lastSeen)
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().lastSeen)), budget);
         List<Aggregations.TopValue> values = new ArrayList<>();
         for (Map.Entry<String, TopAccumulator> entry : best) {
             TopAccumulator counts = entry.getValue();
-            String sample = counts.sampleTs >= counts.lastSeen ? counts.sample
-                    : latestMessageInParts(snapshot, Query.and(List.of(query, field.matching().apply(entry.getKey()),
-                            new Query.TimeWithin(counts.lastSeen, counts.lastSeen + 1))), budget);
+            String sample = counts.sampleTs >= counts.lastSeen ? counts.sample : partSamples.get(entry.getKey());
             values.add(new Aggregations.TopValue(entry.getKey(), counts.count, counts.firstSeen, counts.lastSeen, sample));
         }
         return new Aggregations.Top(field.name(), values);
+    }
+
+    /**
+     * For each value, the message of its newest part event at {@code lastSeen}, in one statement:
+     * the query, any of the values, within the span of their last-seen times (usually the newest
+     * part or two), the bloom filters narrowing the rest.
+     */
+    private Map<String, String> latestMessagesInParts(StoreSnapshot snapshot, Query query, GroupField field,
+                                                      Map<String, Long> lastSeenByValue, QueryBudget budget) {
+        Map<String, String> samples = new HashMap<>();
+        if (lastSeenByValue.isEmpty()) {
+            return samples;
+        }
+        long from = lastSeenByValue.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+        long to = lastSeenByValue.values().stream().mapToLong(Long::longValue).max().orElseThrow() + 1;
+        List<Query> anyValue = lastSeenByValue.keySet().stream().map(field.matching()).toList();
+        Query sampleQuery = Query.and(List.of(query, anyValue.size() == 1 ? anyValue.getFirst() : new Query.Or(anyValue),
+                new Query.TimeWithin(from, to)));
+        List<PartScan> scans = Planner.plan(snapshot.parts(), sampleQuery, blooms);
+        if (scans.isEmpty()) {
+            return samples;
+        }
+        CompiledSql where = SqlCompiler.compile(sampleQuery);
+        List<Object> parameters = new ArrayList<>(field.sqlParameters());
+        parameters.addAll(where.parameters());
+        Map<String, long[]> newestId = new HashMap<>();
+        PartSql.run(engine, "SELECT " + field.sqlExpression() + " AS value, ts, id, message FROM "
+                + PartSql.from(scans, partFiles) + " WHERE " + where.expression(), parameters, budget, row -> {
+                    String value = row.getString(1);
+                    Long lastSeen = lastSeenByValue.get(value);
+                    if (lastSeen != null && row.getLong(2) == lastSeen) {
+                        long[] best = newestId.computeIfAbsent(value, v -> new long[] {Long.MIN_VALUE});
+                        if (row.getLong(3) > best[0]) {
+                            best[0] = row.getLong(3);
+                            samples.put(value, row.getString(4));
+                        }
+                    }
+                });
+        return samples;
     }
 
     /** SQL rows (value, n, first, last) over the part side of a top query; null when there are no parts to read. */
@@ -212,19 +257,6 @@ public final class Aggregator {
         return selects.isEmpty() ? null : new CompiledSql(String.join(" UNION ALL ", selects), parameters);
     }
 
-    /** The message of the newest part event matching {@code query} (which pins its time), or null. */
-    private String latestMessageInParts(StoreSnapshot snapshot, Query query, QueryBudget budget) {
-        List<PartScan> scans = Planner.plan(snapshot.parts(), query, blooms);
-        if (scans.isEmpty()) {
-            return null;
-        }
-        CompiledSql where = SqlCompiler.compile(query);
-        String[] message = new String[1];
-        PartSql.run(engine, "SELECT message FROM " + PartSql.from(scans, partFiles) + " WHERE " + where.expression()
-                + " ORDER BY id DESC LIMIT 1", where.parameters(), budget, row -> message[0] = row.getString(1));
-        return message[0];
-    }
-
     /** Totals by level and kind, and the error rate. */
     public Aggregations.Stats stats(Query query, QueryBudget budget) {
         long[][] counts = new long[Kind.values().length][Level.values().length];
@@ -233,17 +265,23 @@ public final class Aggregator {
         Sources sources = sources(snapshot, query, plan);
         Map<Kind, List<PartRecord>> rollupsByKind = new LinkedHashMap<>();
         sources.rollupParts().forEach(part -> rollupsByKind.computeIfAbsent(part.kind(), k -> new ArrayList<>()).add(part));
+        List<String> selects = new ArrayList<>();
+        List<Object> parameters = new ArrayList<>();
         for (Map.Entry<Kind, List<PartRecord>> kindParts : rollupsByKind.entrySet()) {
             CompiledSql where = plan.rollupWhere();
-            int kind = kindParts.getKey().ordinal();
-            PartSql.run(engine, "SELECT level, sum(n) FROM " + rollupFiles(kindParts.getValue()) + " WHERE "
-                    + where.expression() + " GROUP BY 1", where.parameters(), budget,
-                    row -> counts[kind][row.getInt(1)] += row.getLong(2));
+            selects.add("SELECT '" + kindParts.getKey().wireName() + "' AS kind, level, n FROM "
+                    + rollupFiles(kindParts.getValue()) + " WHERE " + where.expression());
+            parameters.addAll(where.parameters());
         }
         for (RawScan raw : sources.raw()) {
             CompiledSql where = SqlCompiler.compile(raw.query());
-            PartSql.run(engine, "SELECT kind, level, count(*) FROM " + PartSql.from(raw.scans(), partFiles) + " WHERE "
-                    + where.expression() + " GROUP BY 1, 2", where.parameters(), budget,
+            selects.add("SELECT kind, level, 1 AS n FROM " + PartSql.from(raw.scans(), partFiles) + " WHERE "
+                    + where.expression());
+            parameters.addAll(where.parameters());
+        }
+        if (!selects.isEmpty()) {
+            PartSql.run(engine, "SELECT kind, level, sum(n) FROM (" + String.join(" UNION ALL ", selects)
+                    + ") GROUP BY 1, 2", parameters, budget,
                     row -> counts[Kind.parse(row.getString(1)).orElseThrow().ordinal()][row.getInt(2)] += row.getLong(3));
         }
         forEachHeadMatch(snapshot, query, budget, event -> counts[event.kind().ordinal()][event.level().severity()]++);
