@@ -69,6 +69,10 @@ public final class TemplateFingerprinter implements Fingerprinter {
 
     /** Masks one whitespace-free run, keeping its surrounding punctuation. */
     private static void maskAtom(String s, int start, int end, StringBuilder out) {
+        if (!mayHoldVariables(s, start, end)) {
+            out.append(s, start, end);
+            return;
+        }
         int coreStart = start;
         int coreEnd = end;
         while (coreStart < coreEnd && "([{<\"'`,;=".indexOf(s.charAt(coreStart)) >= 0) {
@@ -86,6 +90,20 @@ public final class TemplateFingerprinter implements Fingerprinter {
             maskInside(core, out);
         }
         out.append(s, coreEnd, end);
+    }
+
+    /**
+     * Whether a run can hold anything {@link #classify} or {@link #maskInside} would mask: every
+     * placeholder needs a digit or one of {@code @ / \ : = .}. Most words have none, and skip the work.
+     */
+    private static boolean mayHoldVariables(String s, int start, int end) {
+        for (int i = start; i < end; i++) {
+            char c = s.charAt(i);
+            if ((c >= '0' && c <= '9') || c == '@' || c == '/' || c == '\\' || c == ':' || c == '=' || c == '.') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A whole-atom placeholder, or null when the atom is ordinary text. */
