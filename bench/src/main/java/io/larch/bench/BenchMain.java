@@ -87,14 +87,26 @@ public final class BenchMain {
             Path dir = dataDirOrTemp();
             try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of("LARCH_WAL_DURABILITY", durability))) {
                 String key = createProject(larch.url());
+                double[] sealedAtStart = new double[1];
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(Duration.ofSeconds(warmupSeconds));
+                        sealedAtStart[0] = (double) metrics(larch.url()).getOrDefault("larch_sealed_events_total", 0.0);
+                    } catch (Exception ignored) {
+                        // reported as 0
+                    }
+                });
                 IngestBench.Result result = IngestBench.run(larch.url(), "/api/log", key, clients, batch,
                         Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds), EventGenerator.loadLoghub(loghub), 40);
+                double sealedAtEnd = (double) metrics(larch.url()).getOrDefault("larch_sealed_events_total", 0.0);
                 Map<String, Object> results = new LinkedHashMap<>();
                 results.put("benchmark", "ingest");
                 results.put("durability", durability);
                 results.put("warmupSeconds", warmupSeconds);
                 results.put("serverJavaOptions", System.getenv().getOrDefault("LARCH_JAVA_OPTS", ""));
                 results.put("larch", result.toMap());
+                // Sustainable only if sealing keeps up: events sealed into parts during the measured time.
+                results.put("sealedEventsPerSecond", Math.round((sealedAtEnd - sealedAtStart[0]) / result.seconds()));
                 results.put("serverMetrics", metrics(larch.url()));
                 write(results);
             } finally {

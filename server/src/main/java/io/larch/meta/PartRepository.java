@@ -53,10 +53,10 @@ public final class PartRepository {
     }
 
     /**
-     * Publishes the parts made from one WAL segment and records the segment as sealed, in one
-     * transaction: either the parts are visible and the segment is known to be sealed, or neither.
+     * Publishes the parts made from some WAL segments and records the segments as sealed, in one
+     * transaction: either the parts are visible and the segments are known to be sealed, or neither.
      */
-    public List<PartRecord> publishSealed(List<PartRecord> parts, int nodeId, long segmentId, long now) {
+    public List<PartRecord> publishSealed(List<PartRecord> parts, int nodeId, List<Long> segmentIds, long now) {
         return database.transaction(c -> {
             List<PartRecord> published = new ArrayList<>(parts.size());
             for (PartRecord part : parts) {
@@ -64,10 +64,12 @@ public final class PartRepository {
             }
             try (PreparedStatement sealed = c.prepareStatement(
                     "INSERT INTO sealed_segments (node_id, segment_id, sealed_at) VALUES (?, ?, ?)")) {
-                sealed.setInt(1, nodeId);
-                sealed.setLong(2, segmentId);
-                sealed.setLong(3, now);
-                sealed.executeUpdate();
+                for (long segmentId : segmentIds) {
+                    sealed.setInt(1, nodeId);
+                    sealed.setLong(2, segmentId);
+                    sealed.setLong(3, now);
+                    sealed.executeUpdate();
+                }
             }
             return published;
         });

@@ -60,21 +60,23 @@ public final class EventStore {
     }
 
     /**
-     * Publishes the parts sealed from {@code segmentId} in the catalog (together with the record
-     * that the segment is sealed), then swaps the head segment for them in one step.
+     * Publishes the parts sealed from {@code segmentIds} in the catalog (together with the record
+     * that the segments are sealed), then swaps the head segments for them in one step.
      */
-    public List<PartRecord> publishSealed(long segmentId, List<PartRecord> parts) {
-        List<PartRecord> published = partRepository.publishSealed(parts, nodeId, segmentId, clock.millis());
+    public List<PartRecord> publishSealed(List<Long> segmentIds, List<PartRecord> parts) {
+        List<PartRecord> published = partRepository.publishSealed(parts, nodeId, segmentIds, clock.millis());
         StoreSnapshot before = current.getAndUpdate(snapshot -> {
             List<PartRecord> allParts = new ArrayList<>(snapshot.parts());
             allParts.addAll(published);
             List<HeadSegment> head = new ArrayList<>(snapshot.head());
-            head.removeIf(segment -> segment.segmentId() == segmentId);
+            head.removeIf(segment -> segmentIds.contains(segment.segmentId()));
             return new StoreSnapshot(List.copyOf(allParts), List.copyOf(head));
         });
-        HeadSegment sealed = findHead(before, segmentId);
-        if (sealed != null) {
-            headEvents.addAndGet(-sealed.size());
+        for (long segmentId : segmentIds) {
+            HeadSegment sealed = findHead(before, segmentId);
+            if (sealed != null) {
+                headEvents.addAndGet(-sealed.size());
+            }
         }
         return published;
     }

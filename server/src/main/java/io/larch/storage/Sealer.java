@@ -11,13 +11,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Seals closed WAL segments into parts, one at a time, oldest first, on its own thread. A failed
+ * Seals closed WAL segments into parts, oldest first, on its own thread; a backlog of segments of
+ * one kind is sealed together into bigger parts. A failed
  * seal (disk full, DuckDB error) is retried with backoff; until it succeeds the segment's events
  * stay in the head and in the WAL, so nothing is lost and queries still see them.
  */
 public final class Sealer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sealer.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Most events sealed together: about the size compaction aims for. */
+    static final long MAX_EVENTS_PER_SEAL = 200_000;
 
     private final EventStore store;
     private final PartWriter writer;
@@ -93,17 +96,17 @@ public final class Sealer implements AutoCloseable {
     private void run() {
         long backoffMillis = 250;
         while (!closing) {
-            Job job;
+            List<Job> jobs;
             try {
-                job = queue.take();
+                jobs = nextJobs();
             } catch (InterruptedException e) {
                 return;
             }
             try {
-                seal(job.segmentId, job.kind);
+                seal(jobs.stream().map(Job::segmentId).toList(), jobs.getFirst().kind());
                 backoffMillis = 250;
                 synchronized (this) {
-                    outstanding--;
+                    outstanding -= jobs.size();
                     notifyAll();
                 }
             } catch (Exception e) {
@@ -111,9 +114,11 @@ public final class Sealer implements AutoCloseable {
                 if (closing) {
                     return;
                 }
-                LOG.error("sealing wal segment {} failed; its events stay in the WAL and the head, retrying in {} ms",
-                        job.segmentId, backoffMillis, e);
-                queue.addFirst(job);
+                LOG.error("sealing wal segments {} failed; their events stay in the WAL and the head, retrying in {} ms",
+                        jobs.stream().map(Job::segmentId).toList(), backoffMillis, e);
+                for (int i = jobs.size() - 1; i >= 0; i--) {
+                    queue.addFirst(jobs.get(i));
+                }
                 try {
                     Thread.sleep(backoffMillis);
                 } catch (InterruptedException interrupted) {
@@ -125,7 +130,30 @@ public final class Sealer implements AutoCloseable {
     }
 
     /**
-     * Seals one segment. Crash points and what start-up does about them:
+     * The next segment, and when sealing has fallen behind, the queued segments of the same kind
+     * after it, up to {@link #MAX_EVENTS_PER_SEAL} events: sealed together they make bigger parts,
+     * which compaction then need not rewrite. Under light load a segment is sealed alone.
+     */
+    private List<Job> nextJobs() throws InterruptedException {
+        Job first = queue.take();
+        List<Job> jobs = new java.util.ArrayList<>(List.of(first));
+        long events = store.headEvents(first.segmentId()).size();
+        while (true) {
+            Job next = queue.peekFirst();
+            if (next == null || next.kind() != first.kind()) {
+                return jobs;
+            }
+            long more = store.headEvents(next.segmentId()).size();
+            if (events + more > MAX_EVENTS_PER_SEAL) {
+                return jobs;
+            }
+            jobs.add(queue.pollFirst());
+            events += more;
+        }
+    }
+
+    /**
+     * Seals segments of one kind into parts. Crash points and what start-up does about them:
      * <ol>
      *   <li>while writing part files: only temporary files and unpublished part files exist;
      *       start-up deletes them and seals the segment again (same part names);</li>
@@ -135,17 +163,24 @@ public final class Sealer implements AutoCloseable {
      *   <li>after the delete: nothing left to do.</li>
      * </ol>
      */
-    void seal(long segmentId, Kind kind) throws Exception {
+    void seal(List<Long> segmentIds, Kind kind) throws Exception {
         long started = System.nanoTime();
-        byte[] payloads = segments.readPayloads(segmentId, kind);
-        List<PartRecord> parts = payloads.length == 0 ? List.of()
-                : writer.writeSealed(payloads, segmentId, kind, store.headEvents(segmentId));
-        store.publishSealed(segmentId, parts);
-        segments.delete(segmentId, kind);
+        java.io.ByteArrayOutputStream payloads = new java.io.ByteArrayOutputStream();
+        List<io.larch.model.LogEvent> headEvents = new java.util.ArrayList<>();
+        for (long segmentId : segmentIds) {
+            payloads.write(segments.readPayloads(segmentId, kind));
+            headEvents.addAll(store.headEvents(segmentId));
+        }
+        List<PartRecord> parts = payloads.size() == 0 ? List.of()
+                : writer.writeSealed(payloads.toByteArray(), segmentIds.getFirst(), kind, headEvents);
+        store.publishSealed(segmentIds, parts);
+        for (long segmentId : segmentIds) {
+            segments.delete(segmentId, kind);
+        }
         long events = parts.stream().mapToLong(PartRecord::rowCount).sum();
-        sealedSegments.incrementAndGet();
+        sealedSegments.addAndGet(segmentIds.size());
         sealedEvents.addAndGet(events);
-        LOG.debug("sealed wal segment {} ({}): {} events into {} parts in {} ms", segmentId, kind.wireName(),
+        LOG.debug("sealed wal segments {} ({}): {} events into {} parts in {} ms", segmentIds, kind.wireName(),
                 events, parts.size(), (System.nanoTime() - started) / 1_000_000);
     }
 

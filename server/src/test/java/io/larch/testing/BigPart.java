@@ -42,7 +42,7 @@ public final class BigPart {
         try (Database database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"))) {
             PartRecord part = new PartRecord(0, name, projectId, Kind.APP, PartState.PUBLISHED, 0, t0, t0 + rows - 1,
                     rows - 1, rows, Files.size(file), 0b11111, t0);
-            new PartRepository(database).publishSealed(List.of(part), 0, 999_999, t0);
+            new PartRepository(database).publishSealed(List.of(part), 0, List.of(999_999L), t0);
         }
     }
 }

@@ -64,7 +64,7 @@ public final class LocalStore implements AutoCloseable {
     public List<PartRecord> seal(Kind kind, List<LogEvent> events) throws Exception {
         long segment = nextSegment++;
         List<PartRecord> written = writer.writeSealed(StoredEventCodec.encodeLines(events), segment, kind, events);
-        return store.publishSealed(segment, written);
+        return store.publishSealed(List.of(segment), written);
     }
 
     /** Puts {@code events} in the head as an unsealed segment. */
