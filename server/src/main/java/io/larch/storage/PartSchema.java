@@ -43,6 +43,12 @@ public final class PartSchema {
                 + rollups + " GROUP BY ALL ORDER BY minute, level, fingerprint";
     }
 
+    /** The {@code COPY ... TO} options of a part file. */
+    public static final String PART_COPY_OPTIONS = "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + PartSchema.ROW_GROUP_SIZE + ")";
+
+    /** The {@code COPY ... TO} options of a rollup file. */
+    public static final String ROLLUP_COPY_OPTIONS = "(FORMAT parquet, COMPRESSION zstd)";
+
     /** Rows per Parquet row group: small enough that a time bound or row range skips most of a part. */
     public static final int ROW_GROUP_SIZE = 8192;
 

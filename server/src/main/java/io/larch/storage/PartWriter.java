@@ -85,8 +85,7 @@ public final class PartWriter {
                     long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS
                             + " FROM read_json(" + DuckDbEngine.quotePath(input) + ", format = 'newline_delimited', columns = "
                             + PartSchema.READ_JSON_COLUMNS + ", maximum_object_size = 16777216) ORDER BY ts, id) TO "
-                            + DuckDbEngine.quotePath(tmp) + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE "
-                            + PartSchema.ROW_GROUP_SIZE + ")");
+                            + DuckDbEngine.quotePath(tmp) + " " + PartSchema.PART_COPY_OPTIONS);
                     if (written != events.size()) {
                         throw new IOException("part " + name + " got " + written + " rows for " + events.size() + " events");
                     }
@@ -96,7 +95,7 @@ public final class PartWriter {
                 TokenBloomWriter.write(events, PartSchema.ROW_GROUP_SIZE, bloomTmp);
                 Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
                 statement.execute("COPY (" + PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(tmp) + ")")
-                        + ") TO " + DuckDbEngine.quotePath(rollupTmp) + " (FORMAT parquet, COMPRESSION zstd)");
+                        + ") TO " + DuckDbEngine.quotePath(rollupTmp) + " " + PartSchema.ROLLUP_COPY_OPTIONS);
                 parts.add(install(stats(name, projectId, kind, events), tmp, bloomTmp, rollupTmp));
             }
         }
@@ -142,7 +141,7 @@ public final class PartWriter {
             // DuckDB keeps the order of the file list and of the rows in each file (insertion order is preserved).
             long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet(["
                     + String.join(", ", files) + "])) TO " + DuckDbEngine.quotePath(tmp)
-                    + " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + PartSchema.ROW_GROUP_SIZE + ")");
+                    + " " + PartSchema.PART_COPY_OPTIONS);
             if (written != rows) {
                 throw new IOException("merged part " + name + " got " + written + " rows, its inputs hold " + rows);
             }
@@ -152,8 +151,8 @@ public final class PartWriter {
             String rollup = allRollups
                     ? PartSchema.rollupOfRollups("read_parquet([" + String.join(", ", rollups) + "])")
                     : PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(tmp) + ")");
-            statement.execute("COPY (" + rollup + ") TO " + DuckDbEngine.quotePath(rollupTmp)
-                    + " (FORMAT parquet, COMPRESSION zstd)");
+            statement.execute("COPY (" + rollup + ") TO " + DuckDbEngine.quotePath(rollupTmp) + " "
+                    + PartSchema.ROLLUP_COPY_OPTIONS);
         }
         return install(merged, tmp, bloomTmp, rollupTmp);
     }
