@@ -27,6 +27,8 @@ public final class Searcher {
      * query does not pay one statement per part.
      */
     private static final int MAX_PARTS_PER_STATEMENT = 64;
+    /** Row groups of the newest part read first; see {@link #tailFirst}. */
+    private static final int TAIL_ROW_GROUPS = 2;
     /** Head events between budget checks, minus one (a mask). */
     static final int HEAD_CHECK_EVERY = 4095;
 
@@ -62,8 +64,8 @@ public final class Searcher {
                 }
             }
         }
-        List<PartScan> scans = Planner.plan(snapshot.parts(), query, blooms);
-        int partsRead = 0;
+        List<PartScan> scans = tailFirst(Planner.plan(snapshot.parts(), query, blooms));
+        java.util.Set<Long> partsRead = new java.util.HashSet<>();
         int next = 0;
         int batchSize = 1;
         while (next < scans.size()) {
@@ -86,7 +88,7 @@ public final class Searcher {
             Query bounded = boundary == null ? query
                     : Query.and(List.of(query, new Query.TimeWithin(boundary.ts(), Long.MAX_VALUE)));
             readParts(batch, bounded, wanted, budget).forEach(top::offer);
-            partsRead += batch.size();
+            batch.forEach(scan -> partsRead.add(scan.part().id()));
             if (!top.isFull()) {
                 batchSize = Math.min(batchSize * 2, MAX_PARTS_PER_STATEMENT);
             }
@@ -98,7 +100,30 @@ public final class Searcher {
             LogEvent last = events.getLast();
             nextCursor = new Cursor(last.ts(), last.id());
         }
-        return new SearchPage(List.copyOf(events), nextCursor, partsRead);
+        return new SearchPage(List.copyOf(events), nextCursor, partsRead.size());
+    }
+
+    /**
+     * Splits the newest part, when read whole, into its last {@link #TAIL_ROW_GROUPS} row groups
+     * and the rest, tail first. Rows in a part run oldest to newest, so a page of a common word is
+     * usually found in the tail; the rest is then read with the page's time bound, which lets
+     * DuckDB skip its row groups by their statistics.
+     */
+    private static List<PartScan> tailFirst(List<PartScan> scans) {
+        if (scans.isEmpty() || !scans.getFirst().isWhole()) {
+            return scans;
+        }
+        PartScan newest = scans.getFirst();
+        long rows = newest.part().rowCount();
+        long tailStart = rows - (long) TAIL_ROW_GROUPS * PartSchema.ROW_GROUP_SIZE;
+        if (tailStart <= 0) {
+            return scans;
+        }
+        List<PartScan> split = new ArrayList<>(scans.size() + 1);
+        split.add(new PartScan(newest.part(), List.of(new long[] {tailStart, rows - 1})));
+        split.add(new PartScan(newest.part(), List.of(new long[] {0, tailStart - 1})));
+        split.addAll(scans.subList(1, scans.size()));
+        return split;
     }
 
     private List<LogEvent> readParts(List<PartScan> scans, Query query, int limit, QueryBudget budget) {
