@@ -25,25 +25,23 @@ public final class BenchHttp {
     }
 
     public int post(String path, String token, byte[] body) throws IOException, InterruptedException {
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(10)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() >= 300) {
-            throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
-        }
-        return response.statusCode();
+        return postForResponse(path, token, body).statusCode();
     }
 
     public JsonNode postJson(String path, String token, String body) throws IOException, InterruptedException {
+        return JSON.readTree(postForResponse(path, token, body.getBytes(java.nio.charset.StandardCharsets.UTF_8)).body());
+    }
+
+    private HttpResponse<String> postForResponse(String path, String token, byte[] body)
+            throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() >= 300) {
             throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
         }
-        return JSON.readTree(response.body());
+        return response;
     }
 
     public JsonNode get(String path, String token, Map<String, String> params) throws IOException, InterruptedException {
