@@ -88,12 +88,7 @@ public final class TokenBloom {
 
     /** 64-bit hash of a (lowercase) token: FNV-1a over UTF-16 units, finished with a MurmurHash3 mix. */
     public static long hash(String token) {
-        long h = FNV_OFFSET;
-        for (int i = 0; i < token.length(); i++) {
-            h ^= token.charAt(i);
-            h *= FNV_PRIME;
-        }
-        return finish(h);
+        return finish(fnv(FNV_OFFSET, token));
     }
 
     /**
@@ -124,13 +119,31 @@ public final class TokenBloom {
 
     /** Hash of an indexed field's whole value; never equal to a token's hash in practice (NUL-separated). */
     public static long fieldHash(String column, String value) {
-        return hash("\u0000" + column + "\u0000" + value);
+        return finish(fnv(fnv(fieldPrefixState(column), "\u0000"), value));
     }
 
-    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-    private static final long FNV_PRIME = 0x100000001b3L;
+    /** The FNV state after {@code "\0" + column}: what {@link #fieldHash} continues from. */
+    static long fieldPrefixState(String column) {
+        return fnv(fnv(FNV_OFFSET, "\u0000"), column);
+    }
 
-    private static long finish(long h) {
+    /** {@link #fieldHash} from a state made by {@link #fieldPrefixState}, without building a string. */
+    static long fieldHashFrom(long prefixState, String value) {
+        return finish(fnv(fnv(prefixState, "\u0000"), value));
+    }
+
+    private static long fnv(long h, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            h ^= text.charAt(i);
+            h *= FNV_PRIME;
+        }
+        return h;
+    }
+
+    static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    static final long FNV_PRIME = 0x100000001b3L;
+
+    static long finish(long h) {
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;

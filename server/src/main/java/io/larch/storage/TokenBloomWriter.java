@@ -42,28 +42,64 @@ public final class TokenBloomWriter {
         addTokens(event.message());
         addTokens(event.source());
         addTokens(event.stack());
-        addField(StoredEventCodec.SOURCE, event.source());
-        addField(StoredEventCodec.USER_ID, event.userId());
-        addField(StoredEventCodec.CONVERSATION_ID, event.conversationId());
-        addField(StoredEventCodec.BUILD_ID, event.buildId());
-        addField(StoredEventCodec.DEPLOYMENT_ID, event.deploymentId());
-        addField(StoredEventCodec.TRACE_ID, event.traceId());
-        addField(StoredEventCodec.FINGERPRINT, event.fingerprint());
-        addField(StoredEventCodec.STATUS, event.status());
+        addField(SOURCE_STATE, event.source());
+        addField(USER_STATE, event.userId());
+        addField(CONVERSATION_STATE, event.conversationId());
+        addField(BUILD_STATE, event.buildId());
+        addField(DEPLOYMENT_STATE, event.deploymentId());
+        addField(TRACE_STATE, event.traceId());
+        addField(FINGERPRINT_STATE, event.fingerprint());
+        addField(STATUS_STATE, event.status());
         if (++rowsInBlock == blockRows) {
             finishBlock();
         }
     }
 
-    private void addField(String column, String value) {
+    private static final long SOURCE_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.SOURCE);
+    private static final long USER_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.USER_ID);
+    private static final long CONVERSATION_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.CONVERSATION_ID);
+    private static final long BUILD_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.BUILD_ID);
+    private static final long DEPLOYMENT_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.DEPLOYMENT_ID);
+    private static final long TRACE_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.TRACE_ID);
+    private static final long FINGERPRINT_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.FINGERPRINT);
+    private static final long STATUS_STATE = TokenBloom.fieldPrefixState(StoredEventCodec.STATUS);
+
+    private void addField(long prefixState, String value) {
         if (value != null) {
-            blockTokens.add(TokenBloom.fieldHash(column, value));
+            blockTokens.add(TokenBloom.fieldHashFrom(prefixState, value));
         }
     }
 
+    /**
+     * Adds the hash of every token of {@code text}, hashing as it scans (one pass, no allocation)
+     * for ASCII tokens; a token with a non-ASCII character goes through {@link TokenBloom#hashToken}.
+     */
     private void addTokens(String text) {
-        if (text != null) {
-            Tokenizer.forEachToken(text, (start, end) -> blockTokens.add(TokenBloom.hashToken(text, start, end)));
+        if (text == null) {
+            return;
+        }
+        int length = text.length();
+        int start = -1;
+        long h = TokenBloom.FNV_OFFSET;
+        boolean ascii = true;
+        for (int i = 0; i <= length; i++) {
+            char c = i < length ? text.charAt(i) : ' ';
+            if (Tokenizer.isTokenChar(c)) {
+                if (start < 0) {
+                    start = i;
+                    h = TokenBloom.FNV_OFFSET;
+                    ascii = true;
+                }
+                if (c >= 0x80) {
+                    ascii = false;
+                } else {
+                    h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+                    h *= TokenBloom.FNV_PRIME;
+                }
+            } else if (start >= 0) {
+                blockTokens.add(ascii ? TokenBloom.finish(h) : TokenBloom.hashToken(text, start, i));
+                start = -1;
+            }
         }
     }
 

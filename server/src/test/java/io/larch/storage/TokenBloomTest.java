@@ -10,6 +10,7 @@ import io.larch.model.LogEvent;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +58,26 @@ class TokenBloomTest {
             assertEquals(TokenBloom.hash(io.larch.model.Tokenizer.tokens(text).getFirst()),
                     TokenBloom.hashToken("(" + text + ")", 1, text.length() + 1), text);
         }
+    }
+
+    @Test
+    void everyTokenOfARowIsInItsBlockWhateverItsScript() throws Exception {
+        TokenBloomWriter writer = new TokenBloomWriter(10);
+        writer.addRow(new LogEvent(1, 1, 1, 1, Kind.APP, Level.INFO, "Grüße aus KÖLN, 日本語のログ x_Y-42!", "Svc",
+                "at A.b(C.java:1)", "fp", null, null, null, null, null, null, Map.of()));
+        Path file = tmp.resolve("u.bloom");
+        writer.write(file);
+        TokenBloom bloom = TokenBloom.open(file);
+        for (String token : List.of("grüße", "aus", "köln", "日本語のログ", "x_y", "42", "svc", "at", "a", "b", "c", "java", "1")) {
+            assertTrue(bloom.mightContain(0, TokenBloom.hash(token)), token);
+        }
+    }
+
+    @Test
+    void fieldHashesDoNotDependOnHowTheyAreComputed() {
+        assertEquals(TokenBloom.hash("\u0000user_id\u0000u42"), TokenBloom.fieldHash("user_id", "u42"));
+        assertEquals(TokenBloom.fieldHash("fingerprint", "abc"),
+                TokenBloom.fieldHashFrom(TokenBloom.fieldPrefixState("fingerprint"), "abc"));
     }
 
     @Test
