@@ -63,15 +63,15 @@ public final class PartWriter {
      */
     public List<PartRecord> writeSealed(byte[] ndjson, long segmentId, Kind kind, List<LogEvent> parsed)
             throws IOException, SQLException {
-        Map<Long, ByteArrayOutputStream> linesByProject = splitByProject(ndjson);
+        Map<Long, ProjectLines> linesByProject = splitByProject(ndjson);
         Map<Long, List<LogEvent>> eventsByProject = group(parsed);
         List<PartRecord> parts = new ArrayList<>();
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
-            for (Map.Entry<Long, ByteArrayOutputStream> project : linesByProject.entrySet()) {
+            for (Map.Entry<Long, ProjectLines> project : linesByProject.entrySet()) {
                 long projectId = project.getKey();
-                byte[] lines = project.getValue().toByteArray();
+                byte[] lines = project.getValue().bytes();
                 List<LogEvent> events = eventsByProject.get(projectId);
-                if (events == null || events.size() != countLines(lines)) {
+                if (events == null || events.size() != project.getValue().count()) {
                     LOG.info("head events of project {} differ from wal segment {}; decoding the segment", projectId, segmentId);
                     events = new ArrayList<>(StoredEventCodec.decodeLines(lines, 0, lines.length));
                 }
@@ -168,9 +168,17 @@ public final class PartWriter {
         bloom.write(bloomFile);
     }
 
-    /** The lines of each project, in segment order; the project id is read off each line. */
-    private static Map<Long, ByteArrayOutputStream> splitByProject(byte[] ndjson) throws IOException {
-        Map<Long, ByteArrayOutputStream> byProject = new LinkedHashMap<>();
+    /** One project's lines of a segment, in segment order. */
+    private record ProjectLines(byte[] bytes, int count) {
+    }
+
+    /**
+     * The lines of each project, in segment order; the project id is read off each line. The
+     * common case of a single project keeps the segment's bytes as they are.
+     */
+    private static Map<Long, ProjectLines> splitByProject(byte[] ndjson) throws IOException {
+        List<int[]> lines = new ArrayList<>();
+        List<Long> projects = new ArrayList<>();
         int start = 0;
         while (start < ndjson.length) {
             int end = start;
@@ -181,19 +189,24 @@ public final class PartWriter {
             if (projectId < 0) {
                 throw new IOException("a stored event has no project id");
             }
-            ByteArrayOutputStream lines = byProject.computeIfAbsent(projectId, p -> new ByteArrayOutputStream(ndjson.length));
-            lines.write(ndjson, start, Math.min(end + 1, ndjson.length) - start);
+            lines.add(new int[] {start, Math.min(end + 1, ndjson.length)});
+            projects.add(projectId);
             start = end + 1;
         }
-        return byProject;
-    }
-
-    private static int countLines(byte[] lines) {
-        int count = 0;
-        for (byte b : lines) {
-            count += b == '\n' ? 1 : 0;
+        Map<Long, ProjectLines> byProject = new LinkedHashMap<>();
+        if (projects.stream().distinct().count() == 1) {
+            byProject.put(projects.getFirst(), new ProjectLines(ndjson, lines.size()));
+            return byProject;
         }
-        return lines.length > 0 && lines[lines.length - 1] != '\n' ? count + 1 : count;
+        Map<Long, ByteArrayOutputStream> buffers = new LinkedHashMap<>();
+        Map<Long, Integer> counts = new LinkedHashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            int[] line = lines.get(i);
+            buffers.computeIfAbsent(projects.get(i), p -> new ByteArrayOutputStream()).write(ndjson, line[0], line[1] - line[0]);
+            counts.merge(projects.get(i), 1, Integer::sum);
+        }
+        buffers.forEach((project, buffer) -> byProject.put(project, new ProjectLines(buffer.toByteArray(), counts.get(project))));
+        return byProject;
     }
 
     private static Map<Long, List<LogEvent>> group(List<LogEvent> events) {
