@@ -37,12 +37,41 @@ public final class Aggregator {
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
     private final PartBlooms blooms;
+    private final MinuteCounts minuteCounts;
 
     public Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
         this.store = store;
         this.engine = engine;
         this.partFiles = partFiles;
         this.blooms = blooms;
+        this.minuteCounts = new MinuteCounts(engine, partFiles);
+    }
+
+    /**
+     * Adds the in-memory per-minute counts of {@code parts} for the plan's whole minutes and
+     * levels: {@code add(minute, severity, count)}.
+     */
+    private void addMinuteCounts(List<PartRecord> parts, RollupPlan plan, StoreSnapshot snapshot, QueryBudget budget,
+                                 MinuteSink add) {
+        int levelMask = plan.levelMask();
+        for (MinuteCounts.PartCounts part : minuteCounts.of(parts, snapshot.parts(), budget)) {
+            for (int m = 0; m < part.counts().length; m++) {
+                long minute = part.firstMinute() + m * PartSchema.ROLLUP_MILLIS;
+                if (minute < plan.fullFrom() || minute >= plan.fullTo()) {
+                    continue;
+                }
+                for (int severity = 0; severity < Level.values().length; severity++) {
+                    long n = part.counts()[m][severity];
+                    if (n > 0 && (levelMask >>> severity & 1) != 0) {
+                        add.add(minute, severity, n);
+                    }
+                }
+            }
+        }
+    }
+
+    private interface MinuteSink {
+        void add(long minute, int severity, long count);
     }
 
     /** Where the part side of an aggregation comes from: rollup files, and raw scans each with its own query. */
@@ -101,7 +130,10 @@ public final class Aggregator {
         String bucket = "(%s // " + intervalMillis + ") * " + intervalMillis;
         List<String> selects = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        if (!sources.rollupParts().isEmpty()) {
+        if (!sources.rollupParts().isEmpty() && !plan.filtersFingerprint()) {
+            addMinuteCounts(sources.rollupParts(), plan, snapshot, budget, (minute, severity, n) -> counts.computeIfAbsent(
+                    Math.floorDiv(minute, intervalMillis) * intervalMillis, b -> new long[Level.values().length])[severity] += n);
+        } else if (!sources.rollupParts().isEmpty()) {
             CompiledSql where = plan.rollupWhere();
             selects.add("SELECT " + bucket.formatted("minute") + " AS bucket, level, n FROM "
                     + rollupFiles(sources.rollupParts()) + " WHERE " + where.expression());
@@ -268,6 +300,11 @@ public final class Aggregator {
         List<String> selects = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
         for (Map.Entry<Kind, List<PartRecord>> kindParts : rollupsByKind.entrySet()) {
+            if (!plan.filtersFingerprint()) {
+                int kind = kindParts.getKey().ordinal();
+                addMinuteCounts(kindParts.getValue(), plan, snapshot, budget, (minute, severity, n) -> counts[kind][severity] += n);
+                continue;
+            }
             CompiledSql where = plan.rollupWhere();
             selects.add("SELECT '" + kindParts.getKey().wireName() + "' AS kind, level, n FROM "
                     + rollupFiles(kindParts.getValue()) + " WHERE " + where.expression());

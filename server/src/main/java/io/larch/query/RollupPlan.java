@@ -75,6 +75,17 @@ record RollupPlan(Query rollupFilter, long fullFrom, long fullTo, List<Query> ed
         return new CompiledSql("minute >= ? AND minute < ? AND " + filter.expression(), parameters);
     }
 
+    /** Whether rollup rows need filtering by fingerprint (else per-minute level counts suffice). */
+    boolean filtersFingerprint() {
+        List<Query> clauses = rollupFilter instanceof Query.And and ? and.clauses() : List.of(rollupFilter);
+        return clauses.stream().anyMatch(q -> q instanceof Query.FieldEquals);
+    }
+
+    /** Bit n set when severity n passes the level conditions. */
+    int levelMask() {
+        return Planner.bounds(rollupFilter).levelMask();
+    }
+
     /** Whether a part's rows can fall in the whole minutes. */
     boolean covers(PartRecord part) {
         return part.maxTs() >= fullFrom && part.minTs() < fullTo;
