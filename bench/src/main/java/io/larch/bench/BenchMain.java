@@ -28,6 +28,21 @@ public final class BenchMain {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
+    /** The timed ingest both {@code ingest} and {@code peers} run. */
+    static final class IngestLoad {
+        @Option(names = "--clients", defaultValue = "8", description = "concurrent HTTP clients")
+        int clients;
+
+        @Option(names = "--batch", defaultValue = "200", description = "events per request")
+        int batch;
+
+        @Option(names = "--seconds", defaultValue = "30", description = "measured time")
+        int seconds;
+
+        @Option(names = "--warmup-seconds", defaultValue = "15", description = "load before measuring (JIT, caches)")
+        int warmupSeconds;
+    }
+
     /** Options every benchmark takes. */
     static class Common {
         @Option(names = "--jar", defaultValue = "server/target/larch.jar", description = "the Larch jar to run")
@@ -67,17 +82,8 @@ public final class BenchMain {
 
     @Command(name = "ingest", description = "Concurrent clients post batches for a fixed time.")
     static final class Ingest extends Common implements Callable<Integer> {
-        @Option(names = "--clients", defaultValue = "8")
-        int clients;
-
-        @Option(names = "--batch", defaultValue = "200")
-        int batch;
-
-        @Option(names = "--seconds", defaultValue = "30", description = "measured time")
-        int seconds;
-
-        @Option(names = "--warmup-seconds", defaultValue = "15", description = "load before measuring (JIT, caches)")
-        int warmupSeconds;
+        @CommandLine.Mixin
+        IngestLoad load;
 
         @Option(names = "--durability", defaultValue = "fsync", description = "LARCH_WAL_DURABILITY for the server")
         String durability;
@@ -90,19 +96,20 @@ public final class BenchMain {
                 double[] sealedAtStart = new double[1];
                 Thread.ofVirtual().start(() -> {
                     try {
-                        Thread.sleep(Duration.ofSeconds(warmupSeconds));
+                        Thread.sleep(Duration.ofSeconds(load.warmupSeconds));
                         sealedAtStart[0] = (double) metrics(larch.url()).getOrDefault("larch_sealed_events_total", 0.0);
                     } catch (Exception ignored) {
                         // reported as 0
                     }
                 });
-                IngestBench.Result result = IngestBench.run(larch.url(), "/api/log", key, clients, batch,
-                        Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds), EventGenerator.loadLoghub(loghub), 40);
+                IngestBench.Result result = IngestBench.run(larch.url(), "/api/log", key, load.clients, load.batch,
+                        Duration.ofSeconds(load.warmupSeconds), Duration.ofSeconds(load.seconds),
+                        EventGenerator.loadLoghub(loghub), 40);
                 double sealedAtEnd = (double) metrics(larch.url()).getOrDefault("larch_sealed_events_total", 0.0);
                 Map<String, Object> results = new LinkedHashMap<>();
                 results.put("benchmark", "ingest");
                 results.put("durability", durability);
-                results.put("warmupSeconds", warmupSeconds);
+                results.put("warmupSeconds", load.warmupSeconds);
                 results.put("serverJavaOptions", System.getenv().getOrDefault("LARCH_JAVA_OPTS", ""));
                 results.put("larch", result.toMap());
                 // Sustainable only if sealing keeps up: events sealed into parts during the measured time.
@@ -174,17 +181,8 @@ public final class BenchMain {
         @Option(names = "--events", defaultValue = "5000000", description = "events loaded for the query suite")
         long events;
 
-        @Option(names = "--clients", defaultValue = "8")
-        int clients;
-
-        @Option(names = "--batch", defaultValue = "200")
-        int batch;
-
-        @Option(names = "--seconds", defaultValue = "30", description = "measured ingest time")
-        int seconds;
-
-        @Option(names = "--warmup-seconds", defaultValue = "15")
-        int warmupSeconds;
+        @CommandLine.Mixin
+        IngestLoad load;
 
         @Option(names = "--load-clients", defaultValue = "4")
         int loadClients;
@@ -199,8 +197,8 @@ public final class BenchMain {
         public Integer call() throws Exception {
             Path dir = dataDirOrTemp();
             List<Map<String, Object>> results = new ArrayList<>();
-            io.larch.bench.peers.PeersBench.Options options = new io.larch.bench.peers.PeersBench.Options(clients, batch,
-                    Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(seconds), events, loadClients, 3, runs,
+            io.larch.bench.peers.PeersBench.Options options = new io.larch.bench.peers.PeersBench.Options(load.clients,
+                    load.batch, Duration.ofSeconds(load.warmupSeconds), Duration.ofSeconds(load.seconds), events, loadClients, 3, runs,
                     EventGenerator.loadLoghub(loghub));
             try {
                 for (String system : systems) {
@@ -214,8 +212,8 @@ public final class BenchMain {
                 }
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("benchmark", "peers");
-                out.put("options", Map.of("events", events, "clients", clients, "batch", batch, "seconds", seconds,
-                        "warmupSeconds", warmupSeconds, "loadClients", loadClients, "runs", runs));
+                out.put("options", Map.of("events", events, "clients", load.clients, "batch", load.batch, "seconds",
+                        load.seconds, "warmupSeconds", load.warmupSeconds, "loadClients", loadClients, "runs", runs));
                 out.put("results", results);
                 write(out);
                 System.out.println(io.larch.bench.peers.PeersBench.table(results));
