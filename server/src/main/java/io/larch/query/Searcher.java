@@ -64,10 +64,14 @@ public final class Searcher {
                 }
             }
         }
-        List<PartScan> scans = tailFirst(Planner.plan(snapshot.parts(), query, blooms));
+        List<PartScan> planned = Planner.plan(snapshot.parts(), query, blooms);
+        boolean rare = isRare(planned);
+        List<PartScan> scans = tailFirst(planned);
         java.util.Set<Long> partsRead = new java.util.HashSet<>();
         int next = 0;
-        int batchSize = 1;
+        // A word the blooms place in one or two row groups of the newest part is rare: its matches
+        // are spread thin, so read many narrowed parts per statement instead of growing from one.
+        int batchSize = rare ? MAX_PARTS_PER_STATEMENT : 1;
         while (next < scans.size()) {
             LogEvent boundary = top.isFull() ? top.oldest() : null;
             if (boundary != null && scans.get(next).part().maxTs() < boundary.ts()) {
@@ -101,6 +105,12 @@ public final class Searcher {
             nextCursor = new Cursor(last.ts(), last.id());
         }
         return new SearchPage(List.copyOf(events), nextCursor, partsRead.size());
+    }
+
+    private static boolean isRare(List<PartScan> scans) {
+        return !scans.isEmpty() && !scans.getFirst().isWhole() && scans.getFirst().rowRanges().size() <= 2
+                && scans.getFirst().rowRanges().stream().mapToLong(r -> r[1] - r[0] + 1).sum()
+                        <= 2L * PartSchema.ROW_GROUP_SIZE;
     }
 
     /**
