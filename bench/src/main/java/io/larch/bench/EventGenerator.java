@@ -42,7 +42,6 @@ public final class EventGenerator {
     private final List<String> loghubLines;
     private final long startMillis;
     private final long spanMillis;
-    private final int stride;
     private long sequence;
 
     /**
@@ -52,21 +51,11 @@ public final class EventGenerator {
      * @param spanMillis events are spread evenly over this span
      */
     public EventGenerator(long seed, List<String> loghub, Instant start, long spanMillis, long firstSequence) {
-        this(seed, loghub, start, spanMillis, firstSequence, 1);
-    }
-
-    /**
-     * A generator that takes every {@code stride}-th event of the sequence, starting at
-     * {@code firstSequence}: k generators with stride k and first sequences 0..k-1 together make
-     * one stream whose timestamps all move forward together, as live traffic does.
-     */
-    public EventGenerator(long seed, List<String> loghub, Instant start, long spanMillis, long firstSequence, int stride) {
         this.random = new Random(seed);
         this.loghubLines = loghub;
         this.startMillis = start.toEpochMilli();
         this.spanMillis = spanMillis;
         this.sequence = firstSequence;
-        this.stride = stride;
     }
 
     /** Reads the {@code Content} column of every {@code *_structured.csv} under {@code dir}. */
@@ -91,10 +80,19 @@ public final class EventGenerator {
         return lines;
     }
 
+    /**
+     * Continues at {@code position} of the sequence. Loaders that each take the next block of one
+     * shared counter ({@link SharedSequence}) send the events in time order together, as live
+     * traffic does; loaders that each take every k-th event drift apart in time by their speed.
+     */
+    public void seek(long position) {
+        this.sequence = position;
+    }
+
     /** The next event as client JSON. {@code totalEvents} spreads timestamps over the span. */
     public String next(long totalEvents) {
         long n = sequence;
-        sequence += stride;
+        sequence++;
         long ts = startMillis + (totalEvents <= 1 ? 0 : n * spanMillis / totalEvents);
         int user = random.nextInt(USERS);
         StringBuilder json = new StringBuilder(420);

@@ -40,19 +40,19 @@ public final class QueryBench {
         int batch = 250;
         AtomicLong failures = new AtomicLong();
         long started = System.nanoTime();
+        SharedSequence sequence = new SharedSequence(total);
         List<Thread> threads = new ArrayList<>();
         for (int c = 0; c < clients; c++) {
             int client = c;
-            long count = total / clients + (c < total % clients ? 1 : 0);
             threads.add(Thread.ofPlatform().start(() -> {
-                // Clients interleave: together they send the day's events in time order, like live traffic.
+                // Clients take the next block of one sequence: together they send the day's events in
+                // time order, like live traffic.
                 EventGenerator generator = new EventGenerator(77 + client, loghub, end.minus(Duration.ofDays(1)),
-                        Duration.ofDays(1).toMillis(), client, clients);
+                        Duration.ofDays(1).toMillis(), 0);
                 BenchHttp http = new BenchHttp(url);
-                long sent = 0;
-                while (sent < count) {
-                    int size = (int) Math.min(batch, count - sent);
-                    byte[] body = generator.batch(size, total).getBytes(StandardCharsets.UTF_8);
+                for (long first = sequence.claim(batch); first >= 0; first = sequence.claim(batch)) {
+                    generator.seek(first);
+                    byte[] body = generator.batch(sequence.sizeAt(first, batch), total).getBytes(StandardCharsets.UTF_8);
                     for (int attempt = 0; ; attempt++) {
                         try {
                             http.post("/api/log", token, body);
@@ -65,7 +65,6 @@ public final class QueryBench {
                             sleep(200);
                         }
                     }
-                    sent += size;
                 }
             }));
         }

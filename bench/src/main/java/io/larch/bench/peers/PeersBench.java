@@ -2,6 +2,7 @@ package io.larch.bench.peers;
 
 import io.larch.bench.EventGenerator;
 import io.larch.bench.IngestBench;
+import io.larch.bench.SharedSequence;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -75,17 +76,17 @@ public final class PeersBench {
     private static void load(PeerSystem system, Options options, Instant end) throws Exception {
         List<Thread> threads = new ArrayList<>();
         List<Exception> failures = new ArrayList<>();
+        SharedSequence sequence = new SharedSequence(options.events());
         for (int c = 0; c < options.loadClients(); c++) {
             int client = c;
-            long count = options.events() / options.loadClients() + (c < options.events() % options.loadClients() ? 1 : 0);
             threads.add(Thread.ofPlatform().start(() -> {
                 EventGenerator generator = new EventGenerator(77 + client, options.loghub(), end.minus(Duration.ofDays(1)),
-                        Duration.ofDays(1).toMillis(), client, options.loadClients());
+                        Duration.ofDays(1).toMillis(), 0);
                 try {
-                    for (long sent = 0; sent < count; ) {
-                        int size = (int) Math.min(250, count - sent);
+                    for (long first = sequence.claim(250); first >= 0; first = sequence.claim(250)) {
+                        generator.seek(first);
+                        int size = sequence.sizeAt(first, 250);
                         system.send("logs", system.prepareBatch("logs", events(generator, size, options.events())));
-                        sent += size;
                     }
                 } catch (Exception e) {
                     synchronized (failures) {
