@@ -1,6 +1,7 @@
 package io.larch.query;
 
 import io.larch.meta.PartRecord;
+import io.larch.query.RollupPlan.PartShare;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
@@ -15,9 +16,11 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -38,6 +41,7 @@ public final class Aggregator {
     private final PartFiles partFiles;
     private final PartBlooms blooms;
     private final MinuteCounts minuteCounts;
+    private final FingerprintHours fingerprintHours;
 
     public Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
         this.store = store;
@@ -45,19 +49,20 @@ public final class Aggregator {
         this.partFiles = partFiles;
         this.blooms = blooms;
         this.minuteCounts = new MinuteCounts(engine, partFiles);
+        this.fingerprintHours = new FingerprintHours(engine, partFiles);
     }
 
     /**
-     * Adds the in-memory per-minute counts of {@code parts} for the plan's whole minutes and
-     * levels: {@code add(minute, severity, count)}.
+     * Adds the in-memory per-minute counts of the shares' rollup minutes and the plan's levels:
+     * {@code add(minute, severity, count)}.
      */
-    private void addMinuteCounts(List<PartRecord> parts, RollupPlan plan, StoreSnapshot snapshot, QueryBudget budget,
-                                 MinuteSink add) {
+    private static void addMinuteCounts(List<PartShare> shares, RollupPlan plan, MinuteSink add) {
         int levelMask = plan.levelMask();
-        for (MinuteCounts.PartCounts part : minuteCounts.of(parts, snapshot.parts(), budget)) {
+        for (PartShare share : shares) {
+            MinuteCounts.PartCounts part = share.minutes();
             for (int m = 0; m < part.counts().length; m++) {
                 long minute = part.firstMinute() + m * PartSchema.ROLLUP_MILLIS;
-                if (minute < plan.fullFrom() || minute >= plan.fullTo()) {
+                if (minute < share.rollupFrom() || minute >= share.rollupTo()) {
                     continue;
                 }
                 for (int severity = 0; severity < Level.values().length; severity++) {
@@ -74,15 +79,15 @@ public final class Aggregator {
         void add(long minute, int severity, long count);
     }
 
-    /** Where the part side of an aggregation comes from: rollup files, and raw scans each with its own query. */
-    private record Sources(List<PartRecord> rollupParts, List<RawScan> raw) {
+    /** Where the part side of an aggregation comes from: rollups (with each part's minutes), and raw scans each with its own query. */
+    private record Sources(List<PartShare> rollups, List<RawScan> raw) {
     }
 
     private record RawScan(List<PartScan> scans, Query query) {
     }
 
     /** Splits the part side of {@code query} between rollups and raw scans; {@code plan} may be null (all raw). */
-    private Sources sources(StoreSnapshot snapshot, Query query, RollupPlan plan) {
+    private Sources sources(StoreSnapshot snapshot, Query query, RollupPlan plan, QueryBudget budget) {
         if (plan == null) {
             List<PartScan> scans = Planner.plan(snapshot.parts(), query, blooms);
             return new Sources(List.of(), scans.isEmpty() ? List.of() : List.of(new RawScan(scans, query)));
@@ -94,16 +99,59 @@ public final class Aggregator {
                 (Files.exists(partFiles.rollupPath(part)) ? withRollup : withoutRollup).add(part);
             }
         }
+        List<MinuteCounts.PartCounts> minutes = minuteCounts.of(withRollup, snapshot.parts(), budget);
+        List<PartShare> shares = new ArrayList<>(withRollup.size());
+        Set<Long> settledStart = new HashSet<>();
+        Set<Long> settledEnd = new HashSet<>();
+        for (int i = 0; i < withRollup.size(); i++) {
+            PartShare share = plan.share(withRollup.get(i), minutes.get(i));
+            shares.add(share);
+            if (!share.rawStart()) {
+                settledStart.add(share.part().id());
+            }
+            if (!share.rawEnd()) {
+                settledEnd.add(share.part().id());
+            }
+        }
         List<RawScan> raw = new ArrayList<>();
         if (!withoutRollup.isEmpty()) {
             Query middle = plan.rawMiddle(query);
             raw.add(new RawScan(Planner.plan(withoutRollup, middle, blooms), middle));
         }
-        for (Query edge : plan.edges()) {
-            raw.add(new RawScan(Planner.plan(snapshot.parts(), edge, blooms), edge));
+        if (plan.startEdge() != null) {
+            List<PartRecord> parts = snapshot.parts().stream().filter(p -> !settledStart.contains(p.id())).toList();
+            raw.add(new RawScan(Planner.plan(parts, plan.startEdge(), blooms), plan.startEdge()));
+        }
+        if (plan.endEdge() != null) {
+            List<PartRecord> parts = snapshot.parts().stream().filter(p -> !settledEnd.contains(p.id())).toList();
+            raw.add(new RawScan(Planner.plan(parts, plan.endEdge(), blooms), plan.endEdge()));
         }
         raw.removeIf(scan -> scan.scans().isEmpty());
-        return new Sources(withRollup, raw);
+        return new Sources(shares, raw);
+    }
+
+    /**
+     * Adds one SELECT of {@code columns} over rollup rows per distinct minute range: each part's
+     * rows within its own {@code [from, to)} and the plan's level and fingerprint filter.
+     */
+    private void addRollupSelects(Map<List<Long>, List<PartRecord>> partsByRange, String columns, RollupPlan plan,
+                                  List<String> selects, List<Object> parameters) {
+        partsByRange.forEach((range, parts) -> {
+            CompiledSql where = plan.rollupWhere(range.get(0), range.get(1));
+            selects.add("SELECT " + columns + " FROM " + rollupFiles(parts) + " WHERE " + where.expression());
+            parameters.addAll(where.parameters());
+        });
+    }
+
+    /** The shares grouped by their rollup minutes. */
+    private static Map<List<Long>, List<PartRecord>> byRollupRange(List<PartShare> shares) {
+        Map<List<Long>, List<PartRecord>> byRange = new LinkedHashMap<>();
+        for (PartShare share : shares) {
+            if (share.rollupFrom() < share.rollupTo()) {
+                byRange.computeIfAbsent(List.of(share.rollupFrom(), share.rollupTo()), r -> new ArrayList<>()).add(share.part());
+            }
+        }
+        return byRange;
     }
 
     private String rollupFiles(List<PartRecord> parts) {
@@ -126,18 +174,16 @@ public final class Aggregator {
         TreeMap<Long, long[]> counts = new TreeMap<>();
         StoreSnapshot snapshot = store.snapshot();
         RollupPlan plan = intervalMillis % PartSchema.ROLLUP_MILLIS == 0 ? RollupPlan.of(query) : null;
-        Sources sources = sources(snapshot, query, plan);
+        Sources sources = sources(snapshot, query, plan, budget);
         String bucket = "(%s // " + intervalMillis + ") * " + intervalMillis;
         List<String> selects = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        if (!sources.rollupParts().isEmpty() && !plan.filtersFingerprint()) {
-            addMinuteCounts(sources.rollupParts(), plan, snapshot, budget, (minute, severity, n) -> counts.computeIfAbsent(
+        if (!sources.rollups().isEmpty() && !plan.filtersFingerprint()) {
+            addMinuteCounts(sources.rollups(), plan, (minute, severity, n) -> counts.computeIfAbsent(
                     Math.floorDiv(minute, intervalMillis) * intervalMillis, b -> new long[Level.values().length])[severity] += n);
-        } else if (!sources.rollupParts().isEmpty()) {
-            CompiledSql where = plan.rollupWhere();
-            selects.add("SELECT " + bucket.formatted("minute") + " AS bucket, level, n FROM "
-                    + rollupFiles(sources.rollupParts()) + " WHERE " + where.expression());
-            parameters.addAll(where.parameters());
+        } else if (!sources.rollups().isEmpty()) {
+            addRollupSelects(byRollupRange(sources.rollups()), bucket.formatted("minute") + " AS bucket, level, n", plan,
+                    selects, parameters);
         }
         for (RawScan raw : sources.raw()) {
             CompiledSql where = SqlCompiler.compile(raw.query());
@@ -177,9 +223,11 @@ public final class Aggregator {
     }
 
     /**
-     * The {@code limit} most frequent values of {@code field}. Exact: a value can only be in the
-     * overall top if it is in the parts' top or occurs in the head, so those candidates are
-     * counted in both and merged. Each value's sample is the message of its latest event.
+     * The {@code limit} most frequent values of {@code field}. Exact: fingerprints answered by
+     * rollups are all counted (whole hours from memory, the rest from rollup rows and raw edges);
+     * otherwise a value can only be in the overall top if it is in the parts' top or occurs in the
+     * head, so those candidates are counted in both and merged. Each value's sample is the message
+     * of its latest event.
      */
     public Aggregations.Top top(Query query, GroupField field, int limit, QueryBudget budget) {
         if (limit < 1 || limit > MAX_TOP) {
@@ -193,23 +241,35 @@ public final class Aggregator {
                 head.computeIfAbsent(value, v -> new TopAccumulator()).add(1, event.ts(), event.ts(), event.message(), event.ts());
             }
         });
-        Sources sources = sources(snapshot, query, field.isFingerprint() ? RollupPlan.of(query) : null);
+        RollupPlan plan = field.isFingerprint() ? RollupPlan.of(query) : null;
+        Sources sources = sources(snapshot, query, plan, budget);
         Map<String, TopAccumulator> merged = new HashMap<>();
-        CompiledSql rows = valueRows(sources, query, field);
-        if (rows != null) {
-            String grouped = "SELECT value, sum(n)::BIGINT, min(first), max(last) FROM (" + rows.expression()
-                    + ") WHERE value IS NOT NULL";
-            PartSql.RowHandler add = row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
-                    .add(row.getLong(2), row.getLong(3), row.getLong(4), null, Long.MIN_VALUE);
-            PartSql.run(engine, grouped + " GROUP BY value ORDER BY 2 DESC, value LIMIT " + limit, rows.parameters(),
-                    budget, add);
-            List<String> headOnly = head.keySet().stream().filter(v -> !merged.containsKey(v)).toList();
-            for (int from = 0; from < headOnly.size(); from += IN_LIST_CHUNK) {
-                List<String> chunk = headOnly.subList(from, Math.min(headOnly.size(), from + IN_LIST_CHUNK));
-                List<Object> parameters = new ArrayList<>(rows.parameters());
-                parameters.addAll(chunk);
-                PartSql.run(engine, grouped + " AND value IN (" + "?" + ", ?".repeat(chunk.size() - 1) + ") GROUP BY value",
-                        parameters, budget, add);
+        PartSql.RowHandler add = row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
+                .add(row.getLong(2), row.getLong(3), row.getLong(4), null, Long.MIN_VALUE);
+        String grouped = "SELECT value, sum(n)::BIGINT, min(first), max(last) FROM (%s) WHERE value IS NOT NULL%s GROUP BY value";
+        if (plan != null && !plan.filtersFingerprint()) {
+            // Every fingerprint's exact count over the parts: whole hours from memory, the rest from
+            // rollup rows and raw edges (a few thousand values at most, so no LIMIT is needed).
+            Map<List<Long>, List<PartRecord>> sqlRanges = addHourCounts(sources.rollups(), plan, snapshot, budget, merged);
+            CompiledSql rows = valueRows(sqlRanges, plan, sources.raw(), field);
+            if (rows != null) {
+                PartSql.run(engine, grouped.formatted(rows.expression(), ""), rows.parameters(), budget, add);
+            }
+        } else {
+            CompiledSql rows = valueRows(plan == null ? Map.of() : byRollupRange(sources.rollups()), plan, sources.raw(),
+                    field);
+            if (rows != null) {
+                PartSql.run(engine, grouped.formatted(rows.expression(), "") + " ORDER BY 2 DESC, value LIMIT " + limit,
+                        rows.parameters(), budget, add);
+                // A value in the head but not in the parts' top can still make the overall top.
+                List<String> headOnly = head.keySet().stream().filter(v -> !merged.containsKey(v)).toList();
+                for (int from = 0; from < headOnly.size(); from += IN_LIST_CHUNK) {
+                    List<String> chunk = headOnly.subList(from, Math.min(headOnly.size(), from + IN_LIST_CHUNK));
+                    List<Object> parameters = new ArrayList<>(rows.parameters());
+                    parameters.addAll(chunk);
+                    PartSql.run(engine, grouped.formatted(rows.expression(), " AND value IN (?" + ", ?".repeat(chunk.size() - 1)
+                            + ")"), parameters, budget, add);
+                }
             }
         }
         head.forEach((value, counts) -> merged.computeIfAbsent(value, v -> new TopAccumulator()).merge(counts));
@@ -269,17 +329,63 @@ public final class Aggregator {
         return samples;
     }
 
-    /** SQL rows (value, n, first, last) over the part side of a top query; null when there are no parts to read. */
-    private CompiledSql valueRows(Sources sources, Query query, GroupField field) {
+    /**
+     * Adds each fingerprint's counts over the whole hours inside each share's rollup minutes, from
+     * memory, to {@code merged}; returns the minutes left to read from rollup files, by range.
+     */
+    private Map<List<Long>, List<PartRecord>> addHourCounts(List<PartShare> shares, RollupPlan plan,
+                                                            StoreSnapshot snapshot, QueryBudget budget,
+                                                            Map<String, TopAccumulator> merged) {
+        Map<List<Long>, List<PartRecord>> sqlRanges = new LinkedHashMap<>();
+        List<PartShare> withHours = new ArrayList<>();
+        for (PartShare share : shares) {
+            long hoursFrom = FingerprintHours.ceilHour(share.rollupFrom());
+            long hoursTo = FingerprintHours.floorHour(share.rollupTo());
+            if (hoursFrom >= hoursTo) {
+                addRange(sqlRanges, share.rollupFrom(), share.rollupTo(), share.part());
+                continue;
+            }
+            withHours.add(share);
+            addRange(sqlRanges, share.rollupFrom(), hoursFrom, share.part());
+            addRange(sqlRanges, hoursTo, share.rollupTo(), share.part());
+        }
+        int levelMask = plan.levelMask();
+        List<FingerprintHours.PartHours> hours = fingerprintHours.of(withHours.stream().map(PartShare::part).toList(),
+                snapshot.parts(), budget);
+        for (int i = 0; i < withHours.size(); i++) {
+            long hoursFrom = FingerprintHours.ceilHour(withHours.get(i).rollupFrom());
+            long hoursTo = FingerprintHours.floorHour(withHours.get(i).rollupTo());
+            FingerprintHours.PartHours part = hours.get(i);
+            for (int r = 0; r < part.hour().length; r++) {
+                if (part.hour()[r] >= hoursFrom && part.hour()[r] < hoursTo && (levelMask >>> part.severity()[r] & 1) != 0) {
+                    merged.computeIfAbsent(part.fingerprint()[r], v -> new TopAccumulator())
+                            .add(part.count()[r], part.minTs()[r], part.maxTs()[r], null, Long.MIN_VALUE);
+                }
+            }
+        }
+        return sqlRanges;
+    }
+
+    /** Adds {@code part} to the range {@code [from, to)} when it has events there. */
+    private static void addRange(Map<List<Long>, List<PartRecord>> ranges, long from, long to, PartRecord part) {
+        if (from < to && part.minTs() < to && part.maxTs() >= from) {
+            ranges.computeIfAbsent(List.of(from, to), r -> new ArrayList<>()).add(part);
+        }
+    }
+
+    /**
+     * SQL rows (value, n, first, last) over the part side of a top query: rollup rows of
+     * {@code rollupRanges}, and raw rows; null when there is nothing to read.
+     */
+    private CompiledSql valueRows(Map<List<Long>, List<PartRecord>> rollupRanges, RollupPlan plan, List<RawScan> raws,
+                                  GroupField field) {
         List<String> selects = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        if (!sources.rollupParts().isEmpty()) {
-            CompiledSql where = RollupPlan.of(query).rollupWhere();
-            selects.add("SELECT fingerprint AS value, n, min_ts AS first, max_ts AS last FROM "
-                    + rollupFiles(sources.rollupParts()) + " WHERE " + where.expression());
-            parameters.addAll(where.parameters());
+        if (!rollupRanges.isEmpty()) {
+            addRollupSelects(rollupRanges, "fingerprint AS value, n, min_ts AS first, max_ts AS last", plan, selects,
+                    parameters);
         }
-        for (RawScan raw : sources.raw()) {
+        for (RawScan raw : raws) {
             CompiledSql where = SqlCompiler.compile(raw.query());
             selects.add("SELECT " + field.sqlExpression() + " AS value, 1 AS n, ts AS first, ts AS last FROM "
                     + PartSql.from(raw.scans(), partFiles) + " WHERE " + where.expression());
@@ -294,21 +400,20 @@ public final class Aggregator {
         long[][] counts = new long[Kind.values().length][Level.values().length];
         StoreSnapshot snapshot = store.snapshot();
         RollupPlan plan = RollupPlan.of(query);
-        Sources sources = sources(snapshot, query, plan);
-        Map<Kind, List<PartRecord>> rollupsByKind = new LinkedHashMap<>();
-        sources.rollupParts().forEach(part -> rollupsByKind.computeIfAbsent(part.kind(), k -> new ArrayList<>()).add(part));
+        Sources sources = sources(snapshot, query, plan, budget);
         List<String> selects = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        for (Map.Entry<Kind, List<PartRecord>> kindParts : rollupsByKind.entrySet()) {
-            if (!plan.filtersFingerprint()) {
-                int kind = kindParts.getKey().ordinal();
-                addMinuteCounts(kindParts.getValue(), plan, snapshot, budget, (minute, severity, n) -> counts[kind][severity] += n);
-                continue;
+        if (!sources.rollups().isEmpty() && !plan.filtersFingerprint()) {
+            for (PartShare share : sources.rollups()) {
+                int kind = share.part().kind().ordinal();
+                addMinuteCounts(List.of(share), plan, (minute, severity, n) -> counts[kind][severity] += n);
             }
-            CompiledSql where = plan.rollupWhere();
-            selects.add("SELECT '" + kindParts.getKey().wireName() + "' AS kind, level, n FROM "
-                    + rollupFiles(kindParts.getValue()) + " WHERE " + where.expression());
-            parameters.addAll(where.parameters());
+        } else if (!sources.rollups().isEmpty()) {
+            for (Kind kind : Kind.values()) {
+                List<PartShare> ofKind = sources.rollups().stream().filter(share -> share.part().kind() == kind).toList();
+                addRollupSelects(byRollupRange(ofKind), "'" + kind.wireName() + "' AS kind, level, n", plan, selects,
+                        parameters);
+            }
         }
         for (RawScan raw : sources.raw()) {
             CompiledSql where = SqlCompiler.compile(raw.query());

@@ -6,66 +6,63 @@ import io.larch.storage.DuckDbEngine;
 import io.larch.storage.PartFiles;
 import io.larch.storage.PartSchema;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Each part's event counts per minute and level, read once from its rollup and then kept in
- * memory (a few hundred numbers per part), so histograms and totals over whole minutes are sums
- * in Java rather than SQL. Thread-safe.
+ * Each part's event counts per minute and level, and the first and last event time within each
+ * minute, read once from its rollup and then kept in memory (a few hundred numbers per part), so
+ * histograms and totals over whole minutes are sums in Java rather than SQL, and a partial minute
+ * at the edge of a range that a part's events fall wholly inside or outside needs no raw read.
+ * Thread-safe.
  */
-final class MinuteCounts {
-    /** A part's counts: {@code counts[minute index][severity]}, minute index 0 being {@code firstMinute}. */
-    record PartCounts(long firstMinute, long[][] counts) {
-    }
+final class MinuteCounts extends RollupCache<MinuteCounts.PartCounts> {
+    /**
+     * A part's counts: {@code counts[minute index][severity]}, minute index 0 being
+     * {@code firstMinute}; {@code minTs[i]} and {@code maxTs[i]} bound the times of that minute's
+     * events (any level).
+     */
+    record PartCounts(long firstMinute, long[][] counts, long[] minTs, long[] maxTs) {
 
-    private final DuckDbEngine engine;
-    private final PartFiles partFiles;
-    private final Map<String, PartCounts> byPartName = new ConcurrentHashMap<>();
+        /** The index of {@code minute}, or -1 when the part has no events in it. */
+        int indexOf(long minute) {
+            long index = Math.floorDiv(minute - firstMinute, PartSchema.ROLLUP_MILLIS);
+            return index >= 0 && index < counts.length && minTs[(int) index] <= maxTs[(int) index] ? (int) index : -1;
+        }
+    }
 
     MinuteCounts(DuckDbEngine engine, PartFiles partFiles) {
-        this.engine = engine;
-        this.partFiles = partFiles;
+        super(engine, partFiles);
     }
 
-    /** The counts of {@code parts} (which all have rollups), loading those not yet in memory in one statement. */
-    List<PartCounts> of(List<PartRecord> parts, List<PartRecord> published, QueryBudget budget) {
-        List<PartRecord> missing = parts.stream().filter(p -> !byPartName.containsKey(p.name())).toList();
-        if (!missing.isEmpty()) {
-            load(missing, budget);
-        }
-        if (byPartName.size() > 2 * published.size() + 64) {
-            Set<String> live = new HashSet<>();
-            published.forEach(p -> live.add(p.name()));
-            byPartName.keySet().retainAll(live);
-        }
-        List<PartCounts> counts = new ArrayList<>(parts.size());
-        parts.forEach(p -> counts.add(byPartName.get(p.name())));
-        return counts;
-    }
-
-    private void load(List<PartRecord> parts, QueryBudget budget) {
-        StringBuilder files = new StringBuilder("read_parquet([");
-        for (int i = 0; i < parts.size(); i++) {
-            files.append(i == 0 ? "" : ", ").append(DuckDbEngine.quotePath(partFiles.rollupPath(parts.get(i))));
-        }
-        files.append("], filename = true)");
+    @Override
+    protected Map<String, PartCounts> load(List<PartRecord> parts, QueryBudget budget) {
         Map<String, List<long[]>> rows = new ConcurrentHashMap<>();
-        PartSql.run(engine, "SELECT filename, minute, level, sum(n)::BIGINT FROM " + files + " GROUP BY ALL", List.of(),
-                budget, row -> rows.computeIfAbsent(row.getString(1), f -> new ArrayList<>())
-                        .add(new long[] {row.getLong(2), row.getInt(3), row.getLong(4)}));
+        Map<String, PartCounts> loaded = new HashMap<>();
+        PartSql.run(engine, "SELECT filename, minute, level, sum(n)::BIGINT, min(min_ts), max(max_ts) FROM " + rollupsWithFilename(parts)
+                + " GROUP BY ALL", List.of(), budget, row -> rows.computeIfAbsent(row.getString(1), f -> new ArrayList<>())
+                        .add(new long[] {row.getLong(2), row.getInt(3), row.getLong(4), row.getLong(5), row.getLong(6)}));
         for (PartRecord part : parts) {
-            List<long[]> partRows = rows.getOrDefault(partFiles.rollupPath(part).toString(), List.of());
+            List<long[]> partRows = rowsOf(rows, part);
             long first = partRows.stream().mapToLong(r -> r[0]).min().orElse(0);
             long last = partRows.stream().mapToLong(r -> r[0]).max().orElse(-PartSchema.ROLLUP_MILLIS);
-            long[][] counts = new long[(int) ((last - first) / PartSchema.ROLLUP_MILLIS) + 1][Level.values().length];
+            int minutes = (int) ((last - first) / PartSchema.ROLLUP_MILLIS) + 1;
+            long[][] counts = new long[minutes][Level.values().length];
+            long[] minTs = new long[minutes];
+            long[] maxTs = new long[minutes];
+            Arrays.fill(minTs, Long.MAX_VALUE);
+            Arrays.fill(maxTs, Long.MIN_VALUE);
             for (long[] r : partRows) {
-                counts[(int) ((r[0] - first) / PartSchema.ROLLUP_MILLIS)][(int) r[1]] += r[2];
+                int m = (int) ((r[0] - first) / PartSchema.ROLLUP_MILLIS);
+                counts[m][(int) r[1]] += r[2];
+                minTs[m] = Math.min(minTs[m], r[3]);
+                maxTs[m] = Math.max(maxTs[m], r[4]);
             }
-            byPartName.put(part.name(), new PartCounts(first, counts));
+            loaded.put(part.name(), new PartCounts(first, counts, minTs, maxTs));
         }
+        return loaded;
     }
 }

@@ -9,15 +9,28 @@ import java.util.List;
  * How an aggregation splits between part rollups and raw rows. Rollups hold counts per minute,
  * level and fingerprint, so they can answer a query that filters only by project, kind, level,
  * fingerprint and time, over the whole minutes of its time range. The partial minutes at either
- * end of the range (the "edges") and parts without a rollup are read raw. The head is always
- * read raw, in Java.
+ * end of the range (the "edges") are read raw, except from parts whose events in that minute all
+ * fall inside the range (then the rollup counts the whole minute) or all outside it (nothing to
+ * count): see {@link #share}. Parts without a rollup are read raw; the head always is, in Java.
  *
  * @param rollupFilter  the query's level and fingerprint conditions, for rollup rows
  * @param fullFrom      first whole minute covered by rollups
  * @param fullTo        end (exclusive) of the last whole minute covered by rollups
- * @param edges         raw queries for the partial minutes at the ends, each with its own time range
+ * @param startEdge     raw query for the partial minute before {@code fullFrom}, or null
+ * @param endEdge       raw query for the partial minute from {@code fullTo}, or null
+ * @param from          the query's own start (inclusive)
+ * @param to            the query's own end (exclusive)
  */
-record RollupPlan(Query rollupFilter, long fullFrom, long fullTo, List<Query> edges) {
+record RollupPlan(Query rollupFilter, long fullFrom, long fullTo, Query startEdge, Query endEdge, long from, long to) {
+
+    /**
+     * What one part with a rollup contributes: its rollup answers the minutes
+     * {@code [rollupFrom, rollupTo)} (the whole minutes, plus an edge minute its events fall
+     * wholly inside), and it is read raw at an edge only where its events straddle the range's end.
+     */
+    record PartShare(PartRecord part, MinuteCounts.PartCounts minutes, long rollupFrom, long rollupTo, boolean rawStart,
+                     boolean rawEnd) {
+    }
 
     /** The plan for {@code query}, or null when rollups cannot answer it. */
     static RollupPlan of(Query query) {
@@ -51,14 +64,37 @@ record RollupPlan(Query rollupFilter, long fullFrom, long fullTo, List<Query> ed
         if (fullFrom >= fullTo) {
             return null;
         }
-        List<Query> edges = new ArrayList<>();
-        if (from != Long.MIN_VALUE && from < fullFrom) {
-            edges.add(Query.and(List.of(query, new Query.TimeWithin(from, fullFrom))));
+        Query startEdge = from != Long.MIN_VALUE && from < fullFrom
+                ? Query.and(List.of(query, new Query.TimeWithin(from, fullFrom))) : null;
+        Query endEdge = to != Long.MAX_VALUE && fullTo < to
+                ? Query.and(List.of(query, new Query.TimeWithin(fullTo, to))) : null;
+        return new RollupPlan(Query.and(rowFilter), fullFrom, fullTo, startEdge, endEdge, from, to);
+    }
+
+    /** The share of {@code part}, from its per-minute time bounds. */
+    PartShare share(PartRecord part, MinuteCounts.PartCounts minutes) {
+        long minute = PartSchema.ROLLUP_MILLIS;
+        long rollupFrom = fullFrom;
+        long rollupTo = fullTo;
+        boolean rawStart = false;
+        boolean rawEnd = false;
+        if (startEdge != null) {
+            int m = minutes.indexOf(fullFrom - minute);
+            if (m >= 0 && minutes.minTs()[m] >= from) {
+                rollupFrom = fullFrom - minute;
+            } else if (m >= 0 && minutes.maxTs()[m] >= from) {
+                rawStart = true;
+            }
         }
-        if (to != Long.MAX_VALUE && fullTo < to) {
-            edges.add(Query.and(List.of(query, new Query.TimeWithin(fullTo, to))));
+        if (endEdge != null) {
+            int m = minutes.indexOf(fullTo);
+            if (m >= 0 && minutes.maxTs()[m] < to) {
+                rollupTo = fullTo + minute;
+            } else if (m >= 0 && minutes.minTs()[m] < to) {
+                rawEnd = true;
+            }
         }
-        return new RollupPlan(Query.and(rowFilter), fullFrom, fullTo, edges);
+        return new PartShare(part, minutes, rollupFrom, rollupTo, rawStart, rawEnd);
     }
 
     /** The whole-minute part of the query, for parts without a rollup. */
@@ -66,12 +102,12 @@ record RollupPlan(Query rollupFilter, long fullFrom, long fullTo, List<Query> ed
         return Query.and(List.of(query, new Query.TimeWithin(fullFrom, fullTo)));
     }
 
-    /** SQL condition on rollup rows: within the whole minutes, and the level and fingerprint filter. */
-    CompiledSql rollupWhere() {
+    /** SQL condition on rollup rows: within {@code [minuteFrom, minuteTo)}, and the level and fingerprint filter. */
+    CompiledSql rollupWhere(long minuteFrom, long minuteTo) {
         CompiledSql filter = SqlCompiler.compile(rollupFilter);
         List<Object> parameters = new ArrayList<>(filter.parameters());
-        parameters.add(0, fullFrom);
-        parameters.add(1, fullTo);
+        parameters.add(0, minuteFrom);
+        parameters.add(1, minuteTo);
         return new CompiledSql("minute >= ? AND minute < ? AND " + filter.expression(), parameters);
     }
 

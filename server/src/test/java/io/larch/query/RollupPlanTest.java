@@ -1,0 +1,94 @@
+package io.larch.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.larch.meta.PartRecord;
+import io.larch.meta.PartState;
+import io.larch.model.Kind;
+import io.larch.model.Level;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which minutes a part's rollup answers at the ends of a range, and when it must be read raw. */
+class RollupPlanTest {
+    private static final long MINUTE = 60_000;
+    private static final long M0 = 1_795_000_020_000L / MINUTE * MINUTE;
+    private static final PartRecord PART = new PartRecord(1, "p", 1, Kind.APP, PartState.PUBLISHED, 0, M0,
+            M0 + 10 * MINUTE, 1, 100, 1, 0xff, 0);
+
+    /** A part with events in minutes M0..M0+9, each minute's between {@code firstOffset} and {@code lastOffset} into it. */
+    private static MinuteCounts.PartCounts minutes(long firstOffset, long lastOffset) {
+        long[][] counts = new long[10][Level.values().length];
+        long[] minTs = new long[10];
+        long[] maxTs = new long[10];
+        for (int m = 0; m < 10; m++) {
+            counts[m][Level.INFO.severity()] = 5;
+            minTs[m] = M0 + m * MINUTE + firstOffset;
+            maxTs[m] = M0 + m * MINUTE + lastOffset;
+        }
+        return new MinuteCounts.PartCounts(M0, counts, minTs, maxTs);
+    }
+
+    private static RollupPlan plan(long from, long to) {
+        return RollupPlan.of(Query.and(List.of(new Query.ProjectIs(1), new Query.TimeWithin(from, to))));
+    }
+
+    @Test
+    void wholeMinutesNeedNoEdges() {
+        RollupPlan plan = plan(M0 + 2 * MINUTE, M0 + 5 * MINUTE);
+        assertNull(plan.startEdge());
+        assertNull(plan.endEdge());
+        RollupPlan.PartShare share = plan.share(PART, minutes(0, 59_000));
+        assertEquals(M0 + 2 * MINUTE, share.rollupFrom());
+        assertEquals(M0 + 5 * MINUTE, share.rollupTo());
+        assertFalse(share.rawStart());
+        assertFalse(share.rawEnd());
+    }
+
+    @Test
+    void anEdgeMinuteWhollyInsideTheRangeIsCountedFromTheRollup() {
+        // Range 2:10 .. 5:50; the part's events sit at :20..:40 of each minute: inside at 2, inside at 5.
+        RollupPlan plan = plan(M0 + 2 * MINUTE + 10_000, M0 + 5 * MINUTE + 50_000);
+        RollupPlan.PartShare share = plan.share(PART, minutes(20_000, 40_000));
+        assertEquals(M0 + 2 * MINUTE, share.rollupFrom());
+        assertEquals(M0 + 6 * MINUTE, share.rollupTo());
+        assertFalse(share.rawStart());
+        assertFalse(share.rawEnd());
+    }
+
+    @Test
+    void anEdgeMinuteWhollyOutsideTheRangeIsSkipped() {
+        // Range 2:50 .. 5:10; events at :20..:40 are before the start in minute 2 and after the end in minute 5.
+        RollupPlan plan = plan(M0 + 2 * MINUTE + 50_000, M0 + 5 * MINUTE + 10_000);
+        RollupPlan.PartShare share = plan.share(PART, minutes(20_000, 40_000));
+        assertEquals(M0 + 3 * MINUTE, share.rollupFrom());
+        assertEquals(M0 + 5 * MINUTE, share.rollupTo());
+        assertFalse(share.rawStart());
+        assertFalse(share.rawEnd());
+    }
+
+    @Test
+    void anEdgeMinuteTheRangeCutsThroughIsReadRaw() {
+        RollupPlan plan = plan(M0 + 2 * MINUTE + 30_000, M0 + 5 * MINUTE + 30_000);
+        RollupPlan.PartShare share = plan.share(PART, minutes(20_000, 40_000));
+        assertEquals(M0 + 3 * MINUTE, share.rollupFrom());
+        assertEquals(M0 + 5 * MINUTE, share.rollupTo());
+        assertTrue(share.rawStart());
+        assertTrue(share.rawEnd());
+    }
+
+    @Test
+    void aMinuteWithoutEventsOfThePartNeedsNothing() {
+        MinuteCounts.PartCounts sparse = minutes(20_000, 40_000);
+        Arrays.fill(sparse.counts()[2], 0);
+        sparse.minTs()[2] = Long.MAX_VALUE;
+        sparse.maxTs()[2] = Long.MIN_VALUE;
+        RollupPlan.PartShare share = plan(M0 + 2 * MINUTE + 30_000, M0 + 5 * MINUTE).share(PART, sparse);
+        assertFalse(share.rawStart());
+        assertEquals(M0 + 3 * MINUTE, share.rollupFrom());
+    }
+}
