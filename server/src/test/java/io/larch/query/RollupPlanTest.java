@@ -1,9 +1,7 @@
 package io.larch.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.larch.meta.PartRecord;
 import io.larch.meta.PartState;
@@ -37,48 +35,41 @@ class RollupPlanTest {
         return RollupPlan.of(Query.and(List.of(new Query.ProjectIs(1), new Query.TimeWithin(from, to))));
     }
 
+    /** Asserts the share's rollup minutes (as minute numbers after M0) and raw edges. */
+    private static void assertShare(RollupPlan.PartShare share, int fromMinute, int toMinute, boolean rawStart,
+                                    boolean rawEnd) {
+        assertEquals(M0 + fromMinute * MINUTE, share.rollupFrom(), "rollup from");
+        assertEquals(M0 + toMinute * MINUTE, share.rollupTo(), "rollup to");
+        assertEquals(rawStart, share.rawStart(), "raw start");
+        assertEquals(rawEnd, share.rawEnd(), "raw end");
+    }
+
     @Test
     void wholeMinutesNeedNoEdges() {
         RollupPlan plan = plan(M0 + 2 * MINUTE, M0 + 5 * MINUTE);
         assertNull(plan.startEdge());
         assertNull(plan.endEdge());
-        RollupPlan.PartShare share = plan.share(PART, minutes(0, 59_000));
-        assertEquals(M0 + 2 * MINUTE, share.rollupFrom());
-        assertEquals(M0 + 5 * MINUTE, share.rollupTo());
-        assertFalse(share.rawStart());
-        assertFalse(share.rawEnd());
+        assertShare(plan.share(PART, minutes(0, 59_000)), 2, 5, false, false);
     }
 
     @Test
     void anEdgeMinuteWhollyInsideTheRangeIsCountedFromTheRollup() {
         // Range 2:10 .. 5:50; the part's events sit at :20..:40 of each minute: inside at 2, inside at 5.
-        RollupPlan plan = plan(M0 + 2 * MINUTE + 10_000, M0 + 5 * MINUTE + 50_000);
-        RollupPlan.PartShare share = plan.share(PART, minutes(20_000, 40_000));
-        assertEquals(M0 + 2 * MINUTE, share.rollupFrom());
-        assertEquals(M0 + 6 * MINUTE, share.rollupTo());
-        assertFalse(share.rawStart());
-        assertFalse(share.rawEnd());
+        assertShare(plan(M0 + 2 * MINUTE + 10_000, M0 + 5 * MINUTE + 50_000).share(PART, minutes(20_000, 40_000)),
+                2, 6, false, false);
     }
 
     @Test
     void anEdgeMinuteWhollyOutsideTheRangeIsSkipped() {
         // Range 2:50 .. 5:10; events at :20..:40 are before the start in minute 2 and after the end in minute 5.
-        RollupPlan plan = plan(M0 + 2 * MINUTE + 50_000, M0 + 5 * MINUTE + 10_000);
-        RollupPlan.PartShare share = plan.share(PART, minutes(20_000, 40_000));
-        assertEquals(M0 + 3 * MINUTE, share.rollupFrom());
-        assertEquals(M0 + 5 * MINUTE, share.rollupTo());
-        assertFalse(share.rawStart());
-        assertFalse(share.rawEnd());
+        assertShare(plan(M0 + 2 * MINUTE + 50_000, M0 + 5 * MINUTE + 10_000).share(PART, minutes(20_000, 40_000)),
+                3, 5, false, false);
     }
 
     @Test
     void anEdgeMinuteTheRangeCutsThroughIsReadRaw() {
-        RollupPlan plan = plan(M0 + 2 * MINUTE + 30_000, M0 + 5 * MINUTE + 30_000);
-        RollupPlan.PartShare share = plan.share(PART, minutes(20_000, 40_000));
-        assertEquals(M0 + 3 * MINUTE, share.rollupFrom());
-        assertEquals(M0 + 5 * MINUTE, share.rollupTo());
-        assertTrue(share.rawStart());
-        assertTrue(share.rawEnd());
+        assertShare(plan(M0 + 2 * MINUTE + 30_000, M0 + 5 * MINUTE + 30_000).share(PART, minutes(20_000, 40_000)),
+                3, 5, true, true);
     }
 
     @Test
@@ -87,8 +78,6 @@ class RollupPlanTest {
         Arrays.fill(sparse.counts()[2], 0);
         sparse.minTs()[2] = Long.MAX_VALUE;
         sparse.maxTs()[2] = Long.MIN_VALUE;
-        RollupPlan.PartShare share = plan(M0 + 2 * MINUTE + 30_000, M0 + 5 * MINUTE).share(PART, sparse);
-        assertFalse(share.rawStart());
-        assertEquals(M0 + 3 * MINUTE, share.rollupFrom());
+        assertShare(plan(M0 + 2 * MINUTE + 30_000, M0 + 5 * MINUTE).share(PART, sparse), 3, 5, false, false);
     }
 }
