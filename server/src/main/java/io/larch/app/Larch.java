@@ -143,6 +143,10 @@ public final class Larch implements AutoCloseable {
         if (swept > 0) {
             LOG.info("deleted the files of {} parts replaced by compaction before the last stop", swept);
         }
+        int upgraded = partWriter.upgradeRollups(store.snapshot().parts());
+        if (upgraded > 0) {
+            LOG.info("rewrote {} rollups from an older version to hold the latest message per row", upgraded);
+        }
         sealer = new Sealer(store, partWriter, new WalSegmentSource(walOptions));
         sealer.start();
         compactor.start();

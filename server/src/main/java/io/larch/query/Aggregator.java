@@ -138,7 +138,7 @@ public final class Aggregator {
                                   List<String> selects, List<Object> parameters) {
         partsByRange.forEach((range, parts) -> {
             CompiledSql where = plan.rollupWhere(range.get(0), range.get(1));
-            selects.add("SELECT " + columns + " FROM " + rollupFiles(parts) + " WHERE " + where.expression());
+            selects.add("SELECT " + columns + " FROM " + partFiles.readRollups(parts, false) + " WHERE " + where.expression());
             parameters.addAll(where.parameters());
         });
     }
@@ -152,14 +152,6 @@ public final class Aggregator {
             }
         }
         return byRange;
-    }
-
-    private String rollupFiles(List<PartRecord> parts) {
-        StringBuilder files = new StringBuilder("read_parquet([");
-        for (int i = 0; i < parts.size(); i++) {
-            files.append(i == 0 ? "" : ", ").append(DuckDbEngine.quotePath(partFiles.rollupPath(parts.get(i))));
-        }
-        return files.append("])").toString();
     }
 
     /**
@@ -238,26 +230,33 @@ public final class Aggregator {
         forEachHeadMatch(snapshot, query, budget, event -> {
             String value = field.value().apply(event);
             if (value != null) {
-                head.computeIfAbsent(value, v -> new TopAccumulator()).add(1, event.ts(), event.ts(), event.message(), event.ts());
+                head.computeIfAbsent(value, v -> new TopAccumulator())
+                        .add(1, event.ts(), event.ts(), event.message(), event.ts(), event.id());
             }
         });
         RollupPlan plan = field.isFingerprint() ? RollupPlan.of(query) : null;
         Sources sources = sources(snapshot, query, plan, budget);
         Map<String, TopAccumulator> merged = new HashMap<>();
-        PartSql.RowHandler add = row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
-                .add(row.getLong(2), row.getLong(3), row.getLong(4), null, Long.MIN_VALUE);
-        String grouped = "SELECT value, sum(n)::BIGINT, min(first), max(last) FROM (%s) WHERE value IS NOT NULL%s GROUP BY value";
         if (plan != null && !plan.filtersFingerprint()) {
             // Every fingerprint's exact count over the parts: whole hours from memory, the rest from
-            // rollup rows and raw edges (a few thousand values at most, so no LIMIT is needed).
+            // rollup rows and raw edges (a few thousand values at most, so no LIMIT is needed). The
+            // rollups carry each value's latest message, so no sample lookup is needed either.
             Map<List<Long>, List<PartRecord>> sqlRanges = addHourCounts(sources.rollups(), plan, snapshot, budget, merged);
-            CompiledSql rows = valueRows(sqlRanges, plan, sources.raw(), field);
+            CompiledSql rows = valueRows(sqlRanges, plan, sources.raw(), field, true);
             if (rows != null) {
-                PartSql.run(engine, grouped.formatted(rows.expression(), ""), rows.parameters(), budget, add);
+                PartSql.run(engine, "SELECT value, sum(n)::BIGINT, min(first), max(last), arg_max(sample, (last, last_id)), "
+                        + "coalesce(arg_max(last_id, (last, last_id)), 0) FROM (" + rows.expression()
+                        + ") WHERE value IS NOT NULL GROUP BY value", rows.parameters(), budget,
+                        row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator()).add(row.getLong(2),
+                                row.getLong(3), row.getLong(4), row.getString(5), row.getLong(4), row.getLong(6)));
             }
         } else {
+            PartSql.RowHandler add = row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator())
+                    .add(row.getLong(2), row.getLong(3), row.getLong(4), null, Long.MIN_VALUE, Long.MIN_VALUE);
+            String grouped = "SELECT value, sum(n)::BIGINT, min(first), max(last) FROM (%s) WHERE value IS NOT NULL%s "
+                    + "GROUP BY value";
             CompiledSql rows = valueRows(plan == null ? Map.of() : byRollupRange(sources.rollups()), plan, sources.raw(),
-                    field);
+                    field, false);
             if (rows != null) {
                 PartSql.run(engine, grouped.formatted(rows.expression(), "") + " ORDER BY 2 DESC, value LIMIT " + limit,
                         rows.parameters(), budget, add);
@@ -358,8 +357,8 @@ public final class Aggregator {
             FingerprintHours.PartHours part = hours.get(i);
             for (int r = 0; r < part.hour().length; r++) {
                 if (part.hour()[r] >= hoursFrom && part.hour()[r] < hoursTo && (levelMask >>> part.severity()[r] & 1) != 0) {
-                    merged.computeIfAbsent(part.fingerprint()[r], v -> new TopAccumulator())
-                            .add(part.count()[r], part.minTs()[r], part.maxTs()[r], null, Long.MIN_VALUE);
+                    merged.computeIfAbsent(part.fingerprint()[r], v -> new TopAccumulator()).add(part.count()[r],
+                            part.minTs()[r], part.maxTs()[r], part.sample()[r], part.maxTs()[r], part.lastId()[r]);
                 }
             }
         }
@@ -375,19 +374,21 @@ public final class Aggregator {
 
     /**
      * SQL rows (value, n, first, last) over the part side of a top query: rollup rows of
-     * {@code rollupRanges}, and raw rows; null when there is nothing to read.
+     * {@code rollupRanges}, and raw rows; with {@code samples} also (sample, last_id), the message
+     * and id of the latest event. Null when there is nothing to read.
      */
     private CompiledSql valueRows(Map<List<Long>, List<PartRecord>> rollupRanges, RollupPlan plan, List<RawScan> raws,
-                                  GroupField field) {
+                                  GroupField field, boolean samples) {
         List<String> selects = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
         if (!rollupRanges.isEmpty()) {
-            addRollupSelects(rollupRanges, "fingerprint AS value, n, min_ts AS first, max_ts AS last", plan, selects,
-                    parameters);
+            addRollupSelects(rollupRanges, "fingerprint AS value, n, min_ts AS first, max_ts AS last"
+                    + (samples ? ", sample, last_id" : ""), plan, selects, parameters);
         }
         for (RawScan raw : raws) {
             CompiledSql where = SqlCompiler.compile(raw.query());
-            selects.add("SELECT " + field.sqlExpression() + " AS value, 1 AS n, ts AS first, ts AS last FROM "
+            selects.add("SELECT " + field.sqlExpression() + " AS value, 1 AS n, ts AS first, ts AS last"
+                    + (samples ? ", message AS sample, id AS last_id" : "") + " FROM "
                     + PartSql.from(raw.scans(), partFiles) + " WHERE " + where.expression());
             parameters.addAll(field.sqlParameters());
             parameters.addAll(where.parameters());
@@ -464,26 +465,31 @@ public final class Aggregator {
         }
     }
 
-    /** Counts of one value; the sample is the message of its latest event, when known. */
+    /**
+     * Counts of one value; the sample is the message of its latest event (the highest id breaks a
+     * tie in time), when known.
+     */
     private static final class TopAccumulator {
         long count;
         long firstSeen = Long.MAX_VALUE;
         long lastSeen = Long.MIN_VALUE;
         String sample;
         long sampleTs = Long.MIN_VALUE;
+        long sampleId = Long.MIN_VALUE;
 
-        void add(long n, long first, long last, String message, long messageTs) {
+        void add(long n, long first, long last, String message, long messageTs, long messageId) {
             count += n;
             firstSeen = Math.min(firstSeen, first);
             lastSeen = Math.max(lastSeen, last);
-            if (message != null && messageTs >= sampleTs) {
+            if (message != null && (messageTs > sampleTs || messageTs == sampleTs && messageId > sampleId)) {
                 sample = message;
                 sampleTs = messageTs;
+                sampleId = messageId;
             }
         }
 
         void merge(TopAccumulator other) {
-            add(other.count, other.firstSeen, other.lastSeen, other.sample, other.sampleTs);
+            add(other.count, other.firstSeen, other.lastSeen, other.sample, other.sampleTs, other.sampleId);
         }
     }
 }

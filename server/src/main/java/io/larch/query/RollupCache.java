@@ -48,11 +48,7 @@ abstract class RollupCache<T> {
 
     /** {@code read_parquet} over the rollups of {@code parts}, with a {@code filename} column. */
     protected final String rollupsWithFilename(List<PartRecord> parts) {
-        StringBuilder files = new StringBuilder("read_parquet([");
-        for (int i = 0; i < parts.size(); i++) {
-            files.append(i == 0 ? "" : ", ").append(DuckDbEngine.quotePath(partFiles.rollupPath(parts.get(i))));
-        }
-        return files.append("], filename = true)").toString();
+        return partFiles.readRollups(parts, true);
     }
 
     /** The rows of {@code rows} (keyed by rollup file name) that belong to {@code part}. */

@@ -4,6 +4,7 @@ import io.larch.meta.PartRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -28,6 +29,20 @@ public final class PartFiles {
 
     public Path rollupPath(PartRecord part) {
         return FileNames.rollupFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
+    /** {@code read_parquet} over the rollups of {@code parts}; {@code withFilename} adds a {@code filename} column. */
+    public String readRollups(List<PartRecord> parts, boolean withFilename) {
+        return "read_parquet([" + quotedRollupPaths(parts) + "]" + (withFilename ? ", filename = true" : "") + ")";
+    }
+
+    /** The rollup paths of {@code parts} as SQL string literals, comma-separated. */
+    String quotedRollupPaths(List<PartRecord> parts) {
+        StringBuilder files = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            files.append(i == 0 ? "" : ", ").append(DuckDbEngine.quotePath(rollupPath(parts.get(i))));
+        }
+        return files.toString();
     }
 
     public Path tmpDir() {

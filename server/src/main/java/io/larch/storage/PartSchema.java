@@ -31,15 +31,21 @@ public final class PartSchema {
     /** Rollup granularity: counts are kept per minute. */
     public static final long ROLLUP_MILLIS = 60_000;
 
-    /** The rollup of a part's rows, from a table or file expression with the part's columns. */
+    /**
+     * The rollup of a part's rows, from a table or file expression with the part's columns: per
+     * minute, level and fingerprint, the count, the first and last time, and the message and id of
+     * the latest event ({@code sample}, {@code last_id}; the highest id breaks a tie in time).
+     */
     public static String rollupOf(String rows) {
         return "SELECT (ts // " + ROLLUP_MILLIS + ") * " + ROLLUP_MILLIS + " AS minute, level, fingerprint, count(*) AS n, "
-                + "min(ts) AS min_ts, max(ts) AS max_ts FROM " + rows + " GROUP BY ALL ORDER BY minute, level, fingerprint";
+                + "min(ts) AS min_ts, max(ts) AS max_ts, arg_max(message, (ts, id)) AS sample, "
+                + "arg_max(id, (ts, id)) AS last_id FROM " + rows + " GROUP BY ALL ORDER BY minute, level, fingerprint";
     }
 
     /** Rollups of several parts added up into one. */
     public static String rollupOfRollups(String rollups) {
-        return "SELECT minute, level, fingerprint, sum(n)::BIGINT AS n, min(min_ts) AS min_ts, max(max_ts) AS max_ts FROM "
+        return "SELECT minute, level, fingerprint, sum(n)::BIGINT AS n, min(min_ts) AS min_ts, max(max_ts) AS max_ts, "
+                + "arg_max(sample, (max_ts, last_id)) AS sample, arg_max(last_id, (max_ts, last_id)) AS last_id FROM "
                 + rollups + " GROUP BY ALL ORDER BY minute, level, fingerprint";
     }
 

@@ -17,9 +17,11 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,7 +118,6 @@ public final class PartWriter {
         long rows = 0;
         int levels = 0;
         List<String> files = new ArrayList<>();
-        List<String> rollups = new ArrayList<>();
         boolean allRollups = true;
         List<TokenBloom> inputBlooms = new ArrayList<>();
         List<Long> inputRows = new ArrayList<>();
@@ -127,7 +128,6 @@ public final class PartWriter {
             rows += input.rowCount();
             levels |= input.levels();
             files.add(DuckDbEngine.quotePath(partFiles.path(input)));
-            rollups.add(DuckDbEngine.quotePath(partFiles.rollupPath(input)));
             allRollups &= Files.exists(partFiles.rollupPath(input));
             inputBlooms.add(blooms.get(input));
             inputRows.add(input.rowCount());
@@ -149,12 +149,50 @@ public final class PartWriter {
                 rebuildBloom(statement, tmp, bloomTmp);
             }
             String rollup = allRollups
-                    ? PartSchema.rollupOfRollups("read_parquet([" + String.join(", ", rollups) + "])")
+                    ? PartSchema.rollupOfRollups(partFiles.readRollups(inputs, false))
                     : PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(tmp) + ")");
             statement.execute("COPY (" + rollup + ") TO " + DuckDbEngine.quotePath(rollupTmp) + " "
                     + PartSchema.ROLLUP_COPY_OPTIONS);
         }
         return install(merged, tmp, bloomTmp, rollupTmp);
+    }
+
+    /**
+     * Rewrites from their parts the rollups written before rollups held samples (the latest
+     * message and id per row), so every rollup has the same columns; returns how many were
+     * rewritten. Run at start-up, before sealing and compaction start.
+     */
+    public int upgradeRollups(List<PartRecord> parts) throws IOException {
+        List<PartRecord> withRollup = parts.stream().filter(p -> Files.exists(partFiles.rollupPath(p))).toList();
+        if (withRollup.isEmpty()) {
+            return 0;
+        }
+        int upgraded = 0;
+        try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
+            Set<String> current = new HashSet<>();
+            try (ResultSet rows = statement.executeQuery("SELECT DISTINCT file_name FROM parquet_schema(["
+                    + partFiles.quotedRollupPaths(withRollup) + "]) WHERE name = 'sample'")) {
+                while (rows.next()) {
+                    current.add(rows.getString(1));
+                }
+            }
+            for (PartRecord part : withRollup) {
+                Path rollup = partFiles.rollupPath(part);
+                if (current.contains(rollup.toString())) {
+                    continue;
+                }
+                Path tmp = tmpFile(part.name(), FileNames.ROLLUP_SUFFIX);
+                statement.execute("COPY (" + PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(partFiles.path(part)) + ")")
+                        + ") TO " + DuckDbEngine.quotePath(tmp) + " " + PartSchema.ROLLUP_COPY_OPTIONS);
+                Fsync.file(tmp);
+                Files.move(tmp, rollup, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Fsync.directory(rollup.getParent());
+                upgraded++;
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot rewrite the rollups of an older version: " + e.getMessage(), e);
+        }
+        return upgraded;
     }
 
     private static void rebuildBloom(Statement statement, Path part, Path bloomFile) throws SQLException, IOException {

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Aggregations answered from rollups, raw parts and the head must equal the same counts taken
  * in Java over every event: random events over three hours, random unaligned time ranges (some
  * ending just inside or outside a minute's events, some spanning whole hours), level and
- * fingerprint filters, some parts compacted, one part without its rollup, some events in the head.
+ * fingerprint filters, some parts compacted, one part without its rollup, one rollup upgraded from
+ * the format before rollups held samples, some events in the head.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AggregatorDifferentialTest {
@@ -58,8 +59,24 @@ class AggregatorDifferentialTest {
             }
         }
         local.compactor.compactNow();
-        PartRecord unrolled = local.store.snapshot().parts().getFirst();
+        List<PartRecord> parts = local.store.snapshot().parts();
+        PartRecord unrolled = parts.getFirst();
         Files.delete(local.partFiles.rollupPath(unrolled));
+        // A rollup from before rollups held samples is rewritten at start-up.
+        downgradeRollup(parts.getLast());
+        assertEquals(1, local.writer.upgradeRollups(parts));
+        assertEquals(0, local.writer.upgradeRollups(parts));
+    }
+
+    /** Rewrites a part's rollup as it was before rollups held samples (no sample, last_id columns). */
+    private void downgradeRollup(PartRecord part) throws Exception {
+        Path rollup = local.partFiles.rollupPath(part);
+        Path old = rollup.resolveSibling("old-" + rollup.getFileName());
+        try (java.sql.Connection connection = local.duckDb.connect(); java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("COPY (SELECT minute, level, fingerprint, n, min_ts, max_ts FROM read_parquet('" + rollup
+                    + "')) TO '" + old + "' (FORMAT parquet)");
+        }
+        Files.move(old, rollup, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @AfterAll
