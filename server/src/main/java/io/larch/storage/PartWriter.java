@@ -40,6 +40,9 @@ public final class PartWriter {
     private static final Logger LOG = LoggerFactory.getLogger(PartWriter.class);
     private static final Comparator<LogEvent> PART_ORDER =
             Comparator.comparingLong(LogEvent::ts).thenComparingLong(LogEvent::id);
+    /** {@link #PART_ORDER} for {@code (ts, id, ...)} line records. */
+    private static final Comparator<long[]> PART_LINE_ORDER =
+            Comparator.<long[]>comparingLong(line -> line[0]).thenComparingLong(line -> line[1]);
 
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
@@ -83,10 +86,12 @@ public final class PartWriter {
                 Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
                 Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
                 try {
-                    Files.write(input, lines);
+                    // The lines go in already in part order, so DuckDB (which keeps insertion order)
+                    // need not sort: a sort was about a fifth of this statement on nearly sorted input.
+                    Files.write(input, inPartOrder(lines));
                     long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS
                             + " FROM read_json(" + DuckDbEngine.quotePath(input) + ", format = 'newline_delimited', columns = "
-                            + PartSchema.READ_JSON_COLUMNS + ", maximum_object_size = 16777216) ORDER BY ts, id) TO "
+                            + PartSchema.READ_JSON_COLUMNS + ", maximum_object_size = 16777216)) TO "
                             + DuckDbEngine.quotePath(tmp) + " " + PartSchema.PART_COPY_OPTIONS);
                     if (written != events.size()) {
                         throw new IOException("part " + name + " got " + written + " rows for " + events.size() + " events");
@@ -204,6 +209,46 @@ public final class PartWriter {
             }
         }
         bloom.write(bloomFile);
+    }
+
+    /**
+     * The NDJSON lines of stored events reordered by (ts, id), the order of a part's rows; the
+     * bytes themselves when they are in that order already (the usual case with live traffic is
+     * nearly but not quite sorted).
+     */
+    static byte[] inPartOrder(byte[] ndjson) throws IOException {
+        List<long[]> lines = new ArrayList<>();
+        boolean sorted = true;
+        int start = 0;
+        while (start < ndjson.length) {
+            int end = start;
+            while (end < ndjson.length && ndjson[end] != '\n') {
+                end++;
+            }
+            long ts = StoredEventCodec.tsOf(ndjson, start, end);
+            long id = StoredEventCodec.idOf(ndjson, start, end);
+            if (ts == Long.MIN_VALUE || id < 0) {
+                throw new IOException("a stored event has no ts or id");
+            }
+            long[] line = {ts, id, start, Math.min(end + 1, ndjson.length)};
+            if (!lines.isEmpty() && PART_LINE_ORDER.compare(lines.getLast(), line) > 0) {
+                sorted = false;
+            }
+            lines.add(line);
+            start = end + 1;
+        }
+        if (sorted && (ndjson.length == 0 || ndjson[ndjson.length - 1] == '\n')) {
+            return ndjson;
+        }
+        lines.sort(PART_LINE_ORDER);
+        ByteArrayOutputStream ordered = new ByteArrayOutputStream(ndjson.length + 1);
+        for (long[] line : lines) {
+            ordered.write(ndjson, (int) line[2], (int) (line[3] - line[2]));
+            if (ndjson[(int) line[3] - 1] != '\n') {
+                ordered.write('\n');
+            }
+        }
+        return ordered.toByteArray();
     }
 
     /** One project's lines of a segment, in segment order. */
