@@ -172,8 +172,17 @@ public final class Larch implements AutoCloseable {
         Maintenance maintenance = new Maintenance(wal::rotateAll, sealer, compactor);
         PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
 
-        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher,
-                new Aggregator(store, duckDb, partFiles, blooms), store, authenticator, projectAdmin,
+        Aggregator aggregator = new Aggregator(store, duckDb, partFiles, blooms);
+        // The first aggregation would otherwise read every part's rollup (about a second at 50 M events).
+        Thread.ofVirtual().name("larch-warm-aggregations").start(() -> {
+            try {
+                aggregator.warm();
+            } catch (RuntimeException e) {
+                LOG.warn("reading the rollups ahead of the first aggregation failed; it will read them itself: {}",
+                        e.getMessage());
+            }
+        });
+        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store, authenticator, projectAdmin,
                 maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), config.queryTimeout(),
                 config.queryConcurrencyPerKey(), clock),
                 config.host(), config.port()).start();

@@ -52,6 +52,14 @@ public final class Aggregator {
         this.fingerprintHours = new FingerprintHours(engine, partFiles);
     }
 
+    /** Loads the in-memory counts of every published part with a rollup, ahead of the first aggregation. */
+    public void warm() {
+        List<PartRecord> published = store.snapshot().parts();
+        List<PartRecord> withRollup = published.stream().filter(p -> Files.exists(partFiles.rollupPath(p))).toList();
+        minuteCounts.of(withRollup, published, QueryBudget.unlimited());
+        fingerprintHours.of(withRollup, published, QueryBudget.unlimited());
+    }
+
     /**
      * Adds the in-memory per-minute counts of the shares' rollup minutes and the plan's levels:
      * {@code add(minute, severity, count)}.
