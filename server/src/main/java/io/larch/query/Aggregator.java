@@ -1,10 +1,10 @@
 package io.larch.query;
 
 import io.larch.meta.PartRecord;
-import io.larch.query.RollupPlan.PartShare;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
+import io.larch.query.RollupPlan.PartShare;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
@@ -154,11 +154,7 @@ public final class Aggregator {
     /** The shares grouped by their rollup minutes. */
     private static Map<List<Long>, List<PartRecord>> byRollupRange(List<PartShare> shares) {
         Map<List<Long>, List<PartRecord>> byRange = new LinkedHashMap<>();
-        for (PartShare share : shares) {
-            if (share.rollupFrom() < share.rollupTo()) {
-                byRange.computeIfAbsent(List.of(share.rollupFrom(), share.rollupTo()), r -> new ArrayList<>()).add(share.part());
-            }
-        }
+        shares.forEach(share -> addRange(byRange, share.rollupFrom(), share.rollupTo(), share.part()));
         return byRange;
     }
 
@@ -252,8 +248,9 @@ public final class Aggregator {
             Map<List<Long>, List<PartRecord>> sqlRanges = addHourCounts(sources.rollups(), plan, snapshot, budget, merged);
             CompiledSql rows = valueRows(sqlRanges, plan, sources.raw(), field, true);
             if (rows != null) {
-                PartSql.run(engine, "SELECT value, sum(n)::BIGINT, min(first), max(last), arg_max(sample, (last, last_id)), "
-                        + "coalesce(arg_max(last_id, (last, last_id)), 0) FROM (" + rows.expression()
+                PartSql.run(engine, "SELECT value, sum(n)::BIGINT, min(first), max(last), "
+                        + PartSchema.latest("sample", "last", "last_id") + ", " + PartSchema.latest("last_id", "last", "last_id")
+                        + " FROM (" + rows.expression()
                         + ") WHERE value IS NOT NULL GROUP BY value", rows.parameters(), budget,
                         row -> merged.computeIfAbsent(row.getString(1), v -> new TopAccumulator()).add(row.getLong(2),
                                 row.getLong(3), row.getLong(4), row.getString(5), row.getLong(4), row.getLong(6)));

@@ -3,6 +3,7 @@ package io.larch.query;
 import io.larch.meta.PartRecord;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.PartFiles;
+import io.larch.storage.PartSchema;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,8 +37,9 @@ final class FingerprintHours extends RollupCache<FingerprintHours.PartHours> {
         Map<String, List<Object[]>> rows = new ConcurrentHashMap<>();
         Map<String, String> interned = new ConcurrentHashMap<>();
         PartSql.run(engine, "SELECT filename, (minute // " + HOUR_MILLIS + ") * " + HOUR_MILLIS
-                + " AS hour, level, fingerprint, sum(n)::BIGINT, min(min_ts), max(max_ts), arg_max(sample, (max_ts, last_id)), "
-                + "coalesce(arg_max(last_id, (max_ts, last_id)), 0) FROM " + rollupsWithFilename(parts)
+                + " AS hour, level, fingerprint, sum(n)::BIGINT, min(min_ts), max(max_ts), "
+                + PartSchema.latest("sample", "max_ts", "last_id") + ", " + PartSchema.latest("last_id", "max_ts", "last_id")
+                + " FROM " + rollupsWithFilename(parts)
                 + " WHERE fingerprint IS NOT NULL GROUP BY ALL", List.of(), budget, row -> {
                     String fingerprint = interned.computeIfAbsent(row.getString(4), f -> f);
                     rows.computeIfAbsent(row.getString(1), f -> new ArrayList<>()).add(new Object[] {row.getLong(2),

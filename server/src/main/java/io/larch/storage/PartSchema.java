@@ -38,14 +38,24 @@ public final class PartSchema {
      */
     public static String rollupOf(String rows) {
         return "SELECT (ts // " + ROLLUP_MILLIS + ") * " + ROLLUP_MILLIS + " AS minute, level, fingerprint, count(*) AS n, "
-                + "min(ts) AS min_ts, max(ts) AS max_ts, arg_max(message, (ts, id)) AS sample, "
-                + "arg_max(id, (ts, id)) AS last_id FROM " + rows + " GROUP BY ALL ORDER BY minute, level, fingerprint";
+                + "min(ts) AS min_ts, max(ts) AS max_ts, " + latest("message", "ts", "id") + " AS sample, "
+                + latest("id", "ts", "id") + " AS last_id FROM " + rows + " GROUP BY ALL ORDER BY minute, level, fingerprint";
+    }
+
+    /**
+     * SQL for the {@code value} of the row latest by {@code (ts, id)}. The two are folded into
+     * one HUGEINT (ts * 2^64 + id, ids being non-negative) because DuckDB's {@code arg_max} is
+     * several times slower on a STRUCT key.
+     */
+    public static String latest(String value, String ts, String id) {
+        return "arg_max(" + value + ", " + ts + "::HUGEINT * 18446744073709551616::HUGEINT + " + id + ")";
     }
 
     /** Rollups of several parts added up into one. */
     public static String rollupOfRollups(String rollups) {
         return "SELECT minute, level, fingerprint, sum(n)::BIGINT AS n, min(min_ts) AS min_ts, max(max_ts) AS max_ts, "
-                + "arg_max(sample, (max_ts, last_id)) AS sample, arg_max(last_id, (max_ts, last_id)) AS last_id FROM "
+                + latest("sample", "max_ts", "last_id") + " AS sample, " + latest("last_id", "max_ts", "last_id")
+                + " AS last_id FROM "
                 + rollups + " GROUP BY ALL ORDER BY minute, level, fingerprint";
     }
 

@@ -87,7 +87,7 @@ public final class PartWriter {
                 Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
                 try {
                     // The lines go in already in part order, so DuckDB (which keeps insertion order)
-                    // need not sort: a sort was about a fifth of this statement on nearly sorted input.
+                    // need not sort: its sort was about a sixth of this statement on nearly sorted input.
                     Files.write(input, inPartOrder(lines));
                     long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS
                             + " FROM read_json(" + DuckDbEngine.quotePath(input) + ", format = 'newline_delimited', columns = "
