@@ -7,6 +7,7 @@ import io.larch.ingest.RejectedRequestException;
 import io.larch.query.QueryException;
 import io.larch.query.QueryCancelledException;
 import io.larch.query.QueryFailedException;
+import io.larch.query.QueryOutOfMemoryException;
 import io.larch.query.QueryTimeoutException;
 import io.larch.security.AuthException;
 import io.larch.security.ConflictException;
@@ -58,6 +59,11 @@ final class ErrorMapping {
         config.routes.exception(TooManyQueriesException.class, (e, ctx) -> {
             ctx.header("Retry-After", "1");
             respond(ctx, 429, ApiError.of(e.getMessage()));
+        });
+        config.routes.exception(QueryOutOfMemoryException.class, (e, ctx) -> {
+            LOG.warn("query ran out of DuckDB memory: {}", e.getCause().getMessage());
+            ctx.header("Retry-After", "5");
+            respond(ctx, 503, ApiError.of(e.getMessage()));
         });
         config.routes.exception(QueryFailedException.class, (e, ctx) -> {
             LOG.error("query failed", e);

@@ -57,6 +57,10 @@ final class PartSql {
                 return null;
             });
         } catch (SQLException e) {
+            if (e.getMessage() != null && e.getMessage().contains("Out of Memory Error")) {
+                throw new QueryOutOfMemoryException("the query needed more memory than LARCH_DUCKDB_MEMORY_LIMIT allows; "
+                        + "narrow its time range or filters, retry when fewer queries run, or raise the limit", e);
+            }
             throw new QueryFailedException("reading parts failed: " + e.getMessage(), e);
         }
     }
