@@ -219,23 +219,17 @@ public final class PartWriter {
     static byte[] inPartOrder(byte[] ndjson) throws IOException {
         List<long[]> lines = new ArrayList<>();
         boolean sorted = true;
-        int start = 0;
-        while (start < ndjson.length) {
-            int end = start;
-            while (end < ndjson.length && ndjson[end] != '\n') {
-                end++;
-            }
-            long ts = StoredEventCodec.tsOf(ndjson, start, end);
-            long id = StoredEventCodec.idOf(ndjson, start, end);
+        for (int[] bounds : lineBounds(ndjson)) {
+            long ts = StoredEventCodec.tsOf(ndjson, bounds[0], bounds[1]);
+            long id = StoredEventCodec.idOf(ndjson, bounds[0], bounds[1]);
             if (ts == Long.MIN_VALUE || id < 0) {
                 throw new IOException("a stored event has no ts or id");
             }
-            long[] line = {ts, id, start, Math.min(end + 1, ndjson.length)};
+            long[] line = {ts, id, bounds[0], bounds[2]};
             if (!lines.isEmpty() && PART_LINE_ORDER.compare(lines.getLast(), line) > 0) {
                 sorted = false;
             }
             lines.add(line);
-            start = end + 1;
         }
         if (sorted && (ndjson.length == 0 || ndjson[ndjson.length - 1] == '\n')) {
             return ndjson;
@@ -251,6 +245,21 @@ public final class PartWriter {
         return ordered.toByteArray();
     }
 
+    /** Each NDJSON line as {start, end without the newline, end with it}. */
+    private static List<int[]> lineBounds(byte[] ndjson) {
+        List<int[]> lines = new ArrayList<>();
+        int start = 0;
+        while (start < ndjson.length) {
+            int end = start;
+            while (end < ndjson.length && ndjson[end] != '\n') {
+                end++;
+            }
+            lines.add(new int[] {start, end, Math.min(end + 1, ndjson.length)});
+            start = end + 1;
+        }
+        return lines;
+    }
+
     /** One project's lines of a segment, in segment order. */
     private record ProjectLines(byte[] bytes, int count) {
     }
@@ -262,19 +271,13 @@ public final class PartWriter {
     private static Map<Long, ProjectLines> splitByProject(byte[] ndjson) throws IOException {
         List<int[]> lines = new ArrayList<>();
         List<Long> projects = new ArrayList<>();
-        int start = 0;
-        while (start < ndjson.length) {
-            int end = start;
-            while (end < ndjson.length && ndjson[end] != '\n') {
-                end++;
-            }
-            long projectId = StoredEventCodec.projectIdOf(ndjson, start, end);
+        for (int[] bounds : lineBounds(ndjson)) {
+            long projectId = StoredEventCodec.projectIdOf(ndjson, bounds[0], bounds[1]);
             if (projectId < 0) {
                 throw new IOException("a stored event has no project id");
             }
-            lines.add(new int[] {start, Math.min(end + 1, ndjson.length)});
+            lines.add(new int[] {bounds[0], bounds[2]});
             projects.add(projectId);
-            start = end + 1;
         }
         Map<Long, ProjectLines> byProject = new LinkedHashMap<>();
         if (projects.stream().distinct().count() == 1) {
