@@ -354,16 +354,15 @@ public final class Aggregator {
             addRange(sqlRanges, hoursTo, share.rollupTo(), share.part());
         }
         int levelMask = plan.levelMask();
-        List<FingerprintHours.PartHours> hours = fingerprintHours.of(withHours.stream().map(PartShare::part).toList(),
+        List<List<FingerprintHours.HourRow>> hours = fingerprintHours.of(withHours.stream().map(PartShare::part).toList(),
                 snapshot.parts(), budget);
         for (int i = 0; i < withHours.size(); i++) {
             long hoursFrom = FingerprintHours.ceilHour(withHours.get(i).rollupFrom());
             long hoursTo = FingerprintHours.floorHour(withHours.get(i).rollupTo());
-            FingerprintHours.PartHours part = hours.get(i);
-            for (int r = 0; r < part.hour().length; r++) {
-                if (part.hour()[r] >= hoursFrom && part.hour()[r] < hoursTo && (levelMask >>> part.severity()[r] & 1) != 0) {
-                    merged.computeIfAbsent(part.fingerprint()[r], v -> new TopAccumulator()).add(part.count()[r],
-                            part.minTs()[r], part.maxTs()[r], part.sample()[r], part.maxTs()[r], part.lastId()[r]);
+            for (FingerprintHours.HourRow row : hours.get(i)) {
+                if (row.hour() >= hoursFrom && row.hour() < hoursTo && (levelMask >>> row.severity() & 1) != 0) {
+                    merged.computeIfAbsent(row.fingerprint(), v -> new TopAccumulator())
+                            .add(row.count(), row.minTs(), row.maxTs(), row.sample(), row.maxTs(), row.lastId());
                 }
             }
         }

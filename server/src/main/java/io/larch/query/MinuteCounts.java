@@ -5,12 +5,10 @@ import io.larch.model.Level;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.PartFiles;
 import io.larch.storage.PartSchema;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Each part's event counts per minute and level, and the first and last event time within each
@@ -40,13 +38,12 @@ final class MinuteCounts extends RollupCache<MinuteCounts.PartCounts> {
 
     @Override
     protected Map<String, PartCounts> load(List<PartRecord> parts, QueryBudget budget) {
-        Map<String, List<long[]>> rows = new ConcurrentHashMap<>();
+        Map<String, List<long[]>> rows = rowsByPart(parts, "minute, level, sum(n)::BIGINT, min(min_ts), max(max_ts)",
+                "GROUP BY ALL", budget,
+                row -> new long[] {row.getLong(2), row.getInt(3), row.getLong(4), row.getLong(5), row.getLong(6)});
         Map<String, PartCounts> loaded = new HashMap<>();
-        PartSql.run(engine, "SELECT filename, minute, level, sum(n)::BIGINT, min(min_ts), max(max_ts) FROM " + rollupsWithFilename(parts)
-                + " GROUP BY ALL", List.of(), budget, row -> rows.computeIfAbsent(row.getString(1), f -> new ArrayList<>())
-                        .add(new long[] {row.getLong(2), row.getInt(3), row.getLong(4), row.getLong(5), row.getLong(6)}));
         for (PartRecord part : parts) {
-            List<long[]> partRows = rowsOf(rows, part);
+            List<long[]> partRows = rows.get(part.name());
             long first = partRows.stream().mapToLong(r -> r[0]).min().orElse(0);
             long last = partRows.stream().mapToLong(r -> r[0]).max().orElse(-PartSchema.ROLLUP_MILLIS);
             int minutes = (int) ((last - first) / PartSchema.ROLLUP_MILLIS) + 1;

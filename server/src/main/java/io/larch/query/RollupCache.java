@@ -3,7 +3,10 @@ package io.larch.query;
 import io.larch.meta.PartRecord;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.PartFiles;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,13 +49,26 @@ abstract class RollupCache<T> {
     /** Reads the entries of {@code parts} (in one statement, preferably), by part name. */
     protected abstract Map<String, T> load(List<PartRecord> parts, QueryBudget budget);
 
-    /** {@code read_parquet} over the rollups of {@code parts}, with a {@code filename} column. */
-    protected final String rollupsWithFilename(List<PartRecord> parts) {
-        return partFiles.readRollups(parts, true);
+    /** Reads one result row into something kept. */
+    interface RowReader<R> {
+        R read(ResultSet row) throws SQLException;
     }
 
-    /** The rows of {@code rows} (keyed by rollup file name) that belong to {@code part}. */
-    protected final <R> List<R> rowsOf(Map<String, List<R>> rows, PartRecord part) {
-        return rows.getOrDefault(partFiles.rollupPath(part).toString(), List.of());
+    /**
+     * Runs {@code SELECT filename, <columns> FROM <the rollups of parts> <rest>} and returns the
+     * rows, each read by {@code reader} (its columns start at 2), grouped by part name; a part
+     * without rows maps to an empty list.
+     */
+    protected final <R> Map<String, List<R>> rowsByPart(List<PartRecord> parts, String columns, String rest,
+                                                       QueryBudget budget, RowReader<R> reader) {
+        Map<String, String> partByFile = new HashMap<>();
+        Map<String, List<R>> rows = new ConcurrentHashMap<>();
+        for (PartRecord part : parts) {
+            partByFile.put(partFiles.rollupPath(part).toString(), part.name());
+            rows.put(part.name(), new ArrayList<>());
+        }
+        PartSql.run(engine, "SELECT filename, " + columns + " FROM " + partFiles.readRollups(parts, true) + " " + rest,
+                List.of(), budget, row -> rows.get(partByFile.get(row.getString(1))).add(reader.read(row)));
+        return rows;
     }
 }

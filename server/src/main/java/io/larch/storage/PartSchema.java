@@ -55,8 +55,7 @@ public final class PartSchema {
     public static String rollupOfRollups(String rollups) {
         return "SELECT minute, level, fingerprint, sum(n)::BIGINT AS n, min(min_ts) AS min_ts, max(max_ts) AS max_ts, "
                 + latest("sample", "max_ts", "last_id") + " AS sample, " + latest("last_id", "max_ts", "last_id")
-                + " AS last_id FROM "
-                + rollups + " GROUP BY ALL ORDER BY minute, level, fingerprint";
+                + " AS last_id FROM " + rollups + " GROUP BY ALL ORDER BY minute, level, fingerprint";
     }
 
     /** The {@code COPY ... TO} options of a part file. */

@@ -68,7 +68,7 @@ public final class PartWriter {
      */
     public List<PartRecord> writeSealed(byte[] ndjson, long segmentId, Kind kind, List<LogEvent> parsed)
             throws IOException, SQLException {
-        Map<Long, ProjectLines> linesByProject = splitByProject(ndjson);
+        Map<Long, ProjectLines> linesByProject = linesByProject(ndjson);
         Map<Long, List<LogEvent>> eventsByProject = group(parsed);
         List<PartRecord> parts = new ArrayList<>();
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
@@ -86,9 +86,9 @@ public final class PartWriter {
                 Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
                 Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
                 try {
-                    // The lines go in already in part order, so DuckDB (which keeps insertion order)
-                    // need not sort: its sort was about a sixth of this statement on nearly sorted input.
-                    Files.write(input, inPartOrder(lines));
+                    // The lines are in part order already, so DuckDB (which keeps insertion order) need
+                    // not sort: its sort was about a sixth of this statement on nearly sorted input.
+                    Files.write(input, lines);
                     long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS
                             + " FROM read_json(" + DuckDbEngine.quotePath(input) + ", format = 'newline_delimited', columns = "
                             + PartSchema.READ_JSON_COLUMNS + ", maximum_object_size = 16777216)) TO "
@@ -211,40 +211,6 @@ public final class PartWriter {
         bloom.write(bloomFile);
     }
 
-    /**
-     * The NDJSON lines of stored events reordered by (ts, id), the order of a part's rows; the
-     * bytes themselves when they are in that order already (the usual case with live traffic is
-     * nearly but not quite sorted).
-     */
-    static byte[] inPartOrder(byte[] ndjson) throws IOException {
-        List<long[]> lines = new ArrayList<>();
-        boolean sorted = true;
-        for (int[] bounds : lineBounds(ndjson)) {
-            long ts = StoredEventCodec.tsOf(ndjson, bounds[0], bounds[1]);
-            long id = StoredEventCodec.idOf(ndjson, bounds[0], bounds[1]);
-            if (ts == Long.MIN_VALUE || id < 0) {
-                throw new IOException("a stored event has no ts or id");
-            }
-            long[] line = {ts, id, bounds[0], bounds[2]};
-            if (!lines.isEmpty() && PART_LINE_ORDER.compare(lines.getLast(), line) > 0) {
-                sorted = false;
-            }
-            lines.add(line);
-        }
-        if (sorted && (ndjson.length == 0 || ndjson[ndjson.length - 1] == '\n')) {
-            return ndjson;
-        }
-        lines.sort(PART_LINE_ORDER);
-        ByteArrayOutputStream ordered = new ByteArrayOutputStream(ndjson.length + 1);
-        for (long[] line : lines) {
-            ordered.write(ndjson, (int) line[2], (int) (line[3] - line[2]));
-            if (ndjson[(int) line[3] - 1] != '\n') {
-                ordered.write('\n');
-            }
-        }
-        return ordered.toByteArray();
-    }
-
     /** Each NDJSON line as {start, end without the newline, end with it}. */
     private static List<int[]> lineBounds(byte[] ndjson) {
         List<int[]> lines = new ArrayList<>();
@@ -260,39 +226,48 @@ public final class PartWriter {
         return lines;
     }
 
-    /** One project's lines of a segment, in segment order. */
-    private record ProjectLines(byte[] bytes, int count) {
+    /** One project's lines of a segment, in part order, newline-terminated. */
+    record ProjectLines(byte[] bytes, int count) {
     }
 
     /**
-     * The lines of each project, in segment order; the project id is read off each line. The
-     * common case of a single project keeps the segment's bytes as they are.
+     * The lines of each project of a segment, ordered by (ts, id) - the order of a part's rows -
+     * with project, ts and id read off each line without decoding it. A segment of one project
+     * whose lines are in that order already (live traffic is close to it) keeps its bytes.
      */
-    private static Map<Long, ProjectLines> splitByProject(byte[] ndjson) throws IOException {
-        List<int[]> lines = new ArrayList<>();
-        List<Long> projects = new ArrayList<>();
+    static Map<Long, ProjectLines> linesByProject(byte[] ndjson) throws IOException {
+        Map<Long, List<long[]>> byProject = new LinkedHashMap<>();
         for (int[] bounds : lineBounds(ndjson)) {
             long projectId = StoredEventCodec.projectIdOf(ndjson, bounds[0], bounds[1]);
-            if (projectId < 0) {
-                throw new IOException("a stored event has no project id");
+            long ts = StoredEventCodec.tsOf(ndjson, bounds[0], bounds[1]);
+            long id = StoredEventCodec.idOf(ndjson, bounds[0], bounds[1]);
+            if (projectId < 0 || ts == Long.MIN_VALUE || id < 0) {
+                throw new IOException("a stored event lacks its project id, ts or id");
             }
-            lines.add(new int[] {bounds[0], bounds[2]});
-            projects.add(projectId);
+            byProject.computeIfAbsent(projectId, p -> new ArrayList<>()).add(new long[] {ts, id, bounds[0], bounds[2]});
         }
-        Map<Long, ProjectLines> byProject = new LinkedHashMap<>();
-        if (projects.stream().distinct().count() == 1) {
-            byProject.put(projects.getFirst(), new ProjectLines(ndjson, lines.size()));
-            return byProject;
+        Map<Long, ProjectLines> ordered = new LinkedHashMap<>();
+        for (Map.Entry<Long, List<long[]>> project : byProject.entrySet()) {
+            List<long[]> lines = project.getValue();
+            boolean sorted = true;
+            for (int i = 1; i < lines.size() && sorted; i++) {
+                sorted = PART_LINE_ORDER.compare(lines.get(i - 1), lines.get(i)) <= 0;
+            }
+            if (byProject.size() == 1 && sorted && ndjson[ndjson.length - 1] == '\n') {
+                ordered.put(project.getKey(), new ProjectLines(ndjson, lines.size()));
+                continue;
+            }
+            lines.sort(PART_LINE_ORDER);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(ndjson.length / byProject.size() + 1);
+            for (long[] line : lines) {
+                bytes.write(ndjson, (int) line[2], (int) (line[3] - line[2]));
+                if (ndjson[(int) line[3] - 1] != '\n') {
+                    bytes.write('\n');
+                }
+            }
+            ordered.put(project.getKey(), new ProjectLines(bytes.toByteArray(), lines.size()));
         }
-        Map<Long, ByteArrayOutputStream> buffers = new LinkedHashMap<>();
-        Map<Long, Integer> counts = new LinkedHashMap<>();
-        for (int i = 0; i < lines.size(); i++) {
-            int[] line = lines.get(i);
-            buffers.computeIfAbsent(projects.get(i), p -> new ByteArrayOutputStream()).write(ndjson, line[0], line[1] - line[0]);
-            counts.merge(projects.get(i), 1, Integer::sum);
-        }
-        buffers.forEach((project, buffer) -> byProject.put(project, new ProjectLines(buffer.toByteArray(), counts.get(project))));
-        return byProject;
+        return ordered;
     }
 
     private static Map<Long, List<LogEvent>> group(List<LogEvent> events) {
