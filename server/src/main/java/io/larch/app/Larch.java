@@ -171,6 +171,8 @@ public final class Larch implements AutoCloseable {
         Searcher searcher = new Searcher(store, duckDb, partFiles, blooms);
         Maintenance maintenance = new Maintenance(wal::rotateAll, sealer, compactor);
         PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
+        FunctionCounter.builder("larch_point_read_row_groups", searcher, Searcher::pointReadRowGroups)
+                .description("row groups of parts searched without DuckDB (rare words)").register(metrics);
 
         Aggregator aggregator = new Aggregator(store, duckDb, partFiles, blooms);
         // The first aggregation would otherwise read every part's rollup (about a second at 50 M events).

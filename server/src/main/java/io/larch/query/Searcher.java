@@ -6,6 +6,7 @@ import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
 import io.larch.storage.PartBlooms;
 import io.larch.storage.PartFiles;
+import io.larch.storage.PartPointReader;
 import io.larch.storage.PartRows;
 import io.larch.storage.PartSchema;
 import io.larch.storage.StoreSnapshot;
@@ -36,12 +37,19 @@ public final class Searcher {
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
     private final PartBlooms blooms;
+    private final PointSearch pointSearch;
 
     public Searcher(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
         this.store = store;
         this.engine = engine;
         this.partFiles = partFiles;
         this.blooms = blooms;
+        this.pointSearch = new PointSearch(new PartPointReader(partFiles));
+    }
+
+    /** Row groups read without DuckDB (rare-word searches) since start. */
+    public long pointReadRowGroups() {
+        return pointSearch.rowGroupsRead();
     }
 
     /** One page; {@code budget} bounds its time and can cancel it. */
@@ -65,6 +73,7 @@ public final class Searcher {
             }
         }
         List<PartScan> planned = Planner.plan(snapshot.parts(), query, blooms);
+        byte[][] anchors = PointSearch.anchors(query);
         boolean rare = isRare(planned);
         List<PartScan> scans = tailFirst(planned);
         java.util.Set<Long> partsRead = new java.util.HashSet<>();
@@ -91,7 +100,7 @@ public final class Searcher {
             // bound lets DuckDB skip row groups by their ts statistics.
             Query bounded = boundary == null ? query
                     : Query.and(List.of(query, new Query.TimeWithin(boundary.ts(), Long.MAX_VALUE)));
-            readParts(batch, bounded, wanted, budget).forEach(top::offer);
+            readParts(batch, bounded, anchors, wanted, budget).forEach(top::offer);
             batch.forEach(scan -> partsRead.add(scan.part().id()));
             if (!top.isFull()) {
                 batchSize = Math.min(batchSize * 2, MAX_PARTS_PER_STATEMENT);
@@ -136,12 +145,29 @@ public final class Searcher {
         return split;
     }
 
-    private List<LogEvent> readParts(List<PartScan> scans, Query query, int limit, QueryBudget budget) {
-        CompiledSql where = SqlCompiler.compile(query);
-        String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(scans, partFiles) + " WHERE "
-                + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
+    /**
+     * The newest {@code limit} matches of {@code query} in {@code scans}: scans the blooms narrowed
+     * to a few row groups are read in Java when the query has words to test rows by, the rest
+     * through DuckDB.
+     */
+    private List<LogEvent> readParts(List<PartScan> scans, Query query, byte[][] anchors, int limit, QueryBudget budget) {
+        List<PartScan> viaSql = scans;
         List<LogEvent> events = new ArrayList<>();
-        PartSql.run(engine, sql, where.parameters(), budget, row -> events.add(PartRows.read(row)));
+        if (anchors.length > 0) {
+            List<PartScan> point = scans.stream().filter(pointSearch::accepts).toList();
+            if (!point.isEmpty()) {
+                PointSearch.Result result = pointSearch.read(point, anchors, EventMatcher.compile(query), budget);
+                events.addAll(result.events());
+                viaSql = new ArrayList<>(scans.stream().filter(scan -> !point.contains(scan)).toList());
+                viaSql.addAll(result.fallback());
+            }
+        }
+        if (!viaSql.isEmpty()) {
+            CompiledSql where = SqlCompiler.compile(query);
+            String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(viaSql, partFiles) + " WHERE "
+                    + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
+            PartSql.run(engine, sql, where.parameters(), budget, row -> events.add(PartRows.read(row)));
+        }
         return events;
     }
 

@@ -1,0 +1,265 @@
+package io.larch.storage;
+
+import static io.larch.model.StoredEventCodec.*;
+
+import io.larch.model.Kind;
+import io.larch.model.Level;
+import io.larch.model.LogEvent;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One row group of a part read by {@link PartPointReader}: its bytes in memory, each column
+ * decoded on first use. Not thread-safe; one per search step.
+ */
+public final class PartRowGroup {
+    private static final List<String> TEXT_COLUMNS = List.of(MESSAGE, SOURCE, STACK);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long CASE_BITS = 0x2020202020202020L;
+
+    private final ParquetFooter footer;
+    private final ParquetFooter.RowGroup group;
+    private final byte[] bytes;
+    private final long base;
+    private final Map<String, Integer> leafIndex;
+    private final ParquetChunkDecoder.ColumnValues[] columns;
+    private final int[][] valueIndexOfSlots;
+    /** Message, source and stack, decoded on the first text test. */
+    private ParquetChunkDecoder.ColumnValues[] textColumns;
+    private int[][] textValueIndex;
+    /** For the attrs map: the first slot of each row (rows + 1 entries). */
+    private int[] attrsRowStart;
+
+    PartRowGroup(ParquetFooter footer, ParquetFooter.RowGroup group, byte[] bytes, long base) throws IOException {
+        this.footer = footer;
+        this.group = group;
+        this.bytes = bytes;
+        this.base = base;
+        this.leafIndex = footer.leafIndex();
+        this.columns = new ParquetChunkDecoder.ColumnValues[footer.columns().size()];
+        this.valueIndexOfSlots = new int[columns.length][];
+        for (String column : List.of(ID, TS, RECEIVED_AT, PROJECT_ID, KIND, LEVEL, MESSAGE, SOURCE, STACK, FINGERPRINT,
+                USER_ID, CONVERSATION_ID, BUILD_ID, DEPLOYMENT_ID, TRACE_ID, STATUS, ATTRS + ".key_value.key",
+                ATTRS + ".key_value.value")) {
+            Integer index = leafIndex.get(column);
+            if (index == null) {
+                throw new IOException("part has no column " + column);
+            }
+            ParquetFooter.Leaf leaf = footer.columns().get(index);
+            if (leaf.maxRepetition() != (column.startsWith(ATTRS + ".") ? 1 : 0)) {
+                throw new IOException("column " + column + " is not shaped as Larch writes it");
+            }
+        }
+    }
+
+    /** The part row number of this group's first row. */
+    public long firstRow() {
+        return group.firstRow();
+    }
+
+    public int rows() {
+        return (int) group.rows();
+    }
+
+    /**
+     * False only when row {@code row}'s message, source and stack cannot hold every one of
+     * {@code asciiTokens} (lowercase ASCII): each must occur in one of them, ignoring ASCII case.
+     * A row with non-ASCII text passes (Unicode lowercasing can turn it into ASCII tokens).
+     */
+    public boolean textMayContain(int row, byte[][] asciiTokens) throws IOException {
+        if (textColumns == null) {
+            textColumns = new ParquetChunkDecoder.ColumnValues[TEXT_COLUMNS.size()];
+            textValueIndex = new int[TEXT_COLUMNS.size()][];
+            for (int c = 0; c < textColumns.length; c++) {
+                textColumns[c] = column(TEXT_COLUMNS.get(c));
+                textValueIndex[c] = valueIndexOfSlots[leafIndex.get(TEXT_COLUMNS.get(c))];
+            }
+        }
+        for (byte[] token : asciiTokens) {
+            boolean found = false;
+            for (int c = 0; c < textColumns.length && !found; c++) {
+                ParquetChunkDecoder.ColumnValues values = textColumns[c];
+                int value = values.valueIndex(row, textValueIndex[c]);
+                found = value >= 0 && mayContain(values.buffers()[value], values.offsets()[value], values.lengths()[value], token);
+            }
+            if (!found) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Row {@code row} (0-based in this group) as an event. */
+    public LogEvent event(int row) throws IOException {
+        if (row < 0 || row >= rows()) {
+            throw new IOException("row " + row + " is outside the row group");
+        }
+        String kind = string(KIND, row);
+        return new LogEvent(
+                longValue(ID, row),
+                longValue(TS, row),
+                longValue(RECEIVED_AT, row),
+                longValue(PROJECT_ID, row),
+                Kind.parse(kind).orElseThrow(() -> new IOException("bad kind in part: " + kind)),
+                Level.ofSeverity((int) longValue(LEVEL, row)),
+                string(MESSAGE, row),
+                string(SOURCE, row),
+                string(STACK, row),
+                string(FINGERPRINT, row),
+                string(USER_ID, row),
+                string(CONVERSATION_ID, row),
+                string(BUILD_ID, row),
+                string(DEPLOYMENT_ID, row),
+                string(TRACE_ID, row),
+                string(STATUS, row),
+                attrs(row));
+    }
+
+    private long longValue(String column, int row) throws IOException {
+        ParquetChunkDecoder.ColumnValues values = column(column);
+        if (values.longs() == null) {
+            throw new IOException("column " + column + " is not an integer column");
+        }
+        int value = values.valueIndex(row, valueIndexOfSlots[leafIndex.get(column)]);
+        if (value < 0) {
+            throw new IOException("column " + column + " is null in row " + row);
+        }
+        return values.longs()[value];
+    }
+
+    private String string(String column, int row) throws IOException {
+        ParquetChunkDecoder.ColumnValues values = column(column);
+        if (values.buffers() == null) {
+            throw new IOException("column " + column + " is not a text column");
+        }
+        int value = values.valueIndex(row, valueIndexOfSlots[leafIndex.get(column)]);
+        return value < 0 ? null : text(values, value);
+    }
+
+    private Map<String, String> attrs(int row) throws IOException {
+        String keyPath = ATTRS + ".key_value.key";
+        String valuePath = ATTRS + ".key_value.value";
+        ParquetChunkDecoder.ColumnValues keys = column(keyPath);
+        ParquetChunkDecoder.ColumnValues values = column(valuePath);
+        if (keys.count() != values.count() || keys.buffers() == null || values.buffers() == null) {
+            throw new IOException("attrs keys and values disagree");
+        }
+        if (attrsRowStart == null) {
+            attrsRowStart = rowStarts(keys, rows());
+        }
+        int[] keyIndex = valueIndexOfSlots[leafIndex.get(keyPath)];
+        int[] valueIndex = valueIndexOfSlots[leafIndex.get(valuePath)];
+        Map<String, String> attrs = null;
+        for (int slot = attrsRowStart[row]; slot < attrsRowStart[row + 1]; slot++) {
+            int key = keys.valueIndex(slot, keyIndex);
+            if (key < 0) {
+                continue;
+            }
+            int value = values.valueIndex(slot, valueIndex);
+            if (attrs == null) {
+                attrs = new LinkedHashMap<>();
+            }
+            attrs.put(text(keys, key), value < 0 ? null : text(values, value));
+        }
+        return attrs == null ? Map.of() : attrs;
+    }
+
+    /** The first slot of each row of a repeated column, from its repetition levels (0 starts a row). */
+    private static int[] rowStarts(ParquetChunkDecoder.ColumnValues column, int rows) throws IOException {
+        int[] starts = new int[rows + 1];
+        int row = 0;
+        for (int slot = 0; slot < column.count(); slot++) {
+            if (column.repetition()[slot] == 0) {
+                if (row >= rows) {
+                    throw new IOException("a repeated column holds more rows than its row group");
+                }
+                starts[row++] = slot;
+            }
+        }
+        if (row != rows) {
+            throw new IOException("a repeated column holds " + row + " of " + rows + " rows");
+        }
+        starts[rows] = column.count();
+        return starts;
+    }
+
+    private ParquetChunkDecoder.ColumnValues column(String path) throws IOException {
+        int index = leafIndex.get(path);
+        if (columns[index] == null) {
+            ParquetFooter.Chunk chunk = group.chunks().get(index);
+            ParquetFooter.Leaf leaf = footer.columns().get(index);
+            ParquetChunkDecoder.ColumnValues values = ParquetChunkDecoder.decode(bytes, (int) (chunk.offset() - base),
+                    (int) chunk.length(), leaf, chunk.codec(), chunk.values());
+            if (leaf.maxRepetition() == 0 && values.count() != rows()) {
+                throw new IOException("column " + path + " holds " + values.count() + " values for " + rows() + " rows");
+            }
+            valueIndexOfSlots[index] = values.valueIndexOfSlots();
+            columns[index] = values;
+        }
+        return columns[index];
+    }
+
+    private static String text(ParquetChunkDecoder.ColumnValues values, int value) {
+        return new String(values.buffers()[value], values.offsets()[value], values.lengths()[value], StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Whether {@code token} (lowercase ASCII) occurs in {@code bytes[offset, offset+length)},
+     * ignoring ASCII case, or the text has a non-ASCII byte (then it may hold the token after
+     * Unicode lowercasing). One pass.
+     */
+    static boolean mayContain(byte[] bytes, int offset, int length, byte[] token) {
+        int end = offset + length;
+        int first = token[0];
+        boolean letter = first >= 'a' && first <= 'z';
+        long pattern = ONES * first;
+        int i = offset;
+        // Eight bytes at a time: any non-ASCII byte, or any byte equal to the token's first
+        // (ignoring case for a letter; setting bit 5 may also hit a few non-letters, which the
+        // byte-wise check then rejects).
+        for (; i + 8 <= end; i += 8) {
+            long word = (long) LONGS.get(bytes, i);
+            if ((word & HIGH_BITS) != 0) {
+                return true;
+            }
+            long diff = (letter ? word | CASE_BITS : word) ^ pattern;
+            if (((diff - ONES) & ~diff & HIGH_BITS) != 0) {
+                for (int k = i; k < i + 8; k++) {
+                    if (matchesAt(bytes, k, end, token)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        for (; i < end; i++) {
+            if (bytes[i] < 0 || matchesAt(bytes, i, end, token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean matchesAt(byte[] bytes, int at, int end, byte[] token) {
+        if (at + token.length > end) {
+            return false;
+        }
+        for (int j = 0; j < token.length; j++) {
+            if (lower(bytes[at + j]) != token[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte lower(byte b) {
+        return b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+    }
+}

@@ -1,0 +1,112 @@
+package io.larch.query;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.larch.meta.PartRecord;
+import io.larch.model.Kind;
+import io.larch.model.Level;
+import io.larch.model.LogEvent;
+import io.larch.storage.DuckDbEngine;
+import io.larch.storage.PartSchema;
+import io.larch.testing.LocalStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Rare-word searches read their few row groups in Java ({@link PointSearch}); they must return
+ * exactly what the matcher selects, page by page, including words that only Unicode lowercasing
+ * reveals, and fall back to DuckDB for a part the Java reader cannot decode.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PointSearchTest {
+    private static final long T0 = 1_795_000_000_000L;
+    private static final List<String> QUERIES = List.of("quokka", "quokka level:error", "\"saw quokka\"", "quokka -saw",
+            "quokka source:svc-1", "quokka (saw OR took)", "quokka attrs.i>5000", "quokka wombat");
+    private LocalStore local;
+    private final List<LogEvent> all = new ArrayList<>();
+    private final List<PartRecord> parts = new ArrayList<>();
+
+    /** Four parts of 20,000 events; "quokka" in a few rows of each, once spelt with a Kelvin sign. */
+    @BeforeAll
+    void sealParts(@TempDir Path dir) throws Exception {
+        local = new LocalStore(dir);
+        long id = 1;
+        for (int p = 0; p < 4; p++) {
+            List<LogEvent> events = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                String message = "request " + i + " took " + (i % 997) + "ms";
+                if (i % 4_999 == 17) {
+                    message = (i % 2 == 0 ? "saw quokka at " : "QUOKKA took ") + i;
+                }
+                if (p == 2 && i == 12_345) {
+                    message = "saw QUO\u212AKA wombat";
+                }
+                long ts = T0 + p * 50_000L + i;
+                events.add(new LogEvent(id++, ts, ts, 1, Kind.APP, i % 3 == 0 ? Level.ERROR : Level.INFO, message,
+                        "svc-" + (i % 2), null, "fp", null, null, null, null, null, null, Map.of("i", Integer.toString(i))));
+            }
+            all.addAll(events);
+            parts.addAll(local.seal(Kind.APP, events));
+        }
+    }
+
+    @AfterAll
+    void close() {
+        local.close();
+    }
+
+    @Test
+    void rareWordsAreReadInJavaAndMatchTheMatcherPageByPage() {
+        long before = local.searcher.pointReadRowGroups();
+        assertEveryQueryPagesExactly();
+        assertTrue(local.searcher.pointReadRowGroups() > before, "the rare-word searches used the Java reader");
+    }
+
+    @Test
+    void aPartTheJavaReaderCannotDecodeIsReadThroughDuckDb() throws Exception {
+        // Snappy is a codec the Java reader does not decode; DuckDB reads it.
+        PartRecord part = parts.get(1);
+        Path file = local.partFiles.path(part);
+        Path rewritten = file.resolveSibling("snappy.tmp");
+        try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement()) {
+            statement.execute("COPY (SELECT * FROM read_parquet(" + DuckDbEngine.quotePath(file) + ")) TO "
+                    + DuckDbEngine.quotePath(rewritten) + " (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE "
+                    + PartSchema.ROW_GROUP_SIZE + ")");
+        }
+        Files.move(rewritten, file, StandardCopyOption.REPLACE_EXISTING);
+        assertEveryQueryPagesExactly();
+    }
+
+    private void assertEveryQueryPagesExactly() {
+        for (String text : QUERIES) {
+            Query query = Query.and(List.of(new Query.ProjectIs(1), QueryParser.parse(text)));
+            Predicate<LogEvent> matcher = EventMatcher.compile(query);
+            List<LogEvent> expected = all.stream().filter(matcher).sorted(LogEvent::compareNewestFirst).toList();
+            assertTrue(!expected.isEmpty() || text.contains("wombat"), text);
+            List<LogEvent> actual = new ArrayList<>();
+            Cursor cursor = null;
+            do {
+                SearchPage page = local.searcher.search(new SearchRequest(query, cursor, 3), QueryBudget.unlimited());
+                actual.addAll(page.events());
+                cursor = page.next();
+            } while (cursor != null);
+            assertEquals(expected, actual, text);
+        }
+        Query kelvin = Query.and(List.of(new Query.ProjectIs(1), QueryParser.parse("quokka wombat")));
+        assertEquals(1, local.searcher.search(new SearchRequest(kelvin, null, 10), QueryBudget.unlimited()).events().size(),
+                "Unicode lowercasing makes QUO\u212AKA the token quokka");
+    }
+}
