@@ -171,10 +171,12 @@ public final class Larch implements AutoCloseable {
         Searcher searcher = new Searcher(store, duckDb, partFiles, blooms);
         Maintenance maintenance = new Maintenance(wal::rotateAll, sealer, compactor);
         PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
-        FunctionCounter.builder("larch_point_read_row_groups", searcher, Searcher::pointReadRowGroups)
-                .description("row groups of parts searched without DuckDB (rare words)").register(metrics);
 
         Aggregator aggregator = new Aggregator(store, duckDb, partFiles, blooms);
+        FunctionCounter.builder("larch_point_read_row_groups", searcher,
+                        s -> s.pointReadRowGroups() + aggregator.pointReadRowGroups())
+                .description("row groups of parts read without DuckDB (rare-word searches, range ends of counts)")
+                .register(metrics);
         // The first aggregation would otherwise read every part's rollup (about a second at 50 M events).
         Thread.ofVirtual().name("larch-warm-aggregations").start(() -> {
             try {

@@ -10,6 +10,7 @@ import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
 import io.larch.storage.PartBlooms;
 import io.larch.storage.PartFiles;
+import io.larch.storage.PartPointReader;
 import io.larch.storage.PartSchema;
 import io.larch.storage.StoreSnapshot;
 import java.nio.file.Files;
@@ -42,6 +43,7 @@ public final class Aggregator {
     private final PartBlooms blooms;
     private final MinuteCounts minuteCounts;
     private final FingerprintHours fingerprintHours;
+    private final RawCounter rawCounter;
 
     public Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
         this.store = store;
@@ -50,6 +52,12 @@ public final class Aggregator {
         this.blooms = blooms;
         this.minuteCounts = new MinuteCounts(engine, partFiles);
         this.fingerprintHours = new FingerprintHours(engine, partFiles);
+        this.rawCounter = new RawCounter(new PartPointReader(partFiles));
+    }
+
+    /** Row groups of parts counted without DuckDB (range ends with a time and level filter) since start. */
+    public long pointReadRowGroups() {
+        return rawCounter.rowGroupsRead();
     }
 
     /** Loads the in-memory counts of every published part with a rollup, ahead of the first aggregation. */
@@ -182,9 +190,14 @@ public final class Aggregator {
                     selects, parameters);
         }
         for (RawScan raw : sources.raw()) {
+            List<PartScan> viaSql = countInJava(raw, budget, (kind, severity, ts) -> counts.computeIfAbsent(
+                    Math.floorDiv(ts, intervalMillis) * intervalMillis, b -> new long[Level.values().length])[severity]++);
+            if (viaSql.isEmpty()) {
+                continue;
+            }
             CompiledSql where = SqlCompiler.compile(raw.query());
             selects.add("SELECT " + bucket.formatted("ts") + " AS bucket, level, 1 AS n FROM "
-                    + PartSql.from(raw.scans(), partFiles) + " WHERE " + where.expression());
+                    + PartSql.from(viaSql, partFiles) + " WHERE " + where.expression());
             parameters.addAll(where.parameters());
         }
         if (!selects.isEmpty()) {
@@ -421,8 +434,13 @@ public final class Aggregator {
             }
         }
         for (RawScan raw : sources.raw()) {
+            List<PartScan> viaSql = countInJava(raw, budget,
+                    (kind, severity, ts) -> counts[kind.ordinal()][severity]++);
+            if (viaSql.isEmpty()) {
+                continue;
+            }
             CompiledSql where = SqlCompiler.compile(raw.query());
-            selects.add("SELECT kind, level, 1 AS n FROM " + PartSql.from(raw.scans(), partFiles) + " WHERE "
+            selects.add("SELECT kind, level, 1 AS n FROM " + PartSql.from(viaSql, partFiles) + " WHERE "
                     + where.expression());
             parameters.addAll(where.parameters());
         }
@@ -450,6 +468,14 @@ public final class Aggregator {
         }
         long errors = byLevel.get(Level.ERROR.wireName()) + byLevel.get(Level.FATAL.wireName());
         return new Aggregations.Stats(total, byLevel, byKind, total == 0 ? 0 : (double) errors / total);
+    }
+
+    /**
+     * Counts {@code raw} in Java when its filter is simple enough ({@link RawCounter}); returns
+     * the scans left for SQL (all of them otherwise).
+     */
+    private List<PartScan> countInJava(RawScan raw, QueryBudget budget, RawCounter.RowSink sink) {
+        return RawCounter.accepts(raw.query()) ? rawCounter.count(raw.scans(), raw.query(), budget, sink) : raw.scans();
     }
 
     private static void forEachHeadMatch(StoreSnapshot snapshot, Query query, QueryBudget budget,

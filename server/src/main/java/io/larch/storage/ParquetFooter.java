@@ -33,8 +33,11 @@ record ParquetFooter(List<Leaf> columns, List<RowGroup> rowGroups) {
     record Leaf(String path, String topLevel, int physicalType, int maxDefinition, int maxRepetition) {
     }
 
-    /** One column chunk: its byte range (page headers included) and codec. */
-    record Chunk(long offset, long length, int codec, long values) {
+    /**
+     * One column chunk: its byte range (page headers included), codec, and for INT64 columns the
+     * smallest and largest value (Long.MIN_VALUE and Long.MAX_VALUE when the footer has none).
+     */
+    record Chunk(long offset, long length, int codec, long values, long min, long max) {
     }
 
     /** One row group: its first row in the file, its row count, and a chunk per leaf column. */
@@ -204,9 +207,18 @@ record ParquetFooter(List<Leaf> columns, List<RowGroup> rowGroups) {
         long compressedSize = -1;
         long dataPageOffset = -1;
         long dictionaryPageOffset = -1;
+        int type = -1;
+        long[] minMax = {Long.MIN_VALUE, Long.MAX_VALUE};
         in.beginStruct();
         for (int field; (field = in.nextField()) >= 0; ) {
             switch (field) {
+                case 1 -> type = in.readI32();
+                case 12 -> {
+                    if (in.fieldType() != ThriftCompact.STRUCT) {
+                        throw new IOException("Parquet column statistics are not a struct");
+                    }
+                    statistics(in, minMax);
+                }
                 case 4 -> codec = in.readI32();
                 case 5 -> values = in.readI64();
                 case 7 -> compressedSize = in.readI64();
@@ -219,6 +231,29 @@ record ParquetFooter(List<Leaf> columns, List<RowGroup> rowGroups) {
             throw new IOException("Parquet column metadata lacks its codec, size or offset");
         }
         long start = dictionaryPageOffset > 0 && dictionaryPageOffset < dataPageOffset ? dictionaryPageOffset : dataPageOffset;
-        return new Chunk(start, compressedSize, codec, values);
+        boolean int64 = type == INT64;
+        return new Chunk(start, compressedSize, codec, values, int64 ? minMax[0] : Long.MIN_VALUE,
+                int64 ? minMax[1] : Long.MAX_VALUE);
+    }
+
+    /** Reads min and max of a Statistics struct as 8-byte little-endian values (the INT64 encoding). */
+    private static void statistics(ThriftCompact in, long[] minMax) throws IOException {
+        in.beginStruct();
+        for (int field; (field = in.nextField()) >= 0; ) {
+            // 5/6 are max_value/min_value; 1/2 the older max/min, the same for signed integers.
+            if (field == 1 || field == 2 || field == 5 || field == 6) {
+                byte[] value = in.readBinary();
+                if (value.length == 8) {
+                    long v = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                    if (field == 2 || field == 6) {
+                        minMax[0] = v;
+                    } else {
+                        minMax[1] = v;
+                    }
+                }
+            } else {
+                in.skipField();
+            }
+        }
     }
 }

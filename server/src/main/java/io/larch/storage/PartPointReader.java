@@ -1,12 +1,15 @@
 package io.larch.storage;
 
 import io.larch.meta.PartRecord;
+import io.larch.model.StoredEventCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,13 +39,33 @@ public final class PartPointReader {
 
     /** The index of the row group of {@code part} that holds {@code row}. */
     public int rowGroupOf(PartRecord part, long row) throws IOException {
-        var groups = footer(part).rowGroups();
+        List<ParquetFooter.RowGroup> groups = footer(part).rowGroups();
         for (int i = 0; i < groups.size(); i++) {
             if (row < groups.get(i).firstRow() + groups.get(i).rows()) {
                 return i;
             }
         }
         throw new IOException("part " + part.name() + " has no row " + row);
+    }
+
+    /** A row group's place in its part and the span of its event times. */
+    public record RowGroupSpan(int index, long firstRow, long rows, long minTs, long maxTs) {
+    }
+
+    /** The row groups of {@code part}, with their time spans from the footer statistics. */
+    public List<RowGroupSpan> rowGroupSpans(PartRecord part) throws IOException {
+        ParquetFooter footer = footer(part);
+        Integer ts = footer.leafIndex().get(StoredEventCodec.TS);
+        if (ts == null) {
+            throw new IOException("part " + part.name() + " has no ts column");
+        }
+        List<RowGroupSpan> spans = new ArrayList<>();
+        for (int i = 0; i < footer.rowGroups().size(); i++) {
+            ParquetFooter.RowGroup group = footer.rowGroups().get(i);
+            ParquetFooter.Chunk chunk = group.chunks().get(ts);
+            spans.add(new RowGroupSpan(i, group.firstRow(), group.rows(), chunk.min(), chunk.max()));
+        }
+        return spans;
     }
 
     /** Reads row group {@code index} of {@code part}; its columns are decoded as they are asked for. */
@@ -70,15 +93,22 @@ public final class PartPointReader {
     }
 
     private ParquetFooter footer(PartRecord part) throws IOException {
+        ParquetFooter footer;
         synchronized (footers) {
-            ParquetFooter footer = footers.get(part.name());
-            if (footer != null) {
-                return footer;
+            footer = footers.get(part.name());
+        }
+        if (footer == null) {
+            footer = ParquetFooter.read(partFiles.path(part));
+            synchronized (footers) {
+                footers.put(part.name(), footer);
             }
         }
-        ParquetFooter footer = ParquetFooter.read(partFiles.path(part));
-        synchronized (footers) {
-            footers.put(part.name(), footer);
+        long rows = footer.rowGroups().stream().mapToLong(ParquetFooter.RowGroup::rows).sum();
+        if (rows != part.rowCount()) {
+            synchronized (footers) {
+                footers.remove(part.name());
+            }
+            throw new IOException("part " + part.name() + " holds " + rows + " rows, the catalog says " + part.rowCount());
         }
         return footer;
     }

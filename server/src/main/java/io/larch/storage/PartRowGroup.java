@@ -123,6 +123,35 @@ public final class PartRowGroup {
                 attrs(row));
     }
 
+    /** Every row's event time. */
+    public long[] timestamps() throws IOException {
+        return longColumn(TS);
+    }
+
+    /** Every row's level severity. */
+    public long[] severities() throws IOException {
+        return longColumn(LEVEL);
+    }
+
+    private long[] longColumn(String column) throws IOException {
+        ParquetChunkDecoder.ColumnValues values = column(column);
+        if (values.longs() == null) {
+            throw new IOException("column " + column + " is not an integer column");
+        }
+        int[] index = valueIndexOfSlots[leafIndex.get(column)];
+        if (index == null) {
+            return values.longs();
+        }
+        long[] rows = new long[rows()];
+        for (int row = 0; row < rows.length; row++) {
+            if (index[row] < 0) {
+                throw new IOException("column " + column + " is null in row " + row);
+            }
+            rows[row] = values.longs()[index[row]];
+        }
+        return rows;
+    }
+
     private long longValue(String column, int row) throws IOException {
         ParquetChunkDecoder.ColumnValues values = column(column);
         if (values.longs() == null) {

@@ -89,6 +89,13 @@ final class ThriftCompact {
         return value;
     }
 
+    byte[] readBinary() throws IOException {
+        int length = readLength();
+        byte[] value = java.util.Arrays.copyOfRange(bytes, position, position + length);
+        position += length;
+        return value;
+    }
+
     /** A list header: returns the element count; {@link #listElementType} gives their type. */
     int readListHeader() throws IOException {
         int header = readByte() & 0xFF;

@@ -1,6 +1,7 @@
 package io.larch.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
@@ -99,13 +100,21 @@ class AggregatorDifferentialTest {
 
     @Test
     void rollupsRawPartsAndHeadAddUpToWhatJavaCounts() {
+        long countedInJavaBefore = local.aggregator.pointReadRowGroups();
         for (int round = 0; round < 60; round++) {
             long from = T0 + random.nextLong(SPAN / 2) - 30_000;
             long to = from + 60_000 + random.nextLong(SPAN);
             // Ends just inside or just outside a minute's events, so that parts' edge minutes fall
             // wholly inside the range (counted from rollups) or wholly outside (skipped).
             long minute = 60_000;
-            switch (round % 3) {
+            switch (round % 4) {
+                case 3 -> {
+                    // Ends exactly on events' times: the start is inclusive, the end exclusive.
+                    from = all.get(random.nextInt(all.size())).ts();
+                    to = from + 60_000 + random.nextLong(SPAN);
+                    long end = to;
+                    to = all.stream().mapToLong(LogEvent::ts).filter(ts -> ts >= end).min().orElse(end);
+                }
                 case 1 -> {
                     from = Math.floorDiv(from, minute) * minute + 1;
                     to = Math.floorDiv(to, minute) * minute + minute - 1;
@@ -141,6 +150,8 @@ class AggregatorDifferentialTest {
                 assertEquals(expectedTop(matching, field, 3), top.values(), field + " of " + query);
             }
         }
+        assertTrue(local.aggregator.pointReadRowGroups() > countedInJavaBefore,
+                "range ends with time and level filters were counted without DuckDB");
     }
 
     private static List<Aggregations.TopValue> expectedTop(List<LogEvent> matching, String field, int limit) {
