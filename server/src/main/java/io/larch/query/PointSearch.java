@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -132,16 +133,19 @@ final class PointSearch {
         rowGroupsRead.increment();
         int from = (int) Math.max(0, first - rows.firstRow());
         int to = (int) Math.min(rows.rows() - 1, last - rows.firstRow());
-        List<LogEvent> found = new ArrayList<>();
-        for (int row = from; row <= to; row++) {
-            if (rows.textMayContain(row, anchors)) {
+        try {
+            List<LogEvent> found = new ArrayList<>();
+            BitSet candidates = rows.textCandidates(anchors);
+            for (int row = candidates.nextSetBit(from); row >= 0 && row <= to; row = candidates.nextSetBit(row + 1)) {
                 LogEvent event = rows.event(row);
                 if (matcher.test(event)) {
                     found.add(event);
                 }
             }
+            return found;
+        } finally {
+            rows.release();
         }
-        return found;
     }
 
     private void giveUp(PartRecord part, Exception e) {

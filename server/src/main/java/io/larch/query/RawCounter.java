@@ -103,16 +103,20 @@ final class RawCounter {
             }
             PartRowGroup rows = reader.rowGroup(part, span.index());
             rowGroupsRead.increment();
-            long[] times = rows.timestamps();
-            long[] levels = rows.severities();
-            for (int row = 0; row < times.length; row++) {
-                long t = times[row];
-                int level = (int) levels[row];
-                if (t >= bounds.fromMillis() && t < bounds.toMillis() && level >= 0 && level < 31
-                        && (bounds.levelMask() & (1 << level)) != 0) {
-                    ts.add(t);
-                    severity.add(level);
+            try {
+                long[] times = rows.timestamps();
+                long[] levels = rows.severities();
+                for (int row = 0; row < rows.rows(); row++) {
+                    long t = times[row];
+                    int level = (int) levels[row];
+                    if (t >= bounds.fromMillis() && t < bounds.toMillis() && level >= 0 && level < 31
+                            && (bounds.levelMask() & (1 << level)) != 0) {
+                        ts.add(t);
+                        severity.add(level);
+                    }
                 }
+            } finally {
+                rows.release();
             }
         }
     }

@@ -31,49 +31,56 @@ final class ParquetChunkDecoder {
      * when the column has no such level). Values are per present slot (definition level at its
      * maximum), in slot order: {@code longs} for INT64/INT32, or byte ranges of {@code buffers}.
      */
-    record ColumnValues(int count, int[] repetition, int[] definition, int maxDefinition, int present,
-                        long[] longs, byte[][] buffers, int[] offsets, int[] lengths) {
+    record ColumnValues(int count, int decodedSlots, int[] repetition, int[] definition, int maxDefinition, int present,
+                        long[] longs, byte[][] buffers, int[] offsets, int[] lengths, int[] dictionaryIndex,
+                        int dictionarySize) {
         /** The value index of a slot, or -1 when the slot is null (its definition level is below the maximum). */
         int valueIndex(int slot, int[] valueIndexOfSlot) {
             return valueIndexOfSlot == null ? slot : valueIndexOfSlot[slot];
         }
 
         /** Per slot, its value index or -1; null when every slot has a value. */
-        int[] valueIndexOfSlots() {
+        int[] valueIndexOfSlots(DecodeArrays arrays) {
             if (definition == null) {
                 return null;
             }
-            int[] index = new int[count];
+            int[] index = arrays.ints(count);
             int next = 0;
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < decodedSlots; i++) {
                 index[i] = definition[i] == maxDefinition ? next++ : -1;
             }
             return index;
         }
     }
 
-    static ColumnValues decode(byte[] chunk, int offset, int length, ParquetFooter.Leaf leaf, int codec, long valueCount)
-            throws IOException {
+    /**
+     * Decodes the chunk's levels and values; values only of the slots below {@code slotLimit}
+     * (pages wholly past it are not even decompressed): a single row needs only what precedes it.
+     */
+    static ColumnValues decode(byte[] chunk, int offset, int length, ParquetFooter.Leaf leaf, int codec, long valueCount,
+                               int slotLimit, DecodeArrays arrays) throws IOException {
         if (valueCount < 0 || valueCount > 64 * 1024 * 1024) {
             throw new IOException("column chunk value count out of range: " + valueCount);
         }
         int count = (int) valueCount;
-        int[] repetition = leaf.maxRepetition() > 0 ? new int[count] : null;
-        int[] definition = leaf.maxDefinition() > 0 ? new int[count] : null;
+        int[] repetition = leaf.maxRepetition() > 0 ? arrays.ints(count) : null;
+        int[] definition = leaf.maxDefinition() > 0 ? arrays.ints(count) : null;
         boolean bytes = leaf.physicalType() == ParquetFooter.BYTE_ARRAY;
         if (!bytes && leaf.physicalType() != ParquetFooter.INT64 && leaf.physicalType() != ParquetFooter.INT32) {
             throw new IOException("unsupported Parquet type " + leaf.physicalType() + " of " + leaf.path());
         }
-        long[] longs = bytes ? null : new long[count];
-        byte[][] buffers = bytes ? new byte[count][] : null;
-        int[] offsets = bytes ? new int[count] : null;
-        int[] lengths = bytes ? new int[count] : null;
+        long[] longs = bytes ? null : arrays.longs(count);
+        byte[][] buffers = bytes ? arrays.refs(count) : null;
+        int[] offsets = bytes ? arrays.ints(count) : null;
+        int[] lengths = bytes ? arrays.ints(count) : null;
+        // Per present value, its dictionary entry (-1 for a plain value); lets callers test each entry once.
+        int[] dictionaryIndex = null;
         Dictionary dictionary = null;
         int slot = 0;
         int present = 0;
         int position = offset;
         int end = offset + length;
-        while (position < end && slot < count) {
+        while (position < end && slot < count && slot < slotLimit) {
             PageHeader header = PageHeader.read(chunk, position, end - position);
             int body = position + header.headerLength();
             if (body + header.compressedSize() > end) {
@@ -117,11 +124,13 @@ final class ParquetChunkDecoder {
             if (repetition != null) {
                 cursor = levels(page, cursor, repetitionBytes, leaf.maxRepetition(), repetition, slot, values);
             }
-            int pagePresent = values;
+            // Values are decoded only for slots below the limit.
+            int neededSlots = Math.min(values, slotLimit - slot);
+            int pagePresent = neededSlots;
             if (definition != null) {
                 cursor = levels(page, cursor, definitionBytes, leaf.maxDefinition(), definition, slot, values);
                 pagePresent = 0;
-                for (int i = slot; i < slot + values; i++) {
+                for (int i = slot; i < slot + neededSlots; i++) {
                     if (definition[i] == leaf.maxDefinition()) {
                         pagePresent++;
                     }
@@ -129,6 +138,9 @@ final class ParquetChunkDecoder {
             }
             if (header.encoding() == PLAIN) {
                 plain(page, cursor, pagePresent, leaf.physicalType(), present, longs, buffers, offsets, lengths);
+                if (dictionaryIndex != null) {
+                    java.util.Arrays.fill(dictionaryIndex, present, present + pagePresent, -1);
+                }
             } else if (header.encoding() == PLAIN_DICTIONARY || header.encoding() == RLE_DICTIONARY) {
                 if (dictionary == null) {
                     throw new IOException("dictionary-encoded page of " + leaf.path() + " without a dictionary");
@@ -136,24 +148,30 @@ final class ParquetChunkDecoder {
                 if (cursor >= page.length && pagePresent > 0) {
                     throw new IOException("dictionary page of " + leaf.path() + " ends early");
                 }
-                int[] indices = new int[pagePresent];
+                int[] indices = arrays.ints(pagePresent);
                 if (pagePresent > 0) {
                     int bitWidth = page[cursor] & 0xFF;
                     hybrid(page, cursor + 1, page.length, bitWidth, indices, 0, pagePresent);
                 }
+                if (dictionaryIndex == null) {
+                    dictionaryIndex = arrays.ints(count);
+                    java.util.Arrays.fill(dictionaryIndex, 0, present, -1);
+                }
                 for (int i = 0; i < pagePresent; i++) {
                     dictionary.copy(indices[i], present + i, longs, buffers, offsets, lengths);
                 }
+                System.arraycopy(indices, 0, dictionaryIndex, present, pagePresent);
             } else {
                 throw new IOException("unsupported Parquet encoding " + header.encoding() + " of " + leaf.path());
             }
             slot += values;
             present += pagePresent;
         }
-        if (slot != count) {
+        if (slot != count && slot < slotLimit) {
             throw new IOException("column chunk of " + leaf.path() + " holds " + slot + " of " + count + " values");
         }
-        return new ColumnValues(count, repetition, definition, leaf.maxDefinition(), present, longs, buffers, offsets, lengths);
+        return new ColumnValues(count, Math.min(slot, slotLimit), repetition, definition, leaf.maxDefinition(), present, longs, buffers, offsets, lengths,
+                dictionaryIndex, dictionary == null ? 0 : dictionary.size());
     }
 
     /** Reads {@code count} levels at {@code cursor}; v1 pages prefix them with a length ({@code byteLength} -1). */
@@ -308,8 +326,12 @@ final class ParquetChunkDecoder {
             return new Dictionary(longs, page, offsets, lengths);
         }
 
+        int size() {
+            return longs != null ? longs.length : offsets.length;
+        }
+
         void copy(int index, int at, long[] longs, byte[][] buffers, int[] offsets, int[] lengths) throws IOException {
-            int size = this.longs != null ? this.longs.length : this.offsets.length;
+            int size = size();
             if (index < 0 || index >= size) {
                 throw new IOException("dictionary index " + index + " out of range");
             }

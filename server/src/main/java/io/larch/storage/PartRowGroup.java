@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,10 @@ public final class PartRowGroup {
     private final Map<String, Integer> leafIndex;
     private final ParquetChunkDecoder.ColumnValues[] columns;
     private final int[][] valueIndexOfSlots;
-    /** Message, source and stack, decoded on the first text test. */
-    private ParquetChunkDecoder.ColumnValues[] textColumns;
-    private int[][] textValueIndex;
     /** For the attrs map: the first slot of each row (rows + 1 entries). */
     private int[] attrsRowStart;
+    /** Where decoded columns live; null once released. */
+    private DecodeArrays arrays = DecodeArrays.take();
 
     PartRowGroup(ParquetFooter footer, ParquetFooter.RowGroup group, byte[] bytes, long base) throws IOException {
         this.footer = footer;
@@ -60,6 +60,17 @@ public final class PartRowGroup {
         }
     }
 
+    /**
+     * Gives the decoding arrays back for the next row group. Events already built stay valid
+     * (they hold copies); arrays returned by {@link #timestamps} and the like do not.
+     */
+    public void release() {
+        if (arrays != null) {
+            arrays.giveBack();
+            arrays = null;
+        }
+    }
+
     /** The part row number of this group's first row. */
     public long firstRow() {
         return group.firstRow();
@@ -70,31 +81,127 @@ public final class PartRowGroup {
     }
 
     /**
-     * False only when row {@code row}'s message, source and stack cannot hold every one of
-     * {@code asciiTokens} (lowercase ASCII): each must occur in one of them, ignoring ASCII case.
-     * A row with non-ASCII text passes (Unicode lowercasing can turn it into ASCII tokens).
+     * The rows whose message, source and stack may hold every one of {@code asciiTokens}
+     * (lowercase ASCII): each must occur in one of them, ignoring ASCII case. A text with a
+     * non-ASCII byte passes (Unicode lowercasing can turn it into ASCII tokens). Plain-encoded
+     * text is scanned in one pass over its page; dictionary entries are tested once each.
      */
-    public boolean textMayContain(int row, byte[][] asciiTokens) throws IOException {
-        if (textColumns == null) {
-            textColumns = new ParquetChunkDecoder.ColumnValues[TEXT_COLUMNS.size()];
-            textValueIndex = new int[TEXT_COLUMNS.size()][];
-            for (int c = 0; c < textColumns.length; c++) {
-                textColumns[c] = column(TEXT_COLUMNS.get(c));
-                textValueIndex[c] = valueIndexOfSlots[leafIndex.get(TEXT_COLUMNS.get(c))];
-            }
-        }
+    public BitSet textCandidates(byte[][] asciiTokens) throws IOException {
+        BitSet all = new BitSet(rows());
+        all.set(0, rows());
         for (byte[] token : asciiTokens) {
-            boolean found = false;
-            for (int c = 0; c < textColumns.length && !found; c++) {
-                ParquetChunkDecoder.ColumnValues values = textColumns[c];
-                int value = values.valueIndex(row, textValueIndex[c]);
-                found = value >= 0 && mayContain(values.buffers()[value], values.offsets()[value], values.lengths()[value], token);
+            BitSet rowsWithToken = new BitSet(rows());
+            for (String column : TEXT_COLUMNS) {
+                ParquetChunkDecoder.ColumnValues values = column(column);
+                candidates(values, valueIndexOfSlots[leafIndex.get(column)], token, rowsWithToken);
             }
-            if (!found) {
-                return false;
+            all.and(rowsWithToken);
+            if (all.isEmpty()) {
+                break;
             }
         }
-        return true;
+        return all;
+    }
+
+    /** Sets the rows of {@code values} that may hold {@code token}. */
+    private void candidates(ParquetChunkDecoder.ColumnValues values, int[] valueIndexOfSlots, byte[] token, BitSet rows) {
+        int[] rowOfValue = rowOfValue(values, valueIndexOfSlots);
+        byte[] dictionaryVerdicts = values.dictionaryIndex() == null ? null : new byte[values.dictionarySize()];
+        int value = 0;
+        while (value < values.present()) {
+            int entry = values.dictionaryIndex() == null ? -1 : values.dictionaryIndex()[value];
+            if (entry >= 0) {
+                if (dictionaryVerdicts[entry] == 0) {
+                    dictionaryVerdicts[entry] = mayContain(values.buffers()[value], values.offsets()[value],
+                            values.lengths()[value], token) ? (byte) 2 : (byte) 1;
+                }
+                if (dictionaryVerdicts[entry] == 2) {
+                    rows.set(rowOfValue == null ? value : rowOfValue[value]);
+                }
+                value++;
+                continue;
+            }
+            // A run of plain values lying back to back in one page (4-byte length, bytes): scan it in one pass.
+            int last = value;
+            byte[] page = values.buffers()[value];
+            while (last + 1 < values.present() && values.buffers()[last + 1] == page
+                    && (values.dictionaryIndex() == null || values.dictionaryIndex()[last + 1] < 0)
+                    && values.offsets()[last + 1] == values.offsets()[last] + values.lengths()[last] + 4) {
+                last++;
+            }
+            scanRun(values, value, last, token, rowOfValue, rows);
+            value = last + 1;
+        }
+    }
+
+    /**
+     * Marks the rows of plain values {@code [first, last]} that may hold {@code token}: one pass
+     * over their bytes finds non-ASCII bytes and places where the token starts, each then mapped to
+     * its value (a hit in a length prefix, or running past its value's end, does not count).
+     */
+    private static void scanRun(ParquetChunkDecoder.ColumnValues values, int first, int last, byte[] token,
+                                int[] rowOfValue, BitSet rows) {
+        byte[] bytes = values.buffers()[first];
+        int[] offsets = values.offsets();
+        int[] lengths = values.lengths();
+        int start = offsets[first];
+        int end = offsets[last] + lengths[last];
+        int tokenFirst = token[0];
+        boolean letter = tokenFirst >= 'a' && tokenFirst <= 'z';
+        long pattern = ONES * tokenFirst;
+        int value = first;
+        int i = start;
+        while (i < end) {
+            int hit = -1;
+            if (i + 8 <= end) {
+                long word = (long) LONGS.get(bytes, i);
+                long diff = (letter ? word | CASE_BITS : word) ^ pattern;
+                if ((word & HIGH_BITS) == 0 && ((diff - ONES) & ~diff & HIGH_BITS) == 0) {
+                    i += 8;
+                    continue;
+                }
+                for (int k = i; k < i + 8 && hit < 0; k++) {
+                    if (bytes[k] < 0 || lower(bytes[k]) == tokenFirst) {
+                        hit = k;
+                    }
+                }
+                if (hit < 0) {
+                    i += 8;
+                    continue;
+                }
+            } else if (bytes[i] < 0 || lower(bytes[i]) == tokenFirst) {
+                hit = i;
+            } else {
+                i++;
+                continue;
+            }
+            while (value < last && offsets[value] + lengths[value] <= hit) {
+                value++;
+            }
+            int valueEnd = offsets[value] + lengths[value];
+            if (hit >= offsets[value] && hit < valueEnd
+                    && (bytes[hit] < 0 || matchesAt(bytes, hit, valueEnd, token))) {
+                rows.set(rowOfValue == null ? value : rowOfValue[value]);
+                // This value is settled; go on at the next one.
+                i = valueEnd;
+                continue;
+            }
+            i = hit + 1;
+        }
+    }
+
+    /** Per present value, its row; null when every row has a value (value index = row). */
+    private int[] rowOfValue(ParquetChunkDecoder.ColumnValues values, int[] valueIndexOfSlots) {
+        if (valueIndexOfSlots == null) {
+            return null;
+        }
+        int[] rowOf = arrays.ints(values.present());
+        for (int row = 0; row < valueIndexOfSlots.length; row++) {
+            if (valueIndexOfSlots[row] >= 0) {
+                rowOf[valueIndexOfSlots[row]] = row;
+            }
+        }
+        return rowOf;
     }
 
     /** Row {@code row} (0-based in this group) as an event. */
@@ -153,7 +260,7 @@ public final class PartRowGroup {
     }
 
     private long longValue(String column, int row) throws IOException {
-        ParquetChunkDecoder.ColumnValues values = column(column);
+        ParquetChunkDecoder.ColumnValues values = column(column, row);
         if (values.longs() == null) {
             throw new IOException("column " + column + " is not an integer column");
         }
@@ -165,7 +272,7 @@ public final class PartRowGroup {
     }
 
     private String string(String column, int row) throws IOException {
-        ParquetChunkDecoder.ColumnValues values = column(column);
+        ParquetChunkDecoder.ColumnValues values = column(column, row);
         if (values.buffers() == null) {
             throw new IOException("column " + column + " is not a text column");
         }
@@ -182,7 +289,7 @@ public final class PartRowGroup {
             throw new IOException("attrs keys and values disagree");
         }
         if (attrsRowStart == null) {
-            attrsRowStart = rowStarts(keys, rows());
+            attrsRowStart = rowStarts(keys, rows(), arrays.ints(rows() + 1));
         }
         int[] keyIndex = valueIndexOfSlots[leafIndex.get(keyPath)];
         int[] valueIndex = valueIndexOfSlots[leafIndex.get(valuePath)];
@@ -202,8 +309,7 @@ public final class PartRowGroup {
     }
 
     /** The first slot of each row of a repeated column, from its repetition levels (0 starts a row). */
-    private static int[] rowStarts(ParquetChunkDecoder.ColumnValues column, int rows) throws IOException {
-        int[] starts = new int[rows + 1];
+    private static int[] rowStarts(ParquetChunkDecoder.ColumnValues column, int rows, int[] starts) throws IOException {
         int row = 0;
         for (int slot = 0; slot < column.count(); slot++) {
             if (column.repetition()[slot] == 0) {
@@ -221,16 +327,29 @@ public final class PartRowGroup {
     }
 
     private ParquetChunkDecoder.ColumnValues column(String path) throws IOException {
+        return column(path, Integer.MAX_VALUE);
+    }
+
+    /** The column with the values of at least rows {@code [0, upToRow]} decoded. */
+    private ParquetChunkDecoder.ColumnValues column(String path, int upToRow) throws IOException {
         int index = leafIndex.get(path);
-        if (columns[index] == null) {
+        ParquetChunkDecoder.ColumnValues decoded = columns[index];
+        if (decoded == null || decoded.decodedSlots() <= upToRow && decoded.decodedSlots() < decoded.count()) {
+            if (arrays == null) {
+                throw new IllegalStateException("row group used after release()");
+            }
             ParquetFooter.Chunk chunk = group.chunks().get(index);
             ParquetFooter.Leaf leaf = footer.columns().get(index);
+            // Only flat columns can stop early (a repeated column's slots do not line up with rows),
+            // and only the first time: a second, later row decodes the rest.
+            int slotLimit = decoded == null && leaf.maxRepetition() == 0 && upToRow < Integer.MAX_VALUE
+                    ? upToRow + 1 : Integer.MAX_VALUE;
             ParquetChunkDecoder.ColumnValues values = ParquetChunkDecoder.decode(bytes, (int) (chunk.offset() - base),
-                    (int) chunk.length(), leaf, chunk.codec(), chunk.values());
+                    (int) chunk.length(), leaf, chunk.codec(), chunk.values(), slotLimit, arrays);
             if (leaf.maxRepetition() == 0 && values.count() != rows()) {
                 throw new IOException("column " + path + " holds " + values.count() + " values for " + rows() + " rows");
             }
-            valueIndexOfSlots[index] = values.valueIndexOfSlots();
+            valueIndexOfSlots[index] = values.valueIndexOfSlots(arrays);
             columns[index] = values;
         }
         return columns[index];
@@ -269,7 +388,7 @@ public final class PartRowGroup {
             }
         }
         for (; i < end; i++) {
-            if (bytes[i] < 0 || matchesAt(bytes, i, end, token)) {
+            if (bytes[i] < 0 || (lower(bytes[i]) == first && matchesAt(bytes, i, end, token))) {
                 return true;
             }
         }
