@@ -143,10 +143,7 @@ public final class PartWriter {
         Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
         Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
-            // DuckDB keeps the order of the file list and of the rows in each file (insertion order is preserved).
-            long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet(["
-                    + String.join(", ", files) + "])) TO " + DuckDbEngine.quotePath(tmp)
-                    + " " + PartSchema.PART_COPY_OPTIONS);
+            long written = concatenate(inputs, tmp, statement, files);
             if (written != rows) {
                 throw new IOException("merged part " + name + " got " + written + " rows, its inputs hold " + rows);
             }
@@ -160,6 +157,34 @@ public final class PartWriter {
                     + PartSchema.ROLLUP_COPY_OPTIONS);
         }
         return install(merged, tmp, bloomTmp, rollupTmp);
+    }
+
+    /**
+     * Writes the inputs' rows in order into {@code tmp}: their row groups copied as they are
+     * ({@link ParquetConcat}), or, when their Parquet schemas differ (parts of an older version),
+     * rewritten through DuckDB. Returns the rows written.
+     */
+    private long concatenate(List<PartRecord> inputs, Path tmp, Statement statement, List<String> quotedFiles)
+            throws IOException, SQLException {
+        try {
+            long rows = ParquetConcat.concat(inputs.stream().map(partFiles::path).toList(), tmp);
+            // The footer was written here, not by DuckDB: check both readers see every row.
+            long listed = ParquetFooter.read(tmp).rowGroups().stream().mapToLong(ParquetFooter.RowGroup::rows).sum();
+            try (ResultSet count = statement.executeQuery("SELECT count(*) FROM read_parquet(" + DuckDbEngine.quotePath(tmp) + ")")) {
+                count.next();
+                if (listed != rows || count.getLong(1) != rows) {
+                    throw new IOException("concatenated part lists " + listed + " rows, DuckDB reads " + count.getLong(1)
+                            + ", the inputs hold " + rows);
+                }
+            }
+            return rows;
+        } catch (ParquetConcat.IncompatibleException e) {
+            LOG.info("merging {} parts through DuckDB: {}", inputs.size(), e.getMessage());
+            Files.deleteIfExists(tmp);
+        }
+        // DuckDB keeps the order of the file list and of the rows in each file (insertion order is preserved).
+        return statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet(["
+                + String.join(", ", quotedFiles) + "])) TO " + DuckDbEngine.quotePath(tmp) + " " + PartSchema.PART_COPY_OPTIONS);
     }
 
     /**

@@ -105,6 +105,31 @@ final class ThriftCompact {
     }
 
     private int listElementType;
+    private int mapTypes;
+
+    /** A map header: returns the entry count; {@link #mapTypes} gives key type << 4 | value type. */
+    int readMapHeader() throws IOException {
+        int size = checkedSize(readVarint());
+        mapTypes = size > 0 ? readByte() & 0xFF : 0;
+        return size;
+    }
+
+    int mapTypes() {
+        return mapTypes;
+    }
+
+    byte readRawByte() throws IOException {
+        return readByte();
+    }
+
+    byte[] readRaw(int length) throws IOException {
+        if (position + length > end) {
+            throw new IOException("thrift data ends early");
+        }
+        byte[] value = java.util.Arrays.copyOfRange(bytes, position, position + length);
+        position += length;
+        return value;
+    }
 
     int listElementType() {
         return listElementType;
@@ -139,13 +164,11 @@ final class ThriftCompact {
                 }
             }
             case MAP -> {
-                int size = checkedSize(readVarint());
-                if (size > 0) {
-                    int types = readByte() & 0xFF;
-                    for (int i = 0; i < size; i++) {
-                        skip(types >>> 4);
-                        skip(types & 0x0F);
-                    }
+                int size = readMapHeader();
+                int types = mapTypes;
+                for (int i = 0; i < size; i++) {
+                    skip(types >>> 4);
+                    skip(types & 0x0F);
                 }
             }
             case STRUCT -> {
