@@ -259,7 +259,19 @@ public final class Aggregator {
             // rollup rows and raw edges (a few thousand values at most, so no LIMIT is needed). The
             // rollups carry each value's latest message, so no sample lookup is needed either.
             Map<List<Long>, List<PartRecord>> sqlRanges = addHourCounts(sources.rollups(), plan, snapshot, budget, merged);
-            CompiledSql rows = valueRows(sqlRanges, plan, sources.raw(), field, true);
+            // Raw edges whose filter is only time and level are grouped in Java; DuckDB reads the
+            // rollup rows of the partial hours and what is left.
+            RawCounter.ValueSink toMerged = (value, n, first, last, sample, sampleId) ->
+                    merged.computeIfAbsent(value, v -> new TopAccumulator()).add(n, first, last, sample, last, sampleId);
+            List<RawScan> rawLeft = new ArrayList<>();
+            for (RawScan raw : sources.raw()) {
+                List<PartScan> left = RawCounter.accepts(raw.query())
+                        ? rawCounter.groupByFingerprint(raw.scans(), raw.query(), budget, toMerged) : raw.scans();
+                if (!left.isEmpty()) {
+                    rawLeft.add(new RawScan(left, raw.query()));
+                }
+            }
+            CompiledSql rows = valueRows(sqlRanges, plan, rawLeft, field, true);
             if (rows != null) {
                 PartSql.run(engine, "SELECT value, sum(n)::BIGINT, min(first), max(last), "
                         + PartSchema.latest("sample", "last", "last_id") + ", " + PartSchema.latest("last_id", "last", "last_id")

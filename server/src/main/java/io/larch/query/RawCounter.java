@@ -2,6 +2,7 @@ package io.larch.query;
 
 import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
+import io.larch.model.StoredEventCodec;
 import io.larch.storage.PartPointReader;
 import io.larch.storage.PartRowGroup;
 import java.io.IOException;
@@ -41,6 +42,109 @@ final class RawCounter {
         void row(Kind kind, int severity, long ts);
     }
 
+    /** Receives a group of rows sharing a value: how many, their first and last time, the latest message and its id. */
+    interface ValueSink {
+        void add(String value, long n, long first, long last, String sample, long sampleId);
+    }
+
+    /**
+     * Groups the rows of {@code scans} (as for {@link #count}) by fingerprint into {@code sink},
+     * each group with its latest message; returns the scans left for DuckDB.
+     */
+    List<PartScan> groupByFingerprint(List<PartScan> scans, Query query, QueryBudget budget, ValueSink sink) {
+        Planner.Bounds bounds = Planner.bounds(query);
+        record Group(String value, long n, long first, long last, String sample, long sampleId) {
+        }
+        record Grouped(PartScan scan, List<Group> groups, boolean failed) {
+        }
+        List<Grouped> grouped = scans.parallelStream().map(scan -> {
+            budget.check();
+            if (!scan.isWhole() || unreadable.contains(scan.part().name())) {
+                return new Grouped(scan, List.of(), true);
+            }
+            try {
+                List<Group> groups = new ArrayList<>();
+                forEachRowGroupInRange(scan.part(), bounds, rows -> {
+                    long[] times = rows.timestamps();
+                    long[] levels = rows.severities();
+                    long[] ids = rows.longs(StoredEventCodec.ID);
+                    PartRowGroup.Interned fingerprints = rows.interned(StoredEventCodec.FINGERPRINT);
+                    int size = fingerprints.values().length;
+                    long[] n = new long[size];
+                    long[] first = new long[size];
+                    long[] last = new long[size];
+                    int[] latestRow = new int[size];
+                    for (int row = 0; row < rows.rows(); row++) {
+                        long t = times[row];
+                        int level = (int) levels[row];
+                        int id = fingerprints.ids()[row];
+                        if (id < 0 || t < bounds.fromMillis() || t >= bounds.toMillis() || level < 0 || level >= 31
+                                || (bounds.levelMask() & (1 << level)) == 0) {
+                            continue;
+                        }
+                        if (n[id]++ == 0) {
+                            first[id] = t;
+                            last[id] = t;
+                            latestRow[id] = row;
+                        } else {
+                            first[id] = Math.min(first[id], t);
+                            int latest = latestRow[id];
+                            if (t > times[latest] || t == times[latest] && ids[row] > ids[latest]) {
+                                latestRow[id] = row;
+                                last[id] = t;
+                            }
+                        }
+                    }
+                    for (int id = 0; id < size; id++) {
+                        if (n[id] > 0) {
+                            groups.add(new Group(fingerprints.values()[id], n[id], first[id], last[id],
+                                    rows.string(StoredEventCodec.MESSAGE, latestRow[id]), ids[latestRow[id]]));
+                        }
+                    }
+                });
+                return new Grouped(scan, groups, false);
+            } catch (IOException e) {
+                giveUp(scan.part(), e);
+                return new Grouped(scan, List.of(), true);
+            }
+        }).toList();
+        List<PartScan> left = new ArrayList<>();
+        for (Grouped part : grouped) {
+            if (part.failed()) {
+                left.add(part.scan());
+            }
+            part.groups().forEach(g -> sink.add(g.value(), g.n(), g.first(), g.last(), g.sample(), g.sampleId()));
+        }
+        return left;
+    }
+
+    /** Receives a row group; it is released afterwards. */
+    private interface RowGroupVisitor {
+        void visit(PartRowGroup rows) throws IOException;
+    }
+
+    /** Visits the row groups of {@code part} whose time span meets the bounds. */
+    private void forEachRowGroupInRange(PartRecord part, Planner.Bounds bounds, RowGroupVisitor visitor) throws IOException {
+        for (PartPointReader.RowGroupSpan span : reader.rowGroupSpans(part)) {
+            if (span.maxTs() < bounds.fromMillis() || span.minTs() >= bounds.toMillis()) {
+                continue;
+            }
+            PartRowGroup rows = reader.rowGroup(part, span.index());
+            rowGroupsRead.increment();
+            try {
+                visitor.visit(rows);
+            } finally {
+                rows.release();
+            }
+        }
+    }
+
+    private void giveUp(PartRecord part, IOException e) {
+        if (unreadable.add(part.name())) {
+            LOG.warn("part {} cannot be read in Java ({}); DuckDB reads it", part.name(), e.getMessage());
+        }
+    }
+
     /** Whether {@code query} is only a conjunction of project, kind, time and level conditions. */
     static boolean accepts(Query query) {
         List<Query> clauses = query instanceof Query.And and ? and.clauses() : List.of(query);
@@ -75,9 +179,7 @@ final class RawCounter {
                 return new Counted(scan, ts.stream().mapToLong(Long::longValue).toArray(),
                         severity.stream().mapToInt(Integer::intValue).toArray(), ts.size(), false);
             } catch (IOException e) {
-                if (unreadable.add(scan.part().name())) {
-                    LOG.warn("part {} cannot be counted in Java ({}); DuckDB counts it", scan.part().name(), e.getMessage());
-                }
+                giveUp(scan.part(), e);
                 return new Counted(scan, null, null, 0, true);
             }
         }).toList();
@@ -97,27 +199,18 @@ final class RawCounter {
 
     private void matchingRows(PartRecord part, Planner.Bounds bounds, List<Long> ts, List<Integer> severity)
             throws IOException {
-        for (PartPointReader.RowGroupSpan span : reader.rowGroupSpans(part)) {
-            if (span.maxTs() < bounds.fromMillis() || span.minTs() >= bounds.toMillis()) {
-                continue;
-            }
-            PartRowGroup rows = reader.rowGroup(part, span.index());
-            rowGroupsRead.increment();
-            try {
-                long[] times = rows.timestamps();
-                long[] levels = rows.severities();
-                for (int row = 0; row < rows.rows(); row++) {
-                    long t = times[row];
-                    int level = (int) levels[row];
-                    if (t >= bounds.fromMillis() && t < bounds.toMillis() && level >= 0 && level < 31
-                            && (bounds.levelMask() & (1 << level)) != 0) {
-                        ts.add(t);
-                        severity.add(level);
-                    }
+        forEachRowGroupInRange(part, bounds, rows -> {
+            long[] times = rows.timestamps();
+            long[] levels = rows.severities();
+            for (int row = 0; row < rows.rows(); row++) {
+                long t = times[row];
+                int level = (int) levels[row];
+                if (t >= bounds.fromMillis() && t < bounds.toMillis() && level >= 0 && level < 31
+                        && (bounds.levelMask() & (1 << level)) != 0) {
+                    ts.add(t);
+                    severity.add(level);
                 }
-            } finally {
-                rows.release();
             }
-        }
+        });
     }
 }

@@ -35,6 +35,7 @@ public final class PartRowGroup {
     private final int[][] valueIndexOfSlots;
     /** For the attrs map: the first slot of each row (rows + 1 entries). */
     private int[] attrsRowStart;
+    private boolean partColumnsChecked;
     /** Where decoded columns live; null once released. */
     private DecodeArrays arrays = DecodeArrays.take();
 
@@ -46,6 +47,13 @@ public final class PartRowGroup {
         this.leafIndex = footer.leafIndex();
         this.columns = new ParquetChunkDecoder.ColumnValues[footer.columns().size()];
         this.valueIndexOfSlots = new int[columns.length][];
+    }
+
+    /** Checks once that the file has the columns of a part, shaped as Larch writes them. */
+    private void checkPartColumns() throws IOException {
+        if (partColumnsChecked) {
+            return;
+        }
         for (String column : List.of(ID, TS, RECEIVED_AT, PROJECT_ID, KIND, LEVEL, MESSAGE, SOURCE, STACK, FINGERPRINT,
                 USER_ID, CONVERSATION_ID, BUILD_ID, DEPLOYMENT_ID, TRACE_ID, STATUS, ATTRS + ".key_value.key",
                 ATTRS + ".key_value.value")) {
@@ -58,6 +66,7 @@ public final class PartRowGroup {
                 throw new IOException("column " + column + " is not shaped as Larch writes it");
             }
         }
+        partColumnsChecked = true;
     }
 
     /**
@@ -87,6 +96,7 @@ public final class PartRowGroup {
      * text is scanned in one pass over its page; dictionary entries are tested once each.
      */
     public BitSet textCandidates(byte[][] asciiTokens) throws IOException {
+        checkPartColumns();
         BitSet all = new BitSet(rows());
         all.set(0, rows());
         for (byte[] token : asciiTokens) {
@@ -204,11 +214,61 @@ public final class PartRowGroup {
         return rowOf;
     }
 
+    /**
+     * A text column with each row's value named by a small number: rows with the same number
+     * have the same value ({@code -1} for null), {@code values[id]} is that value. Grouping rows by
+     * value then needs no string per row.
+     */
+    public record Interned(int[] ids, String[] values) {
+    }
+
+    public Interned interned(String column) throws IOException {
+        if (!leafIndex.containsKey(column)) {
+            throw new IOException("no column " + column);
+        }
+        ParquetChunkDecoder.ColumnValues values = column(column);
+        if (values.buffers() == null) {
+            throw new IOException("column " + column + " is not a text column");
+        }
+        int[] valueIndex = valueIndexOfSlots[leafIndex.get(column)];
+        int[] ids = arrays.ints(rows());
+        boolean allFromDictionary = values.dictionaryIndex() != null;
+        for (int v = 0; allFromDictionary && v < values.present(); v++) {
+            allFromDictionary = values.dictionaryIndex()[v] >= 0;
+        }
+        if (allFromDictionary) {
+            String[] strings = new String[values.dictionarySize()];
+            for (int row = 0; row < rows(); row++) {
+                int value = values.valueIndex(row, valueIndex);
+                ids[row] = value < 0 ? -1 : values.dictionaryIndex()[value];
+                if (value >= 0 && strings[ids[row]] == null) {
+                    strings[ids[row]] = text(values, value);
+                }
+            }
+            return new Interned(ids, strings);
+        }
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        List<String> strings = new java.util.ArrayList<>();
+        for (int row = 0; row < rows(); row++) {
+            int value = values.valueIndex(row, valueIndex);
+            if (value < 0) {
+                ids[row] = -1;
+                continue;
+            }
+            ids[row] = seen.computeIfAbsent(text(values, value), text -> {
+                strings.add(text);
+                return strings.size() - 1;
+            });
+        }
+        return new Interned(ids, strings.toArray(new String[0]));
+    }
+
     /** Row {@code row} (0-based in this group) as an event. */
     public LogEvent event(int row) throws IOException {
         if (row < 0 || row >= rows()) {
             throw new IOException("row " + row + " is outside the row group");
         }
+        checkPartColumns();
         String kind = string(KIND, row);
         return new LogEvent(
                 longValue(ID, row),
@@ -232,15 +292,22 @@ public final class PartRowGroup {
 
     /** Every row's event time. */
     public long[] timestamps() throws IOException {
-        return longColumn(TS);
+        return longs(TS);
     }
 
     /** Every row's level severity. */
     public long[] severities() throws IOException {
-        return longColumn(LEVEL);
+        return longs(LEVEL);
     }
 
-    private long[] longColumn(String column) throws IOException {
+    /**
+     * Every row's value of an integer column without nulls (the array may be longer than
+     * {@link #rows()}; it is valid until {@link #release}).
+     */
+    public long[] longs(String column) throws IOException {
+        if (!leafIndex.containsKey(column)) {
+            throw new IOException("no column " + column);
+        }
         ParquetChunkDecoder.ColumnValues values = column(column);
         if (values.longs() == null) {
             throw new IOException("column " + column + " is not an integer column");
@@ -271,7 +338,11 @@ public final class PartRowGroup {
         return values.longs()[value];
     }
 
-    private String string(String column, int row) throws IOException {
+    /** Row {@code row}'s value of a text column, or null. */
+    public String string(String column, int row) throws IOException {
+        if (!leafIndex.containsKey(column)) {
+            throw new IOException("no column " + column);
+        }
         ParquetChunkDecoder.ColumnValues values = column(column, row);
         if (values.buffers() == null) {
             throw new IOException("column " + column + " is not a text column");
