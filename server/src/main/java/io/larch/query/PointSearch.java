@@ -2,9 +2,11 @@ package io.larch.query;
 
 import io.larch.meta.PartRecord;
 import io.larch.model.LogEvent;
+import io.larch.model.StoredEventCodec;
 import io.larch.storage.PartPointReader;
 import io.larch.storage.PartRowGroup;
 import io.larch.storage.PartSchema;
+import io.larch.storage.TokenBloom;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -41,13 +43,25 @@ final class PointSearch {
     }
 
     /**
-     * The words every match must contain somewhere in its message, source or stack: the tokens
-     * of the top-level words and phrases, lowercase. Empty when the query has none, or only
-     * non-ASCII ones (their Unicode lowercasing does not map byte for byte).
+     * What every match must contain: {@code tokens} somewhere in its message, source or stack
+     * (the lowercase tokens of the query's top-level words and phrases; non-ASCII ones are left
+     * out, their Unicode lowercasing does not map byte for byte), and {@code values} exactly in
+     * their columns (top-level {@code field:value} on a column of its own, such as {@code user:}).
      */
-    static byte[][] anchors(Query query) {
+    record Anchors(byte[][] tokens, List<ExactValue> values) {
+        boolean isEmpty() {
+            return tokens.length == 0 && values.isEmpty();
+        }
+    }
+
+    /** A column that must hold exactly {@code value} (UTF-8). */
+    record ExactValue(String column, byte[] value) {
+    }
+
+    static Anchors anchors(Query query) {
         List<Query> clauses = query instanceof Query.And and ? and.clauses() : List.of(query);
         List<byte[]> tokens = new ArrayList<>();
+        List<ExactValue> values = new ArrayList<>();
         for (Query clause : clauses) {
             List<String> words = switch (clause) {
                 case Query.Word word -> List.of(word.token());
@@ -59,8 +73,11 @@ final class PointSearch {
                     tokens.add(word.getBytes(StandardCharsets.US_ASCII));
                 }
             }
+            if (clause instanceof Query.FieldEquals equals && TokenBloom.INDEXED_FIELDS.contains(equals.field().column())) {
+                values.add(new ExactValue(equals.field().column(), equals.value().getBytes(StandardCharsets.UTF_8)));
+            }
         }
-        return tokens.toArray(new byte[0][]);
+        return new Anchors(tokens.toArray(new byte[0][]), List.copyOf(values));
     }
 
     /** Row groups read here since start. */
@@ -68,10 +85,17 @@ final class PointSearch {
         return rowGroupsRead.sum();
     }
 
-    /** Whether {@code scan} is narrow enough to read here. */
-    boolean accepts(PartScan scan) {
-        if (scan.isWhole() || unreadable.contains(scan.part().name())) {
+    /**
+     * Whether {@code scan} is for here: narrowed by the blooms, and either to a few row groups or
+     * with an exact column value to test rows by (that test is cheap however many row groups; a
+     * word in many row groups usually matches many rows, which DuckDB reads faster).
+     */
+    boolean accepts(PartScan scan, Anchors anchors) {
+        if (anchors.isEmpty() || scan.isWhole() || unreadable.contains(scan.part().name())) {
             return false;
+        }
+        if (!anchors.values().isEmpty()) {
+            return true;
         }
         long rows = 0;
         for (long[] range : scan.rowRanges()) {
@@ -85,7 +109,9 @@ final class PointSearch {
     }
 
     /** Reads {@code scans} (each {@link #accepts accepted}), the row groups in parallel. */
-    Result read(List<PartScan> scans, byte[][] anchors, Predicate<LogEvent> matcher, QueryBudget budget) {
+    Result read(List<PartScan> scans, Anchors anchors, Query query, int limit, QueryBudget budget) {
+        Predicate<LogEvent> matcher = EventMatcher.compile(query);
+        long from = Planner.bounds(query).fromMillis();
         /** Row group {@code rowGroup} of a scan, of which rows {@code [first, last]} of the part are wanted. */
         record Task(PartScan scan, int rowGroup, long first, long last) {
         }
@@ -94,10 +120,14 @@ final class PointSearch {
         for (PartScan scan : scans) {
             try {
                 List<Task> own = new ArrayList<>();
+                List<PartPointReader.RowGroupSpan> spans = reader.rowGroupSpans(scan.part());
                 for (long[] range : scan.rowRanges()) {
                     int last = reader.rowGroupOf(scan.part(), range[1]);
                     for (int group = reader.rowGroupOf(scan.part(), range[0]); group <= last; group++) {
-                        own.add(new Task(scan, group, range[0], range[1]));
+                        // Row groups wholly older than the query's time bound (the page's oldest event, once full) cannot match.
+                        if (spans.get(group).maxTs() >= from) {
+                            own.add(new Task(scan, group, range[0], range[1]));
+                        }
                     }
                 }
                 tasks.addAll(own);
@@ -111,7 +141,7 @@ final class PointSearch {
         List<Read> reads = tasks.parallelStream().map(task -> {
             budget.check();
             try {
-                return new Read(task.scan(), matches(task.scan().part(), task.rowGroup(), task.first(), task.last(), anchors, matcher), false);
+                return new Read(task.scan(), matches(task.scan().part(), task.rowGroup(), task.first(), task.last(), anchors, matcher, limit), false);
             } catch (IOException | UncheckedIOException e) {
                 giveUp(task.scan().part(), e);
                 return new Read(task.scan(), List.<LogEvent>of(), true);
@@ -127,17 +157,33 @@ final class PointSearch {
     }
 
     /** Matches in rows {@code [first, last]} of the part that lie in row group {@code rowGroup}. */
-    private List<LogEvent> matches(PartRecord part, int rowGroup, long first, long last, byte[][] anchors,
-                                   Predicate<LogEvent> matcher) throws IOException {
+    /**
+     * The newest {@code limit} matches among rows {@code [first, last]} of the part that lie in row
+     * group {@code rowGroup}. Candidate rows are visited newest first (by ts and id, read from
+     * their columns), so a common word builds about {@code limit} events, not thousands.
+     */
+    private List<LogEvent> matches(PartRecord part, int rowGroup, long first, long last, Anchors anchors,
+                                   Predicate<LogEvent> matcher, int limit) throws IOException {
         PartRowGroup rows = reader.rowGroup(part, rowGroup);
         rowGroupsRead.increment();
         int from = (int) Math.max(0, first - rows.firstRow());
         int to = (int) Math.min(rows.rows() - 1, last - rows.firstRow());
         try {
+            BitSet candidates = new BitSet(rows.rows());
+            candidates.set(from, to + 1);
+            for (ExactValue value : anchors.values()) {
+                candidates.and(rows.valueCandidates(value.column(), value.value()));
+            }
+            if (anchors.tokens().length > 0 && !candidates.isEmpty()) {
+                candidates.and(rows.textCandidates(anchors.tokens()));
+            }
+            int[] order = candidates.stream().toArray();
+            if (order.length > limit) {
+                order = newestFirst(order, rows.timestamps(), rows.longs(StoredEventCodec.ID));
+            }
             List<LogEvent> found = new ArrayList<>();
-            BitSet candidates = rows.textCandidates(anchors);
-            for (int row = candidates.nextSetBit(from); row >= 0 && row <= to; row = candidates.nextSetBit(row + 1)) {
-                LogEvent event = rows.event(row);
+            for (int i = 0; i < order.length && found.size() < limit; i++) {
+                LogEvent event = rows.event(order[i]);
                 if (matcher.test(event)) {
                     found.add(event);
                 }
@@ -146,6 +192,13 @@ final class PointSearch {
         } finally {
             rows.release();
         }
+    }
+
+    /** {@code rows} ordered newest first by (ts, id). */
+    private static int[] newestFirst(int[] rows, long[] ts, long[] ids) {
+        return java.util.Arrays.stream(rows).boxed()
+                .sorted((a, b) -> ts[a] != ts[b] ? Long.compare(ts[b], ts[a]) : Long.compare(ids[b], ids[a]))
+                .mapToInt(Integer::intValue).toArray();
     }
 
     private void giveUp(PartRecord part, Exception e) {

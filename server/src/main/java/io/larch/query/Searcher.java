@@ -73,7 +73,7 @@ public final class Searcher {
             }
         }
         List<PartScan> planned = Planner.plan(snapshot.parts(), query, blooms);
-        byte[][] anchors = PointSearch.anchors(query);
+        PointSearch.Anchors anchors = PointSearch.anchors(query);
         boolean rare = isRare(planned);
         List<PartScan> scans = tailFirst(planned);
         java.util.Set<Long> partsRead = new java.util.HashSet<>();
@@ -150,13 +150,14 @@ public final class Searcher {
      * to a few row groups are read in Java when the query has words to test rows by, the rest
      * through DuckDB.
      */
-    private List<LogEvent> readParts(List<PartScan> scans, Query query, byte[][] anchors, int limit, QueryBudget budget) {
+    private List<LogEvent> readParts(List<PartScan> scans, Query query, PointSearch.Anchors anchors, int limit,
+                                     QueryBudget budget) {
         List<PartScan> viaSql = scans;
         List<LogEvent> events = new ArrayList<>();
-        if (anchors.length > 0) {
-            List<PartScan> point = scans.stream().filter(pointSearch::accepts).toList();
+        if (!anchors.isEmpty()) {
+            List<PartScan> point = scans.stream().filter(scan -> pointSearch.accepts(scan, anchors)).toList();
             if (!point.isEmpty()) {
-                PointSearch.Result result = pointSearch.read(point, anchors, EventMatcher.compile(query), budget);
+                PointSearch.Result result = pointSearch.read(point, anchors, query, limit, budget);
                 events.addAll(result.events());
                 viaSql = new ArrayList<>(scans.stream().filter(scan -> !point.contains(scan)).toList());
                 viaSql.addAll(result.fallback());

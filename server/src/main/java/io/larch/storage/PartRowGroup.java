@@ -10,6 +10,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,6 +112,38 @@ public final class PartRowGroup {
             }
         }
         return all;
+    }
+
+    /** The rows whose {@code column} holds exactly {@code value} (UTF-8). */
+    public BitSet valueCandidates(String column, byte[] value) throws IOException {
+        checkPartColumns();
+        if (!leafIndex.containsKey(column)) {
+            throw new IOException("no column " + column);
+        }
+        ParquetChunkDecoder.ColumnValues values = column(column);
+        if (values.buffers() == null) {
+            throw new IOException("column " + column + " is not a text column");
+        }
+        int[] rowOfValue = rowOfValue(values, valueIndexOfSlots[leafIndex.get(column)]);
+        byte[] dictionaryVerdicts = values.dictionaryIndex() == null ? null : new byte[values.dictionarySize()];
+        BitSet rows = new BitSet(rows());
+        for (int v = 0; v < values.present(); v++) {
+            int entry = dictionaryVerdicts == null ? -1 : values.dictionaryIndex()[v];
+            boolean equal;
+            if (entry >= 0 && dictionaryVerdicts[entry] != 0) {
+                equal = dictionaryVerdicts[entry] == 2;
+            } else {
+                equal = Arrays.equals(values.buffers()[v], values.offsets()[v], values.offsets()[v] + values.lengths()[v],
+                        value, 0, value.length);
+                if (entry >= 0) {
+                    dictionaryVerdicts[entry] = equal ? (byte) 2 : (byte) 1;
+                }
+            }
+            if (equal) {
+                rows.set(rowOfValue == null ? v : rowOfValue[v]);
+            }
+        }
+        return rows;
     }
 
     /** Sets the rows of {@code values} that may hold {@code token}. */

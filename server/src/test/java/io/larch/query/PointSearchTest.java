@@ -28,18 +28,23 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Rare-word searches read their few row groups in Java ({@link PointSearch}); they must return
  * exactly what the matcher selects, page by page, including words that only Unicode lowercasing
- * reveals, and fall back to DuckDB for a part the Java reader cannot decode.
+ * reveals, and exact values of a field ({@code user:}), and fall back to DuckDB for a part the
+ * Java reader cannot decode.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PointSearchTest {
     private static final long T0 = 1_795_000_000_000L;
     private static final List<String> QUERIES = List.of("quokka", "quokka level:error", "\"saw quokka\"", "quokka -saw",
-            "quokka source:svc-1", "quokka (saw OR took)", "quokka attrs.i>5000", "quokka wombat");
+            "quokka source:svc-1", "quokka (saw OR took)", "quokka attrs.i>5000", "quokka wombat", "user:u7",
+            "user:u7 level:error", "user:u7 -quokka", "source:svc-1 user:u8", "user:nobody");
     private LocalStore local;
     private final List<LogEvent> all = new ArrayList<>();
     private final List<PartRecord> parts = new ArrayList<>();
 
-    /** Four parts of 20,000 events; "quokka" in a few rows of each, once spelt with a Kelvin sign. */
+    /**
+     * Four parts of 20,000 events; "quokka" in a few rows of each, once spelt with a Kelvin sign;
+     * every third event has one of 37 users.
+     */
     @BeforeAll
     void sealParts(@TempDir Path dir) throws Exception {
         local = new LocalStore(dir);
@@ -56,7 +61,8 @@ class PointSearchTest {
                 }
                 long ts = T0 + p * 50_000L + i;
                 events.add(new LogEvent(id++, ts, ts, 1, Kind.APP, i % 3 == 0 ? Level.ERROR : Level.INFO, message,
-                        "svc-" + (i % 2), null, "fp", null, null, null, null, null, null, Map.of("i", Integer.toString(i))));
+                        "svc-" + (i % 2), null, "fp", i % 3 == 0 ? "u" + (i % 37) : null, null, null, null, null, null,
+                        Map.of("i", Integer.toString(i))));
             }
             all.addAll(events);
             parts.addAll(local.seal(Kind.APP, events));
@@ -90,16 +96,35 @@ class PointSearchTest {
         assertEveryQueryPagesExactly();
     }
 
+    @Test
+    void aCommonWordInTheNewestRowGroupsPagesNewestFirst() {
+        for (String text : List.of("request", "took -quokka", "request level:error")) {
+            Query query = Query.and(List.of(new Query.ProjectIs(1), QueryParser.parse(text)));
+            Predicate<LogEvent> matcher = EventMatcher.compile(query);
+            List<LogEvent> expected = all.stream().filter(matcher).sorted(LogEvent::compareNewestFirst).limit(40).toList();
+            List<LogEvent> actual = new ArrayList<>();
+            Cursor cursor = null;
+            while (actual.size() < 40) {
+                SearchPage page = local.searcher.search(new SearchRequest(query, cursor, 8), QueryBudget.unlimited());
+                actual.addAll(page.events());
+                cursor = page.next();
+            }
+            assertEquals(expected, actual, text);
+        }
+    }
+
     private void assertEveryQueryPagesExactly() {
         for (String text : QUERIES) {
             Query query = Query.and(List.of(new Query.ProjectIs(1), QueryParser.parse(text)));
             Predicate<LogEvent> matcher = EventMatcher.compile(query);
             List<LogEvent> expected = all.stream().filter(matcher).sorted(LogEvent::compareNewestFirst).toList();
-            assertTrue(!expected.isEmpty() || text.contains("wombat"), text);
+            assertTrue(!expected.isEmpty() || text.contains("wombat") || text.contains("nobody"), text);
             List<LogEvent> actual = new ArrayList<>();
             Cursor cursor = null;
             do {
-                SearchPage page = local.searcher.search(new SearchRequest(query, cursor, 3), QueryBudget.unlimited());
+                // Small pages for the rare words, so that paging crosses parts; larger for users' hundreds of events.
+                int limit = expected.size() > 30 ? 100 : 3;
+                SearchPage page = local.searcher.search(new SearchRequest(query, cursor, limit), QueryBudget.unlimited());
                 actual.addAll(page.events());
                 cursor = page.next();
             } while (cursor != null);
