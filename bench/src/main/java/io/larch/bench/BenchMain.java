@@ -134,7 +134,8 @@ public final class BenchMain {
         @Option(names = "--runs", defaultValue = "20")
         int runs;
 
-        @Option(names = "--warmups", defaultValue = "3")
+        /** Ten: the JIT needs about that many runs of a query's code path before its timing settles. */
+        @Option(names = "--warmups", defaultValue = "10")
         int warmups;
 
         @Option(names = "--reuse-data", description = "query the events an earlier run left in --data-dir instead of loading")
@@ -212,6 +213,9 @@ public final class BenchMain {
         @Option(names = "--runs", defaultValue = "10")
         int runs;
 
+        @Option(names = "--warmups", defaultValue = "10", description = "runs of each query before timing (JIT, caches)")
+        int warmups;
+
         @Option(names = "--opensearch-heap", defaultValue = "4g")
         String openSearchHeap;
 
@@ -220,7 +224,7 @@ public final class BenchMain {
             Path dir = dataDirOrTemp();
             List<Map<String, Object>> results = new ArrayList<>();
             io.larch.bench.peers.PeersBench.Options options = new io.larch.bench.peers.PeersBench.Options(load.clients,
-                    load.batch, Duration.ofSeconds(load.warmupSeconds), Duration.ofSeconds(load.seconds), events, loadClients, 3, runs,
+                    load.batch, Duration.ofSeconds(load.warmupSeconds), Duration.ofSeconds(load.seconds), events, loadClients, warmups, runs,
                     EventGenerator.loadLoghub(loghub));
             try {
                 for (String system : systems) {
