@@ -261,8 +261,8 @@ public final class Aggregator {
             Map<List<Long>, List<PartRecord>> sqlRanges = addHourCounts(sources.rollups(), plan, snapshot, budget, merged);
             // Raw edges whose filter is only time and level are grouped in Java; DuckDB reads the
             // rollup rows of the partial hours and what is left.
-            RawCounter.ValueSink toMerged = (value, n, first, last, sample, sampleId) ->
-                    merged.computeIfAbsent(value, v -> new TopAccumulator()).add(n, first, last, sample, last, sampleId);
+            RawCounter.ValueSink toMerged = (value, n, first, last, latest, latestId) ->
+                    merged.computeIfAbsent(value, v -> new TopAccumulator()).addFromRow(n, first, last, latest, last, latestId);
             List<RawScan> rawLeft = new ArrayList<>();
             for (RawScan raw : sources.raw()) {
                 List<PartScan> left = RawCounter.accepts(raw.query())
@@ -307,6 +307,7 @@ public final class Aggregator {
                         .thenComparing(Map.Entry::getKey))
                 .limit(limit)
                 .toList();
+        resolveRawSamples(best.stream().map(Map.Entry::getValue).toList());
         Map<String, String> partSamples = latestMessagesInParts(snapshot, query, field, best.stream()
                 .filter(e -> e.getValue().sampleTs < e.getValue().lastSeen)
                 .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().lastSeen)), budget);
@@ -317,6 +318,29 @@ public final class Aggregator {
             values.add(new Aggregations.TopValue(entry.getKey(), counts.count, counts.firstSeen, counts.lastSeen, sample));
         }
         return new Aggregations.Top(field.name(), values);
+    }
+
+    /**
+     * Reads the messages of the values whose latest event was found among raw rows in Java (only
+     * where it was, not for every value grouped); a value whose message cannot be read is looked
+     * up like one without a sample.
+     */
+    private void resolveRawSamples(List<TopAccumulator> values) {
+        List<RawCounter.RowRef> refs = values.stream().filter(v -> v.sample == null && v.sampleRow != null)
+                .map(v -> v.sampleRow).toList();
+        if (refs.isEmpty()) {
+            return;
+        }
+        Map<RawCounter.RowRef, String> messages = rawCounter.messages(refs);
+        for (TopAccumulator value : values) {
+            if (value.sample == null && value.sampleRow != null) {
+                value.sample = messages.get(value.sampleRow);
+                if (value.sample == null) {
+                    value.sampleTs = Long.MIN_VALUE;
+                }
+                value.sampleRow = null;
+            }
+        }
     }
 
     /**
@@ -379,12 +403,22 @@ public final class Aggregator {
             addRange(sqlRanges, hoursTo, share.rollupTo(), share.part());
         }
         int levelMask = plan.levelMask();
-        List<List<FingerprintHours.HourRow>> hours = fingerprintHours.of(withHours.stream().map(PartShare::part).toList(),
+        int allLevels = (1 << Level.values().length) - 1;
+        List<FingerprintHours.PartHours> hours = fingerprintHours.of(withHours.stream().map(PartShare::part).toList(),
                 snapshot.parts(), budget);
         for (int i = 0; i < withHours.size(); i++) {
             long hoursFrom = FingerprintHours.ceilHour(withHours.get(i).rollupFrom());
             long hoursTo = FingerprintHours.floorHour(withHours.get(i).rollupTo());
-            for (FingerprintHours.HourRow row : hours.get(i)) {
+            FingerprintHours.PartHours part = hours.get(i);
+            if ((levelMask & allLevels) == allLevels && hoursFrom <= part.firstHour() && part.lastHour() < hoursTo) {
+                // Every row of the part counts: its per-fingerprint totals say the same in fewer rows.
+                for (FingerprintHours.HourRow total : part.totals()) {
+                    merged.computeIfAbsent(total.fingerprint(), v -> new TopAccumulator())
+                            .add(total.count(), total.minTs(), total.maxTs(), total.sample(), total.maxTs(), total.lastId());
+                }
+                continue;
+            }
+            for (FingerprintHours.HourRow row : part.rows()) {
                 if (row.hour() >= hoursFrom && row.hour() < hoursTo && (levelMask >>> row.severity() & 1) != 0) {
                     merged.computeIfAbsent(row.fingerprint(), v -> new TopAccumulator())
                             .add(row.count(), row.minTs(), row.maxTs(), row.sample(), row.maxTs(), row.lastId());
@@ -516,22 +550,47 @@ public final class Aggregator {
         long firstSeen = Long.MAX_VALUE;
         long lastSeen = Long.MIN_VALUE;
         String sample;
+        /** Where the sample is when it was found among raw rows and not read yet; else null. */
+        RawCounter.RowRef sampleRow;
         long sampleTs = Long.MIN_VALUE;
         long sampleId = Long.MIN_VALUE;
 
         void add(long n, long first, long last, String message, long messageTs, long messageId) {
-            count += n;
-            firstSeen = Math.min(firstSeen, first);
-            lastSeen = Math.max(lastSeen, last);
-            if (message != null && (messageTs > sampleTs || messageTs == sampleTs && messageId > sampleId)) {
+            count(n, first, last);
+            if (message != null && isNewer(messageTs, messageId)) {
                 sample = message;
+                sampleRow = null;
                 sampleTs = messageTs;
                 sampleId = messageId;
             }
         }
 
+        void addFromRow(long n, long first, long last, RawCounter.RowRef messageRow, long messageTs, long messageId) {
+            count(n, first, last);
+            if (isNewer(messageTs, messageId)) {
+                sample = null;
+                sampleRow = messageRow;
+                sampleTs = messageTs;
+                sampleId = messageId;
+            }
+        }
+
+        private void count(long n, long first, long last) {
+            count += n;
+            firstSeen = Math.min(firstSeen, first);
+            lastSeen = Math.max(lastSeen, last);
+        }
+
+        private boolean isNewer(long messageTs, long messageId) {
+            return messageTs > sampleTs || messageTs == sampleTs && messageId > sampleId;
+        }
+
         void merge(TopAccumulator other) {
-            add(other.count, other.firstSeen, other.lastSeen, other.sample, other.sampleTs, other.sampleId);
+            if (other.sampleRow != null) {
+                addFromRow(other.count, other.firstSeen, other.lastSeen, other.sampleRow, other.sampleTs, other.sampleId);
+            } else {
+                add(other.count, other.firstSeen, other.lastSeen, other.sample, other.sampleTs, other.sampleId);
+            }
         }
     }
 }

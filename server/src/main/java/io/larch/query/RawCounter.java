@@ -7,6 +7,10 @@ import io.larch.storage.PartPointReader;
 import io.larch.storage.PartRowGroup;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,9 +46,42 @@ final class RawCounter {
         void row(Kind kind, int severity, long ts);
     }
 
-    /** Receives a group of rows sharing a value: how many, their first and last time, the latest message and its id. */
+    /**
+     * Receives a group of rows sharing a value: how many, their first and last time, and where
+     * the latest of them is (its message is read only if the value makes the top, {@link #messages}).
+     */
     interface ValueSink {
-        void add(String value, long n, long first, long last, String sample, long sampleId);
+        void add(String value, long n, long first, long last, RowRef latest, long latestId);
+    }
+
+    /** One row of a part: row {@code row} of row group {@code rowGroup}. */
+    record RowRef(PartRecord part, int rowGroup, int row) {
+    }
+
+    /**
+     * The messages of {@code rows}, each row group read once; a row whose part cannot be read is
+     * left out.
+     */
+    Map<RowRef, String> messages(Collection<RowRef> rows) {
+        Map<RowRef, String> messages = new HashMap<>();
+        Map<List<Object>, List<RowRef>> byRowGroup = new LinkedHashMap<>();
+        rows.forEach(ref -> byRowGroup.computeIfAbsent(List.of(ref.part().name(), ref.rowGroup()), k -> new ArrayList<>()).add(ref));
+        for (List<RowRef> refs : byRowGroup.values()) {
+            try {
+                PartRowGroup group = reader.rowGroup(refs.getFirst().part(), refs.getFirst().rowGroup());
+                rowGroupsRead.increment();
+                try {
+                    for (RowRef ref : refs) {
+                        messages.put(ref, group.string(StoredEventCodec.MESSAGE, ref.row()));
+                    }
+                } finally {
+                    group.release();
+                }
+            } catch (IOException e) {
+                giveUp(refs.getFirst().part(), e);
+            }
+        }
+        return messages;
     }
 
     /**
@@ -53,7 +90,7 @@ final class RawCounter {
      */
     List<PartScan> groupByFingerprint(List<PartScan> scans, Query query, QueryBudget budget, ValueSink sink) {
         Planner.Bounds bounds = Planner.bounds(query);
-        record Group(String value, long n, long first, long last, String sample, long sampleId) {
+        record Group(String value, long n, long first, long last, RowRef latest, long latestId) {
         }
         record Grouped(PartScan scan, List<Group> groups, boolean failed) {
         }
@@ -64,7 +101,7 @@ final class RawCounter {
             }
             try {
                 List<Group> groups = new ArrayList<>();
-                forEachRowGroupInRange(scan.part(), bounds, rows -> {
+                forEachRowGroupInRange(scan.part(), bounds, (rowGroup, rows) -> {
                     long[] times = rows.timestamps();
                     long[] levels = rows.severities();
                     long[] ids = rows.longs(StoredEventCodec.ID);
@@ -98,7 +135,7 @@ final class RawCounter {
                     for (int id = 0; id < size; id++) {
                         if (n[id] > 0) {
                             groups.add(new Group(fingerprints.values()[id], n[id], first[id], last[id],
-                                    rows.string(StoredEventCodec.MESSAGE, latestRow[id]), ids[latestRow[id]]));
+                                    new RowRef(scan.part(), rowGroup, latestRow[id]), ids[latestRow[id]]));
                         }
                     }
                 });
@@ -113,14 +150,14 @@ final class RawCounter {
             if (part.failed()) {
                 left.add(part.scan());
             }
-            part.groups().forEach(g -> sink.add(g.value(), g.n(), g.first(), g.last(), g.sample(), g.sampleId()));
+            part.groups().forEach(g -> sink.add(g.value(), g.n(), g.first(), g.last(), g.latest(), g.latestId()));
         }
         return left;
     }
 
-    /** Receives a row group; it is released afterwards. */
+    /** Receives a row group (with its index in the part); it is released afterwards. */
     private interface RowGroupVisitor {
-        void visit(PartRowGroup rows) throws IOException;
+        void visit(int rowGroup, PartRowGroup rows) throws IOException;
     }
 
     /** Visits the row groups of {@code part} whose time span meets the bounds. */
@@ -132,7 +169,7 @@ final class RawCounter {
             PartRowGroup rows = reader.rowGroup(part, span.index());
             rowGroupsRead.increment();
             try {
-                visitor.visit(rows);
+                visitor.visit(span.index(), rows);
             } finally {
                 rows.release();
             }
@@ -199,7 +236,7 @@ final class RawCounter {
 
     private void matchingRows(PartRecord part, Planner.Bounds bounds, List<Long> ts, List<Integer> severity)
             throws IOException {
-        forEachRowGroupInRange(part, bounds, rows -> {
+        forEachRowGroupInRange(part, bounds, (rowGroup, rows) -> {
             long[] times = rows.timestamps();
             long[] levels = rows.severities();
             for (int row = 0; row < rows.rows(); row++) {

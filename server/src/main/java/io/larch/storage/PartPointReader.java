@@ -122,11 +122,4 @@ public final class PartPointReader {
         }
         return footer;
     }
-
-    /** Drops a retired part's footer. */
-    public void forget(String partName) {
-        synchronized (footers) {
-            footers.remove(partName);
-        }
-    }
 }

@@ -154,6 +154,23 @@ class AggregatorDifferentialTest {
                 "range ends with time and level filters were counted without DuckDB");
     }
 
+    @Test
+    void aRangeOverWholePartsCountsTheirFingerprintTotals() {
+        // From an hour boundary before every event to after the last: each part's hours are all inside.
+        long from = FingerprintHours.floorHour(T0) - FingerprintHours.HOUR_MILLIS;
+        long to = T0 + SPAN + 2 * FingerprintHours.HOUR_MILLIS;
+        // Also ending at the hour before the head's first event, so the samples come from parts.
+        long headStart = all.subList(10 * 700, all.size()).stream().mapToLong(LogEvent::ts).min().orElseThrow();
+        for (Query extra : List.of(new Query.All(), new Query.LevelCompare(Query.Comparison.GE, Level.WARN),
+                new Query.TimeWithin(from, FingerprintHours.floorHour(headStart)))) {
+            Query query = Query.and(List.of(new Query.ProjectIs(1), new Query.TimeWithin(from, to), extra));
+            List<LogEvent> matching = all.stream().filter(EventMatcher.compile(query)).toList();
+            assertEquals(expectedTop(matching, "fingerprint", 7),
+                    local.aggregator.top(query, GroupField.parse("fingerprint"), 7, QueryBudget.unlimited()).values(),
+                    query.toString());
+        }
+    }
+
     private static List<Aggregations.TopValue> expectedTop(List<LogEvent> matching, String field, int limit) {
         Map<String, List<LogEvent>> byValue = new HashMap<>();
         for (LogEvent e : matching) {
