@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 
 /**
  * The per-row arrays (levels, values, indices) a {@link PartRowGroup} decodes into, borrowed by
@@ -37,38 +39,27 @@ final class DecodeArrays {
 
     /** An int array of exactly {@code length}; its contents are left over from an earlier use. */
     int[] ints(int length) {
-        int[] array = null;
-        for (int i = freeInts.size() - 1; i >= 0 && array == null; i--) {
-            if (freeInts.get(i).length == length) {
-                array = freeInts.remove(i);
-            }
-        }
-        array = array != null ? array : new int[length];
-        borrowedInts.add(array);
-        return array;
+        return borrow(freeInts, borrowedInts, length, a -> a.length, int[]::new);
     }
 
     long[] longs(int length) {
-        long[] array = null;
-        for (int i = freeLongs.size() - 1; i >= 0 && array == null; i--) {
-            if (freeLongs.get(i).length == length) {
-                array = freeLongs.remove(i);
-            }
-        }
-        array = array != null ? array : new long[length];
-        borrowedLongs.add(array);
-        return array;
+        return borrow(freeLongs, borrowedLongs, length, a -> a.length, long[]::new);
     }
 
     byte[][] refs(int length) {
-        byte[][] array = null;
-        for (int i = freeRefs.size() - 1; i >= 0 && array == null; i--) {
-            if (freeRefs.get(i).length == length) {
-                array = freeRefs.remove(i);
+        return borrow(freeRefs, borrowedRefs, length, a -> a.length, byte[][]::new);
+    }
+
+    private static <A> A borrow(List<A> free, List<A> borrowed, int length, ToIntFunction<A> lengthOf,
+                                IntFunction<A> create) {
+        A array = null;
+        for (int i = free.size() - 1; i >= 0 && array == null; i--) {
+            if (lengthOf.applyAsInt(free.get(i)) == length) {
+                array = free.remove(i);
             }
         }
-        array = array != null ? array : new byte[length][];
-        borrowedRefs.add(array);
+        array = array != null ? array : create.apply(length);
+        borrowed.add(array);
         return array;
     }
 

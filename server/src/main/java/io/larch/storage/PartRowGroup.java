@@ -117,13 +117,7 @@ public final class PartRowGroup {
     /** The rows whose {@code column} holds exactly {@code value} (UTF-8). */
     public BitSet valueCandidates(String column, byte[] value) throws IOException {
         checkPartColumns();
-        if (!leafIndex.containsKey(column)) {
-            throw new IOException("no column " + column);
-        }
-        ParquetChunkDecoder.ColumnValues values = column(column);
-        if (values.buffers() == null) {
-            throw new IOException("column " + column + " is not a text column");
-        }
+        ParquetChunkDecoder.ColumnValues values = typed(column, Integer.MAX_VALUE, true);
         int[] rowOfValue = rowOfValue(values, valueIndexOfSlots[leafIndex.get(column)]);
         byte[] dictionaryVerdicts = values.dictionaryIndex() == null ? null : new byte[values.dictionarySize()];
         BitSet rows = new BitSet(rows());
@@ -256,13 +250,7 @@ public final class PartRowGroup {
     }
 
     public Interned interned(String column) throws IOException {
-        if (!leafIndex.containsKey(column)) {
-            throw new IOException("no column " + column);
-        }
-        ParquetChunkDecoder.ColumnValues values = column(column);
-        if (values.buffers() == null) {
-            throw new IOException("column " + column + " is not a text column");
-        }
+        ParquetChunkDecoder.ColumnValues values = typed(column, Integer.MAX_VALUE, true);
         int[] valueIndex = valueIndexOfSlots[leafIndex.get(column)];
         int[] ids = arrays.ints(rows());
         boolean allFromDictionary = values.dictionaryIndex() != null;
@@ -338,13 +326,7 @@ public final class PartRowGroup {
      * {@link #rows()}; it is valid until {@link #release}).
      */
     public long[] longs(String column) throws IOException {
-        if (!leafIndex.containsKey(column)) {
-            throw new IOException("no column " + column);
-        }
-        ParquetChunkDecoder.ColumnValues values = column(column);
-        if (values.longs() == null) {
-            throw new IOException("column " + column + " is not an integer column");
-        }
+        ParquetChunkDecoder.ColumnValues values = typed(column, Integer.MAX_VALUE, false);
         int[] index = valueIndexOfSlots[leafIndex.get(column)];
         if (index == null) {
             return values.longs();
@@ -360,10 +342,7 @@ public final class PartRowGroup {
     }
 
     private long longValue(String column, int row) throws IOException {
-        ParquetChunkDecoder.ColumnValues values = column(column, row);
-        if (values.longs() == null) {
-            throw new IOException("column " + column + " is not an integer column");
-        }
+        ParquetChunkDecoder.ColumnValues values = typed(column, row, false);
         int value = values.valueIndex(row, valueIndexOfSlots[leafIndex.get(column)]);
         if (value < 0) {
             throw new IOException("column " + column + " is null in row " + row);
@@ -373,13 +352,7 @@ public final class PartRowGroup {
 
     /** Row {@code row}'s value of a text column, or null. */
     public String string(String column, int row) throws IOException {
-        if (!leafIndex.containsKey(column)) {
-            throw new IOException("no column " + column);
-        }
-        ParquetChunkDecoder.ColumnValues values = column(column, row);
-        if (values.buffers() == null) {
-            throw new IOException("column " + column + " is not a text column");
-        }
+        ParquetChunkDecoder.ColumnValues values = typed(column, row, true);
         int value = values.valueIndex(row, valueIndexOfSlots[leafIndex.get(column)]);
         return value < 0 ? null : text(values, value);
     }
@@ -432,6 +405,18 @@ public final class PartRowGroup {
 
     private ParquetChunkDecoder.ColumnValues column(String path) throws IOException {
         return column(path, Integer.MAX_VALUE);
+    }
+
+    /** A column that must exist and hold text ({@code text}) or integers, decoded through {@code upToRow}. */
+    private ParquetChunkDecoder.ColumnValues typed(String column, int upToRow, boolean text) throws IOException {
+        if (!leafIndex.containsKey(column)) {
+            throw new IOException("no column " + column);
+        }
+        ParquetChunkDecoder.ColumnValues values = column(column, upToRow);
+        if (text ? values.buffers() == null : values.longs() == null) {
+            throw new IOException("column " + column + " is not " + (text ? "a text" : "an integer") + " column");
+        }
+        return values;
     }
 
     /** The column with the values of at least rows {@code [0, upToRow]} decoded. */
