@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -210,11 +212,12 @@ final class RawCounter {
                 return new Counted(scan, null, null, 0, true);
             }
             try {
-                List<Long> ts = new ArrayList<>();
-                List<Integer> severity = new ArrayList<>();
+                // Buffered (unboxed) until the whole part is read: a part that fails half-way is counted by DuckDB.
+                LongStream.Builder ts = LongStream.builder();
+                IntStream.Builder severity = IntStream.builder();
                 matchingRows(scan.part(), bounds, ts, severity);
-                return new Counted(scan, ts.stream().mapToLong(Long::longValue).toArray(),
-                        severity.stream().mapToInt(Integer::intValue).toArray(), ts.size(), false);
+                long[] times = ts.build().toArray();
+                return new Counted(scan, times, severity.build().toArray(), times.length, false);
             } catch (IOException e) {
                 giveUp(scan.part(), e);
                 return new Counted(scan, null, null, 0, true);
@@ -234,7 +237,7 @@ final class RawCounter {
         return left;
     }
 
-    private void matchingRows(PartRecord part, Planner.Bounds bounds, List<Long> ts, List<Integer> severity)
+    private void matchingRows(PartRecord part, Planner.Bounds bounds, LongStream.Builder ts, IntStream.Builder severity)
             throws IOException {
         forEachRowGroupInRange(part, bounds, (rowGroup, rows) -> {
             long[] times = rows.timestamps();

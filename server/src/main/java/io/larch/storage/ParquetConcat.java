@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -19,8 +18,6 @@ import java.util.List;
  * merged file's row groups.
  */
 final class ParquetConcat {
-    private static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
-
     private ParquetConcat() {
     }
 
@@ -44,23 +41,23 @@ final class ParquetConcat {
             }
         }
         try (FileChannel out = FileChannel.open(output, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            write(out, ByteBuffer.wrap(MAGIC));
+            write(out, ByteBuffer.wrap(ParquetFooter.MAGIC));
             List<byte[]> rowGroups = new ArrayList<>();
             long rows = 0;
             for (Footer footer : footers) {
                 long start = out.position();
                 try (FileChannel in = FileChannel.open(footer.file(), StandardOpenOption.READ)) {
                     long copied = 0;
-                    long length = footer.dataEnd() - MAGIC.length;
+                    long length = footer.dataEnd() - ParquetFooter.MAGIC.length;
                     while (copied < length) {
-                        long n = in.transferTo(MAGIC.length + copied, length - copied, out);
+                        long n = in.transferTo(ParquetFooter.MAGIC.length + copied, length - copied, out);
                         if (n <= 0) {
                             throw new IOException(footer.file() + " ended while being copied");
                         }
                         copied += n;
                     }
                 }
-                long delta = start - MAGIC.length;
+                long delta = start - ParquetFooter.MAGIC.length;
                 ThriftCompact in = new ThriftCompact(footer.bytes(), 0, footer.bytes().length);
                 in.beginStruct();
                 for (int field; (field = in.nextField()) >= 0; ) {
@@ -78,7 +75,7 @@ final class ParquetConcat {
             byte[] metadata = fileMetaData(first, rows, rowGroups);
             write(out, ByteBuffer.wrap(metadata));
             write(out, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, metadata.length));
-            write(out, ByteBuffer.wrap(MAGIC));
+            write(out, ByteBuffer.wrap(ParquetFooter.MAGIC));
             return rows;
         }
     }
@@ -173,21 +170,9 @@ final class ParquetConcat {
     /** An input's footer: its bytes, where its data ends, its row count and its schema, re-encoded for comparison. */
     private record Footer(Path file, byte[] bytes, long dataEnd, long rows, byte[] schema) {
         static Footer read(Path file) throws IOException {
-            byte[] bytes;
-            long dataEnd;
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                long size = channel.size();
-                ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                ParquetFooter.readFully(channel, tail, size - 8);
-                int length = tail.getInt(0);
-                if (!Arrays.equals(MAGIC, Arrays.copyOfRange(tail.array(), 4, 8)) || length <= 0 || length > size - 12) {
-                    throw new IOException(file + " has no Parquet footer");
-                }
-                ByteBuffer footer = ByteBuffer.allocate(length);
-                dataEnd = size - 8 - length;
-                ParquetFooter.readFully(channel, footer, dataEnd);
-                bytes = footer.array();
-            }
+            ParquetFooter.RawFooter raw = ParquetFooter.RawFooter.read(file);
+            byte[] bytes = raw.bytes();
+            long dataEnd = raw.dataEnd();
             ThriftCompact in = new ThriftCompact(bytes, 0, bytes.length);
             long rows = -1;
             byte[] schema = null;

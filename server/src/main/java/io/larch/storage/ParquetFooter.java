@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,22 +54,33 @@ record ParquetFooter(List<Leaf> columns, List<RowGroup> rowGroups) {
         return index;
     }
 
+    /** The magic bytes at both ends of a Parquet file. */
+    static final byte[] MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
     static ParquetFooter read(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < 12) {
-                throw new IOException(file + " is too short to be a Parquet file");
+        return parse(RawFooter.read(file).bytes());
+    }
+
+    /** A file's footer bytes (its FileMetaData, not yet parsed) and where its data before them ends. */
+    record RawFooter(byte[] bytes, long dataEnd) {
+        static RawFooter read(Path file) throws IOException {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                long size = channel.size();
+                if (size < 12) {
+                    throw new IOException(file + " is too short to be a Parquet file");
+                }
+                ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(channel, tail, size - 8);
+                int footerLength = tail.getInt(0);
+                if (!Arrays.equals(MAGIC, Arrays.copyOfRange(tail.array(), 4, 8))
+                        || footerLength <= 0 || footerLength > size - 12) {
+                    throw new IOException(file + " has no Parquet footer");
+                }
+                ByteBuffer footer = ByteBuffer.allocate(footerLength);
+                long dataEnd = size - 8 - footerLength;
+                readFully(channel, footer, dataEnd);
+                return new RawFooter(footer.array(), dataEnd);
             }
-            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, tail, size - 8);
-            int footerLength = tail.getInt(0);
-            if (!"PAR1".equals(new String(tail.array(), 4, 4, StandardCharsets.US_ASCII))
-                    || footerLength <= 0 || footerLength > size - 12) {
-                throw new IOException(file + " has no Parquet footer");
-            }
-            ByteBuffer footer = ByteBuffer.allocate(footerLength);
-            readFully(channel, footer, size - 8 - footerLength);
-            return parse(footer.array());
         }
     }
 

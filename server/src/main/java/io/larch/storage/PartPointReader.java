@@ -54,18 +54,15 @@ public final class PartPointReader {
 
     /** The row groups of {@code part}, with their time spans from the footer statistics. */
     public List<RowGroupSpan> rowGroupSpans(PartRecord part) throws IOException {
-        return spans(footer(part), StoredEventCodec.TS, part.name());
-    }
-
-    private static List<RowGroupSpan> spans(ParquetFooter footer, String column, String what) throws IOException {
-        Integer index = footer.leafIndex().get(column);
-        if (index == null) {
-            throw new IOException(what + " has no " + column + " column");
+        ParquetFooter footer = footer(part);
+        Integer ts = footer.leafIndex().get(StoredEventCodec.TS);
+        if (ts == null) {
+            throw new IOException("part " + part.name() + " has no ts column");
         }
         List<RowGroupSpan> spans = new ArrayList<>();
         for (int i = 0; i < footer.rowGroups().size(); i++) {
             ParquetFooter.RowGroup group = footer.rowGroups().get(i);
-            ParquetFooter.Chunk chunk = group.chunks().get(index);
+            ParquetFooter.Chunk chunk = group.chunks().get(ts);
             spans.add(new RowGroupSpan(i, group.firstRow(), group.rows(), chunk.min(), chunk.max()));
         }
         return spans;
@@ -73,10 +70,8 @@ public final class PartPointReader {
 
     /** Reads row group {@code index} of {@code part}; its columns are decoded as they are asked for. */
     public PartRowGroup rowGroup(PartRecord part, int index) throws IOException {
-        return read(footer(part), partFiles.path(part), index);
-    }
-
-    private static PartRowGroup read(ParquetFooter footer, Path file, int index) throws IOException {
+        ParquetFooter footer = footer(part);
+        Path file = partFiles.path(part);
         if (index < 0 || index >= footer.rowGroups().size()) {
             throw new IOException(file + " has no row group " + index);
         }
@@ -98,27 +93,22 @@ public final class PartPointReader {
     }
 
     private ParquetFooter footer(PartRecord part) throws IOException {
-        ParquetFooter footer = cached(part.name(), partFiles.path(part));
+        ParquetFooter footer;
+        synchronized (footers) {
+            footer = footers.get(part.name());
+        }
+        if (footer == null) {
+            footer = ParquetFooter.read(partFiles.path(part));
+            synchronized (footers) {
+                footers.put(part.name(), footer);
+            }
+        }
         long rows = footer.rowGroups().stream().mapToLong(ParquetFooter.RowGroup::rows).sum();
         if (rows != part.rowCount()) {
             synchronized (footers) {
                 footers.remove(part.name());
             }
             throw new IOException("part " + part.name() + " holds " + rows + " rows, the catalog says " + part.rowCount());
-        }
-        return footer;
-    }
-
-    private ParquetFooter cached(String key, Path file) throws IOException {
-        synchronized (footers) {
-            ParquetFooter footer = footers.get(key);
-            if (footer != null) {
-                return footer;
-            }
-        }
-        ParquetFooter footer = ParquetFooter.read(file);
-        synchronized (footers) {
-            footers.put(key, footer);
         }
         return footer;
     }
