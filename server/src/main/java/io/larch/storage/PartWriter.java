@@ -5,7 +5,6 @@ import io.larch.meta.PartState;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.model.StoredEventCodec;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,23 +25,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes parts with DuckDB: sealed parts from a WAL segment's NDJSON (one part per project, rows
- * sorted by (ts, id), zstd, row groups of {@link PartSchema#ROW_GROUP_SIZE}), and merged parts
- * from smaller ones. Beside each part go its token bloom filters and its rollup (counts per
- * minute, level and fingerprint, which answer most histograms, top fingerprints and totals).
+ * Writes parts: sealed parts from a WAL segment's events (one part per project, rows sorted by
+ * (ts, id), zstd, row groups of {@link PartSchema#ROW_GROUP_SIZE}), and merged parts from smaller
+ * ones. Beside each part go its token bloom filters and its rollup (counts per minute, level and
+ * fingerprint, which answer most histograms, top fingerprints and totals).
  *
- * <p>Division of work, measured: DuckDB parses the NDJSON and encodes Parquet (several times
- * faster than appending rows from Java, see DESIGN.md); Java splits the segment's lines by
- * project without parsing them, and takes each part's stats and tokens from the events the head
- * already holds parsed.
+ * <p>Division of work, measured: a sealed part is encoded in Java ({@link PartParquetWriter})
+ * from the events the head already holds parsed; through DuckDB it took writing them out as
+ * NDJSON and DuckDB parsing them again (~2 us per event, against ~0.x in Java). DuckDB writes
+ * the rollups and the merges whose inputs differ in schema.
  */
 public final class PartWriter {
     private static final Logger LOG = LoggerFactory.getLogger(PartWriter.class);
     private static final Comparator<LogEvent> PART_ORDER =
             Comparator.comparingLong(LogEvent::ts).thenComparingLong(LogEvent::id);
-    /** {@link #PART_ORDER} for {@code (ts, id, ...)} line records. */
-    private static final Comparator<long[]> PART_LINE_ORDER =
-            Comparator.<long[]>comparingLong(line -> line[0]).thenComparingLong(line -> line[1]);
 
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
@@ -66,45 +62,27 @@ public final class PartWriter {
      * fsynced, then renamed into place; a crash before publication leaves only files that
      * start-up removes ({@link PartFiles#removeUnpublished}).
      */
-    public List<PartRecord> writeSealed(byte[] ndjson, long segmentId, Kind kind, List<LogEvent> parsed)
-            throws IOException, SQLException {
-        Map<Long, ProjectLines> linesByProject = linesByProject(ndjson);
-        Map<Long, List<LogEvent>> eventsByProject = group(parsed);
+    public List<PartRecord> writeSealed(byte[] ndjson, long segmentId, Kind kind, List<LogEvent> parsed) throws IOException {
+        List<LogEvent> events = parsed;
+        // The head holds exactly the segment's events unless a write failed after reaching the
+        // disk: then the segment holds more, and the file wins.
+        if (lineCount(ndjson) != parsed.size()) {
+            LOG.info("head events differ from wal segment {}; decoding the segment", segmentId);
+            events = StoredEventCodec.decodeLines(ndjson, 0, ndjson.length);
+        }
         List<PartRecord> parts = new ArrayList<>();
-        try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
-            for (Map.Entry<Long, ProjectLines> project : linesByProject.entrySet()) {
-                long projectId = project.getKey();
-                byte[] lines = project.getValue().bytes();
-                List<LogEvent> events = eventsByProject.get(projectId);
-                if (events == null || events.size() != project.getValue().count()) {
-                    LOG.info("head events of project {} differ from wal segment {}; decoding the segment", projectId, segmentId);
-                    events = new ArrayList<>(StoredEventCodec.decodeLines(lines, 0, lines.length));
-                }
-                events.sort(PART_ORDER);
-                String name = FileNames.sealedPartName(nodeId, segmentId, projectId);
-                Path input = tmpFile(name, ".ndjson");
-                Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
-                Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
-                try {
-                    // The lines are in part order already, so DuckDB (which keeps insertion order) need
-                    // not sort: its sort was about a sixth of this statement on nearly sorted input.
-                    Files.write(input, lines);
-                    long written = statement.executeLargeUpdate("COPY (SELECT " + PartSchema.ALL_COLUMNS
-                            + " FROM read_json(" + DuckDbEngine.quotePath(input) + ", format = 'newline_delimited', columns = "
-                            + PartSchema.READ_JSON_COLUMNS + ", maximum_object_size = 16777216)) TO "
-                            + DuckDbEngine.quotePath(tmp) + " " + PartSchema.PART_COPY_OPTIONS);
-                    if (written != events.size()) {
-                        throw new IOException("part " + name + " got " + written + " rows for " + events.size() + " events");
-                    }
-                } finally {
-                    Files.deleteIfExists(input);
-                }
-                TokenBloomWriter.write(events, PartSchema.ROW_GROUP_SIZE, bloomTmp);
-                Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
-                statement.execute("COPY (" + PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(tmp) + ")")
-                        + ") TO " + DuckDbEngine.quotePath(rollupTmp) + " " + PartSchema.ROLLUP_COPY_OPTIONS);
-                parts.add(install(stats(name, projectId, kind, events), tmp, bloomTmp, rollupTmp));
-            }
+        for (Map.Entry<Long, List<LogEvent>> project : byProject(events).entrySet()) {
+            long projectId = project.getKey();
+            List<LogEvent> projectEvents = project.getValue();
+            projectEvents.sort(PART_ORDER);
+            String name = FileNames.sealedPartName(nodeId, segmentId, projectId);
+            Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
+            Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+            Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
+            new PartParquetWriter(PartSchema.ROW_GROUP_SIZE, PartParquetWriter.ZSTD_LEVEL).write(projectEvents, tmp);
+            TokenBloomWriter.write(projectEvents, PartSchema.ROW_GROUP_SIZE, bloomTmp);
+            RollupParquetWriter.write(projectEvents, rollupTmp);
+            parts.add(install(stats(name, projectId, kind, projectEvents), tmp, bloomTmp, rollupTmp));
         }
         return parts;
     }
@@ -236,69 +214,27 @@ public final class PartWriter {
         bloom.write(bloomFile);
     }
 
-    /** Each NDJSON line as {start, end without the newline, end with it}. */
-    private static List<int[]> lineBounds(byte[] ndjson) {
-        List<int[]> lines = new ArrayList<>();
-        int start = 0;
-        while (start < ndjson.length) {
-            int end = start;
-            while (end < ndjson.length && ndjson[end] != '\n') {
-                end++;
-            }
-            lines.add(new int[] {start, end, Math.min(end + 1, ndjson.length)});
-            start = end + 1;
+    /** Lines in stored-event NDJSON: each ends in a newline, a last one perhaps not. */
+    static int lineCount(byte[] ndjson) {
+        int lines = 0;
+        for (byte b : ndjson) {
+            lines += b == '\n' ? 1 : 0;
         }
-        return lines;
+        return ndjson.length > 0 && ndjson[ndjson.length - 1] != '\n' ? lines + 1 : lines;
     }
 
-    /** One project's lines of a segment, in part order, newline-terminated. */
-    record ProjectLines(byte[] bytes, int count) {
-    }
-
-    /**
-     * The lines of each project of a segment, ordered by (ts, id) - the order of a part's rows -
-     * with project, ts and id read off each line without decoding it. A segment of one project
-     * whose lines are in that order already (live traffic is close to it) keeps its bytes.
-     */
-    static Map<Long, ProjectLines> linesByProject(byte[] ndjson) throws IOException {
-        Map<Long, List<long[]>> byProject = new LinkedHashMap<>();
-        for (int[] bounds : lineBounds(ndjson)) {
-            long projectId = StoredEventCodec.projectIdOf(ndjson, bounds[0], bounds[1]);
-            long ts = StoredEventCodec.tsOf(ndjson, bounds[0], bounds[1]);
-            long id = StoredEventCodec.idOf(ndjson, bounds[0], bounds[1]);
-            if (projectId < 0 || ts == Long.MIN_VALUE || id < 0) {
-                throw new IOException("a stored event lacks its project id, ts or id");
-            }
-            byProject.computeIfAbsent(projectId, p -> new ArrayList<>()).add(new long[] {ts, id, bounds[0], bounds[2]});
-        }
-        Map<Long, ProjectLines> ordered = new LinkedHashMap<>();
-        for (Map.Entry<Long, List<long[]>> project : byProject.entrySet()) {
-            List<long[]> lines = project.getValue();
-            boolean sorted = true;
-            for (int i = 1; i < lines.size() && sorted; i++) {
-                sorted = PART_LINE_ORDER.compare(lines.get(i - 1), lines.get(i)) <= 0;
-            }
-            if (byProject.size() == 1 && sorted && ndjson[ndjson.length - 1] == '\n') {
-                ordered.put(project.getKey(), new ProjectLines(ndjson, lines.size()));
-                continue;
-            }
-            lines.sort(PART_LINE_ORDER);
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(ndjson.length / byProject.size() + 1);
-            for (long[] line : lines) {
-                bytes.write(ndjson, (int) line[2], (int) (line[3] - line[2]));
-                if (ndjson[(int) line[3] - 1] != '\n') {
-                    bytes.write('\n');
-                }
-            }
-            ordered.put(project.getKey(), new ProjectLines(bytes.toByteArray(), lines.size()));
-        }
-        return ordered;
-    }
-
-    private static Map<Long, List<LogEvent>> group(List<LogEvent> events) {
+    /** The events of each project, in a new list each (sorted in place later). */
+    private static Map<Long, List<LogEvent>> byProject(List<LogEvent> events) {
         Map<Long, List<LogEvent>> byProject = new LinkedHashMap<>();
+        List<LogEvent> current = null;
+        long currentProject = 0;
         for (LogEvent event : events) {
-            byProject.computeIfAbsent(event.projectId(), p -> new ArrayList<>()).add(event);
+            // Batches come from one project each, so the previous event's list is nearly always the one.
+            if (current == null || event.projectId() != currentProject) {
+                currentProject = event.projectId();
+                current = byProject.computeIfAbsent(currentProject, p -> new ArrayList<>());
+            }
+            current.add(event);
         }
         return byProject;
     }

@@ -16,11 +16,14 @@ final class ThriftCompactWriter {
         return out.toByteArray();
     }
 
-    void beginStruct() throws IOException {
-        if (++depth >= lastFieldIds.length) {
-            throw new IOException("thrift structs nested too deep");
+    /** Structs this writer nests at most: Parquet's own go four deep. */
+    private static final int MAX_DEPTH = 31;
+
+    void beginStruct() {
+        if (depth >= MAX_DEPTH) {
+            throw new IllegalStateException("thrift structs nested too deep");
         }
-        lastFieldIds[depth] = 0;
+        lastFieldIds[++depth] = 0;
     }
 
     void endStruct() {
@@ -110,6 +113,9 @@ final class ThriftCompactWriter {
                 }
             }
             case ThriftCompact.STRUCT -> {
+                if (depth >= MAX_DEPTH) {
+                    throw new IOException("thrift structs nested too deep to copy");
+                }
                 in.beginStruct();
                 beginStruct();
                 for (int field; (field = in.nextField()) >= 0; ) {

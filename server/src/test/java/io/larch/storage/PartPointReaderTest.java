@@ -66,7 +66,7 @@ class PartPointReaderTest {
         local.close();
     }
 
-    private static LogEvent randomEvent(Random random, long id, long ts) {
+    static LogEvent randomEvent(Random random, long id, long ts) {
         StringBuilder message = new StringBuilder();
         int words = 1 + random.nextInt(8);
         for (int w = 0; w < words; w++) {
