@@ -22,6 +22,15 @@ final class RequestBodies {
         }
         try (InputStream raw = ctx.bodyInputStream();
              InputStream in = isGzip(ctx) ? new GZIPInputStream(raw) : raw) {
+            if (declared >= 0 && !isGzip(ctx)) {
+                // The usual case: the body is exactly as long as declared, read into one array
+                // (growing and trimming a buffer copied every body twice, ~12% of ingest's allocation).
+                byte[] body = in.readNBytes((int) declared);
+                if (body.length == declared && in.read() < 0) {
+                    return body;
+                }
+                throw new RejectedRequestException(400, "the request body's length differs from its Content-Length");
+            }
             byte[] buffer = new byte[(int) Math.min(Math.max(declared, 8192), maxBytes + 1L)];
             int length = 0;
             while (true) {

@@ -54,7 +54,13 @@ public final class StoredEventCodec {
     }
 
     public static byte[] encodeLines(List<LogEvent> events) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(events.size() * 320);
+        // Sized from the long fields, so the buffer is not grown (and copied) while writing.
+        int estimate = 0;
+        for (LogEvent event : events) {
+            estimate += 240 + event.message().length() + (event.stack() == null ? 0 : event.stack().length())
+                    + 32 * event.attrs().size();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(estimate);
         try {
             writeLines(events, out);
         } catch (IOException e) {
