@@ -293,8 +293,13 @@ public final class Larch implements AutoCloseable {
     /** The sealer's view of the WAL. */
     private record WalSegmentSource(WalOptions options) implements SegmentSource {
         @Override
-        public byte[] readPayloads(long segmentId, Kind kind) throws IOException {
-            return SegmentReader.readPayloads(FileNames.segmentFile(options.dataDir(), kind, segmentId));
+        public long eventCount(long segmentId, Kind kind) throws IOException {
+            return SegmentReader.countEvents(FileNames.segmentFile(options.dataDir(), kind, segmentId));
+        }
+
+        @Override
+        public List<LogEvent> events(long segmentId, Kind kind) throws IOException {
+            return SegmentReader.read(FileNames.segmentFile(options.dataDir(), kind, segmentId)).events();
         }
 
         @Override

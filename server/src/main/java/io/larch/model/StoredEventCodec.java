@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one storage spelling of an event: a JSON object per line whose field names are the Parquet
- * column names. The WAL stores it, the sealer hands it to DuckDB's {@code read_json}, replay reads
- * it back. Absent optional fields are omitted. Thread-safe.
+ * An event as a JSON object per line whose field names are the Parquet column names (absent
+ * optional fields omitted). The WAL stored events this way before {@link BinaryEventCodec};
+ * replay still reads such segments. The field names are the part columns'. Thread-safe.
  */
 public final class StoredEventCodec {
     public static final String ID = "id";
@@ -101,61 +101,6 @@ public final class StoredEventCodec {
         if (value != null) {
             json.writeStringField(name, value);
         }
-    }
-
-    private static final byte[] PROJECT_ID_FIELD = fieldPrefix(PROJECT_ID);
-    private static final byte[] ID_FIELD = fieldPrefix(ID);
-    private static final byte[] TS_FIELD = fieldPrefix(TS);
-
-    private static byte[] fieldPrefix(String field) {
-        return ("\"" + field + "\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    /**
-     * The project id of the stored event on {@code bytes[start, end)} without decoding the line
-     * ({@link #writeLines} puts the field near the start). -1 when the line has none.
-     */
-    public static long projectIdOf(byte[] bytes, int start, int end) {
-        return numberOf(bytes, start, end, PROJECT_ID_FIELD, -1);
-    }
-
-    /** The event id of the stored event on {@code bytes[start, end)}, like {@link #projectIdOf}; -1 when none. */
-    public static long idOf(byte[] bytes, int start, int end) {
-        return numberOf(bytes, start, end, ID_FIELD, -1);
-    }
-
-    /** The time of the stored event on {@code bytes[start, end)}, like {@link #projectIdOf}; {@code Long.MIN_VALUE} when none. */
-    public static long tsOf(byte[] bytes, int start, int end) {
-        return numberOf(bytes, start, end, TS_FIELD, Long.MIN_VALUE);
-    }
-
-    /**
-     * The integer after the first {@code "field":} on the line. Inside string values quotes are
-     * escaped, so the first match is the field itself.
-     */
-    private static long numberOf(byte[] bytes, int start, int end, byte[] field, long missing) {
-        int last = end - field.length;
-        outer:
-        for (int i = start; i <= last; i++) {
-            for (int k = 0; k < field.length; k++) {
-                if (bytes[i + k] != field[k]) {
-                    continue outer;
-                }
-            }
-            int j = i + field.length;
-            boolean negative = j < end && bytes[j] == '-';
-            if (negative) {
-                j++;
-            }
-            long value = 0;
-            int digits = 0;
-            for (; j < end && bytes[j] >= '0' && bytes[j] <= '9'; j++) {
-                value = value * 10 + (bytes[j] - '0');
-                digits++;
-            }
-            return digits == 0 ? missing : negative ? -value : value;
-        }
-        return missing;
     }
 
     /** Decodes lines written by {@link #writeLines}. Throws IOException on anything else. */

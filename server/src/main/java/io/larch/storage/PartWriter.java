@@ -4,7 +4,6 @@ import io.larch.meta.PartRecord;
 import io.larch.meta.PartState;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,21 +54,12 @@ public final class PartWriter {
     }
 
     /**
-     * Writes the parts for a sealed segment's payloads and returns their catalog records, not yet
-     * published. {@code parsed} are the same events as the head holds them; a project whose head
-     * events do not match the file (a segment that failed mid-write can hold records the head
-     * never saw) is decoded from the file instead. Each file is written under a temporary name,
+     * Writes the parts for sealed segments' events (any order) and returns their catalog records,
+     * not yet published: one part per project. Each file is written under a temporary name,
      * fsynced, then renamed into place; a crash before publication leaves only files that
      * start-up removes ({@link PartFiles#removeUnpublished}).
      */
-    public List<PartRecord> writeSealed(byte[] ndjson, long segmentId, Kind kind, List<LogEvent> parsed) throws IOException {
-        List<LogEvent> events = parsed;
-        // The head holds exactly the segment's events unless a write failed after reaching the
-        // disk: then the segment holds more, and the file wins.
-        if (lineCount(ndjson) != parsed.size()) {
-            LOG.info("head events differ from wal segment {}; decoding the segment", segmentId);
-            events = StoredEventCodec.decodeLines(ndjson, 0, ndjson.length);
-        }
+    public List<PartRecord> writeSealed(List<LogEvent> events, long segmentId, Kind kind) throws IOException {
         List<PartRecord> parts = new ArrayList<>();
         for (Map.Entry<Long, List<LogEvent>> project : byProject(events).entrySet()) {
             long projectId = project.getKey();
@@ -212,15 +202,6 @@ public final class PartWriter {
             }
         }
         bloom.write(bloomFile);
-    }
-
-    /** Lines in stored-event NDJSON: each ends in a newline, a last one perhaps not. */
-    static int lineCount(byte[] ndjson) {
-        int lines = 0;
-        for (byte b : ndjson) {
-            lines += b == '\n' ? 1 : 0;
-        }
-        return ndjson.length > 0 && ndjson[ndjson.length - 1] != '\n' ? lines + 1 : lines;
     }
 
     /** The events of each project, in a new list each (sorted in place later). */

@@ -2,6 +2,8 @@ package io.larch.storage;
 
 import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
+import io.larch.model.LogEvent;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -165,23 +167,32 @@ public final class Sealer implements AutoCloseable {
      */
     void seal(List<Long> segmentIds, Kind kind) throws Exception {
         long started = System.nanoTime();
-        java.io.ByteArrayOutputStream payloads = new java.io.ByteArrayOutputStream();
-        List<io.larch.model.LogEvent> headEvents = new java.util.ArrayList<>();
+        List<LogEvent> events = new ArrayList<>();
+        long inFiles = 0;
         for (long segmentId : segmentIds) {
-            payloads.write(segments.readPayloads(segmentId, kind));
-            headEvents.addAll(store.headEvents(segmentId));
+            events.addAll(store.headEvents(segmentId));
+            inFiles += segments.eventCount(segmentId, kind);
         }
-        List<PartRecord> parts = payloads.size() == 0 ? List.of()
-                : writer.writeSealed(payloads.toByteArray(), segmentIds.getFirst(), kind, headEvents);
+        // The head holds exactly the segments' events unless a write failed after reaching the
+        // disk (reported as failed, yet in the file): then the files win, as a restart would read them.
+        if (inFiles != events.size()) {
+            LOG.info("wal segments {} hold {} events, the head {}; sealing what the files hold", segmentIds, inFiles,
+                    events.size());
+            events = new ArrayList<>();
+            for (long segmentId : segmentIds) {
+                events.addAll(segments.events(segmentId, kind));
+            }
+        }
+        List<PartRecord> parts = events.isEmpty() ? List.of() : writer.writeSealed(events, segmentIds.getFirst(), kind);
         store.publishSealed(segmentIds, parts);
         for (long segmentId : segmentIds) {
             segments.delete(segmentId, kind);
         }
-        long events = parts.stream().mapToLong(PartRecord::rowCount).sum();
+        long sealed = parts.stream().mapToLong(PartRecord::rowCount).sum();
         sealedSegments.addAndGet(segmentIds.size());
-        sealedEvents.addAndGet(events);
+        sealedEvents.addAndGet(sealed);
         LOG.debug("sealed wal segments {} ({}): {} events into {} parts in {} ms", segmentIds, kind.wireName(),
-                events, parts.size(), (System.nanoTime() - started) / 1_000_000);
+                sealed, parts.size(), (System.nanoTime() - started) / 1_000_000);
     }
 
     private record Job(long segmentId, Kind kind) {

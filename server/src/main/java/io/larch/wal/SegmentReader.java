@@ -1,5 +1,6 @@
 package io.larch.wal;
 
+import io.larch.model.BinaryEventCodec;
 import io.larch.model.LogEvent;
 import io.larch.model.StoredEventCodec;
 import java.io.IOException;
@@ -31,7 +32,7 @@ public final class SegmentReader {
         List<LogEvent> events = new ArrayList<>();
         Scan scan = scan(path, (bytes, offset, length) -> {
             try {
-                events.addAll(StoredEventCodec.decodeLines(bytes, offset, length));
+                events.addAll(decode(bytes, offset, length));
                 return true;
             } catch (IOException e) {
                 return false;
@@ -40,32 +41,30 @@ public final class SegmentReader {
         return new Contents(events, scan.records, scan.tailCut);
     }
 
+    /** A record's events: binary payloads, or the JSON lines segments written before them hold. */
+    private static List<LogEvent> decode(byte[] bytes, int offset, int length) throws IOException {
+        return BinaryEventCodec.isBinary(bytes, offset, length)
+                ? BinaryEventCodec.decode(bytes, offset, length)
+                : StoredEventCodec.decodeLines(bytes, offset, length);
+    }
+
     /**
-     * Copies the payloads of every valid record to {@code out}: the result is NDJSON of stored
-     * events. Returns the number of records copied.
+     * How many events the valid records hold, from the binary payloads' headers without decoding
+     * them (JSON-lines payloads: their lines).
      */
-    public static int copyPayloads(Path path, OutputStream out) throws IOException {
-        IOException[] failure = new IOException[1];
-        Scan scan = scan(path, (bytes, offset, length) -> {
+    public static long countEvents(Path path) throws IOException {
+        long[] events = {0};
+        scan(path, (bytes, offset, length) -> {
             try {
-                out.write(bytes, offset, length);
+                events[0] += BinaryEventCodec.isBinary(bytes, offset, length)
+                        ? BinaryEventCodec.count(bytes, offset, length)
+                        : StoredEventCodec.decodeLines(bytes, offset, length).size();
                 return true;
             } catch (IOException e) {
-                failure[0] = e;
                 return false;
             }
         });
-        if (failure[0] != null) {
-            throw failure[0];
-        }
-        return scan.records;
-    }
-
-    /** The payloads of every valid record, concatenated: stored-event NDJSON. */
-    public static byte[] readPayloads(Path path) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(java.nio.file.Files.size(path), 64 << 20));
-        copyPayloads(path, out);
-        return out.toByteArray();
+        return events[0];
     }
 
     private interface RecordVisitor {

@@ -3,7 +3,7 @@ package io.larch.wal;
 import io.larch.config.WalDurability;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
+import io.larch.model.BinaryEventCodec;
 import io.larch.storage.FileNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -89,7 +89,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * written; the batch is then not acknowledged.
      */
     public void append(Kind kind, List<LogEvent> events) {
-        byte[] payload = StoredEventCodec.encodeLines(events);
+        byte[] payload = BinaryEventCodec.encode(events);
         Pending pending = new Pending(kind, events, payload, new CompletableFuture<>());
         lock.lock();
         try {

@@ -7,7 +7,6 @@ import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.PartFiles;
 import io.larch.storage.PartSchema;
@@ -67,7 +66,7 @@ class DifferentialTest {
                 batch.add(randomEvent(events.size() + batch.size(), kind));
             }
             events.addAll(batch);
-            for (PartRecord part : writer.writeSealed(StoredEventCodec.encodeLines(batch), segment++, kind, batch)) {
+            for (PartRecord part : writer.writeSealed(batch, segment++, kind)) {
                 partPaths.add(partFiles.path(part));
             }
         }

@@ -33,8 +33,13 @@ class SealerTest {
         try (LocalStore local = new LocalStore(dataDir)) {
             Sealer sealer = new Sealer(local.store, local.writer, new SegmentSource() {
                 @Override
-                public byte[] readPayloads(long segmentId, Kind kind) throws IOException {
-                    return SegmentReader.readPayloads(FileNames.segmentFile(dataDir, kind, segmentId));
+                public long eventCount(long segmentId, Kind kind) throws IOException {
+                    return SegmentReader.countEvents(FileNames.segmentFile(dataDir, kind, segmentId));
+                }
+
+                @Override
+                public List<LogEvent> events(long segmentId, Kind kind) throws IOException {
+                    return SegmentReader.read(FileNames.segmentFile(dataDir, kind, segmentId)).events();
                 }
 
                 @Override

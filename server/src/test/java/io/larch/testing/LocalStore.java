@@ -5,7 +5,6 @@ import io.larch.meta.PartRecord;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
 import io.larch.query.Aggregator;
 import io.larch.query.Searcher;
 import io.larch.storage.Compactor;
@@ -63,7 +62,7 @@ public final class LocalStore implements AutoCloseable {
     /** Seals {@code events} as one segment of {@code kind} and publishes its parts. */
     public List<PartRecord> seal(Kind kind, List<LogEvent> events) throws Exception {
         long segment = nextSegment++;
-        List<PartRecord> written = writer.writeSealed(StoredEventCodec.encodeLines(events), segment, kind, events);
+        List<PartRecord> written = writer.writeSealed(events, segment, kind);
         return store.publishSealed(List.of(segment), written);
     }
 

@@ -140,7 +140,7 @@ class WriteAheadLogTest {
 
     @Test
     void rotatesAtTheSizeLimitAndReportsClosedSegmentsAfterTheirEvents() throws IOException {
-        long maxBytes = 64 * 1024;
+        long maxBytes = 24 * 1024;
         try (WriteAheadLog wal = start(WalDurability.FSYNC, maxBytes)) {
             for (int i = 0; i < 100; i++) {
                 wal.append(Kind.APP, Events.batch(i * 100L, 20, Kind.APP, "a fairly long message to fill segments"));
