@@ -28,6 +28,7 @@ final class EventNormalizer {
     private static final int MAX_FLATTEN_DEPTH = 8;
 
     private final Fingerprinter fingerprinter;
+    private final ValueInterner interner = new ValueInterner();
 
     EventNormalizer(Fingerprinter fingerprinter) {
         this.fingerprinter = fingerprinter;
@@ -66,8 +67,8 @@ final class EventNormalizer {
         if (fingerprint == null || fingerprint.isBlank()) {
             fingerprint = fingerprinter.fingerprint(source, message, stack);
         }
-        return new LogEvent(id, ts, batch.receivedAt(), batch.projectId(), kind, level, message, source, stack,
-                fingerprint, userId, conversationId, buildId, deploymentId, traceId, status, attrs);
+        return new LogEvent(id, ts, batch.receivedAt(), batch.projectId(), kind, level, message, interner.intern(source),
+                stack, interner.intern(fingerprint), userId, conversationId, buildId, deploymentId, traceId, status, attrs);
     }
 
     private static String describe(JsonNode node) {

@@ -35,6 +35,7 @@ public record LogEvent(
         if (kind == null || level == null || message == null || fingerprint == null || attrs == null) {
             throw new IllegalArgumentException("kind, level, message, fingerprint and attrs are required");
         }
+        attrs = AttrMap.copyOf(attrs);
     }
 
     /** Newest first: larger ts first, then larger id. The one order every reader returns. */
