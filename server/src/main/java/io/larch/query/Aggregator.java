@@ -43,6 +43,7 @@ public final class Aggregator {
     private final PartBlooms blooms;
     private final MinuteCounts minuteCounts;
     private final FingerprintHours fingerprintHours;
+    private final FingerprintMinutes fingerprintMinutes;
     private final RawCounter rawCounter;
 
     public Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
@@ -52,6 +53,7 @@ public final class Aggregator {
         this.blooms = blooms;
         this.minuteCounts = new MinuteCounts(engine, partFiles);
         this.fingerprintHours = new FingerprintHours(engine, partFiles);
+        this.fingerprintMinutes = new FingerprintMinutes(engine, partFiles);
         this.rawCounter = new RawCounter(new PartPointReader(partFiles));
     }
 
@@ -258,9 +260,8 @@ public final class Aggregator {
             // Every fingerprint's exact count over the parts: whole hours from memory, the rest from
             // rollup rows and raw edges (a few thousand values at most, so no LIMIT is needed). The
             // rollups carry each value's latest message, so no sample lookup is needed either.
-            Map<List<Long>, List<PartRecord>> sqlRanges = addHourCounts(sources.rollups(), plan, snapshot, budget, merged);
-            // Raw edges whose filter is only time and level are grouped in Java; DuckDB reads the
-            // rollup rows of the partial hours and what is left.
+            addRollupCounts(sources.rollups(), plan, snapshot, budget, merged);
+            // Raw edges whose filter is only time and level are grouped in Java; DuckDB reads what is left.
             RawCounter.ValueSink toMerged = (value, n, first, last, latest, latestId) ->
                     merged.computeIfAbsent(value, v -> new TopAccumulator()).addFromRow(n, first, last, latest, last, latestId);
             List<RawScan> rawLeft = new ArrayList<>();
@@ -271,7 +272,7 @@ public final class Aggregator {
                     rawLeft.add(new RawScan(left, raw.query()));
                 }
             }
-            CompiledSql rows = valueRows(sqlRanges, plan, rawLeft, field, true);
+            CompiledSql rows = valueRows(Map.of(), plan, rawLeft, field, true);
             if (rows != null) {
                 PartSql.run(engine, "SELECT value, sum(n)::BIGINT, min(first), max(last), "
                         + PartSchema.latest("sample", "last", "last_id") + ", " + PartSchema.latest("last_id", "last", "last_id")
@@ -383,26 +384,28 @@ public final class Aggregator {
     }
 
     /**
-     * Adds each fingerprint's counts over the whole hours inside each share's rollup minutes, from
-     * memory, to {@code merged}; returns the minutes left to read from rollup files, by range.
+     * Adds each fingerprint's counts over each share's rollup minutes to {@code merged}: the whole
+     * hours from {@link FingerprintHours}, the minutes of partial hours at the ends from
+     * {@link FingerprintMinutes}; both keep what they read, so a repeated range reads no file.
      */
-    private Map<List<Long>, List<PartRecord>> addHourCounts(List<PartShare> shares, RollupPlan plan,
-                                                            StoreSnapshot snapshot, QueryBudget budget,
-                                                            Map<String, TopAccumulator> merged) {
-        Map<List<Long>, List<PartRecord>> sqlRanges = new LinkedHashMap<>();
+    private void addRollupCounts(List<PartShare> shares, RollupPlan plan, StoreSnapshot snapshot, QueryBudget budget,
+                                 Map<String, TopAccumulator> merged) {
+        List<long[]> edgeRanges = new ArrayList<>();
+        List<PartRecord> edgeParts = new ArrayList<>();
         List<PartShare> withHours = new ArrayList<>();
         for (PartShare share : shares) {
             long hoursFrom = FingerprintHours.ceilHour(share.rollupFrom());
             long hoursTo = FingerprintHours.floorHour(share.rollupTo());
             if (hoursFrom >= hoursTo) {
-                addRange(sqlRanges, share.rollupFrom(), share.rollupTo(), share.part());
+                addEdge(edgeRanges, edgeParts, share.rollupFrom(), share.rollupTo(), share.part());
                 continue;
             }
             withHours.add(share);
-            addRange(sqlRanges, share.rollupFrom(), hoursFrom, share.part());
-            addRange(sqlRanges, hoursTo, share.rollupTo(), share.part());
+            addEdge(edgeRanges, edgeParts, share.rollupFrom(), hoursFrom, share.part());
+            addEdge(edgeRanges, edgeParts, hoursTo, share.rollupTo(), share.part());
         }
         int levelMask = plan.levelMask();
+        addEdgeMinutes(edgeRanges, edgeParts, levelMask, budget, merged);
         int allLevels = (1 << Level.values().length) - 1;
         List<FingerprintHours.PartHours> hours = fingerprintHours.of(withHours.stream().map(PartShare::part).toList(),
                 snapshot.parts(), budget);
@@ -425,7 +428,43 @@ public final class Aggregator {
                 }
             }
         }
-        return sqlRanges;
+    }
+
+    /** Notes {@code [from, to)} of {@code part} as a partial-hour range when the part has events there. */
+    private static void addEdge(List<long[]> ranges, List<PartRecord> parts, long from, long to, PartRecord part) {
+        if (from < to && part.minTs() < to && part.maxTs() >= from) {
+            ranges.add(new long[] {from, to});
+            parts.add(part);
+        }
+    }
+
+    /** Adds the rollup rows within each edge range (and the level filter) to {@code merged}. */
+    private void addEdgeMinutes(List<long[]> ranges, List<PartRecord> parts, int levelMask, QueryBudget budget,
+                                Map<String, TopAccumulator> merged) {
+        List<FingerprintMinutes.Key> keys = new ArrayList<>();
+        for (int i = 0; i < ranges.size(); i++) {
+            for (long hour = FingerprintHours.floorHour(ranges.get(i)[0]); hour < ranges.get(i)[1]; hour += FingerprintHours.HOUR_MILLIS) {
+                keys.add(new FingerprintMinutes.Key(parts.get(i), hour));
+            }
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        Map<FingerprintMinutes.Key, FingerprintMinutes.Rows> rowsByKey = fingerprintMinutes.of(keys, budget);
+        for (int i = 0; i < ranges.size(); i++) {
+            long from = ranges.get(i)[0];
+            long to = ranges.get(i)[1];
+            for (long hour = FingerprintHours.floorHour(from); hour < to; hour += FingerprintHours.HOUR_MILLIS) {
+                FingerprintMinutes.Rows rows = rowsByKey.get(new FingerprintMinutes.Key(parts.get(i), hour));
+                for (int r = 0; r < rows.size(); r++) {
+                    long minute = rows.minute()[r];
+                    if (minute >= from && minute < to && (levelMask >>> rows.severity()[r] & 1) != 0) {
+                        merged.computeIfAbsent(rows.fingerprint()[r], v -> new TopAccumulator()).add(rows.count()[r],
+                                rows.minTs()[r], rows.maxTs()[r], rows.sample()[r], rows.maxTs()[r], rows.lastId()[r]);
+                    }
+                }
+            }
+        }
     }
 
     /** Adds {@code part} to the range {@code [from, to)} when it has events there. */
