@@ -7,6 +7,7 @@ import io.larch.storage.PartPointReader;
 import io.larch.storage.PartRowGroup;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,6 +34,15 @@ final class RawCounter {
     private final PartPointReader reader;
     private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
     private final LongAdder rowGroupsRead = new LongAdder();
+    /** Row groups whose columns are kept: ~200 KB each. */
+    static final int MAX_KEPT_ROW_GROUPS = 128;
+    /** Least recently used first; guarded by itself. */
+    private final Map<ColumnsKey, Columns> kept = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ColumnsKey, Columns> eldest) {
+            return size() > MAX_KEPT_ROW_GROUPS;
+        }
+    };
 
     RawCounter(PartPointReader reader) {
         this.reader = reader;
@@ -103,20 +113,19 @@ final class RawCounter {
             }
             try {
                 List<Group> groups = new ArrayList<>();
-                forEachRowGroupInRange(scan.part(), bounds, (rowGroup, rows) -> {
-                    long[] times = rows.timestamps();
-                    long[] levels = rows.severities();
-                    long[] ids = rows.longs(StoredEventCodec.ID);
-                    PartRowGroup.Interned fingerprints = rows.interned(StoredEventCodec.FINGERPRINT);
-                    int size = fingerprints.values().length;
+                forEachRowGroupInRange(scan.part(), bounds, true, (rowGroup, rows) -> {
+                    long[] times = rows.ts();
+                    int[] levels = rows.severity();
+                    long[] ids = rows.ids();
+                    int size = rows.fingerprints().length;
                     long[] n = new long[size];
                     long[] first = new long[size];
                     long[] last = new long[size];
                     int[] latestRow = new int[size];
-                    for (int row = 0; row < rows.rows(); row++) {
+                    for (int row = 0; row < times.length; row++) {
                         long t = times[row];
-                        int level = (int) levels[row];
-                        int id = fingerprints.ids()[row];
+                        int level = levels[row];
+                        int id = rows.fingerprintIds()[row];
                         if (id < 0 || t < bounds.fromMillis() || t >= bounds.toMillis() || level < 0 || level >= 31
                                 || (bounds.levelMask() & (1 << level)) == 0) {
                             continue;
@@ -136,7 +145,7 @@ final class RawCounter {
                     }
                     for (int id = 0; id < size; id++) {
                         if (n[id] > 0) {
-                            groups.add(new Group(fingerprints.values()[id], n[id], first[id], last[id],
+                            groups.add(new Group(rows.fingerprints()[id], n[id], first[id], last[id],
                                     new RowRef(scan.part(), rowGroup, latestRow[id]), ids[latestRow[id]]));
                         }
                     }
@@ -157,24 +166,68 @@ final class RawCounter {
         return left;
     }
 
-    /** Receives a row group (with its index in the part); it is released afterwards. */
-    private interface RowGroupVisitor {
-        void visit(int rowGroup, PartRowGroup rows) throws IOException;
+    /**
+     * The columns range-end counting reads from one row group, copied out of the decoder's pooled
+     * arrays: times and levels, and for grouping also ids and fingerprints ({@code ids} null until
+     * a grouping asked for them).
+     */
+    private record Columns(long[] ts, int[] severity, long[] ids, int[] fingerprintIds, String[] fingerprints) {
     }
 
-    /** Visits the row groups of {@code part} whose time span meets the bounds. */
-    private void forEachRowGroupInRange(PartRecord part, Planner.Bounds bounds, RowGroupVisitor visitor) throws IOException {
+    private record ColumnsKey(String part, int rowGroup) {
+    }
+
+    /** Receives the columns of a row group with its index in the part. */
+    private interface RowGroupVisitor {
+        void visit(int rowGroup, Columns rows) throws IOException;
+    }
+
+    /**
+     * Visits the row groups of {@code part} whose time span meets the bounds. Their columns are
+     * kept ({@link #MAX_KEPT_ROW_GROUPS}, least recently used dropped): the ends of the ranges a
+     * dashboard asks for fall in the same few row groups query after query, and decompressing
+     * them each time was most of a filtered 1 h count.
+     */
+    private void forEachRowGroupInRange(PartRecord part, Planner.Bounds bounds, boolean fingerprints,
+                                        RowGroupVisitor visitor) throws IOException {
         for (PartPointReader.RowGroupSpan span : reader.rowGroupSpans(part)) {
             if (span.maxTs() < bounds.fromMillis() || span.minTs() >= bounds.toMillis()) {
                 continue;
             }
-            PartRowGroup rows = reader.rowGroup(part, span.index());
-            rowGroupsRead.increment();
-            try {
-                visitor.visit(span.index(), rows);
-            } finally {
-                rows.release();
+            ColumnsKey key = new ColumnsKey(part.name(), span.index());
+            Columns columns;
+            synchronized (kept) {
+                columns = kept.get(key);
             }
+            if (columns == null || (fingerprints && columns.ids() == null)) {
+                columns = read(part, span.index(), fingerprints);
+                synchronized (kept) {
+                    kept.put(key, columns);
+                }
+            }
+            visitor.visit(span.index(), columns);
+        }
+    }
+
+    private Columns read(PartRecord part, int rowGroup, boolean fingerprints) throws IOException {
+        PartRowGroup rows = reader.rowGroup(part, rowGroup);
+        rowGroupsRead.increment();
+        try {
+            int n = rows.rows();
+            long[] ts = Arrays.copyOf(rows.timestamps(), n);
+            long[] levels = rows.severities();
+            int[] severity = new int[n];
+            for (int row = 0; row < n; row++) {
+                severity[row] = (int) levels[row];
+            }
+            if (!fingerprints) {
+                return new Columns(ts, severity, null, null, null);
+            }
+            PartRowGroup.Interned interned = rows.interned(StoredEventCodec.FINGERPRINT);
+            return new Columns(ts, severity, Arrays.copyOf(rows.longs(StoredEventCodec.ID), n),
+                    Arrays.copyOf(interned.ids(), n), interned.values());
+        } finally {
+            rows.release();
         }
     }
 
@@ -239,12 +292,12 @@ final class RawCounter {
 
     private void matchingRows(PartRecord part, Planner.Bounds bounds, LongStream.Builder ts, IntStream.Builder severity)
             throws IOException {
-        forEachRowGroupInRange(part, bounds, (rowGroup, rows) -> {
-            long[] times = rows.timestamps();
-            long[] levels = rows.severities();
-            for (int row = 0; row < rows.rows(); row++) {
+        forEachRowGroupInRange(part, bounds, false, (rowGroup, rows) -> {
+            long[] times = rows.ts();
+            int[] levels = rows.severity();
+            for (int row = 0; row < times.length; row++) {
                 long t = times[row];
-                int level = (int) levels[row];
+                int level = levels[row];
                 if (t >= bounds.fromMillis() && t < bounds.toMillis() && level >= 0 && level < 31
                         && (bounds.levelMask() & (1 << level)) != 0) {
                     ts.add(t);
