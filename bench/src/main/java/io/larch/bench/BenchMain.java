@@ -135,7 +135,7 @@ public final class BenchMain {
         int runs;
 
         /** Ten: the JIT needs about that many runs of a query's code path before its timing settles. */
-        @Option(names = "--warmups", defaultValue = "10")
+        @Option(names = "--warmups", defaultValue = "200", description = "runs of each query before timing (JIT, caches), at most 15 s of them")
         int warmups;
 
         @Option(names = "--reuse-data", description = "query the events an earlier run left in --data-dir instead of loading")
@@ -213,7 +213,7 @@ public final class BenchMain {
         @Option(names = "--runs", defaultValue = "10")
         int runs;
 
-        @Option(names = "--warmups", defaultValue = "10", description = "runs of each query before timing (JIT, caches)")
+        @Option(names = "--warmups", defaultValue = "200", description = "runs of each query before timing (JIT, caches), at most 15 s of them")
         int warmups;
 
         @Option(names = "--opensearch-heap", defaultValue = "4g")

@@ -107,10 +107,7 @@ public final class QueryBench {
         BenchHttp http = new BenchHttp(url);
         List<Timing> timings = new ArrayList<>();
         for (Case c : cases) {
-            JsonNode answer = null;
-            for (int i = 0; i < warmups; i++) {
-                answer = http.get(c.path(), token, c.params());
-            }
+            JsonNode answer = WarmUp.repeat(warmups, () -> http.get(c.path(), token, c.params()));
             double[] millis = new double[runs];
             for (int i = 0; i < runs; i++) {
                 long started = System.nanoTime();

@@ -3,6 +3,7 @@ package io.larch.bench.peers;
 import io.larch.bench.EventGenerator;
 import io.larch.bench.IngestBench;
 import io.larch.bench.SharedSequence;
+import io.larch.bench.WarmUp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -117,10 +118,7 @@ public final class PeersBench {
         List<Map<String, Object>> timings = new ArrayList<>();
         for (Map.Entry<String, Supplier<PeerSystem.SuiteQuery>> c : cases) {
             PeerSystem.SuiteQuery query = c.getValue().get();
-            String answer = null;
-            for (int i = 0; i < options.warmupRuns(); i++) {
-                answer = system.query("logs", query);
-            }
+            String answer = WarmUp.repeat(options.warmupRuns(), () -> system.query("logs", query));
             double[] millis = new double[options.runs()];
             for (int i = 0; i < options.runs(); i++) {
                 long started = System.nanoTime();
