@@ -6,6 +6,15 @@ import java.util.List;
 /** Encodes the Thrift structs of a Parquet footer that {@link PartParquetWriter} writes. */
 final class ParquetFooterWriter {
     private static final int FORMAT_VERSION = 1;
+    /** Repetition of a schema element. */
+    static final int REQUIRED = 0;
+    static final int OPTIONAL = 1;
+    static final int REPEATED = 2;
+    /** Converted (logical) types DuckDB writes for Larch's columns. */
+    static final int UTF8 = 0;
+    static final int MAP = 1;
+    static final int UINT_8 = 11;
+    static final int INT_64 = 18;
 
     private ParquetFooterWriter() {
     }

@@ -1,5 +1,7 @@
 package io.larch.storage;
 
+import static io.larch.storage.ParquetFooterWriter.*;
+
 import io.larch.model.LogEvent;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,13 +25,6 @@ final class PartParquetWriter {
      * bytes per event); sealing is what bounds ingest, and the size is far within target.
      */
     static final int ZSTD_LEVEL = 1;
-    private static final int REQUIRED = 0;
-    private static final int OPTIONAL = 1;
-    private static final int REPEATED = 2;
-    private static final int UTF8 = 0;
-    private static final int MAP = 1;
-    private static final int UINT_8 = 11;
-    private static final int INT_64 = 18;
 
     private final ParquetLeaf id = flat("id", ParquetFooter.INT64, false);
     private final ParquetLeaf ts = flat("ts", ParquetFooter.INT64, false);

@@ -1,5 +1,7 @@
 package io.larch.storage;
 
+import static io.larch.storage.ParquetFooterWriter.*;
+
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
 import java.io.IOException;
@@ -20,11 +22,6 @@ import java.util.Map;
 final class RollupParquetWriter {
     /** DuckDB's default row group size, which rollups were written with. */
     private static final int ROW_GROUP_ROWS = 122_880;
-    private static final int REQUIRED = 0;
-    private static final int OPTIONAL = 1;
-    private static final int UTF8 = 0;
-    private static final int UINT_8 = 11;
-    private static final int INT_64 = 18;
     private static final int LEVELS = Level.values().length;
     private static final Comparator<Row> MINUTE_ORDER =
             Comparator.comparingInt((Row row) -> row.level).thenComparing(row -> row.fingerprint);

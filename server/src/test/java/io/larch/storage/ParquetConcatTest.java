@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,18 +43,6 @@ class ParquetConcatTest {
         return events;
     }
 
-    private List<LogEvent> rowsOf(LocalStore local, Path file) throws Exception {
-        List<LogEvent> rows = new ArrayList<>();
-        try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
-                     + DuckDbEngine.quotePath(file) + ", file_row_number = true) ORDER BY file_row_number")) {
-            while (result.next()) {
-                rows.add(PartRows.read(result));
-            }
-        }
-        return rows;
-    }
-
     private List<PartRecord> sealThree(LocalStore local) throws Exception {
         List<PartRecord> inputs = new ArrayList<>();
         inputs.addAll(local.seal(Kind.APP, events(1, 10_000)));
@@ -72,12 +59,12 @@ class ParquetConcatTest {
             int inputRowGroups = 0;
             PartPointReader reader = new PartPointReader(local.partFiles);
             for (PartRecord input : inputs) {
-                expected.addAll(rowsOf(local, local.partFiles.path(input)));
+                expected.addAll(local.rowsOf(local.partFiles.path(input)));
                 inputRowGroups += reader.rowGroupSpans(input).size();
             }
             PartRecord merged = local.writer.writeMerged(inputs, FileNames.compactedPartName(0, 1, 3));
             Path file = local.partFiles.path(merged);
-            assertEquals(expected, rowsOf(local, file));
+            assertEquals(expected, local.rowsOf(file));
             assertEquals(32_000, merged.rowCount());
 
             List<PartPointReader.RowGroupSpan> spans = reader.rowGroupSpans(merged);
@@ -117,10 +104,10 @@ class ParquetConcatTest {
 
             List<LogEvent> expected = new ArrayList<>();
             for (PartRecord input : inputs) {
-                expected.addAll(rowsOf(local, local.partFiles.path(input)));
+                expected.addAll(local.rowsOf(local.partFiles.path(input)));
             }
             PartRecord merged = local.writer.writeMerged(inputs, FileNames.compactedPartName(0, 1, 3));
-            assertEquals(expected, rowsOf(local, local.partFiles.path(merged)));
+            assertEquals(expected, local.rowsOf(local.partFiles.path(merged)));
             assertTrue(Files.size(local.partFiles.path(merged)) > 0);
         }
     }

@@ -66,24 +66,12 @@ class PartParquetWriterTest {
         return file;
     }
 
-    private List<LogEvent> duckDbRows(Path file) throws Exception {
-        List<LogEvent> rows = new ArrayList<>();
-        try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
-                     + DuckDbEngine.quotePath(file) + ", file_row_number = true) ORDER BY file_row_number")) {
-            while (result.next()) {
-                rows.add(PartRows.read(result));
-            }
-        }
-        return rows;
-    }
-
     @Test
     void duckDbReadsEveryRowAsWritten() throws Exception {
         for (int count : List.of(1, 8192, 8193, 20_000)) {
             List<LogEvent> events = randomEvents(count, count);
             Path file = write(events, "part-" + count + ".parquet");
-            assertEquals(events, duckDbRows(file), count + " events");
+            assertEquals(events, local.rowsOf(file), count + " events");
             assertEquals((count + 8191) / 8192, ParquetFooter.read(file).rowGroups().size());
         }
     }
@@ -97,7 +85,7 @@ class PartParquetWriterTest {
                     null, "fp", i % 5 == 0 ? "" : "u" + i, null, null, null, null, null,
                     i % 4 == 0 ? Map.of() : Map.of("", "", "k\u00e9y", "v\n" + i)));
         }
-        assertEquals(events, duckDbRows(write(events, "special.parquet")));
+        assertEquals(events, local.rowsOf(write(events, "special.parquet")));
     }
 
     @Test
@@ -161,7 +149,7 @@ class PartParquetWriterTest {
         }
         assertTrue(textBytes > 3L * ParquetChunkEncoder.PAGE_VALUE_BYTES, "one row group holds several pages of text");
         Path file = write(events, "large.parquet");
-        assertEquals(events, duckDbRows(file));
+        assertEquals(events, local.rowsOf(file));
         ParquetFooter footer = ParquetFooter.read(file);
         ParquetFooter.RowGroup group = footer.rowGroups().getFirst();
         long start = group.chunks().stream().mapToLong(ParquetFooter.Chunk::offset).min().orElseThrow();
@@ -190,7 +178,7 @@ class PartParquetWriterTest {
         ParquetConcat.concat(List.of(byDuckDb, byJava), merged);
         List<LogEvent> expected = new ArrayList<>(older);
         expected.addAll(newer);
-        assertEquals(expected, duckDbRows(merged));
+        assertEquals(expected, local.rowsOf(merged));
         assertTrue(Files.size(byJava) < Files.size(byDuckDb) * 1.15,
                 "no bigger than DuckDB's encoding: " + Files.size(byJava) + " vs " + Files.size(byDuckDb));
     }

@@ -76,4 +76,17 @@ public final class LocalStore implements AutoCloseable {
         duckDb.close();
         database.close();
     }
+
+    /** Every row of a part file as DuckDB reads it, in file order. */
+    public List<LogEvent> rowsOf(Path file) throws java.sql.SQLException {
+        List<LogEvent> rows = new java.util.ArrayList<>();
+        try (java.sql.Connection connection = duckDb.connect(); java.sql.Statement statement = connection.createStatement();
+             java.sql.ResultSet result = statement.executeQuery("SELECT " + io.larch.storage.PartSchema.ALL_COLUMNS
+                     + " FROM read_parquet(" + DuckDbEngine.quotePath(file) + ", file_row_number = true) ORDER BY file_row_number")) {
+            while (result.next()) {
+                rows.add(io.larch.storage.PartRows.read(result));
+            }
+        }
+        return rows;
+    }
 }
