@@ -26,8 +26,11 @@ public final class AttrMap extends AbstractMap<String, String> {
 
     /** {@code attrs} as an AttrMap (itself when it is one), or {@link Map#of()} when empty. */
     public static Map<String, String> copyOf(Map<String, String> attrs) {
-        if (attrs instanceof AttrMap || attrs.isEmpty()) {
-            return attrs.isEmpty() ? Map.of() : attrs;
+        if (attrs.isEmpty()) {
+            return Map.of();
+        }
+        if (attrs instanceof AttrMap) {
+            return attrs;
         }
         String[] pairs = new String[attrs.size() * 2];
         int i = 0;

@@ -148,20 +148,20 @@ public final class BinaryEventCodec {
         }
 
         void text(String value) {
-            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            varint(bytes.length);
-            ensure(bytes.length);
-            System.arraycopy(bytes, 0, buffer, size, bytes.length);
-            size += bytes.length;
+            bytes(value.getBytes(StandardCharsets.UTF_8), 0);
         }
 
         void optionalText(String value) {
             if (value == null) {
                 varint(ABSENT);
-                return;
+            } else {
+                bytes(value.getBytes(StandardCharsets.UTF_8), 1);
             }
-            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-            varint(bytes.length + 1L);
+        }
+
+        /** The length (plus {@code lengthBias}) as a varint, then the bytes. */
+        private void bytes(byte[] bytes, int lengthBias) {
+            varint(bytes.length + (long) lengthBias);
             ensure(bytes.length);
             System.arraycopy(bytes, 0, buffer, size, bytes.length);
             size += bytes.length;

@@ -1,13 +1,9 @@
 package io.larch.model;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,68 +38,7 @@ public final class StoredEventCodec {
     private StoredEventCodec() {
     }
 
-    /** Appends one line per event (each ending in '\n') to {@code out}. */
-    public static void writeLines(List<LogEvent> events, OutputStream out) throws IOException {
-        try (JsonGenerator json = JSON.createGenerator(out)) {
-            json.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-            for (LogEvent event : events) {
-                writeEvent(json, event);
-                json.writeRaw('\n');
-            }
-        }
-    }
-
-    public static byte[] encodeLines(List<LogEvent> events) {
-        // Sized from the long fields, so the buffer is not grown (and copied) while writing.
-        int estimate = 0;
-        for (LogEvent event : events) {
-            estimate += 240 + event.message().length() + (event.stack() == null ? 0 : event.stack().length())
-                    + 32 * event.attrs().size();
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(estimate);
-        try {
-            writeLines(events, out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    private static void writeEvent(JsonGenerator json, LogEvent e) throws IOException {
-        json.writeStartObject();
-        json.writeNumberField(ID, e.id());
-        json.writeNumberField(TS, e.ts());
-        json.writeNumberField(RECEIVED_AT, e.receivedAt());
-        json.writeNumberField(PROJECT_ID, e.projectId());
-        json.writeStringField(KIND, e.kind().wireName());
-        json.writeNumberField(LEVEL, e.level().severity());
-        json.writeStringField(MESSAGE, e.message());
-        writeOptional(json, SOURCE, e.source());
-        writeOptional(json, STACK, e.stack());
-        json.writeStringField(FINGERPRINT, e.fingerprint());
-        writeOptional(json, USER_ID, e.userId());
-        writeOptional(json, CONVERSATION_ID, e.conversationId());
-        writeOptional(json, BUILD_ID, e.buildId());
-        writeOptional(json, DEPLOYMENT_ID, e.deploymentId());
-        writeOptional(json, TRACE_ID, e.traceId());
-        writeOptional(json, STATUS, e.status());
-        if (!e.attrs().isEmpty()) {
-            json.writeObjectFieldStart(ATTRS);
-            for (Map.Entry<String, String> attr : e.attrs().entrySet()) {
-                json.writeStringField(attr.getKey(), attr.getValue());
-            }
-            json.writeEndObject();
-        }
-        json.writeEndObject();
-    }
-
-    private static void writeOptional(JsonGenerator json, String name, String value) throws IOException {
-        if (value != null) {
-            json.writeStringField(name, value);
-        }
-    }
-
-    /** Decodes lines written by {@link #writeLines}. Throws IOException on anything else. */
+    /** Decodes JSON lines of stored events. Throws IOException on anything else. */
     public static List<LogEvent> decodeLines(byte[] bytes, int offset, int length) throws IOException {
         List<LogEvent> events = new ArrayList<>();
         try (JsonParser parser = JSON.createParser(bytes, offset, length)) {

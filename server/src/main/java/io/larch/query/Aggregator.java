@@ -450,17 +450,15 @@ public final class Aggregator {
         if (keys.isEmpty()) {
             return;
         }
-        Map<FingerprintMinutes.Key, FingerprintMinutes.Rows> rowsByKey = fingerprintMinutes.of(keys, budget);
+        Map<FingerprintMinutes.Key, List<FingerprintMinutes.MinuteRow>> rowsByKey = fingerprintMinutes.of(keys, budget);
         for (int i = 0; i < ranges.size(); i++) {
             long from = ranges.get(i)[0];
             long to = ranges.get(i)[1];
             for (long hour = FingerprintHours.floorHour(from); hour < to; hour += FingerprintHours.HOUR_MILLIS) {
-                FingerprintMinutes.Rows rows = rowsByKey.get(new FingerprintMinutes.Key(parts.get(i), hour));
-                for (int r = 0; r < rows.size(); r++) {
-                    long minute = rows.minute()[r];
-                    if (minute >= from && minute < to && (levelMask >>> rows.severity()[r] & 1) != 0) {
-                        merged.computeIfAbsent(rows.fingerprint()[r], v -> new TopAccumulator()).add(rows.count()[r],
-                                rows.minTs()[r], rows.maxTs()[r], rows.sample()[r], rows.maxTs()[r], rows.lastId()[r]);
+                for (FingerprintMinutes.MinuteRow row : rowsByKey.get(new FingerprintMinutes.Key(parts.get(i), hour))) {
+                    if (row.minute() >= from && row.minute() < to && (levelMask >>> row.severity() & 1) != 0) {
+                        merged.computeIfAbsent(row.fingerprint(), v -> new TopAccumulator())
+                                .add(row.count(), row.minTs(), row.maxTs(), row.sample(), row.maxTs(), row.lastId());
                     }
                 }
             }

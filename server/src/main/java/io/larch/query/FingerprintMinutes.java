@@ -4,7 +4,6 @@ import io.larch.meta.PartRecord;
 import io.larch.storage.DuckDbEngine;
 import io.larch.storage.PartFiles;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +24,7 @@ final class FingerprintMinutes {
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
     /** Least recently used first; guarded by {@code this}. */
-    private final LinkedHashMap<Key, Rows> cache = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<Key, List<MinuteRow>> cache = new LinkedHashMap<>(64, 0.75f, true);
     private int cachedRows;
 
     FingerprintMinutes(DuckDbEngine engine, PartFiles partFiles) {
@@ -46,21 +45,18 @@ final class FingerprintMinutes {
         }
     }
 
-    /** An hour's rollup rows, column by column. */
-    record Rows(long[] minute, int[] severity, String[] fingerprint, long[] count, long[] minTs, long[] maxTs,
-                String[] sample, long[] lastId) {
-        int size() {
-            return minute.length;
-        }
+    /** A fingerprint's events of one level in one minute of a part: count, time bounds, latest message and id. */
+    record MinuteRow(long minute, int severity, String fingerprint, long count, long minTs, long maxTs, String sample,
+                     long lastId) {
     }
 
     /** The rows of each key (whose part has a rollup), reading those not in memory in one statement. */
-    Map<Key, Rows> of(List<Key> keys, QueryBudget budget) {
-        Map<Key, Rows> found = new HashMap<>();
+    Map<Key, List<MinuteRow>> of(List<Key> keys, QueryBudget budget) {
+        Map<Key, List<MinuteRow>> found = new HashMap<>();
         List<Key> missing = new ArrayList<>();
         synchronized (this) {
             for (Key key : keys) {
-                Rows rows = cache.get(key);
+                List<MinuteRow> rows = cache.get(key);
                 if (rows != null) {
                     found.put(key, rows);
                 } else if (!missing.contains(key)) {
@@ -69,11 +65,11 @@ final class FingerprintMinutes {
             }
         }
         if (!missing.isEmpty()) {
-            Map<Key, Rows> loaded = load(missing, budget);
+            Map<Key, List<MinuteRow>> loaded = load(missing, budget);
             found.putAll(loaded);
             synchronized (this) {
                 loaded.forEach((key, rows) -> {
-                    Rows previous = cache.put(key, rows);
+                    List<MinuteRow> previous = cache.put(key, rows);
                     cachedRows += rows.size() - (previous == null ? 0 : previous.size());
                 });
                 var eldest = cache.entrySet().iterator();
@@ -86,7 +82,7 @@ final class FingerprintMinutes {
         return found;
     }
 
-    private Map<Key, Rows> load(List<Key> keys, QueryBudget budget) {
+    private Map<Key, List<MinuteRow>> load(List<Key> keys, QueryBudget budget) {
         Map<String, PartRecord> partByFile = new HashMap<>();
         List<PartRecord> parts = new ArrayList<>();
         List<String> conditions = new ArrayList<>();
@@ -99,63 +95,21 @@ final class FingerprintMinutes {
             conditions.add("(filename = ? AND minute >= ? AND minute < ?)");
             parameters.addAll(List.of(file, key.hour(), key.hour() + FingerprintHours.HOUR_MILLIS));
         }
-        Map<Key, RowsBuilder> builders = new HashMap<>();
-        keys.forEach(key -> builders.put(key, new RowsBuilder()));
+        Map<Key, List<MinuteRow>> loaded = new HashMap<>();
+        keys.forEach(key -> loaded.put(key, new ArrayList<>()));
         Map<String, String> interned = new HashMap<>();
         PartSql.run(engine, "SELECT filename, minute, level, fingerprint, n, min_ts, max_ts, sample, last_id FROM "
                 + partFiles.readRollups(parts, true) + " WHERE fingerprint IS NOT NULL AND (" + String.join(" OR ", conditions)
                 + ")", parameters, budget, row -> {
                     long minute = row.getLong(2);
                     Key key = new Key(partByFile.get(row.getString(1)), FingerprintHours.floorHour(minute));
-                    RowsBuilder builder = builders.get(key);
-                    if (builder != null) {
-                        builder.add(minute, row.getInt(3), interned.computeIfAbsent(row.getString(4), f -> f), row.getLong(5),
-                                row.getLong(6), row.getLong(7), row.getString(8), row.getLong(9));
+                    List<MinuteRow> rows = loaded.get(key);
+                    if (rows != null) {
+                        rows.add(new MinuteRow(minute, row.getInt(3), interned.computeIfAbsent(row.getString(4), f -> f),
+                                row.getLong(5), row.getLong(6), row.getLong(7), row.getString(8), row.getLong(9)));
                     }
                 });
-        Map<Key, Rows> loaded = new HashMap<>();
-        builders.forEach((key, builder) -> loaded.put(key, builder.build()));
+        loaded.replaceAll((key, rows) -> List.copyOf(rows));
         return loaded;
-    }
-
-    private static final class RowsBuilder {
-        private long[] minute = new long[64];
-        private int[] severity = new int[64];
-        private String[] fingerprint = new String[64];
-        private long[] count = new long[64];
-        private long[] minTs = new long[64];
-        private long[] maxTs = new long[64];
-        private String[] sample = new String[64];
-        private long[] lastId = new long[64];
-        private int size;
-
-        void add(long minute, int severity, String fingerprint, long count, long minTs, long maxTs, String sample, long lastId) {
-            if (size == this.minute.length) {
-                int capacity = size * 2;
-                this.minute = Arrays.copyOf(this.minute, capacity);
-                this.severity = Arrays.copyOf(this.severity, capacity);
-                this.fingerprint = Arrays.copyOf(this.fingerprint, capacity);
-                this.count = Arrays.copyOf(this.count, capacity);
-                this.minTs = Arrays.copyOf(this.minTs, capacity);
-                this.maxTs = Arrays.copyOf(this.maxTs, capacity);
-                this.sample = Arrays.copyOf(this.sample, capacity);
-                this.lastId = Arrays.copyOf(this.lastId, capacity);
-            }
-            this.minute[size] = minute;
-            this.severity[size] = severity;
-            this.fingerprint[size] = fingerprint;
-            this.count[size] = count;
-            this.minTs[size] = minTs;
-            this.maxTs[size] = maxTs;
-            this.sample[size] = sample;
-            this.lastId[size] = lastId;
-            size++;
-        }
-
-        Rows build() {
-            return new Rows(Arrays.copyOf(minute, size), Arrays.copyOf(severity, size), Arrays.copyOf(fingerprint, size),
-                    Arrays.copyOf(count, size), Arrays.copyOf(minTs, size), Arrays.copyOf(maxTs, size),
-                    Arrays.copyOf(sample, size), Arrays.copyOf(lastId, size));
-        }
     }
 }

@@ -34,7 +34,7 @@ final class ParquetChunkEncoder implements AutoCloseable {
     private final ZstdCompressCtx zstd = new ZstdCompressCtx();
     /** Every present value of the chunk, PLAIN-encoded; {@link #valueStarts} says where each begins. */
     private final ByteSink plain = new ByteSink(1 << 16);
-    /** The values of the page being written: a range of {@link #plain}, or dictionary indices. */
+    /** A dictionary page's entries, or a data page's dictionary indices. */
     private final ByteSink values = new ByteSink(1 << 16);
     private final ByteSink page = new ByteSink(1 << 16);
     private byte[] compressed = new byte[1 << 16];
@@ -87,14 +87,15 @@ final class ParquetChunkEncoder implements AutoCloseable {
             boolean last = slot + 1 == leaf.slots;
             boolean rowStarts = !last && (leaf.maxRepetition == 0 || leaf.repetition[slot + 1] == 0);
             if (last || (rowStarts && !dictionary && valueStarts[value] - valueStarts[valueStart] >= PAGE_VALUE_BYTES)) {
-                values.reset();
                 if (dictionary) {
+                    values.reset();
                     values.write(bitWidth);
                     hybrid(indices, valueStart, value, bitWidth, values);
+                    writeDataPage(leaf, pageStart, slot + 1, true, values.array(), 0, values.size(), out, sizes);
                 } else {
-                    values.write(plain.array(), valueStarts[valueStart], valueStarts[value] - valueStarts[valueStart]);
+                    writeDataPage(leaf, pageStart, slot + 1, false, plain.array(), valueStarts[valueStart],
+                            valueStarts[value] - valueStarts[valueStart], out, sizes);
                 }
-                writeDataPage(leaf, pageStart, slot + 1, dictionary, out, sizes);
                 pageStart = slot + 1;
                 valueStart = value;
             }
@@ -235,17 +236,16 @@ final class ParquetChunkEncoder implements AutoCloseable {
         pageHeaderStart(header, DICTIONARY_PAGE, values.size(), compressedSize);
         header.fieldHeader(7, ThriftCompact.STRUCT);
         header.beginStruct();
-        header.fieldHeader(1, ThriftCompact.I32);
-        header.i32(entryCount);
-        header.fieldHeader(2, ThriftCompact.I32);
-        header.i32(PLAIN);
+        header.i32Field(1, entryCount);
+        header.i32Field(2, PLAIN);
         header.endStruct();
         header.endStruct();
         appendPage(header.toByteArray(), values.size(), compressedSize, out, sizes);
     }
 
-    /** Levels of slots [from, to) and the values in {@link #values} as one compressed page. */
-    private void writeDataPage(ParquetLeaf leaf, int from, int to, boolean dictionary, ByteSink out, long[] sizes) {
+    /** Levels of slots [from, to) and their encoded values ({@code valueBytes[offset, offset + length)}) as one compressed page. */
+    private void writeDataPage(ParquetLeaf leaf, int from, int to, boolean dictionary, byte[] valueBytes, int offset,
+                               int length, ByteSink out, long[] sizes) {
         page.reset();
         if (leaf.maxRepetition > 0) {
             levels(leaf.repetition, from, to, leaf.maxRepetition);
@@ -253,33 +253,26 @@ final class ParquetChunkEncoder implements AutoCloseable {
         if (leaf.maxDefinition > 0) {
             levels(leaf.definition, from, to, leaf.maxDefinition);
         }
-        page.write(values.array(), 0, values.size());
+        page.write(valueBytes, offset, length);
         int compressedSize = compress(page);
         ThriftCompactWriter header = new ThriftCompactWriter();
         header.beginStruct();
         pageHeaderStart(header, DATA_PAGE, page.size(), compressedSize);
         header.fieldHeader(5, ThriftCompact.STRUCT);
         header.beginStruct();
-        header.fieldHeader(1, ThriftCompact.I32);
-        header.i32(to - from);
-        header.fieldHeader(2, ThriftCompact.I32);
-        header.i32(dictionary ? RLE_DICTIONARY : PLAIN);
-        header.fieldHeader(3, ThriftCompact.I32);
-        header.i32(RLE);
-        header.fieldHeader(4, ThriftCompact.I32);
-        header.i32(RLE);
+        header.i32Field(1, to - from);
+        header.i32Field(2, dictionary ? RLE_DICTIONARY : PLAIN);
+        header.i32Field(3, RLE);
+        header.i32Field(4, RLE);
         header.endStruct();
         header.endStruct();
         appendPage(header.toByteArray(), page.size(), compressedSize, out, sizes);
     }
 
     private static void pageHeaderStart(ThriftCompactWriter header, int type, int uncompressedSize, int compressedSize) {
-        header.fieldHeader(1, ThriftCompact.I32);
-        header.i32(type);
-        header.fieldHeader(2, ThriftCompact.I32);
-        header.i32(uncompressedSize);
-        header.fieldHeader(3, ThriftCompact.I32);
-        header.i32(compressedSize);
+        header.i32Field(1, type);
+        header.i32Field(2, uncompressedSize);
+        header.i32Field(3, compressedSize);
     }
 
     private void appendPage(byte[] header, int uncompressedSize, int compressedSize, ByteSink out, long[] sizes) {

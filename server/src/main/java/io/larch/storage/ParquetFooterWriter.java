@@ -46,14 +46,10 @@ final class ParquetFooterWriter {
             uncompressed += chunk.uncompressedSize();
             compressed += chunk.compressedSize();
         }
-        out.fieldHeader(2, ThriftCompact.I64);
-        out.i64(uncompressed);
-        out.fieldHeader(3, ThriftCompact.I64);
-        out.i64(rows);
-        out.fieldHeader(5, ThriftCompact.I64);
-        out.i64(fileOffset);
-        out.fieldHeader(6, ThriftCompact.I64);
-        out.i64(compressed);
+        out.i64Field(2, uncompressed);
+        out.i64Field(3, rows);
+        out.i64Field(5, fileOffset);
+        out.i64Field(6, compressed);
         out.fieldHeader(7, ThriftCompact.I16);
         out.i32(ordinal);
         out.endStruct();
@@ -63,36 +59,27 @@ final class ParquetFooterWriter {
     private static void columnChunk(ThriftCompactWriter out, ParquetChunkEncoder.ChunkMeta chunk) {
         long start = chunk.dictionaryPageOffset() >= 0 ? chunk.dictionaryPageOffset() : chunk.dataPageOffset();
         out.beginStruct();
-        out.fieldHeader(2, ThriftCompact.I64);
-        out.i64(start);
+        out.i64Field(2, start);
         out.fieldHeader(3, ThriftCompact.STRUCT);
         out.beginStruct();
-        out.fieldHeader(1, ThriftCompact.I32);
-        out.i32(chunk.leaf().physicalType);
+        out.i32Field(1, chunk.leaf().physicalType);
         out.fieldHeader(2, ThriftCompact.LIST);
         out.listHeader(chunk.encodings().size(), ThriftCompact.I32);
         chunk.encodings().forEach(out::i32);
         out.fieldHeader(3, ThriftCompact.LIST);
         out.listHeader(chunk.leaf().path.size(), ThriftCompact.BINARY);
         chunk.leaf().path.forEach(name -> out.binary(name.getBytes(StandardCharsets.UTF_8)));
-        out.fieldHeader(4, ThriftCompact.I32);
-        out.i32(ParquetFooter.CODEC_ZSTD);
-        out.fieldHeader(5, ThriftCompact.I64);
-        out.i64(chunk.values());
-        out.fieldHeader(6, ThriftCompact.I64);
-        out.i64(chunk.uncompressedSize());
-        out.fieldHeader(7, ThriftCompact.I64);
-        out.i64(chunk.compressedSize());
-        out.fieldHeader(9, ThriftCompact.I64);
-        out.i64(chunk.dataPageOffset());
+        out.i32Field(4, ParquetFooter.CODEC_ZSTD);
+        out.i64Field(5, chunk.values());
+        out.i64Field(6, chunk.uncompressedSize());
+        out.i64Field(7, chunk.compressedSize());
+        out.i64Field(9, chunk.dataPageOffset());
         if (chunk.dictionaryPageOffset() >= 0) {
-            out.fieldHeader(11, ThriftCompact.I64);
-            out.i64(chunk.dictionaryPageOffset());
+            out.i64Field(11, chunk.dictionaryPageOffset());
         }
         out.fieldHeader(12, ThriftCompact.STRUCT);
         out.beginStruct();
-        out.fieldHeader(3, ThriftCompact.I64);
-        out.i64(chunk.nullCount());
+        out.i64Field(3, chunk.nullCount());
         if (chunk.min() != null && chunk.max() != null) {
             out.fieldHeader(5, ThriftCompact.BINARY);
             out.binary(chunk.max());
@@ -108,15 +95,13 @@ final class ParquetFooterWriter {
     static byte[] fileMetaData(List<SchemaElement> schema, long rows, List<byte[]> rowGroups, int leaves, String createdBy) {
         ThriftCompactWriter out = new ThriftCompactWriter();
         out.beginStruct();
-        out.fieldHeader(1, ThriftCompact.I32);
-        out.i32(FORMAT_VERSION);
+        out.i32Field(1, FORMAT_VERSION);
         out.fieldHeader(2, ThriftCompact.LIST);
         out.listHeader(schema.size(), ThriftCompact.STRUCT);
         for (SchemaElement element : schema) {
             schemaElement(out, element);
         }
-        out.fieldHeader(3, ThriftCompact.I64);
-        out.i64(rows);
+        out.i64Field(3, rows);
         out.fieldHeader(4, ThriftCompact.LIST);
         out.listHeader(rowGroups.size(), ThriftCompact.STRUCT);
         rowGroups.forEach(out::raw);
@@ -139,20 +124,16 @@ final class ParquetFooterWriter {
     private static void schemaElement(ThriftCompactWriter out, SchemaElement element) {
         out.beginStruct();
         if (element.physicalType() >= 0) {
-            out.fieldHeader(1, ThriftCompact.I32);
-            out.i32(element.physicalType());
+            out.i32Field(1, element.physicalType());
         }
-        out.fieldHeader(3, ThriftCompact.I32);
-        out.i32(element.repetition());
+        out.i32Field(3, element.repetition());
         out.fieldHeader(4, ThriftCompact.BINARY);
         out.binary(element.name().getBytes(StandardCharsets.UTF_8));
         if (element.children() >= 0) {
-            out.fieldHeader(5, ThriftCompact.I32);
-            out.i32(element.children());
+            out.i32Field(5, element.children());
         }
         if (element.convertedType() >= 0) {
-            out.fieldHeader(6, ThriftCompact.I32);
-            out.i32(element.convertedType());
+            out.i32Field(6, element.convertedType());
         }
         out.endStruct();
     }

@@ -40,6 +40,11 @@ final class ParquetLeaf {
         }
     }
 
+    /** A top-level column: not repeated, optional when {@code maxDefinition} is 1. */
+    static ParquetLeaf column(String name, int physicalType, int maxDefinition, boolean tryDictionary) {
+        return new ParquetLeaf(List.of(name), physicalType, maxDefinition, 0, tryDictionary);
+    }
+
     boolean isString() {
         return strings != null;
     }

@@ -26,24 +26,24 @@ final class PartParquetWriter {
      */
     static final int ZSTD_LEVEL = 1;
 
-    private final ParquetLeaf id = flat("id", ParquetFooter.INT64, false);
-    private final ParquetLeaf ts = flat("ts", ParquetFooter.INT64, false);
-    private final ParquetLeaf receivedAt = flat("received_at", ParquetFooter.INT64, true);
-    private final ParquetLeaf projectId = flat("project_id", ParquetFooter.INT64, true);
-    private final ParquetLeaf kind = flat("kind", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf level = flat("level", ParquetFooter.INT32, true);
+    private final ParquetLeaf id = ParquetLeaf.column("id", ParquetFooter.INT64, 1, false);
+    private final ParquetLeaf ts = ParquetLeaf.column("ts", ParquetFooter.INT64, 1, false);
+    private final ParquetLeaf receivedAt = ParquetLeaf.column("received_at", ParquetFooter.INT64, 1, true);
+    private final ParquetLeaf projectId = ParquetLeaf.column("project_id", ParquetFooter.INT64, 1, true);
+    private final ParquetLeaf kind = ParquetLeaf.column("kind", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf level = ParquetLeaf.column("level", ParquetFooter.INT32, 1, true);
     // Messages rarely repeat within a row group, and zstd finds the repeats anyway: hashing them
     // for a dictionary that is then dropped was a tenth of the writer's time.
-    private final ParquetLeaf message = flat("message", ParquetFooter.BYTE_ARRAY, false);
-    private final ParquetLeaf source = flat("source", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf stack = flat("stack", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf fingerprint = flat("fingerprint", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf userId = flat("user_id", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf conversationId = flat("conversation_id", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf buildId = flat("build_id", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf deploymentId = flat("deployment_id", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf traceId = flat("trace_id", ParquetFooter.BYTE_ARRAY, true);
-    private final ParquetLeaf status = flat("status", ParquetFooter.BYTE_ARRAY, true);
+    private final ParquetLeaf message = ParquetLeaf.column("message", ParquetFooter.BYTE_ARRAY, 1, false);
+    private final ParquetLeaf source = ParquetLeaf.column("source", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf stack = ParquetLeaf.column("stack", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf fingerprint = ParquetLeaf.column("fingerprint", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf userId = ParquetLeaf.column("user_id", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf conversationId = ParquetLeaf.column("conversation_id", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf buildId = ParquetLeaf.column("build_id", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf deploymentId = ParquetLeaf.column("deployment_id", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf traceId = ParquetLeaf.column("trace_id", ParquetFooter.BYTE_ARRAY, 1, true);
+    private final ParquetLeaf status = ParquetLeaf.column("status", ParquetFooter.BYTE_ARRAY, 1, true);
     private final ParquetLeaf attrKey =
             new ParquetLeaf(List.of("attrs", "key_value", "key"), ParquetFooter.BYTE_ARRAY, 2, 1, true);
     private final ParquetLeaf attrValue =
@@ -58,10 +58,6 @@ final class PartParquetWriter {
     PartParquetWriter(int rowGroupRows, int zstdLevel) {
         this.rowGroupRows = rowGroupRows;
         this.zstdLevel = zstdLevel;
-    }
-
-    private static ParquetLeaf flat(String name, int physicalType, boolean tryDictionary) {
-        return new ParquetLeaf(List.of(name), physicalType, 1, 0, tryDictionary);
     }
 
     /** Writes {@code events} (in part order) to the new file {@code file}; returns its size. */

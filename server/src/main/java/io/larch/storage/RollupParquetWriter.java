@@ -50,14 +50,14 @@ final class RollupParquetWriter {
     /** Writes the rollup of {@code events} (in part order: by ts, then id) to the new file {@code file}. */
     static long write(List<LogEvent> events, Path file) throws IOException {
         List<Row> rows = rows(events);
-        ParquetLeaf minute = leaf("minute", ParquetFooter.INT64, 0, true);
-        ParquetLeaf level = leaf("level", ParquetFooter.INT32, 0, true);
-        ParquetLeaf fingerprint = leaf("fingerprint", ParquetFooter.BYTE_ARRAY, 0, true);
-        ParquetLeaf count = leaf("n", ParquetFooter.INT64, 1, true);
-        ParquetLeaf minTs = leaf("min_ts", ParquetFooter.INT64, 1, false);
-        ParquetLeaf maxTs = leaf("max_ts", ParquetFooter.INT64, 1, false);
-        ParquetLeaf sample = leaf("sample", ParquetFooter.BYTE_ARRAY, 1, false);
-        ParquetLeaf lastId = leaf("last_id", ParquetFooter.INT64, 1, false);
+        ParquetLeaf minute = ParquetLeaf.column("minute", ParquetFooter.INT64, 0, true);
+        ParquetLeaf level = ParquetLeaf.column("level", ParquetFooter.INT32, 0, true);
+        ParquetLeaf fingerprint = ParquetLeaf.column("fingerprint", ParquetFooter.BYTE_ARRAY, 0, true);
+        ParquetLeaf count = ParquetLeaf.column("n", ParquetFooter.INT64, 1, true);
+        ParquetLeaf minTs = ParquetLeaf.column("min_ts", ParquetFooter.INT64, 1, false);
+        ParquetLeaf maxTs = ParquetLeaf.column("max_ts", ParquetFooter.INT64, 1, false);
+        ParquetLeaf sample = ParquetLeaf.column("sample", ParquetFooter.BYTE_ARRAY, 1, false);
+        ParquetLeaf lastId = ParquetLeaf.column("last_id", ParquetFooter.INT64, 1, false);
         return ParquetFileWriter.write(file, SCHEMA, List.of(minute, level, fingerprint, count, minTs, maxTs, sample, lastId),
                 rows.size(), ROW_GROUP_ROWS, PartParquetWriter.ZSTD_LEVEL, (from, to) -> {
                     for (Row row : rows.subList(from, to)) {
@@ -71,10 +71,6 @@ final class RollupParquetWriter {
                         lastId.add(row.lastId);
                     }
                 });
-    }
-
-    private static ParquetLeaf leaf(String name, int physicalType, int maxDefinition, boolean tryDictionary) {
-        return new ParquetLeaf(List.of(name), physicalType, maxDefinition, 0, tryDictionary);
     }
 
     /**

@@ -51,6 +51,18 @@ final class ThriftCompactWriter {
         varint(zigzag(value));
     }
 
+    /** A whole i32 field: header and value. */
+    void i32Field(int id, int value) {
+        fieldHeader(id, ThriftCompact.I32);
+        i32(value);
+    }
+
+    /** A whole i64 field: header and value. */
+    void i64Field(int id, long value) {
+        fieldHeader(id, ThriftCompact.I64);
+        i64(value);
+    }
+
     void binary(byte[] bytes) {
         varint(bytes.length);
         out.writeBytes(bytes);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
+import io.larch.testing.JsonLines;
 import io.larch.testing.LocalStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,7 +166,7 @@ class PartParquetWriterTest {
         List<LogEvent> older = randomEvents(10_000, 21);
         Path byDuckDb = dir.resolve("duckdb.parquet");
         Path ndjson = dir.resolve("events.ndjson");
-        Files.write(ndjson, StoredEventCodec.encodeLines(older));
+        Files.write(ndjson, JsonLines.encode(older));
         try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement()) {
             statement.execute("COPY (SELECT " + PartSchema.ALL_COLUMNS + " FROM read_json(" + DuckDbEngine.quotePath(ndjson)
                     + ", format = 'newline_delimited', columns = " + PartSchema.READ_JSON_COLUMNS + ")) TO "

@@ -9,7 +9,7 @@ import io.larch.model.BinaryEventCodec;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
+import io.larch.testing.JsonLines;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -73,7 +73,7 @@ class WalPayloadTest {
             System.arraycopy(payload, 0, framed, 3, payload.length);
             assertEquals(events, BinaryEventCodec.decode(framed, 3, payload.length), "decodes at an offset");
         }
-        byte[] json = StoredEventCodec.encodeLines(randomEvents(random, 3));
+        byte[] json = JsonLines.encode(randomEvents(random, 3));
         assertFalse(BinaryEventCodec.isBinary(json, 0, json.length), "JSON lines are told apart by their first byte");
     }
 
@@ -97,7 +97,7 @@ class WalPayloadTest {
         List<LogEvent> newer = randomEvents(random, 17, true);
         ByteArrayOutputStream file = new ByteArrayOutputStream();
         file.write(SegmentFormat.header().array());
-        for (byte[] payload : List.of(StoredEventCodec.encodeLines(older), BinaryEventCodec.encode(newer))) {
+        for (byte[] payload : List.of(JsonLines.encode(older), BinaryEventCodec.encode(newer))) {
             file.write(SegmentFormat.recordHeader(payload).array());
             file.write(payload);
         }
