@@ -1,7 +1,10 @@
 package io.larch.app;
 
 import io.javalin.Javalin;
+import io.larch.aggregate.Aggregator;
 import io.larch.config.LarchConfig;
+import io.larch.datadir.DataDirLock;
+import io.larch.datadir.ServerInfo;
 import io.larch.http.HttpServer;
 import io.larch.ingest.EventSink;
 import io.larch.ingest.IdGenerator;
@@ -16,30 +19,18 @@ import io.larch.meta.ProjectRepository;
 import io.larch.meta.SettingRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.query.Aggregator;
-import io.larch.query.Searcher;
+import io.larch.search.Searcher;
 import io.larch.security.AdminToken;
 import io.larch.security.ApiKeys;
 import io.larch.security.Authenticator;
 import io.larch.security.ProjectAdmin;
 import io.larch.storage.Compactor;
-import io.larch.storage.DataDirLock;
-import io.larch.storage.DuckDbEngine;
+import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
-import io.larch.storage.FileNames;
-import io.larch.storage.PartBlooms;
-import io.larch.storage.PartFiles;
-import io.larch.storage.PartWriter;
 import io.larch.storage.Sealer;
-import io.larch.storage.SegmentSource;
-import io.larch.storage.ServerInfo;
-import io.larch.wal.SegmentReader;
-import io.larch.wal.WalListener;
-import io.larch.wal.WalOptions;
-import io.larch.wal.WalRecovery;
 import io.larch.wal.WriteAheadLog;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -47,7 +38,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,10 +45,11 @@ import org.slf4j.LoggerFactory;
 /**
  * A running Larch server: wiring, start order and stop order.
  *
- * <p>Start: lock the data dir, open metadata, remove what an interrupted seal left, replay the
- * WAL into the head, start sealing, start the WAL, then HTTP. Stop is the reverse: HTTP first
- * (in-flight requests finish), then the WAL (queued batches are written and fsynced), then the
- * sealer, DuckDB and metadata. Whatever was not sealed is replayed at the next start.
+ * <p>Start: lock the data dir, open metadata, open the storage {@link Engine} (which removes what
+ * an interrupted seal left and replays the WAL into the head), start it (sealing, compaction, then
+ * the WAL), then HTTP. Stop is the reverse: HTTP first (in-flight requests finish), then the
+ * engine (the WAL writes and fsyncs queued batches, then sealing stops), then metadata. Whatever
+ * was not sealed is replayed at the next start.
  */
 public final class Larch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Larch.class);
@@ -66,14 +57,9 @@ public final class Larch implements AutoCloseable {
     private final LarchConfig config;
     private DataDirLock lock;
     private Database database;
-    private DuckDbEngine duckDb;
-    private DuckDbEngine writeDuckDb;
-    private Sealer sealer;
-    private Compactor compactor;
-    private WriteAheadLog wal;
+    private Engine engine;
     private Javalin http;
     private ServerInfo serverInfo;
-    private EventStore store;
     private boolean closed;
 
     private Larch(LarchConfig config) {
@@ -112,67 +98,21 @@ public final class Larch implements AutoCloseable {
         String localToken = ApiKeys.newAdminToken();
         AdminToken adminToken = bootstrap.adminToken().alsoAccepting(localToken);
 
-        PartFiles partFiles = new PartFiles(config.dataDir());
-        int removed = partFiles.removeUnpublished(parts.namesOnNode(config.nodeId()));
-        if (removed > 0) {
-            LOG.info("removed {} part files left by an interrupted seal; their WAL segments are sealed again", removed);
-        }
-        WalRecovery.Result recovered = WalRecovery.recover(config.dataDir(), parts.sealedSegmentIds(config.nodeId()), false);
-        store = new EventStore(parts, config.nodeId(), clock);
-        for (WalRecovery.RecoveredSegment segment : recovered.segments()) {
-            store.appendToHead(segment.segmentId(), segment.kind(), segment.events());
-        }
-        if (!recovered.segments().isEmpty()) {
-            LOG.info("replayed {} events from {} WAL segments ({} with a torn tail cut)", store.headEventCount(),
-                    recovered.segments().size(), recovered.tornSegments());
-        }
+        engine = Engine.open(Engine.Options.of(config), parts, clock);
         IdGenerator ids = new IdGenerator(clock, config.nodeId());
-        ids.advancePast(Math.max(recovered.maxEventId(), parts.maxEventId(config.nodeId())));
+        ids.advancePast(engine.maxEventId());
+        engine.start(clock);
+        EventStore store = engine.store();
 
-        duckDb = DuckDbEngine.open(config.duckdbMemoryLimitBytes(), config.duckdbThreads(), partFiles.tmpDir());
-        // Sealing and compaction get their own single-threaded DuckDB: they are background work,
-        // and one thread leaves the other core to ingest and queries.
-        writeDuckDb = DuckDbEngine.open(Math.max(256L << 20, config.duckdbMemoryLimitBytes() / 4), 1, partFiles.tmpDir());
-        WalOptions walOptions = new WalOptions(config.dataDir(), config.walDurability(), config.walBatchInterval(),
-                config.walSegmentMaxBytes(), config.walSegmentMaxAge());
-        PartBlooms blooms = new PartBlooms(partFiles);
-        PartWriter partWriter = new PartWriter(writeDuckDb, partFiles, blooms, config.nodeId(), clock);
-        compactor = new Compactor(store, partWriter, partFiles, blooms, parts, config.nodeId(), clock,
-                Compactor.Policy.defaults(), Compactor.Hooks.NONE);
-        int swept = compactor.sweepRetired(Duration.ZERO);
-        if (swept > 0) {
-            LOG.info("deleted the files of {} parts replaced by compaction before the last stop", swept);
-        }
-        int upgraded = partWriter.upgradeRollups(store.snapshot().parts());
-        if (upgraded > 0) {
-            LOG.info("rewrote {} rollups from an older version to hold the latest message per row", upgraded);
-        }
-        sealer = new Sealer(store, partWriter, new WalSegmentSource(walOptions));
-        sealer.start();
-        compactor.start();
-        recovered.segments().forEach(segment -> sealer.submit(segment.segmentId(), segment.kind()));
-
-        wal = WriteAheadLog.start(walOptions, clock, new WalListener() {
-            @Override
-            public void onDurable(long segmentId, Kind kind, List<LogEvent> events) {
-                store.appendToHead(segmentId, kind, events);
-            }
-
-            @Override
-            public void onSegmentClosed(long segmentId, Kind kind) {
-                sealer.submit(segmentId, kind);
-            }
-        }, recovered.nextSegmentId());
-
-        IngestService ingest = new IngestService(new WalSink(wal, store, config.headMaxEvents()), ids,
+        IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), ids,
                 new TemplateFingerprinter(), clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, clock);
         ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
-        Searcher searcher = new Searcher(store, duckDb, partFiles, blooms);
-        Maintenance maintenance = new Maintenance(wal::rotateAll, sealer, compactor);
-        PrometheusMeterRegistry metrics = metrics(recovered.tornSegments());
+        Searcher searcher = new Searcher(engine);
+        Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor());
+        PrometheusMeterRegistry metrics = metrics(engine);
 
-        Aggregator aggregator = new Aggregator(store, duckDb, partFiles, blooms);
+        Aggregator aggregator = new Aggregator(engine);
         FunctionCounter.builder("larch_point_read_row_groups", searcher,
                         s -> s.pointReadRowGroups() + aggregator.pointReadRowGroups())
                 .description("row groups of parts read without DuckDB (rare-word searches, range ends of counts)")
@@ -195,21 +135,23 @@ public final class Larch implements AutoCloseable {
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
     }
 
-    private PrometheusMeterRegistry metrics(int tornSegmentsAtStart) {
+    private static PrometheusMeterRegistry metrics(Engine engine) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        int tornSegmentsAtStart = engine.tornSegmentsAtOpen();
+        EventStore store = engine.store();
         Gauge.builder("larch_wal_torn_tails_at_start", () -> tornSegmentsAtStart)
                 .description("WAL segments whose torn or corrupt tail was cut at the last start").register(registry);
         Gauge.builder("larch_head_events", store, EventStore::headEventCount)
                 .description("events durable in the WAL and not yet sealed into parts").register(registry);
         Gauge.builder("larch_parts", store, s -> s.snapshot().parts().size())
                 .description("published parts").register(registry);
-        FunctionCounter.builder("larch_wal_fsyncs", wal, WriteAheadLog::fsyncCount).register(registry);
-        FunctionCounter.builder("larch_wal_bytes_written", wal, WriteAheadLog::bytesWritten).register(registry);
-        FunctionCounter.builder("larch_sealed_segments", sealer, Sealer::sealedSegments).register(registry);
-        FunctionCounter.builder("larch_sealed_events", sealer, Sealer::sealedEvents).register(registry);
-        FunctionCounter.builder("larch_seal_failures", sealer, Sealer::failures).register(registry);
-        FunctionCounter.builder("larch_compactions", compactor, Compactor::merges).register(registry);
-        FunctionCounter.builder("larch_compaction_failures", compactor, Compactor::failures).register(registry);
+        FunctionCounter.builder("larch_wal_fsyncs", engine.wal(), WriteAheadLog::fsyncCount).register(registry);
+        FunctionCounter.builder("larch_wal_bytes_written", engine.wal(), WriteAheadLog::bytesWritten).register(registry);
+        FunctionCounter.builder("larch_sealed_segments", engine.sealer(), Sealer::sealedSegments).register(registry);
+        FunctionCounter.builder("larch_sealed_events", engine.sealer(), Sealer::sealedEvents).register(registry);
+        FunctionCounter.builder("larch_seal_failures", engine.sealer(), Sealer::failures).register(registry);
+        FunctionCounter.builder("larch_compactions", engine.compactor(), Compactor::merges).register(registry);
+        FunctionCounter.builder("larch_compaction_failures", engine.compactor(), Compactor::failures).register(registry);
         return registry;
     }
 
@@ -231,7 +173,7 @@ public final class Larch implements AutoCloseable {
     }
 
     public EventStore store() {
-        return store;
+        return engine.store();
     }
 
     @Override
@@ -243,20 +185,8 @@ public final class Larch implements AutoCloseable {
         if (http != null) {
             http.stop();
         }
-        if (wal != null) {
-            wal.close();
-        }
-        if (sealer != null) {
-            sealer.close();
-        }
-        if (compactor != null) {
-            compactor.close();
-        }
-        if (duckDb != null) {
-            duckDb.close();
-        }
-        if (writeDuckDb != null) {
-            writeDuckDb.close();
+        if (engine != null) {
+            engine.close();
         }
         if (database != null) {
             database.close();
@@ -287,24 +217,6 @@ public final class Larch implements AutoCloseable {
                         + " events are waiting to be sealed (LARCH_HEAD_MAX_EVENTS=" + headMaxEvents
                         + "); retry in a moment");
             }
-        }
-    }
-
-    /** The sealer's view of the WAL. */
-    private record WalSegmentSource(WalOptions options) implements SegmentSource {
-        @Override
-        public long eventCount(long segmentId, Kind kind) throws IOException {
-            return SegmentReader.countEvents(FileNames.segmentFile(options.dataDir(), kind, segmentId));
-        }
-
-        @Override
-        public List<LogEvent> events(long segmentId, Kind kind) throws IOException {
-            return SegmentReader.read(FileNames.segmentFile(options.dataDir(), kind, segmentId)).events();
-        }
-
-        @Override
-        public void delete(long segmentId, Kind kind) throws IOException {
-            Files.deleteIfExists(FileNames.segmentFile(options.dataDir(), kind, segmentId));
         }
     }
 }

@@ -7,17 +7,13 @@ import io.larch.meta.PartRepository;
 import io.larch.meta.Project;
 import io.larch.meta.ProjectRepository;
 import io.larch.model.LogEvent;
-import io.larch.query.Cursor;
-import io.larch.query.QueryBudget;
 import io.larch.query.SearchFilters;
-import io.larch.query.SearchPage;
-import io.larch.query.SearchRequest;
-import io.larch.query.Searcher;
-import io.larch.storage.DuckDbEngine;
-import io.larch.storage.EventStore;
-import io.larch.storage.PartBlooms;
-import io.larch.storage.PartFiles;
-import io.larch.wal.WalRecovery;
+import io.larch.search.Cursor;
+import io.larch.search.QueryBudget;
+import io.larch.search.SearchPage;
+import io.larch.search.SearchRequest;
+import io.larch.search.Searcher;
+import io.larch.storage.Engine;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;
@@ -111,16 +107,11 @@ final class QueryCommand implements Callable<Integer> {
         try (Database database = Database.open(config.metadataUrl())) {
             Project found = new ProjectRepository(database).findBySlug(project).orElseThrow(() ->
                     new IllegalArgumentException("no project with slug '" + project + "' in " + config.dataDir()));
-            PartRepository parts = new PartRepository(database);
-            EventStore store = new EventStore(parts, config.nodeId(), Clock.systemUTC());
-            WalRecovery.Result recovered = WalRecovery.recover(config.dataDir(), parts.sealedSegmentIds(config.nodeId()), true);
-            recovered.segments().forEach(s -> store.appendToHead(s.segmentId(), s.kind(), s.events()));
-            PartFiles partFiles = new PartFiles(config.dataDir());
-            try (DuckDbEngine duckDb = DuckDbEngine.open(config.duckdbMemoryLimitBytes(), config.duckdbThreads(),
-                    partFiles.tmpDir())) {
+            try (Engine engine = Engine.openReadOnly(Engine.Options.of(config), new PartRepository(database),
+                    Clock.systemUTC())) {
                 SearchRequest request = new SearchRequest(SearchFilters.build(found.id(), queryText, kind, level, from,
                         to, System.currentTimeMillis()).query(), cursor == null ? null : Cursor.decode(cursor), limit);
-                SearchPage page = new Searcher(store, duckDb, partFiles, new PartBlooms(partFiles)).search(request, QueryBudget.unlimited());
+                SearchPage page = new Searcher(engine).search(request, QueryBudget.unlimited());
                 for (LogEvent event : page.events()) {
                     out.println(line(Instant.ofEpochMilli(event.ts()).toString(), event.level().wireName(),
                             event.source(), event.message()));

@@ -1,8 +1,8 @@
 package io.larch.cli;
 
 import io.larch.config.LarchConfig;
-import io.larch.storage.DataDirLock;
-import io.larch.storage.ServerInfo;
+import io.larch.datadir.DataDirLock;
+import io.larch.datadir.ServerInfo;
 import java.io.IOException;
 import java.util.Optional;
 

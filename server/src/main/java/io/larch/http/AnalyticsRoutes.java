@@ -2,11 +2,11 @@ package io.larch.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.larch.aggregate.Aggregations;
+import io.larch.aggregate.Aggregator;
+import io.larch.aggregate.GroupField;
 import io.larch.config.ConfigLoader;
 import io.larch.meta.Project;
-import io.larch.query.Aggregations;
-import io.larch.query.Aggregator;
-import io.larch.query.GroupField;
 import io.larch.query.SearchFilters;
 import io.larch.security.Scope;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package io.larch.http;
 
 import io.javalin.http.Context;
-import io.larch.query.QueryBudget;
+import io.larch.search.QueryBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

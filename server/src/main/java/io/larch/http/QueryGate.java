@@ -1,9 +1,9 @@
 package io.larch.http;
 
 import io.javalin.http.Context;
-import io.larch.query.QueryBudget;
-import io.larch.query.QueryCancelledException;
-import io.larch.query.QueryTimeoutException;
+import io.larch.search.QueryBudget;
+import io.larch.search.QueryCancelledException;
+import io.larch.search.QueryTimeoutException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;

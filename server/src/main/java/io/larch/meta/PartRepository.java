@@ -1,6 +1,8 @@
 package io.larch.meta;
 
 import io.larch.model.Kind;
+import io.larch.part.PartRecord;
+import io.larch.part.PartState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -1,23 +1,23 @@
 package io.larch.query;
 
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
+import io.larch.part.PartColumns;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Function;
 
 /** The event fields a query can name as {@code field:value}; each knows its column and its getter. */
 public enum Field {
-    LEVEL("level", StoredEventCodec.LEVEL, null),
-    KIND("kind", StoredEventCodec.KIND, null),
-    SOURCE("source", StoredEventCodec.SOURCE, LogEvent::source),
-    USER("user", StoredEventCodec.USER_ID, LogEvent::userId),
-    CONVERSATION("conversation", StoredEventCodec.CONVERSATION_ID, LogEvent::conversationId),
-    BUILD("build", StoredEventCodec.BUILD_ID, LogEvent::buildId),
-    DEPLOYMENT("deployment", StoredEventCodec.DEPLOYMENT_ID, LogEvent::deploymentId),
-    TRACE("trace", StoredEventCodec.TRACE_ID, LogEvent::traceId),
-    FINGERPRINT("fingerprint", StoredEventCodec.FINGERPRINT, LogEvent::fingerprint),
-    STATUS("status", StoredEventCodec.STATUS, LogEvent::status);
+    LEVEL("level", PartColumns.LEVEL, null),
+    KIND("kind", PartColumns.KIND, null),
+    SOURCE("source", PartColumns.SOURCE, LogEvent::source),
+    USER("user", PartColumns.USER_ID, LogEvent::userId),
+    CONVERSATION("conversation", PartColumns.CONVERSATION_ID, LogEvent::conversationId),
+    BUILD("build", PartColumns.BUILD_ID, LogEvent::buildId),
+    DEPLOYMENT("deployment", PartColumns.DEPLOYMENT_ID, LogEvent::deploymentId),
+    TRACE("trace", PartColumns.TRACE_ID, LogEvent::traceId),
+    FINGERPRINT("fingerprint", PartColumns.FINGERPRINT, LogEvent::fingerprint),
+    STATUS("status", PartColumns.STATUS, LogEvent::status);
 
     private final String queryName;
     private final String column;

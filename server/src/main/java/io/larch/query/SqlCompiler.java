@@ -1,14 +1,14 @@
 package io.larch.query;
 
-import static io.larch.model.StoredEventCodec.ATTRS;
-import static io.larch.model.StoredEventCodec.ID;
-import static io.larch.model.StoredEventCodec.KIND;
-import static io.larch.model.StoredEventCodec.LEVEL;
-import static io.larch.model.StoredEventCodec.MESSAGE;
-import static io.larch.model.StoredEventCodec.PROJECT_ID;
-import static io.larch.model.StoredEventCodec.SOURCE;
-import static io.larch.model.StoredEventCodec.STACK;
-import static io.larch.model.StoredEventCodec.TS;
+import static io.larch.part.PartColumns.ATTRS;
+import static io.larch.part.PartColumns.ID;
+import static io.larch.part.PartColumns.KIND;
+import static io.larch.part.PartColumns.LEVEL;
+import static io.larch.part.PartColumns.MESSAGE;
+import static io.larch.part.PartColumns.PROJECT_ID;
+import static io.larch.part.PartColumns.SOURCE;
+import static io.larch.part.PartColumns.STACK;
+import static io.larch.part.PartColumns.TS;
 
 import io.larch.model.Kind;
 import io.larch.model.Tokenizer;

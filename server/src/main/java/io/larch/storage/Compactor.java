@@ -1,8 +1,12 @@
 package io.larch.storage;
 
-import io.larch.meta.PartRecord;
+import io.larch.datadir.FileNames;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
+import io.larch.part.PartBlooms;
+import io.larch.part.PartFiles;
+import io.larch.part.PartRecord;
+import io.larch.part.PartWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;

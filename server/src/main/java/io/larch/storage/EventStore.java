@@ -1,9 +1,9 @@
 package io.larch.storage;
 
-import io.larch.meta.PartRecord;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.part.PartRecord;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

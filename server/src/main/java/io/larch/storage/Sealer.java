@@ -1,10 +1,11 @@
 package io.larch.storage;
 
-import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import java.util.ArrayList;
+import io.larch.part.PartRecord;
+import io.larch.part.PartWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,6 @@
 package io.larch.storage;
 
-import io.larch.meta.PartRecord;
+import io.larch.part.PartRecord;
 import java.util.List;
 
 /**

@@ -7,7 +7,7 @@ import java.util.zip.CRC32C;
 /**
  * Byte layout of a WAL segment: a 12-byte header (magic "LARCHWAL", version 1), then records.
  * A record is {@code u32 payload length | u32 CRC32C of payload | payload}, big-endian; the
- * payload is the events of one batch, {@link io.larch.model.BinaryEventCodec binary} (segments of
+ * payload is the events of one batch, {@link io.larch.wal.BinaryEventCodec binary} (segments of
  * earlier versions: newline-terminated JSON lines, still read).
  */
 final class SegmentFormat {

@@ -1,10 +1,7 @@
 package io.larch.wal;
 
-import io.larch.model.BinaryEventCodec;
 import io.larch.model.LogEvent;
-import io.larch.model.StoredEventCodec;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +42,7 @@ public final class SegmentReader {
     private static List<LogEvent> decode(byte[] bytes, int offset, int length) throws IOException {
         return BinaryEventCodec.isBinary(bytes, offset, length)
                 ? BinaryEventCodec.decode(bytes, offset, length)
-                : StoredEventCodec.decodeLines(bytes, offset, length);
+                : JsonLinesEventCodec.decodeLines(bytes, offset, length);
     }
 
     /**
@@ -58,7 +55,7 @@ public final class SegmentReader {
             try {
                 events[0] += BinaryEventCodec.isBinary(bytes, offset, length)
                         ? BinaryEventCodec.count(bytes, offset, length)
-                        : StoredEventCodec.decodeLines(bytes, offset, length).size();
+                        : JsonLinesEventCodec.decodeLines(bytes, offset, length).size();
                 return true;
             } catch (IOException e) {
                 return false;

@@ -1,7 +1,7 @@
 package io.larch.wal;
 
+import io.larch.datadir.Fsync;
 import io.larch.model.Kind;
-import io.larch.storage.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

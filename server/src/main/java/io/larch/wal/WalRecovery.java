@@ -1,8 +1,8 @@
 package io.larch.wal;
 
+import io.larch.datadir.FileNames;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.storage.FileNames;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

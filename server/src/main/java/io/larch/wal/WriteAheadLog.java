@@ -1,10 +1,9 @@
 package io.larch.wal;
 
 import io.larch.config.WalDurability;
+import io.larch.datadir.FileNames;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.model.BinaryEventCodec;
-import io.larch.storage.FileNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.larch.storage.FileNames;
+import io.larch.datadir.FileNames;
 import io.larch.testing.HttpJson;
 import io.larch.testing.TestServer;
 import java.io.IOException;

@@ -3,16 +3,16 @@ package io.larch.query;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.larch.meta.PartRecord;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
-import io.larch.storage.DuckDbEngine;
-import io.larch.storage.PartFiles;
-import io.larch.storage.PartSchema;
-import io.larch.storage.PartWriter;
-import io.larch.testing.MutableClock;
-import java.nio.file.Files;
+import io.larch.part.DuckDbEngine;
+import io.larch.part.PartFiles;
+import io.larch.part.PartRecord;
+import io.larch.part.PartSchema;
+import io.larch.part.PartWriter;
+import io.larch.search.PartSql;
+import io.larch.testing.LocalStore;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -49,16 +49,16 @@ class DifferentialTest {
     private final Random random = new Random(20261122);
     private final List<LogEvent> events = new ArrayList<>();
     private final List<Path> partPaths = new ArrayList<>();
+    private LocalStore local;
     private DuckDbEngine engine;
 
     @BeforeAll
     void sealRandomEvents(@TempDir Path dir) throws Exception {
         tmp = dir;
-        engine = DuckDbEngine.open(256L * 1024 * 1024, 2, tmp);
-        PartFiles partFiles = new PartFiles(tmp);
-        Files.createDirectories(partFiles.tmpDir());
-        PartWriter writer = new PartWriter(engine, partFiles, new io.larch.storage.PartBlooms(partFiles), 0,
-                MutableClock.at("2026-11-22T10:00:00Z"));
+        local = new LocalStore(tmp);
+        engine = local.duckDb;
+        PartFiles partFiles = local.partFiles;
+        PartWriter writer = local.writer;
         long segment = 1;
         for (Kind kind : List.of(Kind.APP, Kind.WORK, Kind.BUILD)) {
             List<LogEvent> batch = new ArrayList<>();
@@ -74,7 +74,7 @@ class DifferentialTest {
 
     @AfterAll
     void close() {
-        engine.close();
+        local.close();
     }
 
     private LogEvent randomEvent(int n, Kind kind) {
@@ -191,7 +191,7 @@ class DifferentialTest {
                         partPaths.stream().map(DuckDbEngine::quotePath).toList()) + "])");
              ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-                LogEvent event = io.larch.storage.PartRows.read(rows);
+                LogEvent event = io.larch.part.PartRows.read(rows);
                 byId.put(event.id(), event);
             }
         }

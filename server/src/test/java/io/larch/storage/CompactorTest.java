@@ -5,17 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.larch.meta.PartRecord;
-import io.larch.meta.PartState;
+import io.larch.datadir.FileNames;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
-import io.larch.query.Cursor;
+import io.larch.part.PartRecord;
+import io.larch.part.PartState;
 import io.larch.query.Query;
-import io.larch.query.QueryBudget;
 import io.larch.query.QueryParser;
-import io.larch.query.SearchPage;
-import io.larch.query.SearchRequest;
+import io.larch.search.Cursor;
+import io.larch.search.QueryBudget;
+import io.larch.search.SearchPage;
+import io.larch.search.SearchRequest;
 import io.larch.testing.LocalStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,16 +109,14 @@ class CompactorTest {
 
     @Test
     void groupsByProjectKindSizeAndTimeSpan() throws Exception {
-        try (LocalStore local = new LocalStore(dataDir)) {
-            Compactor.Policy policy = new Compactor.Policy(100, 1000, Duration.ofSeconds(1), Duration.ZERO);
-            Compactor compactor = new Compactor(local.store, local.writer, local.partFiles, local.blooms, local.parts, 0,
-                    java.time.Clock.systemUTC(), policy, Compactor.Hooks.NONE);
+        Compactor.Policy policy = new Compactor.Policy(100, 1000, Duration.ofSeconds(1), Duration.ZERO);
+        try (LocalStore local = new LocalStore(dataDir, policy, Compactor.Hooks.NONE)) {
             List<PartRecord> parts = List.of(
                     part(1, 1, Kind.APP, 0, 10, 20), part(2, 1, Kind.APP, 11, 20, 20), part(3, 1, Kind.APP, 21, 30, 20),
                     part(4, 1, Kind.APP, 31, 40, 49), part(5, 1, Kind.APP, 41, 50, 50), part(6, 1, Kind.WORK, 0, 10, 10),
                     part(7, 2, Kind.APP, 0, 10, 10), part(8, 2, Kind.APP, 5000, 5010, 10), part(9, 1, Kind.WORK, 5, 8, 10));
             assertEquals(List.of(List.of(1L, 2L, 3L), List.of(6L, 9L)),
-                    compactor.groups(parts).stream().map(g -> g.stream().map(PartRecord::id).toList()).toList());
+                    local.compactor.groups(parts).stream().map(g -> g.stream().map(PartRecord::id).toList()).toList());
         }
     }
 

@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.larch.config.WalDurability;
+import io.larch.datadir.FileNames;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.query.Query;
-import io.larch.query.QueryBudget;
+import io.larch.search.QueryBudget;
 import io.larch.testing.Events;
 import io.larch.testing.LocalStore;
 import io.larch.testing.MutableClock;
-import io.larch.wal.SegmentReader;
 import io.larch.wal.WalListener;
 import io.larch.wal.WalOptions;
 import io.larch.wal.WriteAheadLog;
@@ -31,22 +31,7 @@ class SealerTest {
     @Test
     void aBacklogOfSegmentsIsSealedTogetherIntoOnePart() throws Exception {
         try (LocalStore local = new LocalStore(dataDir)) {
-            Sealer sealer = new Sealer(local.store, local.writer, new SegmentSource() {
-                @Override
-                public long eventCount(long segmentId, Kind kind) throws IOException {
-                    return SegmentReader.countEvents(FileNames.segmentFile(dataDir, kind, segmentId));
-                }
-
-                @Override
-                public List<LogEvent> events(long segmentId, Kind kind) throws IOException {
-                    return SegmentReader.read(FileNames.segmentFile(dataDir, kind, segmentId)).events();
-                }
-
-                @Override
-                public void delete(long segmentId, Kind kind) throws IOException {
-                    Files.deleteIfExists(FileNames.segmentFile(dataDir, kind, segmentId));
-                }
-            });
+            Sealer sealer = new Sealer(local.store, local.writer, new WalSegments(dataDir));
             WalOptions options = new WalOptions(dataDir, WalDurability.NONE, Duration.ofMillis(5), 64 * 1024, Duration.ofHours(1));
             int segmentsClosed;
             try (WriteAheadLog wal = WriteAheadLog.start(options, MutableClock.at("2026-11-22T10:00:00Z"), new WalListener() {

@@ -1,13 +1,13 @@
 package io.larch.testing;
 
+import io.larch.datadir.FileNames;
 import io.larch.meta.Database;
-import io.larch.meta.PartRecord;
 import io.larch.meta.PartRepository;
-import io.larch.meta.PartState;
 import io.larch.model.Kind;
-import io.larch.storage.DuckDbEngine;
-import io.larch.storage.FileNames;
-import io.larch.storage.PartSchema;
+import io.larch.part.DuckDbEngine;
+import io.larch.part.PartRecord;
+import io.larch.part.PartSchema;
+import io.larch.part.PartState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -1,6 +1,6 @@
 package io.larch.testing;
 
-import io.larch.storage.ServerInfo;
+import io.larch.datadir.ServerInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

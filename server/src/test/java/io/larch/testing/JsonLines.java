@@ -1,6 +1,6 @@
 package io.larch.testing;
 
-import static io.larch.model.StoredEventCodec.*;
+import static io.larch.part.PartColumns.*;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * Writes events as the JSON lines that WAL segments held before they were binary (and that
- * DuckDB's {@code read_json} takes): what {@link io.larch.model.StoredEventCodec#decodeLines}
+ * DuckDB's {@code read_json} takes): what {@code io.larch.wal.JsonLinesEventCodec.decodeLines}
  * reads. Larch itself no longer writes them.
  */
 public final class JsonLines {

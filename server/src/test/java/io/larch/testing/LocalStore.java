@@ -1,21 +1,24 @@
 package io.larch.testing;
 
+import io.larch.aggregate.Aggregator;
+import io.larch.config.WalDurability;
 import io.larch.meta.Database;
-import io.larch.meta.PartRecord;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.query.Aggregator;
-import io.larch.query.Searcher;
+import io.larch.part.DuckDbEngine;
+import io.larch.part.PartBlooms;
+import io.larch.part.PartFiles;
+import io.larch.part.PartRecord;
+import io.larch.part.PartWriter;
+import io.larch.search.Searcher;
 import io.larch.storage.Compactor;
-import io.larch.storage.DuckDbEngine;
+import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
-import io.larch.storage.PartBlooms;
-import io.larch.storage.PartFiles;
-import io.larch.storage.PartWriter;
+import io.larch.wal.WalOptions;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,6 +29,7 @@ public final class LocalStore implements AutoCloseable {
     public final Path dataDir;
     public final Database database;
     public final PartRepository parts;
+    public final Engine engine;
     public final EventStore store;
     public final DuckDbEngine duckDb;
     public final PartFiles partFiles;
@@ -34,29 +38,32 @@ public final class LocalStore implements AutoCloseable {
     public final Searcher searcher;
     public final Aggregator aggregator;
     public final Compactor compactor;
-    private long nextSegment = 1;
+    private long nextSegment;
 
     public LocalStore(Path dataDir) throws IOException {
         this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE);
     }
 
-    /** Opens the store as a server start does: removing what an interrupted seal or merge left. */
+    /**
+     * Opens the engine as a server start does (removing what an interrupted seal or merge left),
+     * without starting the WAL, the sealer or the compactor: tests seal and compact by hand.
+     */
     public LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks) throws IOException {
         this.dataDir = dataDir;
         MutableClock clock = MutableClock.at("2026-11-22T10:00:00Z");
         database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
         parts = new PartRepository(database);
-        partFiles = new PartFiles(dataDir);
-        partFiles.removeUnpublished(parts.namesOnNode(0));
-        store = new EventStore(parts, 0, clock);
+        WalOptions wal = new WalOptions(dataDir, WalDurability.NONE, Duration.ofMillis(5), 16L << 20, Duration.ofHours(1));
+        engine = Engine.open(new Engine.Options(dataDir, 0, 256L << 20, 2, wal, policy, hooks), parts, clock);
+        store = engine.store();
+        duckDb = engine.queryDuckDb();
+        partFiles = engine.partFiles();
+        blooms = engine.blooms();
+        writer = engine.partWriter();
+        compactor = engine.compactor();
+        searcher = new Searcher(engine);
+        aggregator = new Aggregator(engine);
         nextSegment = parts.sealedSegmentIds(0).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
-        duckDb = DuckDbEngine.open(256L * 1024 * 1024, 2, partFiles.tmpDir());
-        blooms = new PartBlooms(partFiles);
-        writer = new PartWriter(duckDb, partFiles, blooms, 0, clock);
-        searcher = new Searcher(store, duckDb, partFiles, blooms);
-        aggregator = new Aggregator(store, duckDb, partFiles, blooms);
-        compactor = new Compactor(store, writer, partFiles, blooms, parts, 0, clock, policy, hooks);
-        compactor.sweepRetired(java.time.Duration.ZERO);
     }
 
     /** Seals {@code events} as one segment of {@code kind} and publishes its parts. */
@@ -73,7 +80,7 @@ public final class LocalStore implements AutoCloseable {
 
     @Override
     public void close() {
-        duckDb.close();
+        engine.close();
         database.close();
     }
 
@@ -81,10 +88,10 @@ public final class LocalStore implements AutoCloseable {
     public List<LogEvent> rowsOf(Path file) throws java.sql.SQLException {
         List<LogEvent> rows = new java.util.ArrayList<>();
         try (java.sql.Connection connection = duckDb.connect(); java.sql.Statement statement = connection.createStatement();
-             java.sql.ResultSet result = statement.executeQuery("SELECT " + io.larch.storage.PartSchema.ALL_COLUMNS
+             java.sql.ResultSet result = statement.executeQuery("SELECT " + io.larch.part.PartSchema.ALL_COLUMNS
                      + " FROM read_parquet(" + DuckDbEngine.quotePath(file) + ", file_row_number = true) ORDER BY file_row_number")) {
             while (result.next()) {
-                rows.add(io.larch.storage.PartRows.read(result));
+                rows.add(io.larch.part.PartRows.read(result));
             }
         }
         return rows;

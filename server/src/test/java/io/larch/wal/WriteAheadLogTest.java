@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.larch.config.WalDurability;
+import io.larch.datadir.FileNames;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import io.larch.storage.FileNames;
 import io.larch.testing.Events;
 import io.larch.testing.MutableClock;
 import java.io.IOException;

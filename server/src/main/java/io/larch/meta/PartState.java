@@ -1,9 +1,0 @@
-package io.larch.meta;
-
-/** Where a part is in its life. Queries see only {@link #PUBLISHED} parts. */
-public enum PartState {
-    /** Complete, fsynced and visible to queries. */
-    PUBLISHED,
-    /** Replaced (by compaction) or deleted (by retention); its file may still be read by a running query. */
-    RETIRED
-}

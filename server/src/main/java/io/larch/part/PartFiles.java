@@ -1,0 +1,85 @@
+package io.larch.part;
+
+import io.larch.datadir.FileNames;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Where parts live on local disk, and start-up cleanup of what an interrupted seal left behind. */
+public final class PartFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(PartFiles.class);
+    private final Path dataDir;
+
+    public PartFiles(Path dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    public Path path(PartRecord part) {
+        return FileNames.partFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
+    public Path bloomPath(PartRecord part) {
+        return FileNames.bloomFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
+    public Path rollupPath(PartRecord part) {
+        return FileNames.rollupFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
+    /** {@code read_parquet} over the rollups of {@code parts}; {@code withFilename} adds a {@code filename} column. */
+    public String readRollups(List<PartRecord> parts, boolean withFilename) {
+        return "read_parquet([" + quotedRollupPaths(parts) + "]" + (withFilename ? ", filename = true" : "") + ")";
+    }
+
+    /** The rollup paths of {@code parts} as SQL string literals, comma-separated. */
+    String quotedRollupPaths(List<PartRecord> parts) {
+        StringBuilder files = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            files.append(i == 0 ? "" : ", ").append(DuckDbEngine.quotePath(rollupPath(parts.get(i))));
+        }
+        return files.toString();
+    }
+
+    public Path tmpDir() {
+        return FileNames.tmpDir(dataDir);
+    }
+
+    /**
+     * Deletes part files the catalog does not know (a crash hit after the file was written but
+     * before it was published: its WAL segment is still there and will be sealed again) and
+     * empties the temporary directory. Call before sealing starts.
+     */
+    public int removeUnpublished(Set<String> knownNames) throws IOException {
+        int removed = 0;
+        Path parts = FileNames.partsDir(dataDir);
+        if (Files.isDirectory(parts)) {
+            try (Stream<Path> files = Files.walk(parts)) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    String name = FileNames.partNameOf(file.getFileName().toString());
+                    if (name == null || !knownNames.contains(name)) {
+                        LOG.info("removing unpublished part file {}", file);
+                        Files.delete(file);
+                        removed++;
+                    }
+                }
+            }
+        }
+        Path tmp = tmpDir();
+        if (Files.isDirectory(tmp)) {
+            try (Stream<Path> files = Files.walk(tmp)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (!file.equals(tmp)) {
+                        Files.delete(file);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(tmp);
+        return removed;
+    }
+}

@@ -1,8 +1,0 @@
-package io.larch.query;
-
-/** A query was stopped because nobody waits for its answer any more. */
-public final class QueryCancelledException extends RuntimeException {
-    public QueryCancelledException(String message) {
-        super(message);
-    }
-}

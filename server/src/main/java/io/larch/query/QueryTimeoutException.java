@@ -1,8 +1,0 @@
-package io.larch.query;
-
-/** A query used up its time budget and was stopped. */
-public final class QueryTimeoutException extends RuntimeException {
-    public QueryTimeoutException(String message) {
-        super(message);
-    }
-}

@@ -1,0 +1,147 @@
+package io.larch.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Handler;
+import io.javalin.json.JavalinJackson;
+import io.larch.ingest.EventError;
+import io.larch.ingest.InvalidBatchException;
+import io.larch.ingest.RejectedRequestException;
+import io.larch.query.QueryException;
+import io.larch.search.QueryFailedException;
+import io.larch.search.QueryTimeoutException;
+import io.larch.security.AuthException;
+import io.larch.security.ConflictException;
+import io.larch.security.NotFoundException;
+import io.larch.testing.HttpJson;
+import io.larch.wal.WalException;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each failure a route can raise, answered over real HTTP (Javalin on a loopback port with
+ * {@link ErrorMapping} and one route per exception): status, JSON body and headers.
+ */
+class ErrorMappingTest {
+    private static final Map<String, Handler> THROWING = Map.ofEntries(
+            Map.entry("/batch", ctx -> {
+                throw new InvalidBatchException(3, List.of(new EventError(1, "level", "unknown level 'loud'")));
+            }),
+            Map.entry("/full", ctx -> {
+                throw new RejectedRequestException(503, "ingest is paused; retry in a moment");
+            }),
+            Map.entry("/large", ctx -> {
+                throw new RejectedRequestException(413, "body over 512 KB");
+            }),
+            Map.entry("/query", ctx -> {
+                throw new QueryException("missing ')'", 4);
+            }),
+            Map.entry("/param", ctx -> {
+                throw new BadRequestException("limit: must be between 1 and 1000");
+            }),
+            Map.entry("/unauthenticated", ctx -> {
+                throw AuthException.unauthenticated("missing credential");
+            }),
+            Map.entry("/forbidden", ctx -> {
+                throw AuthException.forbidden("this key may not read");
+            }),
+            Map.entry("/missing", ctx -> {
+                throw new NotFoundException("no project 'x'");
+            }),
+            Map.entry("/conflict", ctx -> {
+                throw new ConflictException("a project with slug 'x' already exists");
+            }),
+            Map.entry("/wal", ctx -> {
+                throw new WalException("disk full", new IOException("No space left on device"));
+            }),
+            Map.entry("/timeout", ctx -> {
+                throw new QueryTimeoutException("the query took longer than 10 s");
+            }),
+            Map.entry("/busy", ctx -> {
+                throw new TooManyQueriesException("4 queries of this key are running");
+            }),
+            Map.entry("/failed", ctx -> {
+                throw new QueryFailedException("reading parts failed", new java.sql.SQLException("x"));
+            }),
+            Map.entry("/bug", ctx -> {
+                throw new NullPointerException("secret internal detail /var/lib/larch");
+            }));
+
+    private static Javalin server;
+    private static HttpJson http;
+
+    @BeforeAll
+    static void start() {
+        server = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.jetty.host = "127.0.0.1";
+            config.jetty.port = 0;
+            config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
+            ErrorMapping.install(config);
+            THROWING.forEach(config.routes::get);
+        }).start();
+        http = new HttpJson("http://127.0.0.1:" + server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+    }
+
+    @Test
+    void everyFailureHasItsStatusAndAJsonBodySayingWhatToDo() {
+        check("/batch", 400, "{\"error\":\"1 of 3 events are invalid; nothing was stored\","
+                + "\"details\":[{\"index\":1,\"field\":\"level\",\"reason\":\"unknown level 'loud'\"}]}");
+        check("/full", 503, "{\"error\":\"ingest is paused; retry in a moment\"}");
+        check("/large", 413, "{\"error\":\"body over 512 KB\"}");
+        check("/query", 400, "{\"error\":\"bad query: missing ')' at position 4\",\"position\":4}");
+        check("/param", 400, "{\"error\":\"limit: must be between 1 and 1000\"}");
+        check("/unauthenticated", 401, "{\"error\":\"missing credential\"}");
+        check("/forbidden", 403, "{\"error\":\"this key may not read\"}");
+        check("/missing", 404, "{\"error\":\"no project 'x'\"}");
+        check("/conflict", 409, "{\"error\":\"a project with slug 'x' already exists\"}");
+        check("/wal", 503, "{\"error\":\"could not store the batch (disk full); nothing was acknowledged, retry later\"}");
+        check("/timeout", 503, "{\"error\":\"the query took longer than 10 s\"}");
+        check("/busy", 429, "{\"error\":\"4 queries of this key are running\"}");
+        check("/nowhere", 404, "{\"error\":\"no such endpoint: GET /nowhere\"}");
+    }
+
+    @Test
+    void retryableFailuresSayWhenToRetryAndAuthFailuresHowToAuthenticate() {
+        assertEquals("1", http.get("/full", null).header("Retry-After"));
+        assertEquals("5", http.get("/wal", null).header("Retry-After"));
+        assertEquals("1", http.get("/busy", null).header("Retry-After"));
+        assertEquals("Bearer", http.get("/unauthenticated", null).header("WWW-Authenticate"));
+        assertEquals(null, http.get("/forbidden", null).header("WWW-Authenticate"));
+    }
+
+    @Test
+    void anInternalFaultIs500WithoutItsDetails() {
+        HttpJson.Response bug = http.get("/bug", null);
+        assertEquals(500, bug.status());
+        assertEquals("{\"error\":\"internal error; the server log has the details\"}", bug.body());
+        assertFalse(bug.body().contains("/var/lib/larch"));
+        assertEquals(500, http.get("/failed", null).status());
+    }
+
+    @Test
+    void aRouteAskedWithAnotherMethodIsAnUnknownEndpoint() {
+        HttpJson.Response response = http.post("/param", null, "{}");
+        assertEquals(404, response.status());
+        assertEquals("{\"error\":\"no such endpoint: POST /param\"}", response.body());
+    }
+
+    private static void check(String path, int status, String body) {
+        HttpJson.Response response = http.get(path, null);
+        assertEquals(status, response.status(), path + ": " + response.body());
+        assertEquals(body, response.body(), path);
+        assertEquals("application/json", response.header("Content-Type").split(";")[0], path);
+    }
+}

@@ -1,0 +1,72 @@
+package io.larch.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.larch.model.Kind;
+import io.larch.part.PartRecord;
+import io.larch.part.PartState;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The part catalog on real SQLite: what is published, sealed and retired, and that each change is one transaction. */
+class PartRepositoryTest {
+    @TempDir
+    Path dir;
+    private Database database;
+    private PartRepository parts;
+
+    @BeforeEach
+    void open() {
+        database = Database.open("jdbc:sqlite:" + dir.resolve("larch.db"));
+        parts = new PartRepository(database);
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    @Test
+    void publishingSealedPartsRecordsTheirSegmentsInTheSameStep() {
+        List<PartRecord> published = parts.publishSealed(List.of(part("a", 0, 100), part("b", 0, 250)), 0, List.of(7L, 8L), 1000);
+        assertEquals(List.of("a", "b"), parts.listPublished().stream().map(PartRecord::name).toList());
+        assertEquals(2, published.stream().map(PartRecord::id).distinct().filter(id -> id > 0).count(), "ids assigned");
+        assertEquals(Set.of(7L, 8L), parts.sealedSegmentIds(0));
+        assertEquals(Set.of(), parts.sealedSegmentIds(1), "segments are per node");
+        assertEquals(Set.of("a", "b"), parts.namesOnNode(0));
+        assertEquals(250, parts.maxEventId(0));
+        assertEquals(0, parts.maxEventId(1));
+    }
+
+    @Test
+    void aFailedSealPublishesNothing() {
+        parts.publishSealed(List.of(part("a", 0, 1)), 0, List.of(1L), 1000);
+        // The same segment sealed again violates the catalog's key: the whole step is rolled back.
+        assertThrows(RuntimeException.class, () -> parts.publishSealed(List.of(part("c", 0, 2)), 0, List.of(1L), 1001));
+        assertEquals(List.of("a"), parts.listPublished().stream().map(PartRecord::name).toList());
+    }
+
+    @Test
+    void compactionRetiresItsInputsAndPublishesTheMergeTogether() {
+        List<PartRecord> inputs = parts.publishSealed(List.of(part("a", 0, 1), part("b", 0, 2)), 0, List.of(1L), 1000);
+        PartRecord merged = parts.publishCompacted(inputs, part("ab", 0, 2), 2000);
+        assertEquals(List.of("ab"), parts.listPublished().stream().map(PartRecord::name).toList());
+        assertEquals(List.of("a", "b"), parts.listRetired(0, 2000).stream().map(PartRecord::name).toList());
+        assertEquals(List.of(), parts.listRetired(0, 1999), "retired at 2000, not before");
+        // Inputs that are no longer published (a second merge of the same parts) change nothing.
+        assertThrows(RuntimeException.class, () -> parts.publishCompacted(inputs, part("ab2", 0, 2), 3000));
+        assertEquals(List.of(merged.id()), parts.listPublished().stream().map(PartRecord::id).toList());
+        parts.deleteRetired(inputs.getFirst().id());
+        assertEquals(List.of("b"), parts.listRetired(0, 5000).stream().map(PartRecord::name).toList());
+    }
+
+    private static PartRecord part(String name, int nodeId, long maxId) {
+        return new PartRecord(0, name, 1, Kind.APP, PartState.PUBLISHED, nodeId, 10, 20, maxId, 5, 100, 1 << 2, 1000);
+    }
+}
