@@ -1,6 +1,7 @@
 package io.larch.aggregate;
 
 import io.larch.aggregate.RollupPlan.PartShare;
+import io.larch.model.InvalidInputException;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.part.DuckDbEngine;
@@ -184,9 +185,12 @@ public final class Aggregator {
     public Aggregations.Histogram histogram(Query query, long intervalMillis, long fromMillis, long toMillis,
                                             QueryBudget budget) {
         if (intervalMillis <= 0) {
-            throw new IllegalArgumentException("interval: must be longer than zero");
+            throw new InvalidInputException("interval: must be longer than zero");
         }
         HistogramCounts counts = new HistogramCounts(intervalMillis);
+        if (fromMillis != Long.MIN_VALUE && toMillis != Long.MAX_VALUE) {
+            counts.checkBucketCount(counts.bucketOf(fromMillis), toMillis);
+        }
         StoreSnapshot snapshot = store.snapshot();
         RollupPlan plan = intervalMillis % PartSchema.ROLLUP_MILLIS == 0 ? RollupPlan.of(query) : null;
         Sources sources = sources(snapshot, query, plan, budget);
@@ -227,7 +231,7 @@ public final class Aggregator {
      */
     public Aggregations.Top top(Query query, GroupField field, int limit, QueryBudget budget) {
         if (limit < 1 || limit > MAX_TOP) {
-            throw new IllegalArgumentException("limit: must be between 1 and " + MAX_TOP + ", got " + limit);
+            throw new InvalidInputException("limit: must be between 1 and " + MAX_TOP + ", got " + limit);
         }
         StoreSnapshot snapshot = store.snapshot();
         Map<String, TopAccumulator> head = new HashMap<>();

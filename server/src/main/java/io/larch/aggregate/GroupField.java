@@ -1,5 +1,6 @@
 package io.larch.aggregate;
 
+import io.larch.model.InvalidInputException;
 import io.larch.model.LogEvent;
 import io.larch.part.PartColumns;
 import io.larch.query.Field;
@@ -41,7 +42,7 @@ public record GroupField(String name, String sqlExpression, List<Object> sqlPara
             default -> Field.byQueryName(field)
                     .filter(f -> f != Field.LEVEL && f != Field.KIND)
                     .map(f -> new GroupField(field, f.column(), List.of(), f::text, v -> new Query.FieldEquals(f, v)))
-                    .orElseThrow(() -> new IllegalArgumentException("field: cannot group by '" + field
+                    .orElseThrow(() -> new InvalidInputException("field: cannot group by '" + field
                             + "'; use fingerprint, source, user, conversation, build, deployment, trace, status, level, kind or attrs.<key>"));
         };
     }

@@ -1,5 +1,6 @@
 package io.larch.aggregate;
 
+import io.larch.model.InvalidInputException;
 import io.larch.model.Level;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,16 +34,30 @@ final class HistogramCounts {
     }
 
     /**
+     * Throws when {@code [start, end)} needs more than {@link Aggregator#MAX_BUCKETS} buckets, so
+     * that no range, however long, allocates them; also before any counting when both ends are known.
+     */
+    void checkBucketCount(long start, long end) {
+        long buckets;
+        try {
+            buckets = Math.subtractExact(end, start) / intervalMillis;
+        } catch (ArithmeticException e) {
+            buckets = Long.MAX_VALUE;
+        }
+        if (buckets > Aggregator.MAX_BUCKETS) {
+            throw new InvalidInputException("interval: " + intervalMillis + " ms makes more than "
+                    + Aggregator.MAX_BUCKETS + " buckets over this range; choose a larger interval or a shorter range");
+        }
+    }
+
+    /**
      * Every bucket of {@code [fromMillis, toMillis)} when those are bounded, otherwise of the span
      * of the counted events; empty buckets count zero.
      */
     Aggregations.Histogram histogram(long fromMillis, long toMillis) {
         long start = fromMillis != Long.MIN_VALUE ? bucketOf(fromMillis) : counts.isEmpty() ? 0 : counts.firstKey();
         long end = toMillis != Long.MAX_VALUE ? toMillis : counts.isEmpty() ? 0 : counts.lastKey() + intervalMillis;
-        if ((end - start) / intervalMillis > Aggregator.MAX_BUCKETS) {
-            throw new IllegalArgumentException("interval: " + intervalMillis + " ms makes more than "
-                    + Aggregator.MAX_BUCKETS + " buckets over this range; choose a larger interval or a shorter range");
-        }
+        checkBucketCount(start, end);
         List<Aggregations.Bucket> buckets = new ArrayList<>();
         for (long b = start; b < end; b += intervalMillis) {
             long[] byLevel = counts.getOrDefault(b, new long[Level.values().length]);

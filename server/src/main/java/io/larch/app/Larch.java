@@ -126,7 +126,7 @@ public final class Larch implements AutoCloseable {
                         e.getMessage());
             }
         });
-        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store, authenticator, projectAdmin,
+        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store, engine.wal(), authenticator, projectAdmin,
                 maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), config.queryTimeout(),
                 config.queryConcurrencyPerKey(), clock),
                 config.host(), config.port()).start();

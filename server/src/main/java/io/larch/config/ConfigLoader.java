@@ -167,14 +167,20 @@ public final class ConfigLoader {
         if (!m.matches()) {
             throw new IllegalArgumentException("not a duration: " + text);
         }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
+        try {
+            long amount = Long.parseLong(m.group(1));
+            Duration duration = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+            duration.toMillis();
+            return duration;
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("too long a duration: " + text);
+        }
     }
 
     /** Parses "4096", "512KB", "16MB", "2GB" (binary multiples). */
@@ -183,13 +189,17 @@ public final class ConfigLoader {
         if (!m.matches()) {
             throw new IllegalArgumentException("not a size: " + text);
         }
-        long amount = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
-        return switch (unit) {
-            case "kb", "k" -> amount * 1024;
-            case "mb", "m" -> amount * 1024 * 1024;
-            case "gb", "g" -> amount * 1024 * 1024 * 1024;
-            default -> amount;
+        long multiple = switch (unit) {
+            case "kb", "k" -> 1L << 10;
+            case "mb", "m" -> 1L << 20;
+            case "gb", "g" -> 1L << 30;
+            default -> 1;
         };
+        try {
+            return Math.multiplyExact(Long.parseLong(m.group(1)), multiple);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new IllegalArgumentException("too large a size: " + text);
+        }
     }
 }

@@ -9,6 +9,7 @@ import io.larch.config.Settings;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.ApiKeyRecord;
 import io.larch.meta.Project;
+import io.larch.model.InvalidInputException;
 import io.larch.model.LogEvent;
 import io.larch.part.PartRecord;
 import io.larch.security.ProjectAdmin;
@@ -80,10 +81,10 @@ final class AdminRoutes {
         if (scopeNode == null || scopeNode.isNull()) {
             scopes.addAll(ProjectAdmin.DEFAULT_SCOPES);
         } else if (!scopeNode.isArray()) {
-            throw new BadRequestException("scopes: must be an array like [\"ingest\"]");
+            throw new InvalidInputException("scopes: must be an array like [\"ingest\"]");
         } else {
             for (JsonNode scope : scopeNode) {
-                scopes.add(Scope.parse(scope.asText()).orElseThrow(() -> new BadRequestException(
+                scopes.add(Scope.parse(scope.asText()).orElseThrow(() -> new InvalidInputException(
                         "scopes: unknown scope '" + scope.asText() + "'; use ingest and/or read")));
             }
         }
@@ -185,11 +186,11 @@ final class AdminRoutes {
         try {
             JsonNode node = JSON.readTree(body);
             if (node == null || !node.isObject()) {
-                throw new BadRequestException("body must be a JSON object");
+                throw new InvalidInputException("body must be a JSON object");
             }
             return node;
         } catch (IOException e) {
-            throw new BadRequestException("body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new InvalidInputException("body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
@@ -199,7 +200,7 @@ final class AdminRoutes {
             return null;
         }
         if (!value.isTextual()) {
-            throw new BadRequestException(field + ": must be a string");
+            throw new InvalidInputException(field + ": must be a string");
         }
         return value.textValue();
     }

@@ -7,6 +7,7 @@ import io.larch.aggregate.Aggregator;
 import io.larch.aggregate.GroupField;
 import io.larch.config.ConfigLoader;
 import io.larch.meta.Project;
+import io.larch.model.InvalidInputException;
 import io.larch.query.SearchFilters;
 import io.larch.security.Scope;
 import java.time.Clock;
@@ -24,6 +25,8 @@ final class AnalyticsRoutes {
             Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(3),
             Duration.ofHours(6), Duration.ofHours(12), Duration.ofDays(1), Duration.ofDays(7));
     private static final int AUTO_BUCKETS = 120;
+    /** The longest histogram interval: ten years is one bucket for any range anyone asks. */
+    private static final Duration MAX_INTERVAL = Duration.ofDays(3650);
 
     private final Aggregator aggregator;
     private final Credentials credentials;
@@ -44,13 +47,14 @@ final class AnalyticsRoutes {
     }
 
     private void histogram(Context ctx) {
-        Project project = credentials.project(ctx, Scope.READ);
+        Credentials.Access access = credentials.access(ctx, Scope.READ);
+        Project project = access.project();
         long now = clock.millis();
         SearchFilters filters = LogFilters.of(ctx, project, now);
         long from = filters.fromMillis();
         long to = filters.toMillis() != Long.MAX_VALUE || from == Long.MIN_VALUE ? filters.toMillis() : now;
         long interval = interval(ctx.queryParam("interval"), from, to);
-        Aggregations.Histogram histogram = gate.run(ctx, budget -> aggregator.histogram(filters.query(), interval, from, to, budget));
+        Aggregations.Histogram histogram = gate.run(ctx, access.caller(), budget -> aggregator.histogram(filters.query(), interval, from, to, budget));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("intervalMs", histogram.intervalMillis());
         body.put("buckets", histogram.buckets().stream().map(b -> {
@@ -65,11 +69,17 @@ final class AnalyticsRoutes {
 
     private static long interval(String text, long from, long to) {
         if (text != null && !text.isBlank()) {
+            long millis;
             try {
-                return ConfigLoader.parseDuration(text).toMillis();
+                millis = ConfigLoader.parseDuration(text).toMillis();
             } catch (IllegalArgumentException e) {
-                throw new BadRequestException("interval: expected a duration like 30s, 1m, 5m, 1h or 1d, got '" + text + "'");
+                throw new InvalidInputException("interval: expected a duration like 30s, 1m, 5m, 1h or 1d, got '" + text + "'");
             }
+            if (millis <= 0 || millis > MAX_INTERVAL.toMillis()) {
+                throw new InvalidInputException("interval: must be longer than zero and at most "
+                        + MAX_INTERVAL.toDays() + "d, got '" + text + "'");
+            }
+            return millis;
         }
         if (from == Long.MIN_VALUE || to == Long.MAX_VALUE) {
             return Duration.ofHours(1).toMillis();
@@ -83,11 +93,12 @@ final class AnalyticsRoutes {
     }
 
     private void top(Context ctx) {
-        Project project = credentials.project(ctx, Scope.READ);
+        Credentials.Access access = credentials.access(ctx, Scope.READ);
+        Project project = access.project();
         SearchFilters filters = LogFilters.of(ctx, project, clock.millis());
         int limit = LogFilters.intParam(ctx, "limit", 10, 1, Aggregator.MAX_TOP);
         GroupField field = GroupField.parse(ctx.queryParam("field"));
-        Aggregations.Top top = gate.run(ctx, budget -> aggregator.top(filters.query(), field, limit, budget));
+        Aggregations.Top top = gate.run(ctx, access.caller(), budget -> aggregator.top(filters.query(), field, limit, budget));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("field", top.field());
         body.put("values", top.values().stream().map(v -> {
@@ -103,9 +114,10 @@ final class AnalyticsRoutes {
     }
 
     private void stats(Context ctx) {
-        Project project = credentials.project(ctx, Scope.READ);
+        Credentials.Access access = credentials.access(ctx, Scope.READ);
+        Project project = access.project();
         SearchFilters filters = LogFilters.of(ctx, project, clock.millis());
-        Aggregations.Stats stats = gate.run(ctx, budget -> aggregator.stats(filters.query(), budget));
+        Aggregations.Stats stats = gate.run(ctx, access.caller(), budget -> aggregator.stats(filters.query(), budget));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("total", stats.total());
         body.put("byLevel", stats.byLevel());

@@ -2,6 +2,7 @@ package io.larch.http;
 
 import io.javalin.http.Context;
 import io.larch.meta.Project;
+import io.larch.model.InvalidInputException;
 import io.larch.security.AuthException;
 import io.larch.security.Authenticator;
 import io.larch.security.Caller;
@@ -46,12 +47,25 @@ final class Credentials {
      * must name it), or for the admin token the project named by {@code project}.
      */
     Project project(Context ctx, Scope scope) {
+        return access(ctx, scope).project();
+    }
+
+    /** The project a request may act on with {@code scope}, and who asks. */
+    record Access(Project project, Caller caller) {
+    }
+
+    /** Like {@link #project}, with the caller (whose identity keys per-caller limits). */
+    Access access(Context ctx, Scope scope) {
         Caller caller = caller(ctx);
+        return new Access(projectOf(caller, ctx, scope), caller);
+    }
+
+    private Project projectOf(Caller caller, Context ctx, Scope scope) {
         String requested = ctx.queryParam("project");
         return switch (caller) {
             case Caller.Admin admin -> {
                 if (requested == null || requested.isBlank()) {
-                    throw new BadRequestException("project: the admin token acts on any project, so name one with ?project=<slug>");
+                    throw new InvalidInputException("project: the admin token acts on any project, so name one with ?project=<slug>");
                 }
                 yield projects.requireProject(requested.trim());
             }

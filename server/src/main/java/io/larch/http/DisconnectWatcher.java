@@ -3,6 +3,8 @@ package io.larch.http;
 import io.javalin.http.Context;
 import io.larch.search.QueryBudget;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -29,8 +31,8 @@ final class DisconnectWatcher implements AutoCloseable {
     private static final List<Path> SOCKET_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     private static final String CLOSE_WAIT = "08";
 
-    /** Running queries by their connection's (local port, remote port). */
-    private final Map<QueryBudget, Long> watched = new ConcurrentHashMap<>();
+    /** Running queries by their connection's two ends. */
+    private final Map<QueryBudget, Connection> watched = new ConcurrentHashMap<>();
     private final boolean available = SOCKET_TABLES.stream().anyMatch(Files::isReadable);
     private final Thread thread;
     private volatile boolean closing;
@@ -42,17 +44,27 @@ final class DisconnectWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * A TCP connection by its full local and remote address: ports alone are not unique (one
+     * local port serves every client; clients on other hosts reuse remote ports).
+     */
+    record Connection(InetAddress localAddress, int localPort, InetAddress remoteAddress, int remotePort) {
+    }
+
     /** Watches the request's connection until the returned action is run. */
     Runnable watch(Context ctx, QueryBudget budget) {
         if (!available) {
             return () -> { };
         }
-        watched.put(budget, portPair(ctx.req().getLocalPort(), ctx.req().getRemotePort()));
+        Connection connection;
+        try {
+            connection = new Connection(InetAddress.getByName(ctx.req().getLocalAddr()), ctx.req().getLocalPort(),
+                    InetAddress.getByName(ctx.req().getRemoteAddr()), ctx.req().getRemotePort());
+        } catch (UnknownHostException notAnAddress) {
+            return () -> { };
+        }
+        watched.put(budget, connection);
         return () -> watched.remove(budget);
-    }
-
-    private static long portPair(int local, int remote) {
-        return ((long) local << 16) | remote;
     }
 
     private void run() {
@@ -65,24 +77,24 @@ final class DisconnectWatcher implements AutoCloseable {
             if (watched.isEmpty()) {
                 continue;
             }
-            Set<Long> closedByClient = closedByClient();
-            watched.forEach((budget, ports) -> {
-                if (closedByClient.contains(ports)) {
+            Set<Connection> closedByClient = closedByClient();
+            watched.forEach((budget, connection) -> {
+                if (closedByClient.contains(connection)) {
                     budget.cancel();
                 }
             });
         }
     }
 
-    /** Port pairs of sockets the remote side has closed (CLOSE_WAIT). */
-    private static Set<Long> closedByClient() {
-        Set<Long> closed = new HashSet<>();
+    /** Connections the remote side has closed (CLOSE_WAIT). */
+    private static Set<Connection> closedByClient() {
+        Set<Connection> closed = new HashSet<>();
         for (Path table : SOCKET_TABLES) {
             try {
                 for (String line : Files.readAllLines(table)) {
                     String[] fields = line.trim().split("\\s+");
                     if (fields.length > 3 && CLOSE_WAIT.equals(fields[3])) {
-                        closed.add(portPair(port(fields[1]), port(fields[2])));
+                        closed.add(connection(fields[1], fields[2]));
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -90,6 +102,28 @@ final class DisconnectWatcher implements AutoCloseable {
             }
         }
         return closed;
+    }
+
+    /** The connection of a socket table line's {@code ADDRESS:PORT} fields (hex). */
+    static Connection connection(String local, String remote) throws UnknownHostException {
+        return new Connection(address(local), port(local), address(remote), port(remote));
+    }
+
+    /**
+     * The address of an {@code ADDRESS:PORT} field: the kernel prints each 32-bit word of the
+     * address in host order (little-endian here). An IPv4 address mapped into IPv6 comes back as
+     * IPv4, as Jetty reports it.
+     */
+    private static InetAddress address(String field) throws UnknownHostException {
+        String hex = field.substring(0, field.indexOf(':'));
+        byte[] bytes = new byte[hex.length() / 2];
+        for (int word = 0; word < bytes.length / 4; word++) {
+            for (int b = 0; b < 4; b++) {
+                int at = (word * 4 + 3 - b) * 2;
+                bytes[word * 4 + b] = (byte) Integer.parseInt(hex.substring(at, at + 2), 16);
+            }
+        }
+        return InetAddress.getByAddress(bytes);
     }
 
     /** The port of an {@code ADDRESS:PORT} hex field. */

@@ -4,6 +4,7 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.ingest.InvalidBatchException;
 import io.larch.ingest.RejectedRequestException;
+import io.larch.model.InvalidInputException;
 import io.larch.query.QueryException;
 import io.larch.search.QueryCancelledException;
 import io.larch.search.QueryFailedException;
@@ -13,12 +14,16 @@ import io.larch.security.AuthException;
 import io.larch.security.ConflictException;
 import io.larch.security.NotFoundException;
 import io.larch.wal.WalException;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Maps exceptions to status codes and {@link ApiError} bodies. Unknown failures are 500 and logged. */
 final class ErrorMapping {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
+    /** The header that carries a 500's error id, the key to its entry in the server log. */
+    static final String ERROR_ID_HEADER = "X-Larch-Error-Id";
 
     private ErrorMapping() {
     }
@@ -34,9 +39,7 @@ final class ErrorMapping {
         });
         config.routes.exception(QueryException.class, (e, ctx) ->
                 respond(ctx, 400, new ApiError("bad query: " + e.getMessage(), null, e.position())));
-        config.routes.exception(BadRequestException.class, (e, ctx) -> respond(ctx, 400, ApiError.of(e.getMessage())));
-        config.routes.exception(IllegalArgumentException.class, (e, ctx) ->
-                respond(ctx, 400, ApiError.of(e.getMessage())));
+        config.routes.exception(InvalidInputException.class, (e, ctx) -> respond(ctx, 400, ApiError.of(e.getMessage())));
         config.routes.exception(AuthException.class, (e, ctx) -> {
             if (e.status() == 401) {
                 ctx.header("WWW-Authenticate", "Bearer");
@@ -65,14 +68,8 @@ final class ErrorMapping {
             ctx.header("Retry-After", "5");
             respond(ctx, 503, ApiError.of(e.getMessage()));
         });
-        config.routes.exception(QueryFailedException.class, (e, ctx) -> {
-            LOG.error("query failed", e);
-            respond(ctx, 500, ApiError.of("the query failed inside the server: " + e.getMessage()));
-        });
-        config.routes.exception(Exception.class, (e, ctx) -> {
-            LOG.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
-            respond(ctx, 500, ApiError.of("internal error; the server log has the details"));
-        });
+        config.routes.exception(QueryFailedException.class, (e, ctx) -> internalError(ctx, "the query failed", e));
+        config.routes.exception(Exception.class, (e, ctx) -> internalError(ctx, "internal error", e));
         config.routes.error(404, ctx -> {
             if (!isJson(ctx)) {
                 respond(ctx, 404, ApiError.of("no such endpoint: " + ctx.method() + " " + ctx.path()));
@@ -83,12 +80,34 @@ final class ErrorMapping {
                 respond(ctx, 405, ApiError.of("method " + ctx.method() + " is not allowed on " + ctx.path()));
             }
         });
+        // Refusals by Javalin or Jetty themselves (an undecodable path, a body over the limit):
+        // the same JSON body as every other error.
+        for (int status : List.of(400, 406, 408, 411, 413, 414, 415, 416, 431)) {
+            config.routes.error(status, ctx -> {
+                if (!isJson(ctx)) {
+                    respond(ctx, status, ApiError.of(JettyErrorResponses.message(status, null)));
+                }
+            });
+        }
     }
 
     /** Whether a handler already wrote a JSON error (then Javalin's generic error page must not replace it). */
     private static boolean isJson(Context ctx) {
         String type = ctx.res().getContentType();
         return type != null && type.startsWith("application/json");
+    }
+
+    /**
+     * A fault of the server, not of the request: logged with a fresh error id, answered 500 with
+     * that id (body and {@value #ERROR_ID_HEADER} header) and nothing of the fault itself, since
+     * its message may hold paths or data of other requests.
+     */
+    private static void internalError(Context ctx, String what, Exception e) {
+        String errorId = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+        LOG.error("{} on {} {} (error id {})", what, ctx.method(), ctx.path(), errorId, e);
+        ctx.header(ERROR_ID_HEADER, errorId);
+        respond(ctx, 500, ApiError.of(what + " inside the server (error id " + errorId
+                + "); the server log has the details under that id"));
     }
 
     static void respond(Context ctx, int status, ApiError error) {

@@ -3,6 +3,7 @@ package io.larch.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.meta.Database;
+import io.larch.wal.WriteAheadLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +14,12 @@ import java.util.Map;
 final class HealthRoutes {
     private final Database database;
     private final Path dataDir;
+    private final WriteAheadLog wal;
 
-    HealthRoutes(Database database, Path dataDir) {
+    HealthRoutes(Database database, Path dataDir, WriteAheadLog wal) {
         this.database = database;
         this.dataDir = dataDir;
+        this.wal = wal;
     }
 
     void install(JavalinConfig config) {
@@ -28,6 +31,7 @@ final class HealthRoutes {
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("metadata", database.isHealthy() ? "ok" : "metadata database does not answer");
         checks.put("dataDir", dataDirWritable());
+        checks.put("wal", wal.isWriting() ? "ok" : "the write-ahead log writer stopped; the server log says why; restart Larch");
         boolean ready = checks.values().stream().allMatch("ok"::equals);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ready ? "ready" : "not ready");

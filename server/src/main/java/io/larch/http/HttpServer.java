@@ -11,6 +11,7 @@ import io.larch.search.Searcher;
 import io.larch.security.Authenticator;
 import io.larch.security.ProjectAdmin;
 import io.larch.storage.EventStore;
+import io.larch.wal.WriteAheadLog;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -24,6 +25,7 @@ public final class HttpServer {
 
     /** What the routes need. */
     public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, EventStore store,
+                               WriteAheadLog wal,
                                Authenticator authenticator,
                                ProjectAdmin projects, Maintenance maintenance, Database database, Path dataDir,
                                PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
@@ -42,8 +44,9 @@ public final class HttpServer {
             config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
             config.http.maxRequestSize = 1024 * 1024;
             config.router.ignoreTrailingSlashes = true;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrorResponses()));
             ErrorMapping.install(config);
-            new HealthRoutes(deps.database(), deps.dataDir()).install(config);
+            new HealthRoutes(deps.database(), deps.dataDir(), deps.wal()).install(config);
             new IngestRoutes(deps.ingest(), credentials).install(config);
             new SearchRoutes(deps.searcher(), credentials, gate, deps.clock()).install(config);
             new AnalyticsRoutes(deps.aggregator(), credentials, gate, deps.clock()).install(config);

@@ -2,6 +2,7 @@ package io.larch.http;
 
 import io.javalin.http.Context;
 import io.larch.meta.Project;
+import io.larch.model.InvalidInputException;
 import io.larch.query.SearchFilters;
 
 /** Request parameters shared by search and the aggregations. */
@@ -24,11 +25,11 @@ final class LogFilters {
         try {
             int value = Integer.parseInt(text.trim());
             if (value < min || value > max) {
-                throw new BadRequestException(name + ": must be between " + min + " and " + max + ", got " + value);
+                throw new InvalidInputException(name + ": must be between " + min + " and " + max + ", got " + value);
             }
             return value;
         } catch (NumberFormatException e) {
-            throw new BadRequestException(name + ": must be a whole number from " + min + " to " + max + ", got '" + text + "'");
+            throw new InvalidInputException(name + ": must be a whole number from " + min + " to " + max + ", got '" + text + "'");
         }
     }
 }

@@ -4,9 +4,12 @@ import io.javalin.http.Context;
 import io.larch.search.QueryBudget;
 import io.larch.search.QueryCancelledException;
 import io.larch.search.QueryTimeoutException;
+import io.larch.security.Caller;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,12 +48,18 @@ final class QueryGate implements AutoCloseable {
                 .register(metrics);
         this.rejected = Counter.builder("larch_queries_rejected").description("queries refused with 429")
                 .register(metrics);
+        Gauge.builder("larch_query_callers", slots, Map::size)
+                .description("callers (keys, the admin token) that have run queries: the state kept per caller")
+                .register(metrics);
     }
 
-    /** Runs {@code query} for the request's credential within the limits. */
-    <T> T run(Context ctx, Function<QueryBudget, T> query) {
-        String credential = credentialOf(ctx);
-        Semaphore semaphore = slots.computeIfAbsent(credential, c -> new Semaphore(perCredential));
+    /**
+     * Runs {@code query} for {@code caller} within the limits. Slots are keyed by the caller's
+     * identity, so only authenticated callers (a bounded set: the keys that exist) hold state,
+     * and every spelling of one credential shares its slots.
+     */
+    <T> T run(Context ctx, Caller caller, Function<QueryBudget, T> query) {
+        Semaphore semaphore = slots.computeIfAbsent(caller.identity(), c -> new Semaphore(perCredential));
         if (!semaphore.tryAcquire()) {
             rejected.increment();
             throw new TooManyQueriesException("this credential already runs " + perCredential
@@ -97,11 +106,6 @@ final class QueryGate implements AutoCloseable {
         };
         connection.addEventListener(listener);
         return () -> connection.removeEventListener(listener);
-    }
-
-    private static String credentialOf(Context ctx) {
-        String authorization = ctx.header("Authorization");
-        return authorization != null ? authorization.trim() : String.valueOf(ctx.header("X-Api-Key"));
     }
 
     @Override

@@ -35,10 +35,11 @@ final class SearchRoutes {
     }
 
     private void search(Context ctx) throws IOException {
-        Project project = credentials.project(ctx, Scope.READ);
+        Credentials.Access access = credentials.access(ctx, Scope.READ);
+        Project project = access.project();
         SearchRequest request = new SearchRequest(LogFilters.of(ctx, project, clock.millis()).query(), cursor(ctx),
                 limit(ctx));
-        SearchPage page = gate.run(ctx, budget -> searcher.search(request, budget));
+        SearchPage page = gate.run(ctx, access.caller(), budget -> searcher.search(request, budget));
         ByteArrayOutputStream body = new ByteArrayOutputStream(256 + page.events().size() * 512);
         try (JsonGenerator json = JSON.createGenerator(body)) {
             json.writeStartObject();

@@ -244,12 +244,21 @@ final class EventNormalizer {
                 return OffsetDateTime.parse(normalized).toInstant().toEpochMilli();
             } catch (DateTimeParseException ignored) {
                 // no offset: read as UTC below
+            } catch (ArithmeticException beyondEpochMillis) {
+                return yearsBeyondRange(normalized);
             }
             try {
                 return LocalDateTime.parse(normalized).toInstant(ZoneOffset.UTC).toEpochMilli();
             } catch (DateTimeParseException e) {
                 return null;
+            } catch (ArithmeticException beyondEpochMillis) {
+                return yearsBeyondRange(normalized);
             }
+        }
+
+        /** A date too far from 1970 for epoch milliseconds: before 1970 or in the future, as its sign says. */
+        private static long yearsBeyondRange(String text) {
+            return text.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
         }
 
         Map<String, String> attrs() {

@@ -2,15 +2,21 @@ package io.larch.model;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * How text is split into searchable tokens, the same for the query language, the head matcher,
  * the SQL compiler and the token bloom filters.
  *
  * <p>A token is a maximal run of token characters: ASCII letters, digits and '_', and every
- * non-ASCII character. Everything else separates tokens. Tokens compare after lowercasing, so
- * {@code Timeout} and {@code TIMEOUT} are the same token.
+ * non-ASCII character. Everything else separates tokens. Tokens compare after {@link #fold case
+ * folding}, so {@code Timeout} and {@code TIMEOUT} are the same token.
+ *
+ * <p>Case folding maps each code point to its simple lowercase ({@link Character#toLowerCase(int)}),
+ * with no rule that depends on the neighbours or the locale: the one DuckDB's {@code lower()}
+ * applies to stored text, so a token found in the head is found the same way after sealing. So
+ * {@code ΟΔΟΣ} folds to {@code οδοσ} (not to a final {@code ς}), {@code İstanbul} to
+ * {@code istanbul}, and {@code ß} stays {@code ß}; {@code String.toLowerCase} would differ in the
+ * first two.
  */
 public final class Tokenizer {
     /** The same character class for RE2 (DuckDB) and java.util.regex, applied to lowercased text. */
@@ -23,22 +29,33 @@ public final class Tokenizer {
         return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     }
 
-    /** The lowercased tokens of {@code text}, in order. */
+    /** The folded tokens of {@code text}, in order. */
     public static List<String> tokens(String text) {
         List<String> tokens = new ArrayList<>();
-        forEachToken(text, (start, end) -> tokens.add(lowercase(text, start, end)));
+        forEachToken(text, (start, end) -> tokens.add(fold(text, start, end)));
         return tokens;
     }
 
-    /** The token {@code text[start, end)} in lowercase, allocating only when it has uppercase. */
-    public static String lowercase(String text, int start, int end) {
+    /** {@code text[start, end)} case-folded (see the class comment), allocating only when it changes. */
+    public static String fold(String text, int start, int end) {
         for (int i = start; i < end; i++) {
             char c = text.charAt(i);
             if ((c >= 'A' && c <= 'Z') || c >= 0x80) {
-                return text.substring(start, end).toLowerCase(Locale.ROOT);
+                return foldCodePoints(text, start, end);
             }
         }
         return text.substring(start, end);
+    }
+
+    private static String foldCodePoints(String text, int start, int end) {
+        StringBuilder folded = new StringBuilder(end - start);
+        int i = start;
+        while (i < end) {
+            int codePoint = text.codePointAt(i);
+            folded.appendCodePoint(Character.toLowerCase(codePoint));
+            i += Character.charCount(codePoint);
+        }
+        return folded.toString();
     }
 
     /** Calls {@code visitor} with the bounds of each token of {@code text}, in order. */
@@ -101,7 +118,7 @@ public final class Tokenizer {
     }
 
     private static boolean tokenEquals(String text, int start, int end, String wanted, boolean prefix) {
-        String token = lowercase(text, start, end);
+        String token = fold(text, start, end);
         return prefix ? token.startsWith(wanted) : token.equals(wanted);
     }
 }

@@ -18,13 +18,18 @@ import java.util.zip.CRC32C;
  * rows' message, source and stack, and the whole values of the {@link #INDEXED_FIELDS}. A block
  * whose filter lacks a query's required token or value cannot match and is not read.
  *
- * <p>File layout (little-endian): magic "LRCHBLM2", u32 block count, then per block u64 first
+ * <p>File layout (little-endian): magic "LRCHBLM3", u32 block count, then per block u64 first
  * row, u32 row count, u32 hash count k, u32 word count n, n x u64 bit words; then u32 CRC32C of
  * everything before it. A file that fails its checksum is treated as absent (read everything).
+ * Files with magic "LRCHBLM2" (before 2026-12) are laid out the same, but their non-ASCII
+ * tokens were lowercased with {@code String.toLowerCase}, not folded per code point as
+ * {@link io.larch.model.Tokenizer#fold} does now: see {@link #foldsPerCodePoint()}.
  * Instances are immutable and thread-safe; the bits stay in a read-only memory map.
  */
 public final class TokenBloom {
-    static final byte[] MAGIC = "LRCHBLM2".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MAGIC = "LRCHBLM3".getBytes(StandardCharsets.US_ASCII);
+    /** The magic of files whose non-ASCII tokens were lowercased the earlier way. */
+    static final byte[] MAGIC_BEFORE_FOLDING = "LRCHBLM2".getBytes(StandardCharsets.US_ASCII);
     static final int HEADER = MAGIC.length + 4;
     /** Bytes before a block's bit words: first row, row count, hash count, word count. */
     static final int BLOCK_HEADER = 8 + 4 + 4 + 4;
@@ -35,15 +40,26 @@ public final class TokenBloom {
     private final int[] hashCounts;
     private final int[] wordCounts;
     private final int[] offsets;
+    private final boolean foldsPerCodePoint;
 
     private TokenBloom(ByteBuffer bits, long[] firstRows, int[] rowCounts, int[] hashCounts, int[] wordCounts,
-                       int[] offsets) {
+                       int[] offsets, boolean foldsPerCodePoint) {
+        this.foldsPerCodePoint = foldsPerCodePoint;
         this.bits = bits;
         this.firstRows = firstRows;
         this.rowCounts = rowCounts;
         this.hashCounts = hashCounts;
         this.wordCounts = wordCounts;
         this.offsets = offsets;
+    }
+
+    /**
+     * Whether non-ASCII tokens were hashed as {@link io.larch.model.Tokenizer#fold} folds them;
+     * false for files written before (a query's non-ASCII token may be there under another
+     * spelling, so such a file cannot rule it out, and a merge rebuilds it from the rows).
+     */
+    public boolean foldsPerCodePoint() {
+        return foldsPerCodePoint;
     }
 
     public int blocks() {
@@ -94,14 +110,14 @@ public final class TokenBloom {
     /**
      * {@link #hash} of the lowercased token {@code text[start, end)}, without allocating when the
      * token is ASCII (the common case when building filters). Non-ASCII tokens are lowercased
-     * exactly as the query side lowercases them.
+     * exactly as the query side folds them ({@link Tokenizer#fold}).
      */
     public static long hashToken(String text, int start, int end) {
         long h = FNV_OFFSET;
         for (int i = start; i < end; i++) {
             char c = text.charAt(i);
             if (c >= 0x80) {
-                return hash(Tokenizer.lowercase(text, start, end));
+                return hash(Tokenizer.fold(text, start, end));
             }
             h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
             h *= FNV_PRIME;
@@ -173,10 +189,9 @@ public final class TokenBloom {
         if ((int) crc.getValue() != map.getInt(size - 4)) {
             return null;
         }
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (map.get(i) != MAGIC[i]) {
-                return null;
-            }
+        boolean current = hasMagic(map, MAGIC);
+        if (!current && !hasMagic(map, MAGIC_BEFORE_FOLDING)) {
+            return null;
         }
         int blocks = map.getInt(MAGIC.length);
         long[] firstRows = new long[blocks];
@@ -199,6 +214,15 @@ public final class TokenBloom {
                 return null;
             }
         }
-        return new TokenBloom(map, firstRows, rowCounts, hashCounts, wordCounts, offsets);
+        return new TokenBloom(map, firstRows, rowCounts, hashCounts, wordCounts, offsets, current);
+    }
+
+    private static boolean hasMagic(ByteBuffer map, byte[] magic) {
+        for (int i = 0; i < magic.length; i++) {
+            if (map.get(i) != magic[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -140,7 +140,8 @@ public final class TokenBloomWriter {
 
     /**
      * Writes the filters of a part made by concatenating {@code inputs}' rows in this order:
-     * their blocks, renumbered. Returns false (writing nothing) when an input has no filters.
+     * their blocks, renumbered. Returns false (writing nothing) when an input has no filters or
+     * filters of the earlier folding (then the caller builds them from the rows).
      */
     public static boolean concatenate(List<TokenBloom> inputs, List<Long> inputRows, Path file) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -148,7 +149,7 @@ public final class TokenBloomWriter {
         long offset = 0;
         for (int i = 0; i < inputs.size(); i++) {
             TokenBloom input = inputs.get(i);
-            if (input == null) {
+            if (input == null || !input.foldsPerCodePoint()) {
                 return false;
             }
             for (int block = 0; block < input.blocks(); block++) {

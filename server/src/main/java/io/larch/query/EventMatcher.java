@@ -36,7 +36,7 @@ public final class EventMatcher {
             case Query.AttrEquals equals -> event -> equals.value().equals(event.attrs().get(equals.key()));
             case Query.AttrExists exists -> event -> event.attrs().containsKey(exists.key());
             case Query.AttrCompare compare -> event -> {
-                Double number = parseNumber(event.attrs().get(compare.key()));
+                Double number = Numbers.parse(event.attrs().get(compare.key()));
                 return number != null && compare.comparison().test(number, compare.number());
             };
             case Query.ProjectIs project -> event -> event.projectId() == project.projectId();
@@ -51,18 +51,6 @@ public final class EventMatcher {
         return test.test(event.message())
                 || (event.source() != null && test.test(event.source()))
                 || (event.stack() != null && test.test(event.stack()));
-    }
-
-    /** The number an attribute value spells, as DuckDB's TRY_CAST to DOUBLE reads it; null when none. */
-    static Double parseNumber(String value) {
-        if (value == null) {
-            return null;
-        }
-        String trimmed = value.strip();
-        if (trimmed.isEmpty() || !trimmed.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) {
-            return null;
-        }
-        return Double.parseDouble(trimmed);
     }
 
     private static Predicate<LogEvent> allOf(List<Predicate<LogEvent>> predicates) {

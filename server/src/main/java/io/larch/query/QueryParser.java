@@ -317,14 +317,10 @@ public final class QueryParser {
             }
             return new Query.AttrEquals(key, value);
         }
-        double number;
-        try {
-            number = Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new QueryException("attrs." + key + op + " needs a number, got '" + value + "'", valuePosition);
-        }
-        if (Double.isNaN(number) || Double.isInfinite(number)) {
-            throw new QueryException("attrs." + key + op + " needs a finite number", valuePosition);
+        Double number = Numbers.parse(value);
+        if (number == null) {
+            throw new QueryException("attrs." + key + op + " needs a finite decimal number like 42 or -0.5e3, got '"
+                    + value + "'", valuePosition);
         }
         return new Query.AttrCompare(key, comparison(op), number);
     }

@@ -1,5 +1,6 @@
 package io.larch.query;
 
+import io.larch.model.InvalidInputException;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import java.util.ArrayList;
@@ -10,7 +11,7 @@ import java.util.Set;
 /**
  * The filters of a search as people type them (HTTP parameters, CLI options), turned into one
  * {@link Query}: the project, then kind, level, time range and the query text, ANDed. Each
- * argument may be null. Throws IllegalArgumentException naming the bad filter. The time bounds
+ * argument may be null. Throws InvalidInputException naming the bad filter. The time bounds
  * are kept too (unbounded sides are Long.MIN_VALUE / Long.MAX_VALUE) for histograms.
  */
 public record SearchFilters(Query query, long fromMillis, long toMillis) {
@@ -22,7 +23,7 @@ public record SearchFilters(Query query, long fromMillis, long toMillis) {
         if (isSet(kinds)) {
             Set<Kind> wanted = EnumSet.noneOf(Kind.class);
             for (String name : kinds.split(",")) {
-                wanted.add(Kind.parse(name).orElseThrow(() -> new IllegalArgumentException(
+                wanted.add(Kind.parse(name).orElseThrow(() -> new InvalidInputException(
                         "kind: unknown kind '" + name.trim() + "'; use one of " + Kind.names())));
             }
             clauses.add(new Query.KindIn(wanted));
@@ -34,7 +35,7 @@ public record SearchFilters(Query query, long fromMillis, long toMillis) {
         long toMillis = isSet(to) ? TimeExpressions.parse("to", to, nowMillis) : Long.MAX_VALUE;
         if (isSet(from) || isSet(to)) {
             if (fromMillis >= toMillis) {
-                throw new IllegalArgumentException("from must be before to (from=" + from + ", to=" + to + ")");
+                throw new InvalidInputException("from must be before to (from=" + from + ", to=" + to + ")");
             }
             clauses.add(new Query.TimeWithin(fromMillis, toMillis));
         }
@@ -55,7 +56,7 @@ public record SearchFilters(Query query, long fromMillis, long toMillis) {
     }
 
     private static Level level(String name) {
-        return Level.parse(name).orElseThrow(() -> new IllegalArgumentException("level: unknown level '"
+        return Level.parse(name).orElseThrow(() -> new InvalidInputException("level: unknown level '"
                 + name.trim() + "'; use one of " + Level.names() + ", a comma list, or >=warn"));
     }
 

@@ -89,10 +89,14 @@ public final class SqlCompiler {
                 parameters.add(exists.key());
             }
             case Query.AttrCompare compare -> {
-                sql.append("((TRY_CAST(").append(ATTRS).append("[?] AS DOUBLE) ")
-                        .append(compare.comparison().symbol()).append(" ?) IS TRUE)");
-                parameters.add(compare.key());
-                parameters.add(compare.number());
+                // Only what Numbers accepts is cast: DuckDB's cast also reads inf, nan and 1_000.
+                String value = ATTRS + "[?]";
+                String number = "TRY_CAST(trim(" + value + ") AS DOUBLE)";
+                sql.append("((regexp_full_match(").append(value).append(", ?) AND isfinite(").append(number)
+                        .append(") AND ").append(number).append(' ').append(compare.comparison().symbol())
+                        .append(" ?) IS TRUE)");
+                parameters.addAll(List.of(compare.key(), Numbers.PATTERN, compare.key(), compare.key(),
+                        compare.number()));
             }
             case Query.ProjectIs project -> {
                 sql.append(PROJECT_ID).append(" = ?");

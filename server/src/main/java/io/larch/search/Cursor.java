@@ -1,5 +1,6 @@
 package io.larch.search;
 
+import io.larch.model.InvalidInputException;
 import io.larch.query.Query;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -17,17 +18,17 @@ public record Cursor(long ts, long id) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Parses {@link #encode} output; throws IllegalArgumentException with a user-facing reason otherwise. */
+    /** Parses {@link #encode} output; throws InvalidInputException with a user-facing reason otherwise. */
     public static Cursor decode(String text) {
         try {
             String plain = new String(Base64.getUrlDecoder().decode(text.trim()), StandardCharsets.UTF_8);
             String[] parts = plain.split(":");
             if (parts.length != 3 || !parts[0].equals(VERSION)) {
-                throw new IllegalArgumentException("bad cursor");
+                throw new InvalidInputException("bad cursor");
             }
             return new Cursor(Long.parseLong(parts[1]), Long.parseLong(parts[2]));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(
+        } catch (IllegalArgumentException | InvalidInputException e) {
+            throw new InvalidInputException(
                     "cursor: not a cursor from this server; pass the 'next' value of the previous page unchanged");
         }
     }

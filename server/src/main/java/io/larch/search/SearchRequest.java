@@ -1,5 +1,6 @@
 package io.larch.search;
 
+import io.larch.model.InvalidInputException;
 import io.larch.query.Query;
 
 /**
@@ -15,7 +16,7 @@ public record SearchRequest(Query query, Cursor cursor, int limit) {
 
     public SearchRequest {
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw new IllegalArgumentException("limit: must be between 1 and " + MAX_LIMIT + ", got " + limit);
+            throw new InvalidInputException("limit: must be between 1 and " + MAX_LIMIT + ", got " + limit);
         }
     }
 }

@@ -39,8 +39,21 @@ final class TextRequirements {
         }
     }
 
-    private record Tokens(long[] hashes) implements Node {
+    /**
+     * Needs every hash. {@code nonAscii}: some token is not ASCII, so a bloom written before
+     * tokens were folded per code point ({@link TokenBloom#foldsPerCodePoint()}) may hold it
+     * under another spelling and cannot rule the block out.
+     */
+    private record Tokens(long[] hashes, boolean nonAscii) implements Node {
+        static Tokens of(List<String> tokens) {
+            boolean nonAscii = tokens.stream().anyMatch(token -> token.chars().anyMatch(c -> c >= 0x80));
+            return new Tokens(tokens.stream().mapToLong(TokenBloom::hash).toArray(), nonAscii);
+        }
+
         public boolean test(TokenBloom bloom, int block) {
+            if (nonAscii && !bloom.foldsPerCodePoint()) {
+                return true;
+            }
             for (long hash : hashes) {
                 if (!bloom.mightContain(block, hash)) {
                     return false;
@@ -74,10 +87,10 @@ final class TextRequirements {
 
     private static Node compile(Query query) {
         return switch (query) {
-            case Query.Word word -> new Tokens(new long[] {TokenBloom.hash(word.token())});
-            case Query.Phrase phrase -> new Tokens(phrase.tokens().stream().mapToLong(TokenBloom::hash).toArray());
+            case Query.Word word -> Tokens.of(List.of(word.token()));
+            case Query.Phrase phrase -> Tokens.of(phrase.tokens());
             case Query.FieldEquals equals when TokenBloom.INDEXED_FIELDS.contains(equals.field().column()) ->
-                    new Tokens(new long[] {TokenBloom.fieldHash(equals.field().column(), equals.value())});
+                    new Tokens(new long[] {TokenBloom.fieldHash(equals.field().column(), equals.value())}, false);
             case Query.And and -> {
                 List<Node> nodes = new ArrayList<>();
                 for (Query clause : and.clauses()) {

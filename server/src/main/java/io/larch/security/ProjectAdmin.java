@@ -5,6 +5,7 @@ import io.larch.meta.ApiKeyRepository;
 import io.larch.meta.Database;
 import io.larch.meta.Project;
 import io.larch.meta.ProjectRepository;
+import io.larch.model.InvalidInputException;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class ProjectAdmin {
     public CreatedProject createProject(String name, String requestedSlug) {
         String trimmedName = name == null ? "" : name.trim();
         if (trimmedName.isEmpty() || trimmedName.length() > 200) {
-            throw new IllegalArgumentException("name: give a project name of 1 to 200 characters");
+            throw new InvalidInputException("name: give a project name of 1 to 200 characters");
         }
         String slug = requestedSlug == null || requestedSlug.isBlank() ? slugify(trimmedName) : requestedSlug.trim();
         validateSlug(slug);
@@ -61,7 +62,7 @@ public final class ProjectAdmin {
     public CreatedKey createKey(String slug, String keyName, Set<Scope> scopes) {
         Project project = requireProject(slug);
         if (scopes.isEmpty()) {
-            throw new IllegalArgumentException("scopes: give at least one of ingest, read");
+            throw new InvalidInputException("scopes: give at least one of ingest, read");
         }
         String plainKey = ApiKeys.newProjectKey();
         String name = keyName == null || keyName.isBlank() ? "key" : keyName.trim();
@@ -100,7 +101,7 @@ public final class ProjectAdmin {
 
     static void validateSlug(String slug) {
         if (!slug.matches("[a-z0-9][a-z0-9-]{0," + (MAX_SLUG - 1) + "}")) {
-            throw new IllegalArgumentException("slug: use 1 to " + MAX_SLUG
+            throw new InvalidInputException("slug: use 1 to " + MAX_SLUG
                     + " lowercase letters, digits and '-', starting with a letter or digit (got '" + slug + "')");
         }
     }

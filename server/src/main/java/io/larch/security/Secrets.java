@@ -10,6 +10,8 @@ import java.util.HexFormat;
 public final class Secrets {
     private static final char[] BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Base-62 characters of a token after its prefix. */
+    static final int TOKEN_CHARS = 43;
 
     private Secrets() {
     }
@@ -17,7 +19,7 @@ public final class Secrets {
     /** A token with {@code prefix} followed by 43 base-62 characters (at least 256 random bits). */
     public static String randomToken(String prefix) {
         StringBuilder token = new StringBuilder(prefix);
-        for (int i = 0; i < 43; i++) {
+        for (int i = 0; i < TOKEN_CHARS; i++) {
             token.append(BASE62[RANDOM.nextInt(BASE62.length)]);
         }
         return token.toString();

@@ -55,6 +55,11 @@ public final class WriteAheadLog implements AutoCloseable {
     private List<CompletableFuture<Void>> rotationRequests = new ArrayList<>();
     /** Guarded by {@link #lock}. */
     private boolean closing;
+    /**
+     * What stopped the writer thread (an {@link Error} such as OutOfMemoryError), or null while
+     * it runs. Once set, every append fails at once instead of waiting for a writer that is gone.
+     */
+    private volatile Throwable writerFailure;
 
     /** Active segments; touched only by the writer thread. */
     private final Map<Kind, SegmentWriter> active = new EnumMap<>(Kind.class);
@@ -92,6 +97,9 @@ public final class WriteAheadLog implements AutoCloseable {
         Pending pending = new Pending(kind, events, payload, new CompletableFuture<>());
         lock.lock();
         try {
+            if (writerFailure != null) {
+                throw writerStopped();
+            }
             if (closing) {
                 throw new WalException("the write-ahead log is shutting down", null);
             }
@@ -108,6 +116,9 @@ public final class WriteAheadLog implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         lock.lock();
         try {
+            if (writerFailure != null) {
+                throw writerStopped();
+            }
             if (closing) {
                 return;
             }
@@ -117,6 +128,16 @@ public final class WriteAheadLog implements AutoCloseable {
             lock.unlock();
         }
         await(done);
+    }
+
+    /** Whether the writer runs: false once an {@link Error} stopped it (then Larch must be restarted). */
+    public boolean isWriting() {
+        return writerFailure == null && writerThread.isAlive();
+    }
+
+    private WalException writerStopped() {
+        return new WalException("the write-ahead log writer stopped after an internal error ("
+                + writerFailure + "); nothing more can be stored until Larch is restarted", writerFailure);
     }
 
     public long fsyncCount() {
@@ -158,7 +179,36 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
+    /**
+     * The writer thread. A {@link RuntimeException} fails its group and the writer goes on; an
+     * {@link Error} (out of memory, a stack overflow) may have left anything half done, so it
+     * stops the writer: the group in hand, everything queued and every later append fail with a
+     * {@link WalException} (503 to clients), and {@link #isWriting} turns false (readiness fails).
+     */
     private void runWriter() {
+        try {
+            writeUntilClosed();
+        } catch (Error fatal) {
+            LOG.error("the wal writer stopped; ingest answers 503 until Larch is restarted", fatal);
+            List<Pending> queued;
+            List<CompletableFuture<Void>> rotations;
+            lock.lock();
+            try {
+                writerFailure = fatal;
+                queued = queue;
+                queue = new ArrayList<>();
+                rotations = rotationRequests;
+                rotationRequests = new ArrayList<>();
+            } finally {
+                lock.unlock();
+            }
+            queued.forEach(p -> p.done.completeExceptionally(writerStopped()));
+            rotations.forEach(r -> r.completeExceptionally(writerStopped()));
+            closeActive();
+        }
+    }
+
+    private void writeUntilClosed() {
         while (true) {
             List<Pending> group;
             List<CompletableFuture<Void>> rotations;
@@ -191,6 +241,12 @@ public final class WriteAheadLog implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.error("wal writer failed unexpectedly", e);
                 group.forEach(p -> p.done.completeExceptionally(new WalException("write-ahead log failed", e)));
+            } catch (Error fatal) {
+                WalException failed = new WalException("the write-ahead log writer stopped after an internal error ("
+                        + fatal + "); nothing more can be stored until Larch is restarted", fatal);
+                group.forEach(p -> p.done.completeExceptionally(failed));
+                rotations.forEach(r -> r.completeExceptionally(failed));
+                throw fatal;
             }
             notifyClosed(closed);
             durable.forEach(p -> p.done.complete(null));

@@ -208,7 +208,7 @@ class IngestApiTest {
     @Test
     void healthAndReadiness() {
         check(http.get("/healthz", null), 200, "{\"status\":\"ok\"}");
-        check(http.get("/readyz", null), 200, "{\"status\":\"ready\",\"checks\":{\"metadata\":\"ok\",\"dataDir\":\"ok\"}}");
+        check(http.get("/readyz", null), 200, "{\"status\":\"ready\",\"checks\":{\"metadata\":\"ok\",\"dataDir\":\"ok\",\"wal\":\"ok\"}}");
         assertTrue(http.get("/metrics", null).body().contains("larch_head_events"));
     }
 }

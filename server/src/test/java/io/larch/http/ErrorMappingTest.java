@@ -2,6 +2,8 @@ package io.larch.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
@@ -10,6 +12,7 @@ import io.javalin.json.JavalinJackson;
 import io.larch.ingest.EventError;
 import io.larch.ingest.InvalidBatchException;
 import io.larch.ingest.RejectedRequestException;
+import io.larch.model.InvalidInputException;
 import io.larch.query.QueryException;
 import io.larch.search.QueryFailedException;
 import io.larch.search.QueryTimeoutException;
@@ -44,7 +47,7 @@ class ErrorMappingTest {
                 throw new QueryException("missing ')'", 4);
             }),
             Map.entry("/param", ctx -> {
-                throw new BadRequestException("limit: must be between 1 and 1000");
+                throw new InvalidInputException("limit: must be between 1 and 1000");
             }),
             Map.entry("/unauthenticated", ctx -> {
                 throw AuthException.unauthenticated("missing credential");
@@ -68,10 +71,14 @@ class ErrorMappingTest {
                 throw new TooManyQueriesException("4 queries of this key are running");
             }),
             Map.entry("/failed", ctx -> {
-                throw new QueryFailedException("reading parts failed", new java.sql.SQLException("x"));
+                throw new QueryFailedException("reading /var/lib/larch/parts/1/app/x.parquet failed", new java.sql.SQLException("secret"));
             }),
             Map.entry("/bug", ctx -> {
                 throw new NullPointerException("secret internal detail /var/lib/larch");
+            }),
+            // An IllegalArgumentException is a bug of the server (input errors are InvalidInputException).
+            Map.entry("/illegalArgument", ctx -> {
+                throw new IllegalArgumentException("secret index 7 out of /var/lib/larch");
             }));
 
     private static Javalin server;
@@ -123,12 +130,18 @@ class ErrorMappingTest {
     }
 
     @Test
-    void anInternalFaultIs500WithoutItsDetails() {
-        HttpJson.Response bug = http.get("/bug", null);
-        assertEquals(500, bug.status());
-        assertEquals("{\"error\":\"internal error; the server log has the details\"}", bug.body());
-        assertFalse(bug.body().contains("/var/lib/larch"));
-        assertEquals(500, http.get("/failed", null).status());
+    void anInternalFaultIs500WithAnErrorIdAndNothingOfTheFault() {
+        for (String path : List.of("/bug", "/failed", "/illegalArgument")) {
+            HttpJson.Response response = http.get(path, null);
+            assertEquals(500, response.status(), path);
+            String errorId = response.header("X-Larch-Error-Id");
+            assertTrue(errorId != null && errorId.matches("[0-9a-f]{1,16}"), path + ": " + errorId);
+            assertTrue(response.body().contains("(error id " + errorId + "); the server log has the details under that id"),
+                    response.body());
+            assertFalse(response.body().contains("/var/lib/larch"), response.body());
+            assertFalse(response.body().contains("secret"), response.body());
+        }
+        assertNotEquals(http.get("/bug", null).header("X-Larch-Error-Id"), http.get("/bug", null).header("X-Larch-Error-Id"));
     }
 
     @Test

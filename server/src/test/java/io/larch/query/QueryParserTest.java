@@ -115,7 +115,9 @@ class QueryParserTest {
         fails("https://example.com", "unknown field 'https'; fields are level, kind, source, user, conversation, build, "
                 + "deployment, trace, fingerprint, status, attrs.<key> (to search the text itself, put it in quotes)", 1);
         fails("source>3", "only level and attrs.<key> can be compared with >; use source:value", 7);
-        fails("attrs.duration>slow", "attrs.duration> needs a number, got 'slow'", 16);
+        fails("attrs.duration>slow", "attrs.duration> needs a finite decimal number like 42 or -0.5e3, got 'slow'", 16);
+        fails("attrs.n>inf", "attrs.n> needs a finite decimal number like 42 or -0.5e3, got 'inf'", 9);
+        fails("attrs.n>1_000", "attrs.n> needs a finite decimal number like 42 or -0.5e3, got '1_000'", 9);
         fails("attrs.:x", "missing attribute name after 'attrs.'", 7);
         fails("level>=", "missing value after 'level>='", 8);
         fails("a\"b\"", "unexpected '\"' inside a word; quote the whole phrase", 2);

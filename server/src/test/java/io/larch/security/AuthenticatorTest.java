@@ -86,6 +86,29 @@ class AuthenticatorTest {
         assertEquals(401, assertThrows(AuthException.class, () -> otherNode.authenticate(key)).status());
     }
 
+    @Test
+    void aFloodOfUnknownKeysNeverEvictsAKnownOne() {
+        ProjectAdmin.CreatedProject created = admin.createProject("Billing", "billing");
+        String key = created.key().plainKey();
+        otherNode.authenticate(key);
+        // Revoked in the database, still cached on the other node: it answers from its cache only
+        // as long as the flood below does not push the key out.
+        admin.revokeKey("billing", created.key().record().prefix());
+        for (int i = 0; i < Authenticator.KNOWN_MAX + 1; i++) {
+            String unknown = Secrets.randomToken(ApiKeys.PROJECT_KEY_PREFIX);
+            assertThrows(AuthException.class, () -> otherNode.authenticate(unknown));
+        }
+        assertInstanceOf(Caller.ProjectKey.class, otherNode.authenticate(key), "the known key stayed cached");
+    }
+
+    @Test
+    void aCredentialThatCannotBeAKeyIsRejectedByItsShape() {
+        check("larch_short", "unknown or revoked API key");
+        check("larch_" + "!".repeat(43), "unknown or revoked API key");
+        check("larch_" + "a".repeat(44), "unknown or revoked API key");
+        assertTrue(ApiKeys.isWellFormedProjectKey(Secrets.randomToken(ApiKeys.PROJECT_KEY_PREFIX)));
+    }
+
     private void check(String credential, String expectedMessage) {
         AuthException e = assertThrows(AuthException.class, () -> authenticator.authenticate(credential));
         assertEquals(401, e.status());

@@ -15,6 +15,7 @@ import io.larch.search.Searcher;
 import io.larch.storage.Compactor;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
+import io.larch.storage.HeadSegment;
 import io.larch.wal.WalOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -71,6 +72,17 @@ public final class LocalStore implements AutoCloseable {
         long segment = nextSegment++;
         List<PartRecord> written = writer.writeSealed(events, segment, kind);
         return store.publishSealed(List.of(segment), written);
+    }
+
+    /**
+     * Seals every head segment into parts and publishes them in its place, one segment at a
+     * time as the sealer does when it keeps up.
+     */
+    public void sealHead() throws IOException {
+        for (HeadSegment segment : store.snapshot().head()) {
+            List<PartRecord> written = writer.writeSealed(segment.events(), segment.segmentId(), segment.kind());
+            store.publishSealed(List.of(segment.segmentId()), written);
+        }
     }
 
     /** Puts {@code events} in the head as an unsealed segment. */

@@ -1,6 +1,9 @@
 package io.larch.wal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.larch.config.WalDurability;
@@ -213,5 +216,33 @@ class WriteAheadLogTest {
             assertEquals(1, wal.fsyncCount());
         }
         assertEquals(2, replayed().size());
+    }
+
+    @Test
+    void anErrorOnTheWriterThreadFailsEveryAppendInsteadOfHanging() {
+        WalListener outOfMemory = new WalListener() {
+            @Override
+            public void onDurable(long segmentId, Kind kind, List<LogEvent> events) {
+                throw new OutOfMemoryError("injected by the test");
+            }
+
+            @Override
+            public void onSegmentClosed(long segmentId, Kind kind) {
+            }
+        };
+        try (WriteAheadLog wal = WriteAheadLog.start(new WalOptions(dataDir, WalDurability.FSYNC, Duration.ofMillis(5),
+                16 << 20, Duration.ofHours(1)), clock, outOfMemory, 1)) {
+            assertTrue(wal.isWriting());
+            WalException first = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(WalException.class,
+                    () -> wal.append(Kind.APP, Events.batch(1, 3, Kind.APP, "first"))));
+            assertTrue(first.getMessage().contains("writer stopped after an internal error"), first.getMessage());
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                WalException later = assertThrows(WalException.class,
+                        () -> wal.append(Kind.APP, Events.batch(10, 3, Kind.APP, "later")));
+                assertTrue(later.getMessage().contains("until Larch is restarted"), later.getMessage());
+                assertThrows(WalException.class, wal::rotateAll);
+            });
+            assertFalse(wal.isWriting());
+        }
     }
 }
