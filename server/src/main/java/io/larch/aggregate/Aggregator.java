@@ -20,8 +20,8 @@ import io.larch.search.Planner;
 import io.larch.search.QueryBudget;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
+import io.larch.storage.PartIntegrity;
 import io.larch.storage.StoreSnapshot;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -47,16 +47,20 @@ public final class Aggregator {
     private final DuckDbEngine engine;
     private final PartFiles partFiles;
     private final PartBlooms blooms;
+    /** Parts' and rollups' files are checked before their rows or counts are used. */
+    private final PartIntegrity integrity;
     private final MinuteCounts minuteCounts;
     private final FingerprintHours fingerprintHours;
     private final FingerprintMinutes fingerprintMinutes;
     private final RawCounter rawCounter;
 
     public Aggregator(Engine storage) {
-        this(storage.store(), storage.queryDuckDb(), storage.partFiles(), storage.blooms());
+        this(storage.store(), storage.queryDuckDb(), storage.partFiles(), storage.blooms(), storage.integrity());
     }
 
-    private Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
+    private Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms,
+                       PartIntegrity integrity) {
+        this.integrity = integrity;
         this.store = store;
         this.engine = engine;
         this.partFiles = partFiles;
@@ -75,7 +79,7 @@ public final class Aggregator {
     /** Loads the in-memory counts of every published part with a rollup, ahead of the first aggregation. */
     public void warm() {
         List<PartRecord> published = store.snapshot().parts();
-        List<PartRecord> withRollup = published.stream().filter(p -> Files.exists(partFiles.rollupPath(p))).toList();
+        List<PartRecord> withRollup = published.stream().filter(integrity::rollupUsable).toList();
         minuteCounts.of(withRollup, published, QueryBudget.unlimited());
         fingerprintHours.of(withRollup, published, QueryBudget.unlimited());
     }
@@ -117,14 +121,14 @@ public final class Aggregator {
     /** Splits the part side of {@code query} between rollups and raw scans; {@code plan} may be null (all raw). */
     private Sources sources(StoreSnapshot snapshot, Query query, RollupPlan plan, QueryBudget budget) {
         if (plan == null) {
-            List<PartScan> scans = Planner.plan(snapshot.parts(), query, blooms);
+            List<PartScan> scans = planRaw(snapshot.parts(), query);
             return new Sources(List.of(), scans.isEmpty() ? List.of() : List.of(new RawScan(scans, query)));
         }
         List<PartRecord> withRollup = new ArrayList<>();
         List<PartRecord> withoutRollup = new ArrayList<>();
         for (PartRecord part : Planner.candidateParts(snapshot.parts(), query)) {
             if (plan.covers(part)) {
-                (Files.exists(partFiles.rollupPath(part)) ? withRollup : withoutRollup).add(part);
+                (integrity.rollupUsable(part) ? withRollup : withoutRollup).add(part);
             }
         }
         List<MinuteCounts.PartCounts> minutes = minuteCounts.of(withRollup, snapshot.parts(), budget);
@@ -144,18 +148,28 @@ public final class Aggregator {
         List<RawScan> raw = new ArrayList<>();
         if (!withoutRollup.isEmpty()) {
             Query middle = plan.rawMiddle(query);
-            raw.add(new RawScan(Planner.plan(withoutRollup, middle, blooms), middle));
+            raw.add(new RawScan(planRaw(withoutRollup, middle), middle));
         }
         if (plan.startEdge() != null) {
             List<PartRecord> parts = snapshot.parts().stream().filter(p -> !settledStart.contains(p.id())).toList();
-            raw.add(new RawScan(Planner.plan(parts, plan.startEdge(), blooms), plan.startEdge()));
+            raw.add(new RawScan(planRaw(parts, plan.startEdge()), plan.startEdge()));
         }
         if (plan.endEdge() != null) {
             List<PartRecord> parts = snapshot.parts().stream().filter(p -> !settledEnd.contains(p.id())).toList();
-            raw.add(new RawScan(Planner.plan(parts, plan.endEdge(), blooms), plan.endEdge()));
+            raw.add(new RawScan(planRaw(parts, plan.endEdge()), plan.endEdge()));
         }
         raw.removeIf(scan -> scan.scans().isEmpty());
         return new Sources(shares, raw);
+    }
+
+    /** The row groups to read of the parts of {@code parts} that may match {@code query} and whose files are whole. */
+    private List<PartScan> planRaw(List<PartRecord> parts, Query query) {
+        return Planner.plan(integrity.readable(Planner.candidateParts(parts, query)), query, blooms);
+    }
+
+    /** How many quarantined parts could have held matches of {@code query}: above zero, an answer is partial. */
+    public int partsSkipped(Query query) {
+        return Planner.candidateParts(store.snapshot().quarantined(), query).size();
     }
 
     /**
@@ -371,7 +385,7 @@ public final class Aggregator {
         List<Query> anyValue = lastSeenByValue.keySet().stream().map(field.matching()).toList();
         Query sampleQuery = Query.and(List.of(query, anyValue.size() == 1 ? anyValue.getFirst() : new Query.Or(anyValue),
                 new Query.TimeWithin(from, to)));
-        List<PartScan> scans = Planner.plan(snapshot.parts(), sampleQuery, blooms);
+        List<PartScan> scans = planRaw(snapshot.parts(), sampleQuery);
         if (scans.isEmpty()) {
             return samples;
         }

@@ -17,7 +17,6 @@ import io.larch.meta.Database;
 import io.larch.meta.PartRepository;
 import io.larch.meta.ProjectRepository;
 import io.larch.meta.SettingRepository;
-import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.search.Searcher;
 import io.larch.security.AdminToken;
@@ -27,6 +26,7 @@ import io.larch.security.ProjectAdmin;
 import io.larch.storage.Compactor;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
+import io.larch.storage.PartIntegrity;
 import io.larch.storage.Sealer;
 import io.larch.wal.WriteAheadLog;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -109,7 +109,8 @@ public final class Larch implements AutoCloseable {
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, clock);
         ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
         Searcher searcher = new Searcher(engine);
-        Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor());
+        Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
+                engine.integrity());
         PrometheusMeterRegistry metrics = metrics(engine);
 
         Aggregator aggregator = new Aggregator(engine);
@@ -152,6 +153,12 @@ public final class Larch implements AutoCloseable {
         FunctionCounter.builder("larch_seal_failures", engine.sealer(), Sealer::failures).register(registry);
         FunctionCounter.builder("larch_compactions", engine.compactor(), Compactor::merges).register(registry);
         FunctionCounter.builder("larch_compaction_failures", engine.compactor(), Compactor::failures).register(registry);
+        Gauge.builder("larch_parts_quarantined", store, s -> s.snapshot().quarantined().size())
+                .description("parts whose files failed their checksum, set aside; queries over them say they are partial")
+                .register(registry);
+        FunctionCounter.builder("larch_rollups_set_aside", engine.integrity(), PartIntegrity::rollupsSetAside)
+                .description("damaged rollups moved aside since start (counts then come from the parts' rows)")
+                .register(registry);
         return registry;
     }
 
@@ -205,9 +212,10 @@ public final class Larch implements AutoCloseable {
 
     /** Ingest's sink: the WAL, with back-pressure when sealing falls behind. */
     private record WalSink(WriteAheadLog wal, EventStore store, long headMaxEvents) implements EventSink {
+        /** One record for the whole batch, filed under its first event's kind: atomic whatever the kinds. */
         @Override
-        public void append(Kind kind, List<LogEvent> events) {
-            wal.append(kind, events);
+        public void append(List<LogEvent> events) {
+            wal.append(events.getFirst().kind(), events);
         }
 
         @Override

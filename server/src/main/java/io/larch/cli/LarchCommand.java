@@ -2,8 +2,8 @@ package io.larch.cli;
 
 import io.larch.config.ConfigException;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code larch}: the command line. */
 @Command(name = "larch", mixinStandardHelpOptions = true, version = "larch 0.1.0",
@@ -19,6 +19,7 @@ public final class LarchCommand {
         commandLine.addSubcommand("serve", new ServeCommand(launcher));
         commandLine.addSubcommand("project", new ProjectCommand());
         commandLine.addSubcommand("query", new QueryCommand());
+        commandLine.addSubcommand("verify", new VerifyCommand());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof ConfigException) {

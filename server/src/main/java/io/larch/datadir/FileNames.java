@@ -34,6 +34,8 @@ public final class FileNames {
     /** A part's counts per minute, level and fingerprint, beside it: {@code {name}.rollup.parquet}. */
     public static final String ROLLUP_SUFFIX = ".rollup.parquet";
     public static final String TMP_DIR = "tmp";
+    /** Where the files of parts that failed their checksum are moved, kept for inspection. */
+    public static final String QUARANTINE_DIR = "quarantine";
     public static final String TMP_SUFFIX = ".tmp";
 
     private FileNames() {
@@ -71,9 +73,13 @@ public final class FileNames {
         return partsDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + PART_SUFFIX);
     }
 
-    /** A part sealed from a WAL segment: the same segment always yields the same name, so a retried seal overwrites. */
-    public static String sealedPartName(int nodeId, long segmentId, long projectId) {
-        return String.format(Locale.ROOT, "s%d-%016x-%d", nodeId, segmentId, projectId);
+    /**
+     * A part sealed from a WAL segment, for one project and kind (a segment may hold several
+     * kinds: a request's batch is one record): the same segment always yields the same names, so
+     * a retried seal overwrites. Parts sealed before 2026-12 lack the kind suffix.
+     */
+    public static String sealedPartName(int nodeId, long segmentId, long projectId, Kind kind) {
+        return String.format(Locale.ROOT, "s%d-%016x-%d-%s", nodeId, segmentId, projectId, kind.wireName());
     }
 
     public static Path bloomFile(Path dataDir, long projectId, Kind kind, String partName) {
@@ -97,6 +103,10 @@ public final class FileNames {
     /** A part merged by compaction from catalog parts {@code firstInputId..lastInputId}. */
     public static String compactedPartName(int nodeId, long firstInputId, long lastInputId) {
         return String.format(Locale.ROOT, "c%d-%x-%x", nodeId, firstInputId, lastInputId);
+    }
+
+    public static Path quarantineDir(Path dataDir) {
+        return dataDir.resolve(QUARANTINE_DIR);
     }
 
     public static Path tmpDir(Path dataDir) {

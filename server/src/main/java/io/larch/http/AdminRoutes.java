@@ -16,6 +16,7 @@ import io.larch.security.ProjectAdmin;
 import io.larch.security.Scope;
 import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
+import io.larch.storage.PartIntegrity;
 import io.larch.storage.StoreSnapshot;
 import java.io.IOException;
 import java.time.Duration;
@@ -24,6 +25,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** {@code /admin/...} and {@code GET /config}: projects, keys, maintenance. Admin token only. */
@@ -106,12 +108,16 @@ final class AdminRoutes {
     }
 
     private void maintain(Context ctx) throws InterruptedException, IOException {
-        boolean done = maintenance.sealNow(Duration.ofMinutes(5));
-        if (!done) {
+        Optional<PartIntegrity.Scrub> scrub = maintenance.sealNow(Duration.ofMinutes(5));
+        if (scrub.isEmpty()) {
             ctx.status(503).json(ApiError.of("sealing did not finish within 5 minutes; the server log says why"));
             return;
         }
-        ctx.json(Map.of("sealed", true));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("sealed", true);
+        body.put("partsChecked", scrub.get().checked());
+        body.put("partsQuarantined", scrub.get().quarantined());
+        ctx.json(body);
     }
 
     /** What each project stores: published parts, their events and bytes, and events not yet sealed. */
@@ -142,7 +148,21 @@ final class AdminRoutes {
             row.put("headEvents", totals[3]);
             rows.add(row);
         });
-        ctx.json(Map.of("projects", rows));
+        List<Map<String, Object>> quarantined = new java.util.ArrayList<>();
+        for (PartRecord part : snapshot.quarantined()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("project", slugs.getOrDefault(part.projectId(), Long.toString(part.projectId())));
+            row.put("part", part.name());
+            row.put("kind", part.kind().wireName());
+            row.put("events", part.rowCount());
+            row.put("from", java.time.Instant.ofEpochMilli(part.minTs()).toString());
+            row.put("to", java.time.Instant.ofEpochMilli(part.maxTs()).toString());
+            quarantined.add(row);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("projects", rows);
+        body.put("quarantined", quarantined);
+        ctx.json(body);
     }
 
     private void showConfig(Context ctx) {

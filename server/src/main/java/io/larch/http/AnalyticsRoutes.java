@@ -64,7 +64,17 @@ final class AnalyticsRoutes {
             bucket.put("levels", b.byLevel());
             return bucket;
         }).toList());
+        addCompleteness(body, filters);
         ctx.json(body);
+    }
+
+    /** Says when quarantined parts (damaged files) could have held matches: the counts may be short. */
+    private void addCompleteness(Map<String, Object> body, SearchFilters filters) {
+        int skipped = aggregator.partsSkipped(filters.query());
+        if (skipped > 0) {
+            body.put("partial", true);
+            body.put("partsSkipped", skipped);
+        }
     }
 
     private static long interval(String text, long from, long to) {
@@ -110,6 +120,7 @@ final class AnalyticsRoutes {
             value.put("sample", v.sample());
             return value;
         }).toList());
+        addCompleteness(body, filters);
         ctx.json(body);
     }
 
@@ -123,6 +134,7 @@ final class AnalyticsRoutes {
         body.put("byLevel", stats.byLevel());
         body.put("byKind", stats.byKind());
         body.put("errorRate", stats.errorRate());
+        addCompleteness(body, filters);
         ctx.json(body);
     }
 }

@@ -49,6 +49,10 @@ final class SearchRoutes {
             }
             json.writeEndArray();
             json.writeStringField("next", page.next() == null ? null : page.next().encode());
+            if (page.isPartial()) {
+                json.writeBooleanField("partial", true);
+                json.writeNumberField("partsSkipped", page.partsSkipped());
+            }
             json.writeEndObject();
         }
         ctx.contentType("application/json").result(body.toByteArray());

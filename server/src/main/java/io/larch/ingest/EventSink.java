@@ -1,6 +1,5 @@
 package io.larch.ingest;
 
-import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import java.util.List;
 
@@ -10,10 +9,11 @@ import java.util.List;
 public interface EventSink {
 
     /**
-     * Makes {@code events} (all of {@code kind}) durable, returning only once they are. Throws
-     * when they could not be stored; then none of them is acknowledged.
+     * Makes {@code events} (one request's, of any kinds) durable as one unit, returning only once
+     * they are: after a crash or a failure either all of them are stored or none. Throws when
+     * they could not be stored; then none of them is acknowledged.
      */
-    void append(Kind kind, List<LogEvent> events);
+    void append(List<LogEvent> events);
 
     /**
      * Throws {@link RejectedRequestException} (503) when the store cannot take more right now,

@@ -1,13 +1,10 @@
 package io.larch.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Validates and stores a batch: all of it or nothing. Thread-safe; each call runs on the
@@ -49,11 +46,7 @@ public final class IngestService {
         if (!batch.errors().isEmpty()) {
             throw new InvalidBatchException(nodes.size(), batch.errors());
         }
-        Map<Kind, List<LogEvent>> byKind = new EnumMap<>(Kind.class);
-        for (LogEvent event : events) {
-            byKind.computeIfAbsent(event.kind(), k -> new ArrayList<>()).add(event);
-        }
-        byKind.forEach(sink::append);
+        sink.append(events);
         List<Long> idList = new ArrayList<>(eventIds.length);
         for (long id : eventIds) {
             idList.add(id);

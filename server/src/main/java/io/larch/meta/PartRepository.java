@@ -17,7 +17,8 @@ import java.util.Set;
 /** The part catalog and the record of sealed WAL segments. */
 public final class PartRepository {
     private static final String COLUMNS =
-            "id, name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, size_bytes, levels, created_at";
+            "id, name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, size_bytes, levels, created_at, "
+                    + "checksum, rollup_checksum";
     private final Database database;
 
     public PartRepository(Database database) {
@@ -97,6 +98,40 @@ public final class PartRepository {
         });
     }
 
+    /**
+     * Marks a published part quarantined, with why: queries never see it again. Returns false
+     * when it was no longer published (compacted or quarantined meanwhile).
+     */
+    public boolean quarantine(long partId, String reason) {
+        return database.transaction(c -> {
+            try (PreparedStatement update = c.prepareStatement(
+                    "UPDATE parts SET state = 'quarantined', quarantine_reason = ? WHERE id = ? AND state = 'published'")) {
+                update.setString(1, reason);
+                update.setLong(2, partId);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Quarantined parts with the reason each was set aside, oldest first. */
+    public List<Quarantined> listQuarantined() {
+        return database.read(c -> {
+            List<Quarantined> parts = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT " + COLUMNS + ", quarantine_reason FROM parts WHERE state = 'quarantined' ORDER BY id");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    parts.add(new Quarantined(read(rows), rows.getString(16)));
+                }
+            }
+            return parts;
+        });
+    }
+
+    /** A part set aside, and why. */
+    public record Quarantined(PartRecord part, String reason) {
+    }
+
     /** Retired parts of this node retired at or before {@code retiredBefore}. */
     public List<PartRecord> listRetired(int nodeId, long retiredBefore) {
         return database.read(c -> {
@@ -158,7 +193,8 @@ public final class PartRepository {
     private static PartRecord insert(Connection c, PartRecord part) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement(
                 "INSERT INTO parts (name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, "
-                        + "size_bytes, levels, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + "size_bytes, levels, created_at, checksum, rollup_checksum) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             insert.setString(1, part.name());
             insert.setLong(2, part.projectId());
@@ -172,6 +208,8 @@ public final class PartRepository {
             insert.setLong(10, part.sizeBytes());
             insert.setInt(11, part.levels());
             insert.setLong(12, part.createdAt());
+            insert.setLong(13, part.checksum());
+            insert.setLong(14, part.rollupChecksum());
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 keys.next();
@@ -185,6 +223,6 @@ public final class PartRepository {
                 Kind.parse(rows.getString(4)).orElseThrow(),
                 PartState.valueOf(rows.getString(5).toUpperCase(Locale.ROOT)), rows.getInt(6), rows.getLong(7),
                 rows.getLong(8), rows.getLong(9), rows.getLong(10), rows.getLong(11), rows.getInt(12),
-                rows.getLong(13));
+                rows.getLong(13), rows.getLong(14), rows.getLong(15));
     }
 }

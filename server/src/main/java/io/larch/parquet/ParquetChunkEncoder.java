@@ -49,6 +49,9 @@ public final class ParquetChunkEncoder implements AutoCloseable {
 
     ParquetChunkEncoder(int zstdLevel) {
         zstd.setLevel(zstdLevel);
+        // The frame checksum (XXH64 of the page) makes a flipped bit in a stored page fail its
+        // decompression, in DuckDB and in the point reader alike, instead of decoding to other text.
+        zstd.setChecksum(true);
     }
 
     /**

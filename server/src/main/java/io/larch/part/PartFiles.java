@@ -4,6 +4,7 @@ import io.larch.datadir.FileNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -47,6 +48,33 @@ public final class PartFiles {
 
     public Path tmpDir() {
         return FileNames.tmpDir(dataDir);
+    }
+
+    /**
+     * Moves the files of a part that failed its checks to {@code quarantine/{project}/{kind}/}
+     * (kept for inspection; nothing reads them there). A query reading the part right now keeps
+     * its open file. Missing files are skipped.
+     */
+    public void moveAside(PartRecord part) throws IOException {
+        Path target = FileNames.quarantineDir(dataDir).resolve(Long.toString(part.projectId()))
+                .resolve(part.kind().wireName());
+        Files.createDirectories(target);
+        for (Path file : List.of(path(part), bloomPath(part), rollupPath(part))) {
+            if (Files.exists(file)) {
+                Files.move(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** Moves a rollup that failed its checksum aside: counts then come from the part's rows. */
+    public void moveRollupAside(PartRecord part) throws IOException {
+        Path target = FileNames.quarantineDir(dataDir).resolve(Long.toString(part.projectId()))
+                .resolve(part.kind().wireName());
+        Files.createDirectories(target);
+        Path rollup = rollupPath(part);
+        if (Files.exists(rollup)) {
+            Files.move(rollup, target.resolve(rollup.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     /**

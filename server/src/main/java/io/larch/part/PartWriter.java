@@ -17,11 +17,9 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,18 +55,19 @@ public final class PartWriter {
     }
 
     /**
-     * Writes the parts for sealed segments' events (any order) and returns their catalog records,
-     * not yet published: one part per project. Each file is written under a temporary name,
-     * fsynced, then renamed into place; a crash before publication leaves only files that
-     * start-up removes ({@link PartFiles#removeUnpublished}).
+     * Writes the parts for sealed segments' events (any order, any kinds) and returns their
+     * catalog records, not yet published: one part per project and kind. Each file is written
+     * under a temporary name, fsynced, then renamed into place; a crash before publication leaves
+     * only files that start-up removes ({@link PartFiles#removeUnpublished}).
      */
-    public List<PartRecord> writeSealed(List<LogEvent> events, long segmentId, Kind kind) throws IOException {
+    public List<PartRecord> writeSealed(List<LogEvent> events, long segmentId) throws IOException {
         List<PartRecord> parts = new ArrayList<>();
-        for (Map.Entry<Long, List<LogEvent>> project : byProject(events).entrySet()) {
-            long projectId = project.getKey();
-            List<LogEvent> projectEvents = project.getValue();
+        for (Map.Entry<ProjectKind, List<LogEvent>> group : byProjectAndKind(events).entrySet()) {
+            long projectId = group.getKey().projectId();
+            Kind kind = group.getKey().kind();
+            List<LogEvent> projectEvents = group.getValue();
             projectEvents.sort(PART_ORDER);
-            String name = FileNames.sealedPartName(nodeId, segmentId, projectId);
+            String name = FileNames.sealedPartName(nodeId, segmentId, projectId, kind);
             Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
             Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
             Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
@@ -109,7 +108,7 @@ public final class PartWriter {
             inputRows.add(input.rowCount());
         }
         PartRecord merged = new PartRecord(0, name, first.projectId(), first.kind(), PartState.PUBLISHED, nodeId, minTs,
-                maxTs, maxId, rows, 0, levels, clock.millis());
+                maxTs, maxId, rows, 0, levels, clock.millis(), PartRecord.NO_CHECKSUM, PartRecord.NO_CHECKSUM);
         Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
         Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
         Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
@@ -161,39 +160,46 @@ public final class PartWriter {
     /**
      * Rewrites from their parts the rollups written before rollups held samples (the latest
      * message and id per row), so every rollup has the same columns; returns how many were
-     * rewritten. Run at start-up, before sealing and compaction start.
+     * rewritten. Run at start-up, before sealing and compaction start. Only rollups written
+     * before checksums can be that old; one that cannot be read is moved aside (its counts then
+     * come from the part's rows) rather than keeping the server from starting.
      */
     public int upgradeRollups(List<PartRecord> parts) throws IOException {
-        List<PartRecord> withRollup = parts.stream().filter(p -> Files.exists(partFiles.rollupPath(p))).toList();
-        if (withRollup.isEmpty()) {
-            return 0;
-        }
+        List<PartRecord> legacy = parts.stream().filter(p -> p.rollupChecksum() == PartRecord.NO_CHECKSUM)
+                .filter(p -> Files.exists(partFiles.rollupPath(p))).toList();
         int upgraded = 0;
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
-            Set<String> current = new HashSet<>();
-            try (ResultSet rows = statement.executeQuery("SELECT DISTINCT file_name FROM parquet_schema(["
-                    + partFiles.quotedRollupPaths(withRollup) + "]) WHERE name = 'sample'")) {
-                while (rows.next()) {
-                    current.add(rows.getString(1));
-                }
-            }
-            for (PartRecord part : withRollup) {
+            for (PartRecord part : legacy) {
                 Path rollup = partFiles.rollupPath(part);
-                if (current.contains(rollup.toString())) {
-                    continue;
+                try {
+                    if (hasSamples(statement, rollup)) {
+                        continue;
+                    }
+                    Path tmp = tmpFile(part.name(), FileNames.ROLLUP_SUFFIX);
+                    statement.execute("COPY (" + PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(partFiles.path(part)) + ")")
+                            + ") TO " + DuckDbEngine.quotePath(tmp) + " " + PartSchema.ROLLUP_COPY_OPTIONS);
+                    Fsync.file(tmp);
+                    Files.move(tmp, rollup, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    Fsync.directory(rollup.getParent());
+                    upgraded++;
+                } catch (SQLException unreadable) {
+                    LOG.warn("the rollup of part {} cannot be read ({}); moved aside, its counts come from the part's rows",
+                            part.name(), unreadable.getMessage());
+                    partFiles.moveRollupAside(part);
                 }
-                Path tmp = tmpFile(part.name(), FileNames.ROLLUP_SUFFIX);
-                statement.execute("COPY (" + PartSchema.rollupOf("read_parquet(" + DuckDbEngine.quotePath(partFiles.path(part)) + ")")
-                        + ") TO " + DuckDbEngine.quotePath(tmp) + " " + PartSchema.ROLLUP_COPY_OPTIONS);
-                Fsync.file(tmp);
-                Files.move(tmp, rollup, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Fsync.directory(rollup.getParent());
-                upgraded++;
             }
         } catch (SQLException e) {
             throw new IOException("cannot rewrite the rollups of an older version: " + e.getMessage(), e);
         }
         return upgraded;
+    }
+
+    private static boolean hasSamples(Statement statement, Path rollup) throws SQLException {
+        try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM parquet_schema("
+                + DuckDbEngine.quotePath(rollup) + ") WHERE name = 'sample'")) {
+            rows.next();
+            return rows.getLong(1) > 0;
+        }
     }
 
     private static void rebuildBloom(Statement statement, Path part, Path bloomFile) throws SQLException, IOException {
@@ -208,19 +214,25 @@ public final class PartWriter {
     }
 
     /** The events of each project, in a new list each (sorted in place later). */
-    private static Map<Long, List<LogEvent>> byProject(List<LogEvent> events) {
-        Map<Long, List<LogEvent>> byProject = new LinkedHashMap<>();
+    /** Which part an event goes into when a segment is sealed. */
+    private record ProjectKind(long projectId, Kind kind) {
+    }
+
+    private static Map<ProjectKind, List<LogEvent>> byProjectAndKind(List<LogEvent> events) {
+        Map<ProjectKind, List<LogEvent>> groups = new LinkedHashMap<>();
         List<LogEvent> current = null;
         long currentProject = 0;
+        Kind currentKind = null;
         for (LogEvent event : events) {
-            // Batches come from one project each, so the previous event's list is nearly always the one.
-            if (current == null || event.projectId() != currentProject) {
+            // Batches come from one project and mostly one kind, so the previous event's list is nearly always the one.
+            if (current == null || event.projectId() != currentProject || event.kind() != currentKind) {
                 currentProject = event.projectId();
-                current = byProject.computeIfAbsent(currentProject, p -> new ArrayList<>());
+                currentKind = event.kind();
+                current = groups.computeIfAbsent(new ProjectKind(currentProject, currentKind), g -> new ArrayList<>());
             }
             current.add(event);
         }
-        return byProject;
+        return groups;
     }
 
     private PartRecord stats(String name, long projectId, Kind kind, List<LogEvent> events) {
@@ -235,7 +247,7 @@ public final class PartWriter {
             levels |= 1 << event.level().severity();
         }
         return new PartRecord(0, name, projectId, kind, PartState.PUBLISHED, nodeId, minTs, maxTs, maxId, events.size(),
-                0, levels, clock.millis());
+                0, levels, clock.millis(), PartRecord.NO_CHECKSUM, PartRecord.NO_CHECKSUM);
     }
 
     private Path tmpFile(String name, String suffix) throws IOException {
@@ -244,8 +256,14 @@ public final class PartWriter {
         return tmp;
     }
 
-    /** fsync the files, rename them into place, fsync the directory; returns the record with their size. */
+    /**
+     * fsync the files, rename them into place, fsync the directory; returns the record with their
+     * size and the CRC32C of the part and rollup files (the bloom file carries its own), read
+     * back from the written files so that the checksum covers what is on disk.
+     */
     private PartRecord install(PartRecord part, Path tmp, Path bloomTmp, Path rollupTmp) throws IOException {
+        long checksum = FileChecksum.of(tmp);
+        long rollupChecksum = FileChecksum.of(rollupTmp);
         Path target = partFiles.path(part);
         Path bloomTarget = partFiles.bloomPath(part);
         Path rollupTarget = partFiles.rollupPath(part);
@@ -259,6 +277,7 @@ public final class PartWriter {
         Fsync.directory(target.getParent());
         long size = Files.size(target) + Files.size(bloomTarget) + Files.size(rollupTarget);
         return new PartRecord(0, part.name(), part.projectId(), part.kind(), part.state(), part.nodeId(),
-                part.minTs(), part.maxTs(), part.maxId(), part.rowCount(), size, part.levels(), part.createdAt());
+                part.minTs(), part.maxTs(), part.maxId(), part.rowCount(), size, part.levels(), part.createdAt(),
+                checksum, rollupChecksum);
     }
 }

@@ -13,6 +13,7 @@ import io.larch.query.Query;
 import io.larch.query.SqlCompiler;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
+import io.larch.storage.PartIntegrity;
 import io.larch.storage.StoreSnapshot;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,12 +42,15 @@ public final class Searcher {
     private final PartFiles partFiles;
     private final PartBlooms blooms;
     private final PointSearch pointSearch;
+    private final PartIntegrity integrity;
 
     public Searcher(Engine storage) {
-        this(storage.store(), storage.queryDuckDb(), storage.partFiles(), storage.blooms());
+        this(storage.store(), storage.queryDuckDb(), storage.partFiles(), storage.blooms(), storage.integrity());
     }
 
-    private Searcher(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms) {
+    private Searcher(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms,
+                     PartIntegrity integrity) {
+        this.integrity = integrity;
         this.store = store;
         this.engine = engine;
         this.partFiles = partFiles;
@@ -75,7 +79,12 @@ public final class Searcher {
             LogEvent last = events.getLast();
             nextCursor = new Cursor(last.ts(), last.id());
         }
-        return new SearchPage(List.copyOf(events), nextCursor, partsRead);
+        return new SearchPage(List.copyOf(events), nextCursor, partsRead, partsSkipped(query));
+    }
+
+    /** How many quarantined parts could have held matches of {@code query} (in the latest snapshot). */
+    public int partsSkipped(Query query) {
+        return Planner.candidateParts(store.snapshot().quarantined(), query).size();
     }
 
     /**
@@ -166,8 +175,9 @@ public final class Searcher {
      * to a few row groups are read in Java when the query has words to test rows by, the rest
      * through DuckDB.
      */
-    private List<LogEvent> readParts(List<PartScan> scans, Query query, PointSearch.Anchors anchors, int limit,
+    private List<LogEvent> readParts(List<PartScan> candidates, Query query, PointSearch.Anchors anchors, int limit,
                                      QueryBudget budget) {
+        List<PartScan> scans = candidates.stream().filter(scan -> integrity.readable(scan.part())).toList();
         List<PartScan> viaSql = scans;
         List<LogEvent> events = new ArrayList<>();
         if (!anchors.isEmpty()) {
@@ -180,11 +190,34 @@ public final class Searcher {
             }
         }
         if (!viaSql.isEmpty()) {
-            CompiledSql where = SqlCompiler.compile(query);
-            String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(viaSql, partFiles) + " WHERE "
-                    + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
-            PartSql.run(engine, sql, where.parameters(), budget, row -> events.add(PartRows.read(row)));
+            events.addAll(readViaSql(viaSql, query, limit, budget));
         }
+        return events;
+    }
+
+    /**
+     * The newest {@code limit} matches in {@code scans} through DuckDB. When DuckDB fails to read
+     * them, their files are checked again: the damaged ones are quarantined and the rest read
+     * once more; a failure with every file whole is a real fault.
+     */
+    private List<LogEvent> readViaSql(List<PartScan> scans, Query query, int limit, QueryBudget budget) {
+        CompiledSql where = SqlCompiler.compile(query);
+        try {
+            return selectNewest(scans, where, limit, budget);
+        } catch (QueryFailedException failed) {
+            List<PartScan> whole = scans.stream().filter(scan -> integrity.recheck(scan.part())).toList();
+            if (whole.size() == scans.size()) {
+                throw failed;
+            }
+            return whole.isEmpty() ? List.of() : selectNewest(whole, where, limit, budget);
+        }
+    }
+
+    private List<LogEvent> selectNewest(List<PartScan> scans, CompiledSql where, int limit, QueryBudget budget) {
+        List<LogEvent> events = new ArrayList<>();
+        String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(scans, partFiles) + " WHERE "
+                + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
+        PartSql.run(engine, sql, where.parameters(), budget, row -> events.add(PartRows.read(row)));
         return events;
     }
 

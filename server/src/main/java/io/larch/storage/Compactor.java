@@ -81,11 +81,14 @@ public final class Compactor implements AutoCloseable {
     private final ReentrantLock working = new ReentrantLock();
     private final Thread thread;
     private volatile boolean closing;
+    /** Inputs are checked from disk before a merge copies their bytes: a merge must not launder damage. */
+    private final PartIntegrity integrity;
     private final AtomicLong merges = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
     public Compactor(EventStore store, PartWriter writer, PartFiles partFiles, PartBlooms blooms, PartRepository parts,
-                     int nodeId, Clock clock, Policy policy, Hooks hooks) {
+                     PartIntegrity integrity, int nodeId, Clock clock, Policy policy, Hooks hooks) {
+        this.integrity = integrity;
         this.store = store;
         this.writer = writer;
         this.partFiles = partFiles;
@@ -119,8 +122,9 @@ public final class Compactor implements AutoCloseable {
                 if (closing) {
                     break;
                 }
-                merge(group);
-                merged++;
+                if (mergeIfWhole(group)) {
+                    merged++;
+                }
             }
             return merged;
         } finally {
@@ -188,6 +192,21 @@ public final class Compactor implements AutoCloseable {
             }
         }
         return groups;
+    }
+
+    /**
+     * Merges the group unless one of its inputs fails its check from disk (then that one is
+     * quarantined and the others wait for the next round). Returns whether it merged.
+     */
+    private boolean mergeIfWhole(List<PartRecord> group) throws IOException {
+        boolean whole = true;
+        for (PartRecord input : group) {
+            whole &= integrity.recheck(input);
+        }
+        if (whole) {
+            merge(group);
+        }
+        return whole;
     }
 
     /** Merges one group; see the class comment for what a crash at each step leaves. */

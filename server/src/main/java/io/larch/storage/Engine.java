@@ -58,6 +58,7 @@ public final class Engine implements AutoCloseable {
     private final Options options;
     private final PartFiles partFiles;
     private final PartBlooms blooms;
+    private final PartIntegrity integrity;
     private final EventStore store;
     private final WalRecovery.Result recovered;
     private final long maxEventId;
@@ -89,6 +90,7 @@ public final class Engine implements AutoCloseable {
         }
         this.maxEventId = Math.max(recovered.maxEventId(), parts.maxEventId(options.nodeId()));
         this.blooms = new PartBlooms(partFiles);
+        this.integrity = new PartIntegrity(store, partFiles);
     }
 
     /** Opens the data dir for reading and writing; see the class comment for the steps. */
@@ -118,7 +120,7 @@ public final class Engine implements AutoCloseable {
         writeDuckDb = DuckDbEngine.open(Math.max(MIN_WRITE_MEMORY_BYTES, options.duckdbMemoryLimitBytes() / 4), 1,
                 partFiles.tmpDir());
         partWriter = new PartWriter(writeDuckDb, partFiles, blooms, options.nodeId(), clock);
-        compactor = new Compactor(store, partWriter, partFiles, blooms, parts, options.nodeId(), clock,
+        compactor = new Compactor(store, partWriter, partFiles, blooms, parts, integrity, options.nodeId(), clock,
                 options.compaction(), options.compactionHooks());
         int swept = compactor.sweepRetired(Duration.ZERO);
         if (swept > 0) {
@@ -165,6 +167,11 @@ public final class Engine implements AutoCloseable {
 
     public PartBlooms blooms() {
         return blooms;
+    }
+
+    /** The checks of parts' files before queries read them, and the quarantine of damaged ones. */
+    public PartIntegrity integrity() {
+        return integrity;
     }
 
     /** The DuckDB that queries run on. */

@@ -25,7 +25,8 @@ public final class EventStore {
         this.partRepository = partRepository;
         this.nodeId = nodeId;
         this.clock = clock;
-        this.current = new AtomicReference<>(new StoreSnapshot(List.copyOf(partRepository.listPublished()), List.of()));
+        this.current = new AtomicReference<>(new StoreSnapshot(List.copyOf(partRepository.listPublished()), List.of(),
+                partRepository.listQuarantined().stream().map(PartRepository.Quarantined::part).toList()));
     }
 
     public StoreSnapshot snapshot() {
@@ -40,7 +41,7 @@ public final class EventStore {
             current.updateAndGet(snapshot -> {
                 List<HeadSegment> head = new ArrayList<>(snapshot.head());
                 head.add(created);
-                return new StoreSnapshot(snapshot.parts(), List.copyOf(head));
+                return new StoreSnapshot(snapshot.parts(), List.copyOf(head), snapshot.quarantined());
             });
             segment = created;
         }
@@ -70,7 +71,7 @@ public final class EventStore {
             allParts.addAll(published);
             List<HeadSegment> head = new ArrayList<>(snapshot.head());
             head.removeIf(segment -> segmentIds.contains(segment.segmentId()));
-            return new StoreSnapshot(List.copyOf(allParts), List.copyOf(head));
+            return new StoreSnapshot(List.copyOf(allParts), List.copyOf(head), snapshot.quarantined());
         });
         for (long segmentId : segmentIds) {
             HeadSegment sealed = findHead(before, segmentId);
@@ -93,9 +94,27 @@ public final class EventStore {
             List<PartRecord> parts = new ArrayList<>(snapshot.parts());
             parts.removeIf(p -> inputIds.contains(p.id()));
             parts.add(published);
-            return new StoreSnapshot(List.copyOf(parts), snapshot.head());
+            return new StoreSnapshot(List.copyOf(parts), snapshot.head(), snapshot.quarantined());
         });
         return published;
+    }
+
+    /**
+     * Takes a published part out of every later snapshot and records it as quarantined (catalog
+     * first, then the snapshot). Returns false when it was no longer published.
+     */
+    public boolean quarantine(PartRecord part, String reason) {
+        if (!partRepository.quarantine(part.id(), reason)) {
+            return false;
+        }
+        current.updateAndGet(snapshot -> {
+            List<PartRecord> parts = new ArrayList<>(snapshot.parts());
+            parts.removeIf(p -> p.id() == part.id());
+            List<PartRecord> quarantined = new ArrayList<>(snapshot.quarantined());
+            quarantined.add(part);
+            return new StoreSnapshot(List.copyOf(parts), snapshot.head(), List.copyOf(quarantined));
+        });
+        return true;
     }
 
     private static HeadSegment findHead(StoreSnapshot snapshot, long segmentId) {

@@ -156,7 +156,8 @@ public final class Sealer implements AutoCloseable {
     }
 
     /**
-     * Seals segments of one kind into parts. Crash points and what start-up does about them:
+     * Seals segments filed under one kind into parts (one per project and kind of the events:
+     * a segment may hold other kinds' events too, when a request mixed kinds). Crash points and what start-up does about them:
      * <ol>
      *   <li>while writing part files: only temporary files and unpublished part files exist;
      *       start-up deletes them and seals the segment again (same part names);</li>
@@ -184,7 +185,7 @@ public final class Sealer implements AutoCloseable {
                 events.addAll(segments.events(segmentId, kind));
             }
         }
-        List<PartRecord> parts = events.isEmpty() ? List.of() : writer.writeSealed(events, segmentIds.getFirst(), kind);
+        List<PartRecord> parts = events.isEmpty() ? List.of() : writer.writeSealed(events, segmentIds.getFirst());
         store.publishSealed(segmentIds, parts);
         for (long segmentId : segmentIds) {
             segments.delete(segmentId, kind);

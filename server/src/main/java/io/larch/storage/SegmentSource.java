@@ -2,8 +2,8 @@ package io.larch.storage;
 
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
-import java.util.List;
 import java.io.IOException;
+import java.util.List;
 
 /** What the sealer needs from the WAL, without depending on it; {@code app} wires the WAL in. */
 public interface SegmentSource {

@@ -24,7 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write-ahead log: one active segment per kind, group commit, rotation by size and age.
+ * The write-ahead log: one active segment per kind, group commit, rotation by size and age. A
+ * segment's kind says where a batch is filed (its first event's kind); a batch that mixes kinds
+ * is still one record in one segment, so it is atomic.
  *
  * <p>Threading: any thread may call {@link #append}; it encodes its batch on its own thread, then
  * hands it to the single writer thread and blocks until the batch is durable. The writer takes
@@ -88,9 +90,11 @@ public final class WriteAheadLog implements AutoCloseable {
     }
 
     /**
-     * Appends one batch of events of one kind and returns once it is durable (per the configured
-     * durability) and the listener has seen it. Throws {@link WalException} when it could not be
-     * written; the batch is then not acknowledged.
+     * Appends one batch as one record to the active segment of {@code segmentKind} and returns
+     * once it is durable (per the configured durability) and the listener has seen it. The
+     * events may be of any kinds (one request's batch): one record is all there or not at all
+     * after a crash, as replay cuts a torn record. Throws {@link WalException} when it could not
+     * be written; the batch is then not acknowledged.
      */
     public void append(Kind kind, List<LogEvent> events) {
         byte[] payload = BinaryEventCodec.encode(events);

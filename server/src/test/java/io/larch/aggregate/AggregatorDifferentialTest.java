@@ -48,6 +48,7 @@ class AggregatorDifferentialTest {
     void load(@TempDir Path dir) throws Exception {
         local = new LocalStore(dir);
         long id = 1;
+        Map<List<LogEvent>, Kind> headBatches = new java.util.LinkedHashMap<>();
         for (int segment = 0; segment < 12; segment++) {
             Kind kind = segment % 4 == 3 ? Kind.WORK : Kind.APP;
             List<LogEvent> batch = new ArrayList<>();
@@ -60,17 +61,25 @@ class AggregatorDifferentialTest {
             if (segment < 10) {
                 local.seal(kind, batch);
             } else {
-                local.addToHead(kind, batch);
+                headBatches.put(batch, kind);
             }
         }
         local.compactor.compactNow();
         List<PartRecord> parts = local.store.snapshot().parts();
         PartRecord unrolled = parts.getFirst();
         Files.delete(local.partFiles.rollupPath(unrolled));
-        // A rollup from before rollups held samples is rewritten at start-up.
+        // A rollup from before rollups held samples (and checksums) is rewritten at start-up.
         downgradeRollup(parts.getLast());
-        assertEquals(1, local.writer.upgradeRollups(parts));
-        assertEquals(0, local.writer.upgradeRollups(parts));
+        PartRecord legacy = parts.getLast();
+        local = local.acceptRewrittenFiles(legacy);
+        PartRecord beforeChecksums = new PartRecord(legacy.id(), legacy.name(), legacy.projectId(), legacy.kind(),
+                legacy.state(), legacy.nodeId(), legacy.minTs(), legacy.maxTs(), legacy.maxId(), legacy.rowCount(),
+                legacy.sizeBytes(), legacy.levels(), legacy.createdAt(), PartRecord.NO_CHECKSUM, PartRecord.NO_CHECKSUM);
+        assertEquals(1, local.writer.upgradeRollups(List.of(beforeChecksums)));
+        assertEquals(0, local.writer.upgradeRollups(List.of(beforeChecksums)));
+        local = local.acceptRewrittenFiles(legacy);
+        // Last: a reopened store starts with an empty head (the test's store keeps no WAL).
+        headBatches.forEach((batch, kind) -> local.addToHead(kind, batch));
     }
 
     /** Rewrites a part's rollup as it was before rollups held samples (no sample, last_id columns). */

@@ -17,7 +17,7 @@ class RollupPlanTest {
     private static final long MINUTE = 60_000;
     private static final long M0 = 1_795_000_020_000L / MINUTE * MINUTE;
     private static final PartRecord PART = new PartRecord(1, "p", 1, Kind.APP, PartState.PUBLISHED, 0, M0,
-            M0 + 10 * MINUTE, 1, 100, 1, 0xff, 0);
+            M0 + 10 * MINUTE, 1, 100, 1, 0xff, 0, PartRecord.NO_CHECKSUM, PartRecord.NO_CHECKSUM);
 
     /** A part with events in minutes M0..M0+9, each minute's between {@code firstOffset} and {@code lastOffset} into it. */
     private static MinuteCounts.PartCounts minutes(long firstOffset, long lastOffset) {

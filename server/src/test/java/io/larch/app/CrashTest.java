@@ -23,12 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kills a Larch JVM with SIGKILL at random moments while several clients ingest (with small WAL
  * segments, so sealing is often in progress too). After each restart, every event that got a 202
- * must be found exactly once; events of batches that got no answer may be there, at most once.
+ * must be found exactly once; events of batches that got no answer may be there, at most once,
+ * and a batch (each mixes kinds) is there whole or not at all.
  */
 class CrashTest {
     private static final int CLIENTS = 4;
     private static final int ROUNDS = 5;
     private static final int EVENTS_PER_BATCH = 20;
+    private static final String[] KINDS = {"app", "work", "build"};
 
     @TempDir
     Path tmp;
@@ -79,7 +81,9 @@ class CrashTest {
                     for (int e = 0; e < EVENTS_PER_BATCH; e++) {
                         String marker = "r" + round + "c" + client + "b" + batch + "e" + e;
                         markers.add(marker);
-                        body.append(e == 0 ? "" : ",").append("{\"message\":\"crash marker ").append(marker).append("\"}");
+                        // Every batch mixes kinds: it must still be stored whole or not at all.
+                        body.append(e == 0 ? "" : ",").append("{\"message\":\"crash marker ").append(marker)
+                                .append("\",\"kind\":\"").append(KINDS[e % KINDS.length]).append("\"}");
                     }
                     body.append(']');
                     try {
@@ -128,6 +132,10 @@ class CrashTest {
             assertTrue(acknowledged.contains(entry.getKey()) || unanswered.contains(entry.getKey()),
                     when + ": event " + entry.getKey() + " was never sent");
         }
+        Map<String, Integer> eventsPerBatch = new HashMap<>();
+        seen.keySet().forEach(marker -> eventsPerBatch.merge(marker.substring(0, marker.lastIndexOf('e')), 1, Integer::sum));
+        eventsPerBatch.forEach((batch, events) -> assertEquals(EVENTS_PER_BATCH, events,
+                when + ": batch " + batch + " (mixed kinds) is stored in part"));
         long extra = seen.keySet().stream().filter(m -> !acknowledged.contains(m)).count();
         assertEquals(acknowledged.size() + extra, seen.size(), when + ": count");
     }

@@ -95,4 +95,29 @@ class CliTest {
                     remoteUnknown.err());
         }
     }
+
+    @Test
+    void verifyFindsADamagedPartAndSaysWhich() throws Exception {
+        try (TestServer server = TestServer.start(dataDir)) {
+            String key = server.createProject("Shop");
+            server.http().post("/api/log", key, "[{\"message\":\"one\"},{\"message\":\"two\"}]");
+            server.sealNow();
+        }
+        Run whole = run("verify", "--data-dir", dataDir.toString());
+        assertEquals(0, whole.exitCode(), whole.out() + whole.err());
+        assertEquals("1 parts, 0 damaged\n", whole.out());
+        Path part;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dataDir.resolve("parts"))) {
+            part = files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().endsWith(".rollup.parquet"))
+                    .findFirst().orElseThrow();
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(part);
+        bytes[bytes.length / 2] ^= 0x10;
+        java.nio.file.Files.write(part, bytes);
+        Run damaged = run("verify", "--data-dir", dataDir.toString());
+        assertEquals(1, damaged.exitCode(), damaged.out() + damaged.err());
+        assertTrue(damaged.out().startsWith("damaged part " + part.getFileName().toString().replace(".parquet", "")
+                + " (project 1, app, 2 events): checksum mismatch"), damaged.out());
+        assertTrue(damaged.out().endsWith("1 parts, 1 damaged\n"), damaged.out());
+    }
 }

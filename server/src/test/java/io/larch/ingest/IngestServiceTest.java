@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Test;
 class IngestServiceTest {
     private final MutableClock clock = MutableClock.at("2026-11-22T10:00:00Z");
     private final List<LogEvent> stored = new ArrayList<>();
+    private final List<List<LogEvent>> appends = new ArrayList<>();
     private final IngestService ingest = new IngestService(new EventSink() {
         @Override
-        public void append(Kind kind, List<LogEvent> events) {
+        public void append(List<LogEvent> events) {
+            appends.add(List.copyOf(events));
             stored.addAll(events);
         }
 
@@ -29,6 +31,14 @@ class IngestServiceTest {
         public void checkAccepting() {
         }
     }, new IdGenerator(clock, 0), new TemplateFingerprinter(), clock);
+
+    @Test
+    void aBatchOfSeveralKindsIsHandedOnAsOneUnit() {
+        ingest.ingest(7, "[{\"message\":\"a\",\"kind\":\"app\"},{\"message\":\"w\",\"kind\":\"work\"},"
+                .concat("{\"message\":\"b\",\"kind\":\"build\"}]").getBytes(StandardCharsets.UTF_8), "application/json");
+        assertEquals(1, appends.size(), "one append, so the sink can store it atomically");
+        assertEquals(List.of(Kind.APP, Kind.WORK, Kind.BUILD), appends.getFirst().stream().map(LogEvent::kind).toList());
+    }
 
     private LogEvent one(String json) {
         stored.clear();

@@ -66,7 +66,22 @@ class PartRepositoryTest {
         assertEquals(List.of("b"), parts.listRetired(0, 5000).stream().map(PartRecord::name).toList());
     }
 
+    @Test
+    void checksumsAreKeptAndAQuarantinedPartLeavesThePublishedOnes() {
+        List<PartRecord> published = parts.publishSealed(List.of(part("a", 0, 1), part("b", 0, 2)), 0, List.of(1L), 1000);
+        assertEquals(0x1234, parts.listPublished().getFirst().checksum());
+        assertEquals(PartRecord.NO_CHECKSUM, parts.listPublished().getFirst().rollupChecksum());
+        assertEquals(true, parts.quarantine(published.getFirst().id(), "checksum mismatch"));
+        assertEquals(false, parts.quarantine(published.getFirst().id(), "again"), "only a published part");
+        assertEquals(List.of("b"), parts.listPublished().stream().map(PartRecord::name).toList());
+        List<PartRepository.Quarantined> quarantined = parts.listQuarantined();
+        assertEquals(List.of("a"), quarantined.stream().map(q -> q.part().name()).toList());
+        assertEquals("checksum mismatch", quarantined.getFirst().reason());
+        assertEquals(PartState.QUARANTINED, quarantined.getFirst().part().state());
+    }
+
     private static PartRecord part(String name, int nodeId, long maxId) {
-        return new PartRecord(0, name, 1, Kind.APP, PartState.PUBLISHED, nodeId, 10, 20, maxId, 5, 100, 1 << 2, 1000);
+        return new PartRecord(0, name, 1, Kind.APP, PartState.PUBLISHED, nodeId, 10, 20, maxId, 5, 100, 1 << 2, 1000,
+                0x1234, PartRecord.NO_CHECKSUM);
     }
 }

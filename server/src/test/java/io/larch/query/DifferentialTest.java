@@ -60,7 +60,7 @@ class DifferentialTest {
                 batch.add(corpus.event(events.size() + batch.size(), kind));
             }
             events.addAll(batch);
-            for (PartRecord part : writer.writeSealed(batch, segment++, kind)) {
+            for (PartRecord part : writer.writeSealed(batch, segment++)) {
                 partPaths.add(partFiles.path(part));
             }
         }

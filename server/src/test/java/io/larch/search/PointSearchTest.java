@@ -96,6 +96,7 @@ class PointSearchTest {
                     + PartSchema.ROW_GROUP_SIZE + ")");
         }
         Files.move(rewritten, file, StandardCopyOption.REPLACE_EXISTING);
+        local = local.acceptRewrittenFiles(part);
         assertEveryQueryPagesExactly();
     }
 

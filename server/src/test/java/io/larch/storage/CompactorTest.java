@@ -121,7 +121,8 @@ class CompactorTest {
     }
 
     private static PartRecord part(long id, long project, Kind kind, long minTs, long maxTs, long rows) {
-        return new PartRecord(id, "p" + id, project, kind, PartState.PUBLISHED, 0, minTs, maxTs, id, rows, 1, 4, 0);
+        return new PartRecord(id, "p" + id, project, kind, PartState.PUBLISHED, 0, minTs, maxTs, id, rows, 1, 4, 0, PartRecord.NO_CHECKSUM,
+                PartRecord.NO_CHECKSUM);
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.larch.meta.Database;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
 import io.larch.part.DuckDbEngine;
+import io.larch.part.FileChecksum;
 import io.larch.part.PartRecord;
 import io.larch.part.PartSchema;
 import io.larch.part.PartState;
@@ -24,7 +25,7 @@ public final class BigPart {
     }
 
     public static void create(Path dataDir, long projectId, long rows) throws Exception {
-        String name = FileNames.sealedPartName(0, 999_999, projectId);
+        String name = FileNames.sealedPartName(0, 999_999, projectId, Kind.APP);
         Path file = FileNames.partFile(dataDir, projectId, Kind.APP, name);
         Files.createDirectories(file.getParent());
         long t0 = 1_700_000_000_000L;
@@ -41,7 +42,7 @@ public final class BigPart {
         }
         try (Database database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"))) {
             PartRecord part = new PartRecord(0, name, projectId, Kind.APP, PartState.PUBLISHED, 0, t0, t0 + rows - 1,
-                    rows - 1, rows, Files.size(file), 0b11111, t0);
+                    rows - 1, rows, Files.size(file), 0b11111, t0, FileChecksum.of(file), PartRecord.NO_CHECKSUM);
             new PartRepository(database).publishSealed(List.of(part), 0, List.of(999_999L), t0);
         }
     }

@@ -9,6 +9,7 @@ import io.larch.model.LogEvent;
 import io.larch.part.DuckDbEngine;
 import io.larch.part.PartBlooms;
 import io.larch.part.PartFiles;
+import io.larch.part.FileChecksum;
 import io.larch.part.PartRecord;
 import io.larch.part.PartWriter;
 import io.larch.search.Searcher;
@@ -18,6 +19,7 @@ import io.larch.storage.EventStore;
 import io.larch.storage.HeadSegment;
 import io.larch.wal.WalOptions;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,6 +41,8 @@ public final class LocalStore implements AutoCloseable {
     public final Searcher searcher;
     public final Aggregator aggregator;
     public final Compactor compactor;
+    private final Compactor.Policy policy;
+    private final Compactor.Hooks hooks;
     private long nextSegment;
 
     public LocalStore(Path dataDir) throws IOException {
@@ -51,6 +55,8 @@ public final class LocalStore implements AutoCloseable {
      */
     public LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks) throws IOException {
         this.dataDir = dataDir;
+        this.policy = policy;
+        this.hooks = hooks;
         MutableClock clock = MutableClock.at("2026-11-22T10:00:00Z");
         database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
         parts = new PartRepository(database);
@@ -70,7 +76,7 @@ public final class LocalStore implements AutoCloseable {
     /** Seals {@code events} as one segment of {@code kind} and publishes its parts. */
     public List<PartRecord> seal(Kind kind, List<LogEvent> events) throws Exception {
         long segment = nextSegment++;
-        List<PartRecord> written = writer.writeSealed(events, segment, kind);
+        List<PartRecord> written = writer.writeSealed(events, segment);
         return store.publishSealed(List.of(segment), written);
     }
 
@@ -80,9 +86,31 @@ public final class LocalStore implements AutoCloseable {
      */
     public void sealHead() throws IOException {
         for (HeadSegment segment : store.snapshot().head()) {
-            List<PartRecord> written = writer.writeSealed(segment.events(), segment.segmentId(), segment.kind());
+            List<PartRecord> written = writer.writeSealed(segment.events(), segment.segmentId());
             store.publishSealed(List.of(segment.segmentId()), written);
         }
+    }
+
+    /**
+     * Records the current files of {@code part} in the catalog as whole (new checksums), for a
+     * test that rewrote them on purpose (another codec, an older format), then reopens the store
+     * as a restart would: use the returned store, this one is closed.
+     */
+    public LocalStore acceptRewrittenFiles(PartRecord part) throws IOException {
+        long checksum = FileChecksum.of(partFiles.path(part));
+        long rollupChecksum = Files.exists(partFiles.rollupPath(part)) ? FileChecksum.of(partFiles.rollupPath(part))
+                : PartRecord.NO_CHECKSUM;
+        database.transaction(c -> {
+            try (java.sql.PreparedStatement update = c.prepareStatement(
+                    "UPDATE parts SET checksum = ?, rollup_checksum = ? WHERE id = ?")) {
+                update.setLong(1, checksum);
+                update.setLong(2, rollupChecksum);
+                update.setLong(3, part.id());
+                return update.executeUpdate();
+            }
+        });
+        close();
+        return new LocalStore(dataDir, policy, hooks);
     }
 
     /** Puts {@code events} in the head as an unsealed segment. */
