@@ -245,4 +245,31 @@ class WriteAheadLogTest {
             assertFalse(wal.isWriting());
         }
     }
+
+    @Test
+    void aMixedKindBatchThatCannotBeWrittenStoresNothingOfAnyKind() throws IOException {
+        // A file where the app segments' directory should be: the segment cannot be created.
+        Files.createDirectories(FileNames.walDir(dataDir, Kind.APP).getParent());
+        Files.writeString(FileNames.walDir(dataDir, Kind.APP), "in the way");
+        List<LogEvent> mixed = new ArrayList<>(Events.batch(1, 2, Kind.APP, "app"));
+        mixed.addAll(Events.batch(3, 2, Kind.WORK, "work"));
+        mixed.addAll(Events.batch(5, 2, Kind.BUILD, "build"));
+        try (WriteAheadLog wal = start(WalDurability.FSYNC, 16 << 20)) {
+            assertThrows(WalException.class, () -> wal.append(Kind.APP, mixed));
+        }
+        assertEquals(List.of(), durable, "nothing reached the head");
+        Files.delete(FileNames.walDir(dataDir, Kind.APP));
+        assertEquals(List.of(), replayed(), "nothing of any kind is replayed");
+    }
+
+    @Test
+    void aMixedKindBatchIsOneRecordReplayedWhole() throws IOException {
+        List<LogEvent> mixed = new ArrayList<>(Events.batch(1, 2, Kind.APP, "app"));
+        mixed.addAll(Events.batch(3, 2, Kind.WORK, "work"));
+        try (WriteAheadLog wal = start(WalDurability.FSYNC, 16 << 20)) {
+            wal.append(Kind.APP, mixed);
+        }
+        assertEquals(mixed, replayed());
+        assertFalse(Files.exists(FileNames.walDir(dataDir, Kind.WORK)), "filed under the batch's first kind only");
+    }
 }
