@@ -116,11 +116,13 @@ public final class ConfigLoader {
         int duckdbThreads = integer(Settings.DUCKDB_THREADS, 1, 256);
         Duration queryTimeout = duration(Settings.QUERY_TIMEOUT);
         int queryConcurrency = integer(Settings.QUERY_CONCURRENCY_PER_KEY, 1, 1000);
+        Duration scrubInterval = duration(Settings.SCRUB_INTERVAL);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
-                segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency);
+                segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
+                scrubInterval);
     }
 
     private String text(Setting setting) {

@@ -20,11 +20,12 @@ public record LarchConfig(
         long duckdbMemoryLimitBytes,
         int duckdbThreads,
         Duration queryTimeout,
-        int queryConcurrencyPerKey) {
+        int queryConcurrencyPerKey,
+        Duration scrubInterval) {
 
     public LarchConfig withPort(int newPort) {
         return new LarchConfig(host, newPort, dataDir, metadataUrl, adminToken, nodeId, walDurability,
                 walBatchInterval, walSegmentMaxBytes, walSegmentMaxAge, headMaxEvents, duckdbMemoryLimitBytes,
-                duckdbThreads, queryTimeout, queryConcurrencyPerKey);
+                duckdbThreads, queryTimeout, queryConcurrencyPerKey, scrubInterval);
     }
 }

@@ -35,9 +35,12 @@ public final class Settings {
     public static final Setting QUERY_CONCURRENCY_PER_KEY = new Setting("LARCH_QUERY_CONCURRENCY_PER_KEY", "4",
             "queries one credential may run at once; more are answered 429", false);
 
+    public static final Setting SCRUB_INTERVAL = new Setting("LARCH_SCRUB_INTERVAL", "24h",
+            "how often every part's files are checked against their checksums (damaged parts are quarantined)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
-            DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY);
+            DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL);
 
     private Settings() {
     }

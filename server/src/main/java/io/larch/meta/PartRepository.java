@@ -26,17 +26,7 @@ public final class PartRepository {
     }
 
     public List<PartRecord> listPublished() {
-        return database.read(c -> {
-            List<PartRecord> parts = new ArrayList<>();
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM parts WHERE state = 'published' ORDER BY id");
-                 ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    parts.add(read(rows));
-                }
-            }
-            return parts;
-        });
+        return select("SELECT " + COLUMNS + " FROM parts WHERE state = 'published' ORDER BY id", PartRepository::read);
     }
 
     /** Names of every part the catalog knows on this node, published or retired. */
@@ -115,17 +105,8 @@ public final class PartRepository {
 
     /** Quarantined parts with the reason each was set aside, oldest first. */
     public List<Quarantined> listQuarantined() {
-        return database.read(c -> {
-            List<Quarantined> parts = new ArrayList<>();
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT " + COLUMNS + ", quarantine_reason FROM parts WHERE state = 'quarantined' ORDER BY id");
-                 ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    parts.add(new Quarantined(read(rows), rows.getString(16)));
-                }
-            }
-            return parts;
-        });
+        return select("SELECT " + COLUMNS + ", quarantine_reason FROM parts WHERE state = 'quarantined' ORDER BY id",
+                rows -> new Quarantined(read(rows), rows.getString(16)));
     }
 
     /** A part set aside, and why. */
@@ -134,20 +115,8 @@ public final class PartRepository {
 
     /** Retired parts of this node retired at or before {@code retiredBefore}. */
     public List<PartRecord> listRetired(int nodeId, long retiredBefore) {
-        return database.read(c -> {
-            List<PartRecord> parts = new ArrayList<>();
-            try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM parts WHERE state = 'retired' AND node_id = ? AND retired_at <= ? ORDER BY id")) {
-                select.setInt(1, nodeId);
-                select.setLong(2, retiredBefore);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        parts.add(read(rows));
-                    }
-                }
-            }
-            return parts;
-        });
+        return select("SELECT " + COLUMNS + " FROM parts WHERE state = 'retired' AND node_id = ? AND retired_at <= ? ORDER BY id",
+                PartRepository::read, nodeId, retiredBefore);
     }
 
     /** Forgets a retired part whose files are deleted. */
@@ -187,6 +156,29 @@ public final class PartRepository {
                     return rows.getLong(1);
                 }
             }
+        });
+    }
+
+    /** Reads one result row. */
+    private interface RowReader<T> {
+        T read(ResultSet rows) throws SQLException;
+    }
+
+    /** Every row of {@code sql} with {@code parameters} bound in order, each made by {@code reader}. */
+    private <T> List<T> select(String sql, RowReader<T> reader, Object... parameters) {
+        return database.read(c -> {
+            List<T> results = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.length; i++) {
+                    select.setObject(i + 1, parameters[i]);
+                }
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        results.add(reader.read(rows));
+                    }
+                }
+            }
+            return results;
         });
     }
 

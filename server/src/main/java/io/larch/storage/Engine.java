@@ -17,6 +17,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * segments are sealed again); replay the WAL segments not yet sealed into the head; open DuckDB;
  * delete the files of parts that compaction replaced; upgrade old rollups. Nothing runs in the
  * background yet, so tests can seal and compact by hand. {@link #start} then starts the sealer
- * (re-sealing the replayed segments) and the compactor, and opens the WAL for appends last, so
+ * (re-sealing the replayed segments), the compactor and the scrubber (every part checked against
+ * its checksums each {@link Options#scrubInterval}), and opens the WAL for appends last, so
  * no event is acknowledged before everything that handles it runs. {@link #openReadOnly} (the
  * CLI on a data dir) replays the WAL without deleting anything and opens only what queries need.
  *
@@ -46,12 +50,12 @@ public final class Engine implements AutoCloseable {
 
     /** What the engine needs from the configuration. */
     public record Options(Path dataDir, int nodeId, long duckdbMemoryLimitBytes, int duckdbThreads, WalOptions wal,
-                          Compactor.Policy compaction, Compactor.Hooks compactionHooks) {
+                          Compactor.Policy compaction, Compactor.Hooks compactionHooks, Duration scrubInterval) {
         public static Options of(LarchConfig config) {
             return new Options(config.dataDir(), config.nodeId(), config.duckdbMemoryLimitBytes(),
                     config.duckdbThreads(), new WalOptions(config.dataDir(), config.walDurability(),
                     config.walBatchInterval(), config.walSegmentMaxBytes(), config.walSegmentMaxAge()),
-                    Compactor.Policy.defaults(), Compactor.Hooks.NONE);
+                    Compactor.Policy.defaults(), Compactor.Hooks.NONE, config.scrubInterval());
         }
     }
 
@@ -68,6 +72,7 @@ public final class Engine implements AutoCloseable {
     private Compactor compactor;
     private Sealer sealer;
     private WriteAheadLog wal;
+    private ScheduledExecutorService scrubber;
     private boolean closed;
 
     private Engine(Options options, PartRepository parts, Clock clock, boolean readOnly) throws IOException {
@@ -143,6 +148,9 @@ public final class Engine implements AutoCloseable {
         }
         sealer.start();
         compactor.start();
+        scrubber = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("scrubber").daemon(true).factory());
+        long scrubMillis = options.scrubInterval().toMillis();
+        scrubber.scheduleWithFixedDelay(this::scrub, scrubMillis, scrubMillis, TimeUnit.MILLISECONDS);
         recovered.segments().forEach(segment -> sealer.submit(segment.segmentId(), segment.kind()));
         wal = WriteAheadLog.start(options.wal(), clock, new WalListener() {
             @Override
@@ -209,6 +217,16 @@ public final class Engine implements AutoCloseable {
         return recovered.tornSegments();
     }
 
+    /** Checks every part's files; the scrubber thread runs it every {@link Options#scrubInterval}. */
+    private void scrub() {
+        try {
+            PartIntegrity.Scrub scrub = integrity.scrub();
+            LOG.info("scrubbed {} parts: {} damaged and quarantined", scrub.checked(), scrub.quarantined());
+        } catch (RuntimeException e) {
+            LOG.error("scrubbing the parts failed; it runs again in {}", options.scrubInterval(), e);
+        }
+    }
+
     private <T> T requireWritable(T component) {
         if (component == null) {
             throw new IllegalStateException("this engine was opened read-only");
@@ -222,6 +240,9 @@ public final class Engine implements AutoCloseable {
             return;
         }
         closed = true;
+        if (scrubber != null) {
+            scrubber.shutdownNow();
+        }
         if (wal != null) {
             wal.close();
         }
