@@ -18,6 +18,7 @@ import io.larch.search.PartScan;
 import io.larch.search.PartSql;
 import io.larch.search.Planner;
 import io.larch.search.QueryBudget;
+import io.larch.search.QueryFailedException;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
 import io.larch.storage.PartIntegrity;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -162,6 +164,23 @@ public final class Aggregator {
         return new Sources(shares, raw);
     }
 
+    /**
+     * Runs an aggregation from scratch (each run keeps its own counts). When reading a part or a
+     * rollup fails, the files the query could have read are checked again and the damaged ones
+     * set aside; then it runs once more over what is left (and says partial through
+     * {@link #partsSkipped}). A failure with every file whole is a real fault and is thrown.
+     */
+    private <T> T retryingAfterDamage(Query query, Supplier<T> aggregation) {
+        try {
+            return aggregation.get();
+        } catch (QueryFailedException failed) {
+            if (integrity.recheckAfterReadError(Planner.candidateParts(store.snapshot().parts(), query)) == 0) {
+                throw failed;
+            }
+            return aggregation.get();
+        }
+    }
+
     /** The row groups to read of the parts of {@code parts} that may match {@code query} and whose files are whole. */
     private List<PartScan> planRaw(List<PartRecord> parts, Query query) {
         return Planner.plan(integrity.readable(Planner.candidateParts(parts, query)), query, blooms);
@@ -198,6 +217,11 @@ public final class Aggregator {
      */
     public Aggregations.Histogram histogram(Query query, long intervalMillis, long fromMillis, long toMillis,
                                             QueryBudget budget) {
+        return retryingAfterDamage(query, () -> histogramOnce(query, intervalMillis, fromMillis, toMillis, budget));
+    }
+
+    private Aggregations.Histogram histogramOnce(Query query, long intervalMillis, long fromMillis, long toMillis,
+                                                 QueryBudget budget) {
         if (intervalMillis <= 0) {
             throw new InvalidInputException("interval: must be longer than zero");
         }
@@ -247,6 +271,10 @@ public final class Aggregator {
         if (limit < 1 || limit > MAX_TOP) {
             throw new InvalidInputException("limit: must be between 1 and " + MAX_TOP + ", got " + limit);
         }
+        return retryingAfterDamage(query, () -> topOnce(query, field, limit, budget));
+    }
+
+    private Aggregations.Top topOnce(Query query, GroupField field, int limit, QueryBudget budget) {
         StoreSnapshot snapshot = store.snapshot();
         Map<String, TopAccumulator> head = new HashMap<>();
         HeadScan.forEachMatch(snapshot, query, budget, event -> {
@@ -523,6 +551,10 @@ public final class Aggregator {
 
     /** Totals by level and kind, and the error rate. */
     public Aggregations.Stats stats(Query query, QueryBudget budget) {
+        return retryingAfterDamage(query, () -> statsOnce(query, budget));
+    }
+
+    private Aggregations.Stats statsOnce(Query query, QueryBudget budget) {
         long[][] counts = new long[Kind.values().length][Level.values().length];
         StoreSnapshot snapshot = store.snapshot();
         RollupPlan plan = RollupPlan.of(query);

@@ -27,7 +27,7 @@ final class EffectiveConfig {
         values.put(Settings.DUCKDB_THREADS.name(), Integer.toString(config.duckdbThreads()));
         values.put(Settings.QUERY_TIMEOUT.name(), config.queryTimeout().toMillis() + "ms");
         values.put(Settings.QUERY_CONCURRENCY_PER_KEY.name(), Integer.toString(config.queryConcurrencyPerKey()));
-        values.put(Settings.SCRUB_INTERVAL.name(), config.scrubInterval().toSeconds() + "s");
+        values.put(Settings.SCRUB_INTERVAL.name(), config.scrubInterval().toMillis() + "ms");
         return values;
     }
 }

@@ -11,7 +11,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,9 +18,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code larch verify}: checks every published part's files against the checksums recorded when
- * they were written. Reads only; a running server quarantines what it finds damaged on its own
- * (on first read, or at {@code POST /admin/maintain}).
+ * {@code larch verify}: checks every published part's files (part, rollup, bloom filter) against
+ * the checksums recorded when they were written. Changes no data (it opens the catalog as a start
+ * does, which brings an older catalog's schema up to date); a running server quarantines what it
+ * finds damaged on its own (on first read, at scrubs, at {@code POST /admin/maintain}).
  */
 @Command(name = "verify", description = "Check every part's files against their checksums (read-only). "
         + "Exit code 0: all whole; 1: damage found.")
@@ -48,26 +48,28 @@ final class VerifyCommand implements Callable<Integer> {
                     unchecked++;
                     continue;
                 }
-                Optional<String> problem = PartIntegrity.problem(files.path(part), part.checksum());
-                if (problem.isPresent()) {
+                if (PartIntegrity.check(files.path(part), part.checksum()) != PartIntegrity.Check.WHOLE) {
                     damaged++;
                     out.println("damaged part " + part.name() + " (project " + part.projectId() + ", " + part.kind().wireName()
-                            + ", " + part.rowCount() + " events): " + problem.get());
+                            + ", " + part.rowCount() + " events): " + PartIntegrity.describeDamage(files.path(part), part.checksum()));
                 }
-                if (part.rollupChecksum() != PartRecord.NO_CHECKSUM && Files.exists(files.rollupPath(part))) {
-                    PartIntegrity.problem(files.rollupPath(part), part.rollupChecksum()).ifPresent(rollupProblem ->
-                            out.println("damaged rollup of part " + part.name() + ": " + rollupProblem
-                                    + " (counts come from the part's rows)"));
+                if (part.rollupChecksum() != PartRecord.NO_CHECKSUM && Files.exists(files.rollupPath(part))
+                        && PartIntegrity.check(files.rollupPath(part), part.rollupChecksum()) != PartIntegrity.Check.WHOLE) {
+                    damaged++;
+                    out.println("damaged rollup of part " + part.name() + ": "
+                            + PartIntegrity.describeDamage(files.rollupPath(part), part.rollupChecksum())
+                            + " (the server counts from the part's rows instead)");
                 }
                 if (Files.exists(files.bloomPath(part)) && TokenBloom.open(files.bloomPath(part)) == null) {
-                    out.println("damaged bloom filter of part " + part.name() + " (searches read all of the part)");
+                    damaged++;
+                    out.println("damaged bloom filter of part " + part.name() + " (the server reads all of the part instead)");
                 }
             }
             for (PartRepository.Quarantined quarantined : catalog.listQuarantined()) {
                 out.println("quarantined before: part " + quarantined.part().name() + ": " + quarantined.reason());
             }
         }
-        out.println(parts.size() + " parts, " + damaged + " damaged" + (unchecked > 0
+        out.println(parts.size() + " parts, " + damaged + " damaged files" + (unchecked > 0
                 ? ", " + unchecked + " written before checksums (not checked)" : ""));
         out.flush();
         return damaged == 0 ? 0 : 1;

@@ -26,8 +26,10 @@ final class IngestRoutes {
     }
 
     private void ingest(Context ctx) {
-        Project project = credentials.project(ctx, Scope.INGEST);
+        // The body (at most MAX_BODY_BYTES) is read before the credential is checked: a shipper
+        // with a wrong key then gets its 401 instead of a connection closed mid-upload.
         byte[] body = RequestBodies.read(ctx, IngestLimits.MAX_BODY_BYTES);
+        Project project = credentials.project(ctx, Scope.INGEST);
         IngestResult result = ingest.ingest(project.id(), body, ctx.contentType());
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("accepted", result.accepted());

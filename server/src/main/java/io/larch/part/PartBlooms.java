@@ -25,6 +25,19 @@ public final class PartBlooms {
         }).orElse(null);
     }
 
+    /**
+     * Checks the part's mapped filters against their CRC32C again; damaged ones are dropped, so
+     * searches read the whole part. Returns false when they were damaged.
+     */
+    public boolean recheck(PartRecord part) {
+        TokenBloom bloom = get(part);
+        if (bloom == null || bloom.isStillWhole()) {
+            return true;
+        }
+        byPartName.put(part.name(), Optional.empty());
+        return false;
+    }
+
     /** Drops a retired part's mapping. */
     public void forget(String partName) {
         byPartName.remove(partName);

@@ -168,6 +168,17 @@ public final class TokenBloom {
         return h;
     }
 
+    /**
+     * Whether the mapped bytes still match the file's CRC32C (the mapping shows what is on disk
+     * now): checked before a merge copies the blocks and by scrubs.
+     */
+    public boolean isStillWhole() {
+        int size = bits.limit();
+        CRC32C crc = new CRC32C();
+        crc.update(bits.duplicate().position(0).limit(size - 4));
+        return (int) crc.getValue() == bits.getInt(size - 4);
+    }
+
     /** Maps a bloom file; null when it is missing, truncated or fails its checksum. */
     public static TokenBloom open(Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {

@@ -141,7 +141,8 @@ public final class TokenBloomWriter {
     /**
      * Writes the filters of a part made by concatenating {@code inputs}' rows in this order:
      * their blocks, renumbered. Returns false (writing nothing) when an input has no filters or
-     * filters of the earlier folding (then the caller builds them from the rows).
+     * filters of the earlier folding, or filters damaged since they were opened (then the caller
+     * builds them from the rows).
      */
     public static boolean concatenate(List<TokenBloom> inputs, List<Long> inputRows, Path file) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -149,7 +150,7 @@ public final class TokenBloomWriter {
         long offset = 0;
         for (int i = 0; i < inputs.size(); i++) {
             TokenBloom input = inputs.get(i);
-            if (input == null || !input.foldsPerCodePoint()) {
+            if (input == null || !input.foldsPerCodePoint() || !input.isStillWhole()) {
                 return false;
             }
             for (int block = 0; block < input.blocks(); block++) {

@@ -205,7 +205,8 @@ public final class Searcher {
         try {
             return selectNewest(scans, where, limit, budget);
         } catch (QueryFailedException failed) {
-            List<PartScan> whole = scans.stream().filter(scan -> integrity.recheck(scan.part())).toList();
+            List<PartScan> whole = scans.stream()
+                    .filter(scan -> integrity.recheck(scan.part()) != PartIntegrity.Check.DAMAGED).toList();
             if (whole.size() == scans.size()) {
                 throw failed;
             }

@@ -196,12 +196,13 @@ public final class Compactor implements AutoCloseable {
 
     /**
      * Merges the group unless one of its inputs fails its check from disk (then that one is
-     * quarantined and the others wait for the next round). Returns whether it merged.
+     * quarantined and the others wait for the next round); damaged rollups and bloom filters of
+     * the inputs are set aside first, so the merge rebuilds them from the rows. Returns whether it merged.
      */
     private boolean mergeIfWhole(List<PartRecord> group) throws IOException {
         boolean whole = true;
         for (PartRecord input : group) {
-            whole &= integrity.recheck(input);
+            whole &= integrity.wholeForMerge(input);
         }
         if (whole) {
             merge(group);

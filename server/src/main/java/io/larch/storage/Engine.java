@@ -47,6 +47,8 @@ public final class Engine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     /** The smallest memory limit of the background DuckDB that seals and compacts. */
     private static final long MIN_WRITE_MEMORY_BYTES = 256L << 20;
+    /** The longest a new server waits before its first scrub. */
+    private static final Duration FIRST_SCRUB_DELAY = Duration.ofMinutes(10);
 
     /** What the engine needs from the configuration. */
     public record Options(Path dataDir, int nodeId, long duckdbMemoryLimitBytes, int duckdbThreads, WalOptions wal,
@@ -95,7 +97,7 @@ public final class Engine implements AutoCloseable {
         }
         this.maxEventId = Math.max(recovered.maxEventId(), parts.maxEventId(options.nodeId()));
         this.blooms = new PartBlooms(partFiles);
-        this.integrity = new PartIntegrity(store, partFiles);
+        this.integrity = new PartIntegrity(store, partFiles, blooms, readOnly);
     }
 
     /** Opens the data dir for reading and writing; see the class comment for the steps. */
@@ -131,6 +133,10 @@ public final class Engine implements AutoCloseable {
         if (swept > 0) {
             LOG.info("deleted the files of {} parts replaced by compaction before the last stop", swept);
         }
+        int movedAside = integrity.finishQuarantines();
+        if (movedAside > 0) {
+            LOG.info("moved the files of {} quarantined parts aside (a crash came between quarantine and move)", movedAside);
+        }
         int upgraded = partWriter.upgradeRollups(store.snapshot().parts());
         if (upgraded > 0) {
             LOG.info("rewrote {} rollups from an older version to hold the latest message per row", upgraded);
@@ -150,7 +156,9 @@ public final class Engine implements AutoCloseable {
         compactor.start();
         scrubber = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("scrubber").daemon(true).factory());
         long scrubMillis = options.scrubInterval().toMillis();
-        scrubber.scheduleWithFixedDelay(this::scrub, scrubMillis, scrubMillis, TimeUnit.MILLISECONDS);
+        // The first scrub soon after start: a server restarted more often than the interval still scrubs.
+        scrubber.scheduleWithFixedDelay(this::scrub, Math.min(scrubMillis, FIRST_SCRUB_DELAY.toMillis()), scrubMillis,
+                TimeUnit.MILLISECONDS);
         recovered.segments().forEach(segment -> sealer.submit(segment.segmentId(), segment.kind()));
         wal = WriteAheadLog.start(options.wal(), clock, new WalListener() {
             @Override
@@ -242,6 +250,11 @@ public final class Engine implements AutoCloseable {
         closed = true;
         if (scrubber != null) {
             scrubber.shutdownNow();
+            try {
+                scrubber.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (wal != null) {
             wal.close();

@@ -107,14 +107,24 @@ public final class EventStore {
         if (!partRepository.quarantine(part.id(), reason)) {
             return false;
         }
+        setAside(part);
+        return true;
+    }
+
+    /**
+     * Takes a part out of every later snapshot of this process only, without touching the
+     * catalog: for a read-only view of a data dir that another process owns.
+     */
+    public void setAside(PartRecord part) {
         current.updateAndGet(snapshot -> {
             List<PartRecord> parts = new ArrayList<>(snapshot.parts());
             parts.removeIf(p -> p.id() == part.id());
             List<PartRecord> quarantined = new ArrayList<>(snapshot.quarantined());
-            quarantined.add(part);
+            if (quarantined.stream().noneMatch(p -> p.id() == part.id())) {
+                quarantined.add(part);
+            }
             return new StoreSnapshot(List.copyOf(parts), snapshot.head(), List.copyOf(quarantined));
         });
-        return true;
     }
 
     private static HeadSegment findHead(StoreSnapshot snapshot, long segmentId) {

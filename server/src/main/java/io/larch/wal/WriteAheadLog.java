@@ -185,14 +185,14 @@ public final class WriteAheadLog implements AutoCloseable {
 
     /**
      * The writer thread. A {@link RuntimeException} fails its group and the writer goes on; an
-     * {@link Error} (out of memory, a stack overflow) may have left anything half done, so it
-     * stops the writer: the group in hand, everything queued and every later append fail with a
+     * {@link Error} (out of memory, a stack overflow) may have left anything half done, so it (or
+     * an interrupt of the writer thread, which nothing in Larch does) stops the writer: the group in hand, everything queued and every later append fail with a
      * {@link WalException} (503 to clients), and {@link #isWriting} turns false (readiness fails).
      */
     private void runWriter() {
         try {
             writeUntilClosed();
-        } catch (Error fatal) {
+        } catch (Error | InterruptedException fatal) {
             LOG.error("the wal writer stopped; ingest answers 503 until Larch is restarted", fatal);
             List<Pending> queued;
             List<CompletableFuture<Void>> rotations;
@@ -212,7 +212,26 @@ public final class WriteAheadLog implements AutoCloseable {
         }
     }
 
-    private void writeUntilClosed() {
+    /** Writes one group, then tells the listener and releases the callers whose batches are durable. */
+    private void writeAndRelease(List<Pending> group, List<CompletableFuture<Void>> rotations) {
+        List<SegmentWriter> closed = new ArrayList<>();
+        List<Pending> durable = List.of();
+        try {
+            rotateAged(closed);
+            durable = writeGroup(group, closed);
+            if (!rotations.isEmpty()) {
+                rotateAllActive(closed);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("wal writer failed unexpectedly", e);
+            group.forEach(p -> p.done.completeExceptionally(new WalException("write-ahead log failed", e)));
+        }
+        notifyClosed(closed);
+        durable.forEach(p -> p.done.complete(null));
+        rotations.forEach(r -> r.complete(null));
+    }
+
+    private void writeUntilClosed() throws InterruptedException {
         while (true) {
             List<Pending> group;
             List<CompletableFuture<Void>> rotations;
@@ -228,33 +247,19 @@ public final class WriteAheadLog implements AutoCloseable {
                 rotations = rotationRequests;
                 rotationRequests = new ArrayList<>();
                 stop = closing;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             } finally {
                 lock.unlock();
             }
-            List<SegmentWriter> closed = new ArrayList<>();
-            List<Pending> durable = List.of();
             try {
-                rotateAged(closed);
-                durable = writeGroup(group, closed);
-                if (!rotations.isEmpty()) {
-                    rotateAllActive(closed);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("wal writer failed unexpectedly", e);
-                group.forEach(p -> p.done.completeExceptionally(new WalException("write-ahead log failed", e)));
+                writeAndRelease(group, rotations);
             } catch (Error fatal) {
+                // Completing a future twice is a no-op: the ones already released stay released.
                 WalException failed = new WalException("the write-ahead log writer stopped after an internal error ("
                         + fatal + "); nothing more can be stored until Larch is restarted", fatal);
                 group.forEach(p -> p.done.completeExceptionally(failed));
                 rotations.forEach(r -> r.completeExceptionally(failed));
                 throw fatal;
             }
-            notifyClosed(closed);
-            durable.forEach(p -> p.done.complete(null));
-            rotations.forEach(r -> r.complete(null));
             if (stop) {
                 closeActive();
                 return;

@@ -105,7 +105,8 @@ class HostileInputApiTest {
         }
     }
 
-    @Property(tries = TRIES)
+    // A fixed seed keeps CI repeatable; change it (or drop it locally) to explore other requests.
+    @Property(tries = TRIES, seed = "20261202")
     void everyRequestIsAnsweredOrRefusedWithAJsonErrorNeverA5xx(@ForAll("requests") ApiRequest request) {
         SENT.incrementAndGet();
         HttpRequest.Builder builder = HttpRequest.newBuilder(server.http().uri(request.uri()));

@@ -105,7 +105,7 @@ class CliTest {
         }
         Run whole = run("verify", "--data-dir", dataDir.toString());
         assertEquals(0, whole.exitCode(), whole.out() + whole.err());
-        assertEquals("1 parts, 0 damaged\n", whole.out());
+        assertEquals("1 parts, 0 damaged files\n", whole.out());
         Path part;
         try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dataDir.resolve("parts"))) {
             part = files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().endsWith(".rollup.parquet"))
@@ -118,6 +118,12 @@ class CliTest {
         assertEquals(1, damaged.exitCode(), damaged.out() + damaged.err());
         assertTrue(damaged.out().startsWith("damaged part " + part.getFileName().toString().replace(".parquet", "")
                 + " (project 1, app, 2 events): checksum mismatch"), damaged.out());
-        assertTrue(damaged.out().endsWith("1 parts, 1 damaged\n"), damaged.out());
+        assertTrue(damaged.out().endsWith("1 parts, 1 damaged files\n"), damaged.out());
+        // The CLI's own queries leave the damaged part out and change nothing on disk.
+        Run query = run("query", "--project", "shop", "--data-dir", dataDir.toString());
+        assertEquals(0, query.exitCode(), query.err());
+        assertEquals("", query.out());
+        assertTrue(java.nio.file.Files.exists(part), "a read-only query moves nothing");
+        assertEquals(1, run("verify", "--data-dir", dataDir.toString()).exitCode(), "still published, still damaged");
     }
 }
