@@ -57,16 +57,11 @@ public final class Aggregator {
     private final RawCounter rawCounter;
 
     public Aggregator(Engine storage) {
-        this(storage.store(), storage.queryDuckDb(), storage.partFiles(), storage.blooms(), storage.integrity());
-    }
-
-    private Aggregator(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms,
-                       PartIntegrity integrity) {
-        this.integrity = integrity;
-        this.store = store;
-        this.engine = engine;
-        this.partFiles = partFiles;
-        this.blooms = blooms;
+        this.store = storage.store();
+        this.engine = storage.queryDuckDb();
+        this.partFiles = storage.partFiles();
+        this.blooms = storage.blooms();
+        this.integrity = storage.integrity();
         this.minuteCounts = new MinuteCounts(engine, partFiles);
         this.fingerprintHours = new FingerprintHours(engine, partFiles);
         this.fingerprintMinutes = new FingerprintMinutes(engine, partFiles);

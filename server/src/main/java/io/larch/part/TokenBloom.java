@@ -173,10 +173,15 @@ public final class TokenBloom {
      * now): checked before a merge copies the blocks and by scrubs.
      */
     public boolean isStillWhole() {
-        int size = bits.limit();
+        return crcMatches(bits);
+    }
+
+    /** Whether the last 4 bytes of {@code file} are the CRC32C of everything before them. */
+    private static boolean crcMatches(ByteBuffer file) {
+        int size = file.limit();
         CRC32C crc = new CRC32C();
-        crc.update(bits.duplicate().position(0).limit(size - 4));
-        return (int) crc.getValue() == bits.getInt(size - 4);
+        crc.update(file.duplicate().position(0).limit(size - 4));
+        return (int) crc.getValue() == file.getInt(size - 4);
     }
 
     /** Maps a bloom file; null when it is missing, truncated or fails its checksum. */
@@ -195,9 +200,7 @@ public final class TokenBloom {
 
     static TokenBloom parse(ByteBuffer map) {
         int size = map.limit();
-        CRC32C crc = new CRC32C();
-        crc.update(map.duplicate().limit(size - 4));
-        if ((int) crc.getValue() != map.getInt(size - 4)) {
+        if (!crcMatches(map)) {
             return null;
         }
         boolean current = hasMagic(map, MAGIC);

@@ -45,16 +45,11 @@ public final class Searcher {
     private final PartIntegrity integrity;
 
     public Searcher(Engine storage) {
-        this(storage.store(), storage.queryDuckDb(), storage.partFiles(), storage.blooms(), storage.integrity());
-    }
-
-    private Searcher(EventStore store, DuckDbEngine engine, PartFiles partFiles, PartBlooms blooms,
-                     PartIntegrity integrity) {
-        this.integrity = integrity;
-        this.store = store;
-        this.engine = engine;
-        this.partFiles = partFiles;
-        this.blooms = blooms;
+        this.store = storage.store();
+        this.engine = storage.queryDuckDb();
+        this.partFiles = storage.partFiles();
+        this.blooms = storage.blooms();
+        this.integrity = storage.integrity();
         this.pointSearch = new PointSearch(new PartPointReader(partFiles));
     }
 
