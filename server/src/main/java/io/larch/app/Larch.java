@@ -26,6 +26,7 @@ import io.larch.security.ProjectAdmin;
 import io.larch.storage.Compactor;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
+import io.larch.storage.HeadIndexMemory;
 import io.larch.storage.PartIntegrity;
 import io.larch.storage.Sealer;
 import io.larch.wal.WriteAheadLog;
@@ -144,6 +145,9 @@ public final class Larch implements AutoCloseable {
                 .description("WAL segments whose torn or corrupt tail was cut at the last start").register(registry);
         Gauge.builder("larch_head_events", store, EventStore::headEventCount)
                 .description("events durable in the WAL and not yet sealed into parts").register(registry);
+        Gauge.builder("larch_head_index_bytes", store.headIndexMemory(), HeadIndexMemory::usedBytes)
+                .description("memory of the head's index (token filters and postings); postings stop at LARCH_HEAD_INDEX_MAX_BYTES")
+                .register(registry);
         Gauge.builder("larch_parts", store, s -> s.snapshot().parts().size())
                 .description("published parts").register(registry);
         FunctionCounter.builder("larch_wal_fsyncs", engine.wal(), WriteAheadLog::fsyncCount).register(registry);

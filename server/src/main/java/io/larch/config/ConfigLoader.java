@@ -117,12 +117,16 @@ public final class ConfigLoader {
         Duration queryTimeout = duration(Settings.QUERY_TIMEOUT);
         int queryConcurrency = integer(Settings.QUERY_CONCURRENCY_PER_KEY, 1, 1000);
         Duration scrubInterval = duration(Settings.SCRUB_INTERVAL);
+        long headIndexMaxBytes = size(Settings.HEAD_INDEX_MAX_BYTES);
+        if (headIndexMaxBytes > 0 && headIndexMaxBytes < 1024 * 1024) {
+            problems.add(Settings.HEAD_INDEX_MAX_BYTES.name() + ": must be at least 1MB");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
-                scrubInterval);
+                scrubInterval, headIndexMaxBytes);
     }
 
     private String text(Setting setting) {

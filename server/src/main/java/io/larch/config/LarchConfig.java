@@ -21,11 +21,12 @@ public record LarchConfig(
         int duckdbThreads,
         Duration queryTimeout,
         int queryConcurrencyPerKey,
-        Duration scrubInterval) {
+        Duration scrubInterval,
+        long headIndexMaxBytes) {
 
     public LarchConfig withPort(int newPort) {
         return new LarchConfig(host, newPort, dataDir, metadataUrl, adminToken, nodeId, walDurability,
                 walBatchInterval, walSegmentMaxBytes, walSegmentMaxAge, headMaxEvents, duckdbMemoryLimitBytes,
-                duckdbThreads, queryTimeout, queryConcurrencyPerKey, scrubInterval);
+                duckdbThreads, queryTimeout, queryConcurrencyPerKey, scrubInterval, headIndexMaxBytes);
     }
 }

@@ -25,6 +25,8 @@ public final class Settings {
             "... or at this age, whichever comes first", false);
     public static final Setting HEAD_MAX_EVENTS = new Setting("LARCH_HEAD_MAX_EVENTS", "2000000",
             "events waiting to be sealed above which ingest answers 503 (retry later) instead of growing memory", false);
+    public static final Setting HEAD_INDEX_MAX_BYTES = new Setting("LARCH_HEAD_INDEX_MAX_BYTES", "256MB",
+            "memory for the head's postings (event positions per user, conversation, trace, ... value); a segment past it is searched by its token filters alone", false);
     public static final Setting DUCKDB_MEMORY_LIMIT = new Setting("LARCH_DUCKDB_MEMORY_LIMIT", "2GB",
             "memory DuckDB may use for queries and sealing (outside the Java heap)", false);
     public static final Setting DUCKDB_THREADS = new Setting("LARCH_DUCKDB_THREADS", "2",
@@ -40,7 +42,7 @@ public final class Settings {
 
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
-            DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL);
+            HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL);
 
     private Settings() {
     }

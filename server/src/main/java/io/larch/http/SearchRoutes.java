@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.meta.Project;
+import io.larch.model.EventId;
+import io.larch.model.InvalidInputException;
 import io.larch.model.LogEvent;
 import io.larch.search.Cursor;
 import io.larch.search.SearchPage;
@@ -37,6 +39,11 @@ final class SearchRoutes {
     private void search(Context ctx) throws IOException {
         Credentials.Access access = credentials.access(ctx, Scope.READ);
         Project project = access.project();
+        String after = ctx.queryParam("after");
+        if (after != null) {
+            searchAfter(ctx, access, project, after);
+            return;
+        }
         SearchRequest request = new SearchRequest(LogFilters.of(ctx, project, clock.millis()).query(), cursor(ctx),
                 limit(ctx));
         SearchPage page = gate.run(ctx, access.caller(), budget -> searcher.search(request, budget));
@@ -56,6 +63,45 @@ final class SearchRoutes {
             json.writeEndObject();
         }
         ctx.contentType("application/json").result(body.toByteArray());
+    }
+
+    /**
+     * {@code after=<event id>}: the events stored after that one, oldest first, for feeds that
+     * poll for what is new; {@code more} says to ask again right away with the last id.
+     */
+    private void searchAfter(Context ctx, Credentials.Access access, Project project, String after) throws IOException {
+        if (ctx.queryParam("cursor") != null) {
+            throw new InvalidInputException("after and cursor: use one (after pages forward from an event id, cursor pages back)");
+        }
+        long afterId = afterId(after);
+        var query = LogFilters.of(ctx, project, clock.millis()).query();
+        int limit = limit(ctx);
+        Searcher.AfterPage page = gate.run(ctx, access.caller(), budget -> searcher.after(query, afterId, limit, budget));
+        ByteArrayOutputStream body = new ByteArrayOutputStream(256 + page.events().size() * 512);
+        try (JsonGenerator json = JSON.createGenerator(body)) {
+            json.writeStartObject();
+            json.writeArrayFieldStart("events");
+            for (LogEvent event : page.events()) {
+                EventJson.write(json, event);
+            }
+            json.writeEndArray();
+            json.writeBooleanField("more", page.more());
+            json.writeStringField("last", page.events().isEmpty() ? after : EventId.format(page.events().getLast().id()));
+            if (page.isPartial()) {
+                json.writeBooleanField("partial", true);
+                json.writeNumberField("partsSkipped", page.partsSkipped());
+            }
+            json.writeEndObject();
+        }
+        ctx.contentType("application/json").result(body.toByteArray());
+    }
+
+    private static long afterId(String text) {
+        try {
+            return EventId.parse(text.trim());
+        } catch (RuntimeException e) {
+            throw new InvalidInputException("after: not an event id: '" + text + "' (use the id of the last event you have)");
+        }
     }
 
     private static Cursor cursor(Context ctx) {

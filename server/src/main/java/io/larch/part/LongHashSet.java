@@ -4,13 +4,13 @@ import java.util.Arrays;
 import java.util.function.LongConsumer;
 
 /** An open-addressing set of longs, for counting a block's distinct token hashes without boxing. Not thread-safe. */
-final class LongHashSet {
+public final class LongHashSet {
     private static final long EMPTY = 0;
     private long[] slots = new long[1 << 12];
     private boolean hasZero;
     private int size;
 
-    void add(long value) {
+    public void add(long value) {
         if (value == EMPTY) {
             if (!hasZero) {
                 hasZero = true;
@@ -33,11 +33,11 @@ final class LongHashSet {
         size++;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
-    void forEach(LongConsumer action) {
+    public void forEach(LongConsumer action) {
         if (hasZero) {
             action.accept(EMPTY);
         }
@@ -48,7 +48,7 @@ final class LongHashSet {
         }
     }
 
-    void clear() {
+    public void clear() {
         Arrays.fill(slots, EMPTY);
         hasZero = false;
         size = 0;

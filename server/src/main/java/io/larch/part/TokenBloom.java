@@ -26,7 +26,7 @@ import java.util.zip.CRC32C;
  * {@link io.larch.model.Tokenizer#fold} does now: see {@link #foldsPerCodePoint()}.
  * Instances are immutable and thread-safe; the bits stay in a read-only memory map.
  */
-public final class TokenBloom {
+public final class TokenBloom implements TokenFilter {
     static final byte[] MAGIC = "LRCHBLM3".getBytes(StandardCharsets.US_ASCII);
     /** The magic of files whose non-ASCII tokens were lowercased the earlier way. */
     static final byte[] MAGIC_BEFORE_FOLDING = "LRCHBLM2".getBytes(StandardCharsets.US_ASCII);
@@ -58,6 +58,7 @@ public final class TokenBloom {
      * false for files written before (a query's non-ASCII token may be there under another
      * spelling, so such a file cannot rule it out, and a merge rebuilds it from the rows).
      */
+    @Override
     public boolean foldsPerCodePoint() {
         return foldsPerCodePoint;
     }
@@ -86,14 +87,11 @@ public final class TokenBloom {
     }
 
     /** False only when no row of {@code block} has a token with this {@link #hash}. */
+    @Override
     public boolean mightContain(int block, long hash) {
-        int words = wordCounts[block];
-        long numBits = (long) words * 64;
-        int h1 = (int) hash;
-        int h2 = (int) (hash >>> 32);
+        long numBits = (long) wordCounts[block] * 64;
         for (int i = 1; i <= hashCounts[block]; i++) {
-            int combined = h1 + i * h2;
-            long bit = (combined & Integer.MAX_VALUE) % numBits;
+            long bit = BloomBits.probe(hash, i, numBits);
             long word = bits.getLong(offsets[block] + (int) (bit >>> 6) * 8);
             if ((word & (1L << (bit & 63))) == 0) {
                 return false;

@@ -1,8 +1,6 @@
 package io.larch.part;
 
 import io.larch.model.LogEvent;
-import io.larch.model.Tokenizer;
-import io.larch.part.PartColumns;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,14 +16,6 @@ import java.util.zip.CRC32C;
  * {@code blockRows} rows. Each block's filter is sized for its own distinct tokens.
  */
 public final class TokenBloomWriter {
-    /**
-     * 13 bits and 9 hashes per token: about 0.2% false positives. At 1% a needle search over
-     * 50 M events read ~65 row groups for nothing (one per 100 blocks); at 0.2%, ~13, for 30%
-     * more filter bytes (the filters are under a tenth of a part).
-     */
-    private static final int BITS_PER_TOKEN = 13;
-    private static final int HASHES = 9;
-
     private final int blockRows;
     private final ByteArrayOutputStream blocks = new ByteArrayOutputStream();
     private final LongHashSet blockTokens = new LongHashSet();
@@ -39,67 +29,9 @@ public final class TokenBloomWriter {
 
     /** Adds the next row. */
     public void addRow(LogEvent event) {
-        addTokens(event.message());
-        addTokens(event.source());
-        addTokens(event.stack());
-        addField(SOURCE_STATE, event.source());
-        addField(USER_STATE, event.userId());
-        addField(CONVERSATION_STATE, event.conversationId());
-        addField(BUILD_STATE, event.buildId());
-        addField(DEPLOYMENT_STATE, event.deploymentId());
-        addField(TRACE_STATE, event.traceId());
-        addField(FINGERPRINT_STATE, event.fingerprint());
-        addField(STATUS_STATE, event.status());
+        RowTokens.addTo(event, blockTokens);
         if (++rowsInBlock == blockRows) {
             finishBlock();
-        }
-    }
-
-    private static final long SOURCE_STATE = TokenBloom.fieldPrefixState(PartColumns.SOURCE);
-    private static final long USER_STATE = TokenBloom.fieldPrefixState(PartColumns.USER_ID);
-    private static final long CONVERSATION_STATE = TokenBloom.fieldPrefixState(PartColumns.CONVERSATION_ID);
-    private static final long BUILD_STATE = TokenBloom.fieldPrefixState(PartColumns.BUILD_ID);
-    private static final long DEPLOYMENT_STATE = TokenBloom.fieldPrefixState(PartColumns.DEPLOYMENT_ID);
-    private static final long TRACE_STATE = TokenBloom.fieldPrefixState(PartColumns.TRACE_ID);
-    private static final long FINGERPRINT_STATE = TokenBloom.fieldPrefixState(PartColumns.FINGERPRINT);
-    private static final long STATUS_STATE = TokenBloom.fieldPrefixState(PartColumns.STATUS);
-
-    private void addField(long prefixState, String value) {
-        if (value != null) {
-            blockTokens.add(TokenBloom.fieldHashFrom(prefixState, value));
-        }
-    }
-
-    /**
-     * Adds the hash of every token of {@code text}, hashing as it scans (one pass, no allocation)
-     * for ASCII tokens; a token with a non-ASCII character goes through {@link TokenBloom#hashToken}.
-     */
-    private void addTokens(String text) {
-        if (text == null) {
-            return;
-        }
-        int length = text.length();
-        int start = -1;
-        long h = TokenBloom.FNV_OFFSET;
-        boolean ascii = true;
-        for (int i = 0; i <= length; i++) {
-            char c = i < length ? text.charAt(i) : ' ';
-            if (Tokenizer.isTokenChar(c)) {
-                if (start < 0) {
-                    start = i;
-                    h = TokenBloom.FNV_OFFSET;
-                    ascii = true;
-                }
-                if (c >= 0x80) {
-                    ascii = false;
-                } else {
-                    h ^= c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-                    h *= TokenBloom.FNV_PRIME;
-                }
-            } else if (start >= 0) {
-                blockTokens.add(ascii ? TokenBloom.finish(h) : TokenBloom.hashToken(text, start, i));
-                start = -1;
-            }
         }
     }
 
@@ -107,21 +39,10 @@ public final class TokenBloomWriter {
         if (rowsInBlock == 0) {
             return;
         }
-        int tokens = Math.max(1, blockTokens.size());
-        int words = (int) Math.max(1, ((long) tokens * BITS_PER_TOKEN + 63) / 64);
-        long[] bits = new long[words];
-        long numBits = (long) words * 64;
-        blockTokens.forEach(hash -> {
-            int h1 = (int) hash;
-            int h2 = (int) (hash >>> 32);
-            for (int i = 1; i <= HASHES; i++) {
-                int combined = h1 + i * h2;
-                long bit = (combined & Integer.MAX_VALUE) % numBits;
-                bits[(int) (bit >>> 6)] |= 1L << (bit & 63);
-            }
-        });
+        long[] bits = BloomBits.of(blockTokens);
+        int words = bits.length;
         ByteBuffer block = ByteBuffer.allocate(TokenBloom.BLOCK_HEADER + words * 8).order(ByteOrder.LITTLE_ENDIAN);
-        block.putLong(firstRowOfBlock).putInt(rowsInBlock).putInt(HASHES).putInt(words);
+        block.putLong(firstRowOfBlock).putInt(rowsInBlock).putInt(BloomBits.HASHES).putInt(words);
         for (long word : bits) {
             block.putLong(word);
         }

@@ -43,6 +43,7 @@ public final class EventMatcher {
             case Query.TimeWithin within -> event -> event.ts() >= within.fromMillis() && event.ts() < within.toMillis();
             case Query.OlderThan older -> event ->
                     event.ts() < older.ts() || (event.ts() == older.ts() && event.id() < older.id());
+            case Query.IdAbove above -> event -> event.id() > above.id();
         };
     }
 

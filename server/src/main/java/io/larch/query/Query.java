@@ -77,6 +77,10 @@ public sealed interface Query {
     record OlderThan(long ts, long id) implements Query {
     }
 
+    /** Event id above {@code id}: what was stored after that event (ids grow as events arrive). */
+    record IdAbove(long id) implements Query {
+    }
+
     /** Comparison operators. */
     enum Comparison {
         GT(">"), GE(">="), LT("<"), LE("<=");

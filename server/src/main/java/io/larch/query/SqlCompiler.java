@@ -113,6 +113,10 @@ public final class SqlCompiler {
                 parameters.add(older.ts());
                 parameters.add(older.id());
             }
+            case Query.IdAbove above -> {
+                sql.append('(').append(ID).append(" > ?)");
+                parameters.add(above.id());
+            }
         }
     }
 

@@ -27,14 +27,15 @@ public final class Planner {
 
     /** What the top-level conjunction of a query says about which events can match. */
     public record Bounds(Long projectId, Set<Kind> kinds, long fromMillis, long toMillis, int levelMask,
-                  Query.OlderThan olderThan) {
+                  Query.OlderThan olderThan, long idAbove) {
 
         boolean admits(PartRecord part) {
             return (projectId == null || part.projectId() == projectId)
                     && kinds.contains(part.kind())
                     && part.maxTs() >= fromMillis && part.minTs() < toMillis
                     && (part.levels() & levelMask) != 0
-                    && (olderThan == null || part.minTs() <= olderThan.ts());
+                    && (olderThan == null || part.minTs() <= olderThan.ts())
+                    && part.maxId() > idAbove;
         }
     }
 
@@ -89,6 +90,7 @@ public final class Planner {
         long to = Long.MAX_VALUE;
         int levelMask = (1 << Level.values().length) - 1;
         Query.OlderThan olderThan = null;
+        long idAbove = Long.MIN_VALUE;
         for (Query clause : clauses) {
             switch (clause) {
                 case Query.ProjectIs project -> projectId = project.projectId();
@@ -108,11 +110,12 @@ public final class Planner {
                     levelMask &= compareMask;
                 }
                 case Query.OlderThan older -> olderThan = older;
+                case Query.IdAbove above -> idAbove = Math.max(idAbove, above.id());
                 default -> {
                 }
             }
         }
-        return new Bounds(projectId, kinds, from, to, levelMask, olderThan);
+        return new Bounds(projectId, kinds, from, to, levelMask, olderThan, idAbove);
     }
 
     private static int mask(Set<Level> levels) {

@@ -16,6 +16,8 @@ import io.larch.storage.EventStore;
 import io.larch.storage.PartIntegrity;
 import io.larch.storage.StoreSnapshot;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.function.Consumer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -36,6 +38,9 @@ public final class Searcher {
     private static final int MAX_PARTS_PER_STATEMENT = 64;
     /** Row groups of the newest part read first; see {@link #tailFirst}. */
     private static final int TAIL_ROW_GROUPS = 2;
+    private static final String NEWEST_FIRST = "ts DESC, id DESC";
+    /** Ids grow as events are stored. */
+    private static final String STORED_ORDER = "id";
 
     private final EventStore store;
     private final DuckDbEngine engine;
@@ -65,7 +70,7 @@ public final class Searcher {
         StoreSnapshot snapshot = store.snapshot();
         // One more than the page, so that a full page knows whether a next one exists.
         TopEvents top = new TopEvents(request.limit() + 1);
-        HeadScan.forEachMatch(snapshot, query, budget, top::offer);
+        HeadScan.forEachMatch(snapshot, query, budget, top::offer, () -> top.isFull() ? top.oldest().ts() : Long.MIN_VALUE);
         int partsRead = readPartsNewestFirst(snapshot, query, top, budget);
         List<LogEvent> events = top.newestFirst();
         Cursor nextCursor = null;
@@ -75,6 +80,45 @@ public final class Searcher {
             nextCursor = new Cursor(last.ts(), last.id());
         }
         return new SearchPage(List.copyOf(events), nextCursor, partsRead, partsSkipped(query));
+    }
+
+    /**
+     * The first {@code limit} matches stored after event {@code afterId}, in the order they were
+     * stored (by id): what a feed asks every second or two ("anything new since the last one I
+     * have?"). Parts whose newest id is not above {@code afterId} are not read, so a poll for
+     * recent events reads the head's postings and at most the newest parts.
+     */
+    public AfterPage after(Query query, long afterId, int limit, QueryBudget budget) {
+        Query after = Query.and(List.of(query, new Query.IdAbove(afterId)));
+        StoreSnapshot snapshot = store.snapshot();
+        PriorityQueue<LogEvent> firstStored = new PriorityQueue<>(Comparator.comparingLong(LogEvent::id).reversed());
+        Consumer<LogEvent> offer = event -> {
+            firstStored.add(event);
+            if (firstStored.size() > limit + 1) {
+                firstStored.poll();
+            }
+        };
+        HeadScan.forEachMatch(snapshot, after, budget, offer);
+        List<PartScan> scans = Planner.plan(snapshot.parts(), after, blooms).stream()
+                .filter(scan -> integrity.readable(scan.part())).toList();
+        if (!scans.isEmpty()) {
+            readViaSql(scans, after, STORED_ORDER, limit + 1, budget).forEach(offer);
+        }
+        List<LogEvent> events = new ArrayList<>(firstStored);
+        events.sort(Comparator.comparingLong(LogEvent::id));
+        boolean more = events.size() > limit;
+        return new AfterPage(List.copyOf(more ? events.subList(0, limit) : events), more,
+                Planner.candidateParts(snapshot.quarantined(), after).size());
+    }
+
+    /**
+     * Events stored after a given one, oldest first; {@code more} when others follow them (ask
+     * again after the last). {@code partsSkipped}: as in {@link SearchPage}.
+     */
+    public record AfterPage(List<LogEvent> events, boolean more, int partsSkipped) {
+        public boolean isPartial() {
+            return partsSkipped > 0;
+        }
     }
 
     /** How many quarantined parts could have held matches of {@code query} (in the latest snapshot). */
@@ -185,7 +229,7 @@ public final class Searcher {
             }
         }
         if (!viaSql.isEmpty()) {
-            events.addAll(readViaSql(viaSql, query, limit, budget));
+            events.addAll(readViaSql(viaSql, query, NEWEST_FIRST, limit, budget));
         }
         return events;
     }
@@ -195,24 +239,25 @@ public final class Searcher {
      * them, their files are checked again: the damaged ones are quarantined and the rest read
      * once more; a failure with every file whole is a real fault.
      */
-    private List<LogEvent> readViaSql(List<PartScan> scans, Query query, int limit, QueryBudget budget) {
+    private List<LogEvent> readViaSql(List<PartScan> scans, Query query, String order, int limit, QueryBudget budget) {
         CompiledSql where = SqlCompiler.compile(query);
         try {
-            return selectNewest(scans, where, limit, budget);
+            return select(scans, where, order, limit, budget);
         } catch (QueryFailedException failed) {
             List<PartScan> whole = scans.stream()
                     .filter(scan -> integrity.recheck(scan.part()) != PartIntegrity.Check.DAMAGED).toList();
             if (whole.size() == scans.size()) {
                 throw failed;
             }
-            return whole.isEmpty() ? List.of() : selectNewest(whole, where, limit, budget);
+            return whole.isEmpty() ? List.of() : select(whole, where, order, limit, budget);
         }
     }
 
-    private List<LogEvent> selectNewest(List<PartScan> scans, CompiledSql where, int limit, QueryBudget budget) {
+    /** The first {@code limit} matches in {@code scans} in {@code order} (an ORDER BY list). */
+    private List<LogEvent> select(List<PartScan> scans, CompiledSql where, String order, int limit, QueryBudget budget) {
         List<LogEvent> events = new ArrayList<>();
         String sql = "SELECT " + PartSchema.ALL_COLUMNS + " FROM " + PartSql.from(scans, partFiles) + " WHERE "
-                + where.expression() + " ORDER BY ts DESC, id DESC LIMIT " + limit;
+                + where.expression() + " ORDER BY " + order + " LIMIT " + limit;
         PartSql.run(engine, sql, where.parameters(), budget, row -> events.add(PartRows.read(row)));
         return events;
     }

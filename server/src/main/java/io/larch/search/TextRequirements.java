@@ -1,6 +1,7 @@
 package io.larch.search;
 
 import io.larch.part.TokenBloom;
+import io.larch.part.TokenFilter;
 import io.larch.query.Query;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,16 +26,16 @@ final class TextRequirements {
     }
 
     /** False only when no row of {@code block} can match. */
-    boolean mayMatch(TokenBloom bloom, int block) {
+    boolean mayMatch(TokenFilter bloom, int block) {
         return root.test(bloom, block);
     }
 
     private sealed interface Node permits Always, Tokens, AllOf, AnyOf {
-        boolean test(TokenBloom bloom, int block);
+        boolean test(TokenFilter bloom, int block);
     }
 
     private record Always() implements Node {
-        public boolean test(TokenBloom bloom, int block) {
+        public boolean test(TokenFilter bloom, int block) {
             return true;
         }
     }
@@ -50,7 +51,7 @@ final class TextRequirements {
             return new Tokens(tokens.stream().mapToLong(TokenBloom::hash).toArray(), nonAscii);
         }
 
-        public boolean test(TokenBloom bloom, int block) {
+        public boolean test(TokenFilter bloom, int block) {
             if (nonAscii && !bloom.foldsPerCodePoint()) {
                 return true;
             }
@@ -64,7 +65,7 @@ final class TextRequirements {
     }
 
     private record AllOf(List<Node> nodes) implements Node {
-        public boolean test(TokenBloom bloom, int block) {
+        public boolean test(TokenFilter bloom, int block) {
             for (Node node : nodes) {
                 if (!node.test(bloom, block)) {
                     return false;
@@ -75,7 +76,7 @@ final class TextRequirements {
     }
 
     private record AnyOf(List<Node> nodes) implements Node {
-        public boolean test(TokenBloom bloom, int block) {
+        public boolean test(TokenFilter bloom, int block) {
             for (Node node : nodes) {
                 if (node.test(bloom, block)) {
                     return true;

@@ -52,12 +52,14 @@ public final class Engine implements AutoCloseable {
 
     /** What the engine needs from the configuration. */
     public record Options(Path dataDir, int nodeId, long duckdbMemoryLimitBytes, int duckdbThreads, WalOptions wal,
-                          Compactor.Policy compaction, Compactor.Hooks compactionHooks, Duration scrubInterval) {
+                          Compactor.Policy compaction, Compactor.Hooks compactionHooks, Duration scrubInterval,
+                          long headIndexMaxBytes) {
         public static Options of(LarchConfig config) {
             return new Options(config.dataDir(), config.nodeId(), config.duckdbMemoryLimitBytes(),
                     config.duckdbThreads(), new WalOptions(config.dataDir(), config.walDurability(),
                     config.walBatchInterval(), config.walSegmentMaxBytes(), config.walSegmentMaxAge()),
-                    Compactor.Policy.defaults(), Compactor.Hooks.NONE, config.scrubInterval());
+                    Compactor.Policy.defaults(), Compactor.Hooks.NONE, config.scrubInterval(),
+                    config.headIndexMaxBytes());
         }
     }
 
@@ -87,7 +89,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         this.recovered = WalRecovery.recover(options.dataDir(), parts.sealedSegmentIds(options.nodeId()), readOnly);
-        this.store = new EventStore(parts, options.nodeId(), clock);
+        this.store = new EventStore(parts, options.nodeId(), clock, new HeadIndexMemory(options.headIndexMaxBytes()));
         for (WalRecovery.RecoveredSegment segment : recovered.segments()) {
             store.appendToHead(segment.segmentId(), segment.kind(), segment.events());
         }
@@ -265,6 +267,7 @@ public final class Engine implements AutoCloseable {
         if (compactor != null) {
             compactor.close();
         }
+        store.close();
         if (queryDuckDb != null) {
             queryDuckDb.close();
         }

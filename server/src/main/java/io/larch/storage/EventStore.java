@@ -6,22 +6,38 @@ import io.larch.model.LogEvent;
 import io.larch.part.PartRecord;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The head (recent events in memory) and the published parts, behind one atomically replaced
  * {@link StoreSnapshot}. Thread-safe: the WAL writer appends, the sealer publishes, queries read.
+ * Full head blocks get their token filters on one background thread (the head indexer), so the
+ * WAL writer only appends; {@link #close} stops it.
  */
-public final class EventStore {
+public final class EventStore implements AutoCloseable {
     private final PartRepository partRepository;
     private final int nodeId;
     private final Clock clock;
     private final AtomicReference<StoreSnapshot> current;
     private final AtomicLong headEvents = new AtomicLong();
+    private final HeadIndexMemory headIndexMemory;
+    private final ExecutorService headIndexer = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("larch-head-indexer").daemon().factory());
 
     public EventStore(PartRepository partRepository, int nodeId, Clock clock) {
+        this(partRepository, nodeId, clock, HeadIndexMemory.unbounded());
+    }
+
+    public EventStore(PartRepository partRepository, int nodeId, Clock clock, HeadIndexMemory headIndexMemory) {
+        this.headIndexMemory = headIndexMemory;
         this.partRepository = partRepository;
         this.nodeId = nodeId;
         this.clock = clock;
@@ -37,7 +53,7 @@ public final class EventStore {
     public void appendToHead(long segmentId, Kind kind, List<LogEvent> events) {
         HeadSegment segment = findHead(current.get(), segmentId);
         if (segment == null) {
-            HeadSegment created = new HeadSegment(segmentId, kind);
+            HeadSegment created = new HeadSegment(segmentId, kind, headIndexMemory);
             current.updateAndGet(snapshot -> {
                 List<HeadSegment> head = new ArrayList<>(snapshot.head());
                 head.add(created);
@@ -45,8 +61,31 @@ public final class EventStore {
             });
             segment = created;
         }
-        segment.append(events);
+        boolean blockFilled = segment.append(events);
         headEvents.addAndGet(events.size());
+        if (blockFilled) {
+            HeadSegment full = segment;
+            try {
+                headIndexer.execute(full::indexFullBlocks);
+            } catch (RejectedExecutionException closed) {
+                // Closing: the blocks stay unfiltered, which queries scan.
+            }
+        }
+    }
+
+    /** What the head's indexes hold and may hold. */
+    public HeadIndexMemory headIndexMemory() {
+        return headIndexMemory;
+    }
+
+    @Override
+    public void close() {
+        headIndexer.shutdownNow();
+        try {
+            headIndexer.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The head's events of one segment, in WAL order; empty when the head has no such segment. */
@@ -77,6 +116,7 @@ public final class EventStore {
             HeadSegment sealed = findHead(before, segmentId);
             if (sealed != null) {
                 headEvents.addAndGet(-sealed.size());
+                sealed.release();
             }
         }
         return published;
@@ -88,7 +128,7 @@ public final class EventStore {
      */
     public PartRecord publishCompacted(List<PartRecord> inputs, PartRecord merged) {
         PartRecord published = partRepository.publishCompacted(inputs, merged, clock.millis());
-        java.util.Set<Long> inputIds = new java.util.HashSet<>();
+        Set<Long> inputIds = new HashSet<>();
         inputs.forEach(p -> inputIds.add(p.id()));
         current.updateAndGet(snapshot -> {
             List<PartRecord> parts = new ArrayList<>(snapshot.parts());

@@ -2,24 +2,64 @@ package io.larch.storage;
 
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.part.BloomBits;
+import io.larch.part.LongHashSet;
+import io.larch.part.RowTokens;
+import io.larch.part.TokenFilter;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The in-memory events of one unsealed WAL segment, in WAL order. Appended to by the WAL writer
- * thread only; read by any thread through {@link #events()}, which returns a stable prefix.
+ * The in-memory events of one unsealed WAL segment, in WAL order, and their index, so that a
+ * query costs what it matches and not what the head holds:
+ * <ul>
+ * <li>blocks of {@link #BLOCK_EVENTS} events, each with its time span, levels and (once the block
+ * is full and {@link #indexFullBlocks} has run) the token filter the parts use;
+ * <li>postings: for every value of an indexed field ({@code user}, {@code conversation},
+ * {@code trace}, ...: {@link io.larch.part.TokenBloom#INDEXED_FIELDS}), the positions of the
+ * events that have it, kept while the {@link HeadIndexMemory} budget allows.
+ * </ul>
+ * Appended to by the WAL writer thread only (events and postings: a few hash lookups per event);
+ * the token filters are built off that thread. Read by any thread through {@link #view()}, a
+ * stable prefix.
  */
 public final class HeadSegment {
+    /** Events per block: small enough that the newest block, which has no filter yet, is cheap to scan. */
+    public static final int BLOCK_EVENTS = 256;
+    /** What a posting costs beyond its positions: map entry, boxed key, list object. */
+    private static final long BYTES_PER_KEY = 96;
+
     private final long segmentId;
     private final Kind kind;
-    /** Guarded by {@code this}; slots below {@link #size} never change once written. */
-    private LogEvent[] events = new LogEvent[256];
-    /** Guarded by {@code this}. */
+    private final HeadIndexMemory memory;
+    /** All guarded by {@code this}; slots below {@link #size} (and of blocks below size / BLOCK_EVENTS) never change once written. */
+    private LogEvent[] events = new LogEvent[BLOCK_EVENTS];
     private int size;
+    private long[] blockMinTs = new long[4];
+    private long[] blockMaxTs = new long[4];
+    private int[] blockLevels = new int[4];
+    private long[][] blockFilters = new long[4][];
+    /** Full blocks below this have their filter. */
+    private int filteredBlocks;
+    /** Null once dropped to stay within the memory budget (then queries use the blocks). */
+    private Map<Long, Positions> postings = new HashMap<>();
+    private long postingBytes;
+    private long filterBytes;
+    /** Set once the segment is sealed: its index gives its memory back and is not built further. */
+    private boolean released;
+    /** Scratch for one event's field-value hashes (WAL thread only, under the lock). */
+    private final LongHashSet eventKeys = new LongHashSet();
 
     public HeadSegment(long segmentId, Kind kind) {
+        this(segmentId, kind, HeadIndexMemory.unbounded());
+    }
+
+    public HeadSegment(long segmentId, Kind kind, HeadIndexMemory memory) {
         this.segmentId = segmentId;
         this.kind = kind;
+        this.memory = memory;
     }
 
     public long segmentId() {
@@ -30,13 +70,128 @@ public final class HeadSegment {
         return kind;
     }
 
-    public synchronized void append(List<LogEvent> batch) {
-        if (size + batch.size() > events.length) {
-            events = Arrays.copyOf(events, Math.max(events.length * 2, size + batch.size()));
+    /** Appends durable events; returns whether a block became full (its filter is then due). */
+    public boolean append(List<LogEvent> batch) {
+        long postingDelta;
+        boolean blockFilled = false;
+        synchronized (this) {
+            if (size + batch.size() > events.length) {
+                events = Arrays.copyOf(events, Math.max(events.length * 2, size + batch.size()));
+            }
+            long postingsBefore = postingBytes;
+            for (LogEvent event : batch) {
+                int block = size / BLOCK_EVENTS;
+                if (size % BLOCK_EVENTS == 0) {
+                    startBlock(block);
+                }
+                blockMinTs[block] = Math.min(blockMinTs[block], event.ts());
+                blockMaxTs[block] = Math.max(blockMaxTs[block], event.ts());
+                blockLevels[block] |= 1 << event.level().severity();
+                if (postings != null) {
+                    addPostings(event, size);
+                }
+                events[size++] = event;
+                blockFilled |= size % BLOCK_EVENTS == 0;
+            }
+            postingDelta = postingBytes - postingsBefore;
         }
-        for (LogEvent event : batch) {
-            events[size++] = event;
+        if (postingDelta != 0 && !memory.reserve(postingDelta)) {
+            dropPostings(postingDelta);
         }
+        return blockFilled;
+    }
+
+    private void startBlock(int block) {
+        if (block == blockMinTs.length) {
+            int grown = block * 2;
+            blockMinTs = Arrays.copyOf(blockMinTs, grown);
+            blockMaxTs = Arrays.copyOf(blockMaxTs, grown);
+            blockLevels = Arrays.copyOf(blockLevels, grown);
+            blockFilters = Arrays.copyOf(blockFilters, grown);
+        }
+        blockMinTs[block] = Long.MAX_VALUE;
+        blockMaxTs[block] = Long.MIN_VALUE;
+    }
+
+    private void addPostings(LogEvent event, int position) {
+        eventKeys.clear();
+        RowTokens.addFieldValues(event, eventKeys);
+        eventKeys.forEach(key -> {
+            Positions positions = postings.get(key);
+            if (positions == null) {
+                positions = new Positions();
+                postings.put(key, positions);
+                postingBytes += BYTES_PER_KEY;
+            }
+            postingBytes += positions.add(position);
+        });
+    }
+
+    /**
+     * Gives the postings up (queries fall back to the blocks' filters): the memory budget is
+     * full. {@code unreserved} of their bytes were never taken from the budget.
+     */
+    private void dropPostings(long unreserved) {
+        long released;
+        synchronized (this) {
+            if (postings == null) {
+                return;
+            }
+            postings = null;
+            released = postingBytes - unreserved;
+            postingBytes = 0;
+        }
+        memory.release(released);
+    }
+
+    /**
+     * Builds the token filters of the full blocks that have none yet, reading their events
+     * outside the lock (full blocks do not change). Run by the head indexer, off the WAL thread.
+     */
+    public void indexFullBlocks() {
+        LongHashSet tokens = new LongHashSet();
+        while (true) {
+            int block;
+            LogEvent[] snapshot;
+            synchronized (this) {
+                if (released || filteredBlocks >= size / BLOCK_EVENTS) {
+                    return;
+                }
+                block = filteredBlocks;
+                snapshot = events;
+            }
+            tokens.clear();
+            for (int i = block * BLOCK_EVENTS; i < (block + 1) * BLOCK_EVENTS; i++) {
+                RowTokens.addTo(snapshot[i], tokens);
+            }
+            long[] filter = BloomBits.of(tokens);
+            memory.reserveAlways(filter.length * 8L);
+            synchronized (this) {
+                if (released) {
+                    memory.release(filter.length * 8L);
+                    return;
+                }
+                blockFilters[block] = filter;
+                filteredBlocks = block + 1;
+                filterBytes += filter.length * 8L;
+            }
+        }
+    }
+
+    /** Gives back what this segment's index holds to the memory budget; called once it is sealed. */
+    public void release() {
+        long freed;
+        synchronized (this) {
+            if (released) {
+                return;
+            }
+            released = true;
+            freed = postingBytes + filterBytes;
+            postings = null;
+            postingBytes = 0;
+            filterBytes = 0;
+        }
+        memory.release(freed);
     }
 
     /** The events appended so far; later appends do not change the returned list. */
@@ -46,5 +201,142 @@ public final class HeadSegment {
 
     public synchronized int size() {
         return size;
+    }
+
+    /** The events and index as they are now; later appends do not change it. */
+    public synchronized View view() {
+        return new View(this, events, size, blockMinTs, blockMaxTs, blockLevels,
+                Arrays.copyOf(blockFilters, (size + BLOCK_EVENTS - 1) / BLOCK_EVENTS));
+    }
+
+    /** The postings of a field-value hash below position {@code limit}; null when they were dropped. */
+    synchronized Postings postings(long fieldHash, int limit) {
+        if (postings == null) {
+            return null;
+        }
+        Positions positions = postings.get(fieldHash);
+        if (positions == null) {
+            return Postings.NONE;
+        }
+        int count = positions.count;
+        while (count > 0 && positions.values[count - 1] >= limit) {
+            count--;
+        }
+        // The array is shared, not copied: its slots below count never change.
+        return new Postings(positions.values, count);
+    }
+
+    /** Positions {@code positions[0, count)}, ascending. */
+    public record Postings(int[] positions, int count) {
+        static final Postings NONE = new Postings(new int[0], 0);
+    }
+
+    /**
+     * A stable prefix of the segment: {@code size} events in blocks of {@link #BLOCK_EVENTS}.
+     * As a {@link TokenFilter}, a block without a filter (the newest, or one not yet indexed)
+     * might contain anything.
+     */
+    public static final class View implements TokenFilter {
+        private final HeadSegment segment;
+        private final LogEvent[] events;
+        private final int size;
+        private final long[] minTs;
+        private final long[] maxTs;
+        private final int[] levels;
+        private final long[][] filters;
+
+        View(HeadSegment segment, LogEvent[] events, int size, long[] minTs, long[] maxTs, int[] levels,
+             long[][] filters) {
+            this.segment = segment;
+            this.events = events;
+            this.size = size;
+            this.minTs = minTs;
+            this.maxTs = maxTs;
+            this.levels = levels;
+            this.filters = filters;
+        }
+
+        public Kind kind() {
+            return segment.kind;
+        }
+
+        public int size() {
+            return size;
+        }
+
+        public LogEvent event(int position) {
+            return events[position];
+        }
+
+        public int blocks() {
+            return filters.length;
+        }
+
+        public int blockStart(int block) {
+            return block * BLOCK_EVENTS;
+        }
+
+        /** One past the block's last event in this view. */
+        public int blockEnd(int block) {
+            return Math.min(size, (block + 1) * BLOCK_EVENTS);
+        }
+
+        /**
+         * Whether the block holds all its events; the newest block may still be filling, and its
+         * time span and levels below then describe at least this view's events of it.
+         */
+        public boolean isFull(int block) {
+            return blockEnd(block) - blockStart(block) == BLOCK_EVENTS;
+        }
+
+        public long blockMinTs(int block) {
+            return minTs[block];
+        }
+
+        public long blockMaxTs(int block) {
+            return maxTs[block];
+        }
+
+        /** Bit {@code 1 << severity} for each level the block holds. */
+        public int blockLevels(int block) {
+            return levels[block];
+        }
+
+        /**
+         * Positions, ascending, of the events whose indexed field has the value of this
+         * {@link io.larch.part.TokenBloom#fieldHash} (or an equal hash); null when this segment
+         * keeps no postings (then use the blocks).
+         */
+        public Postings postings(long fieldHash) {
+            return segment.postings(fieldHash, size);
+        }
+
+        @Override
+        public boolean mightContain(int block, long hash) {
+            long[] filter = filters[block];
+            return filter == null || BloomBits.mightContain(filter, hash);
+        }
+
+        @Override
+        public boolean foldsPerCodePoint() {
+            return true;
+        }
+    }
+
+    /** A growing list of ascending positions; slots below {@code count} never change. */
+    private static final class Positions {
+        int[] values = new int[2];
+        int count;
+
+        /** Appends; returns the bytes the list grew by. */
+        long add(int position) {
+            long grownBy = 0;
+            if (count == values.length) {
+                grownBy = values.length * 4L;
+                values = Arrays.copyOf(values, values.length * 2);
+            }
+            values[count++] = position;
+            return grownBy;
+        }
     }
 }

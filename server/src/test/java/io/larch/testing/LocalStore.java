@@ -61,7 +61,7 @@ public final class LocalStore implements AutoCloseable {
         database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
         parts = new PartRepository(database);
         WalOptions wal = new WalOptions(dataDir, WalDurability.NONE, Duration.ofMillis(5), 16L << 20, Duration.ofHours(1));
-        engine = Engine.open(new Engine.Options(dataDir, 0, 256L << 20, 2, wal, policy, hooks, Duration.ofHours(24)), parts,
+        engine = Engine.open(new Engine.Options(dataDir, 0, 256L << 20, 2, wal, policy, hooks, Duration.ofHours(24), 256L << 20), parts,
                 clock);
         store = engine.store();
         duckDb = engine.queryDuckDb();

@@ -88,7 +88,8 @@ public final class RandomCorpus {
                 long from = FIRST_TS + random.nextInt(SECONDS) * 1000L;
                 yield new Query.TimeWithin(from, from + random.nextInt(20) * 1000L);
             }
-            case 14 -> new Query.OlderThan(FIRST_TS + random.nextInt(SECONDS) * 1000L, FIRST_ID + random.nextInt(2100));
+            case 14 -> random.nextInt(3) == 0 ? new Query.IdAbove(FIRST_ID + random.nextInt(20_000))
+                    : new Query.OlderThan(FIRST_TS + random.nextInt(SECONDS) * 1000L, FIRST_ID + random.nextInt(2100));
             case 15 -> new Query.All();
             case 16 -> new Query.Word(pick(new String[] {"grüße", "köln", "日本", "user_id", "42", "οδοσ", "istanbul",
                     "straße", "１２３", "quokka", "axolotl", "quokka"}));
