@@ -232,4 +232,63 @@ class SearchApiTest {
         event.fields().forEachRemaining(f -> fields.add(f.getKey() + "=" + f.getValue()));
         return fields;
     }
+
+    /**
+     * The work-log reads: the latest page for one user and conversation, then polling with
+     * {@code after=<last id>} returns exactly what was stored since, oldest first, across the
+     * head and sealed parts; {@code more} pages through a backlog; bad ids answer 400.
+     */
+    @Test
+    void afterAnIdReturnsWhatWasStoredSinceInOrderAcrossHeadAndParts() {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String key = server.createProject("Agent");
+            List<String> first = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                String user = i % 3 == 0 ? "u1" : "u2";
+                String conversation = i % 2 == 0 ? "c1" : "c2";
+                first.add("{\"ts\":\"" + T0.plusSeconds(100 - i) + "\",\"message\":\"step " + i + "\",\"userId\":\""
+                        + user + "\",\"conversationId\":\"" + conversation + "\",\"kind\":\"work\"}");
+            }
+            ingest(http, key, first);
+            server.sealNow();
+            JsonNode latest = search(http, key, Map.of("q", "user:u1 conversation:c1 kind:work", "limit", "50"));
+            assertEquals(List.of("step 0", "step 6", "step 12", "step 18", "step 24"), messages(latest),
+                    "newest first by event time");
+            JsonNode all = search(http, key, Map.of("q", "user:u1", "after", "0000000000000", "limit", "1000"));
+            assertEquals(List.of("step 0", "step 3", "step 6", "step 9", "step 12", "step 15", "step 18", "step 21",
+                    "step 24", "step 27"), messages(all), "in the order they were stored, whatever their times");
+            String last = all.get("last").asText();
+
+            JsonNode none = search(http, key, Map.of("q", "user:u1", "after", last));
+            assertEquals(List.of(), messages(none));
+            assertEquals(last, none.get("last").asText(), "nothing new: poll again after the same id");
+
+            List<String> later = new ArrayList<>();
+            for (int i = 30; i < 40; i++) {
+                later.add("{\"message\":\"step " + i + "\",\"userId\":\"u1\",\"conversationId\":\"c1\",\"kind\":\"work\"}");
+            }
+            ingest(http, key, later.subList(0, 4));
+            server.sealNow();
+            ingest(http, key, later.subList(4, 10));
+            List<String> polled = new ArrayList<>();
+            String cursor = last;
+            for (int poll = 0; poll < 10; poll++) {
+                JsonNode page = search(http, key, Map.of("q", "user:u1", "after", cursor, "limit", "3"));
+                polled.addAll(messages(page));
+                cursor = page.get("last").asText();
+                if (!page.get("more").asBoolean()) {
+                    break;
+                }
+            }
+            assertEquals(List.of("step 30", "step 31", "step 32", "step 33", "step 34", "step 35", "step 36", "step 37",
+                    "step 38", "step 39"), polled, "parts then head, in order, nothing twice");
+
+            HttpJson.Response bad = http.get("/api/log", key, Map.of("after", "not-an-id"));
+            assertEquals(400, bad.status(), bad.body());
+            assertTrue(bad.body().contains("after"), bad.body());
+            HttpJson.Response both = http.get("/api/log", key, Map.of("after", last, "cursor", "x"));
+            assertEquals(400, both.status(), both.body());
+        }
+    }
 }
