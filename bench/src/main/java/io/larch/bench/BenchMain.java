@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code bench ingest} and {@code bench query}: Larch's own benchmarks, against {@code larch.jar}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        subcommands = {BenchMain.Ingest.class, BenchMain.Query.class, BenchMain.Peers.class},
+        subcommands = {BenchMain.Ingest.class, BenchMain.Query.class, BenchMain.Peers.class, BenchMain.Live.class},
         description = "Benchmarks of a Larch server started from larch.jar on this machine.")
 public final class BenchMain {
 
@@ -197,7 +197,7 @@ public final class BenchMain {
     }
 
     @Command(name = "peers", description = "Larch, OpenSearch and PostgreSQL on the same workload, one after the other.")
-    static final class Peers extends Common implements Callable<Integer> {
+    static class Peers extends Common implements Callable<Integer> {
         @Option(names = "--systems", defaultValue = "larch,opensearch,postgresql", split = ",")
         List<String> systems;
 
@@ -219,13 +219,25 @@ public final class BenchMain {
         @Option(names = "--opensearch-heap", defaultValue = "4g")
         String openSearchHeap;
 
+        @Option(names = "--live-rates", split = ",", defaultValue = "",
+                description = "after the quiet suite, run it again while events arrive at each rate: events/s, or a share of the system's own ingest rate (50%)")
+        List<String> liveRates;
+
+        @Option(names = "--live-runs", defaultValue = "100", description = "timed runs of each query in a live phase (p50 and p99)")
+        int liveRuns;
+
         @Override
         public Integer call() throws Exception {
+            return runPeers(List.of());
+        }
+
+        /** The peers run, then a head-share run of Larch for each of {@code headSizes} (none when empty). */
+        Integer runPeers(List<Long> headSizes) throws Exception {
             Path dir = dataDirOrTemp();
             List<Map<String, Object>> results = new ArrayList<>();
             io.larch.bench.peers.PeersBench.Options options = new io.larch.bench.peers.PeersBench.Options(load.clients,
                     load.batch, Duration.ofSeconds(load.warmupSeconds), Duration.ofSeconds(load.seconds), events, loadClients, warmups, runs,
-                    EventGenerator.loadLoghub(loghub));
+                    EventGenerator.loadLoghub(loghub), liveRates.stream().filter(r -> !r.isBlank()).toList(), liveRuns);
             try {
                 for (String system : systems) {
                     Path systemDir = dir.resolve(system);
@@ -239,14 +251,39 @@ public final class BenchMain {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("benchmark", "peers");
                 out.put("options", Map.of("events", events, "clients", load.clients, "batch", load.batch, "seconds",
-                        load.seconds, "warmupSeconds", load.warmupSeconds, "loadClients", loadClients, "runs", runs));
+                        load.seconds, "warmupSeconds", load.warmupSeconds, "loadClients", loadClients, "runs", runs,
+                        "liveRates", liveRates, "liveRuns", liveRuns));
                 out.put("results", results);
+                if (!headSizes.isEmpty()) {
+                    System.err.println("bench live: the head's share ...");
+                    out.put("headShare", HeadShareBench.run(jar, dir.resolve("head-share"), events, headSizes, warmups, runs,
+                            EventGenerator.loadLoghub(loghub)));
+                    deleteTree(dir.resolve("head-share"));
+                }
                 write(out);
                 System.out.println(io.larch.bench.peers.PeersBench.table(results));
             } finally {
                 cleanUp(dir);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "live", description = "The query suite quiet and under live ingest (p50, p99), and the head's share of it.")
+    static final class Live extends Peers {
+        @Option(names = "--head-sizes", split = ",", defaultValue = "100000,2000000",
+                description = "head sizes (unsealed events) at which the suite is timed against an empty head")
+        List<Long> headSizes;
+
+        @Override
+        public Integer call() throws Exception {
+            if (systems.equals(List.of("larch", "opensearch", "postgresql"))) {
+                systems = List.of("larch");
+            }
+            if (liveRates.stream().allMatch(String::isBlank)) {
+                liveRates = List.of("20000", "50%");
+            }
+            return runPeers(headSizes);
         }
     }
 

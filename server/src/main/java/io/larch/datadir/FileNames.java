@@ -31,6 +31,8 @@ public final class FileNames {
     public static final String PART_SUFFIX = ".parquet";
     /** A part's token bloom filters, beside it: {@code {name}.bloom}. */
     public static final String BLOOM_SUFFIX = ".bloom";
+    /** A part's exact index (rows per identifier value), beside it: {@code {name}.postings}. */
+    public static final String POSTINGS_SUFFIX = ".postings";
     /** A part's counts per minute, level and fingerprint, beside it: {@code {name}.rollup.parquet}. */
     public static final String ROLLUP_SUFFIX = ".rollup.parquet";
     public static final String TMP_DIR = "tmp";
@@ -86,13 +88,17 @@ public final class FileNames {
         return partsDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + BLOOM_SUFFIX);
     }
 
+    public static Path postingsFile(Path dataDir, long projectId, Kind kind, String partName) {
+        return partsDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + POSTINGS_SUFFIX);
+    }
+
     public static Path rollupFile(Path dataDir, long projectId, Kind kind, String partName) {
         return partsDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + ROLLUP_SUFFIX);
     }
 
-    /** The part name of a part, bloom or rollup file name, or null when the name is none of them. */
+    /** The part name of a part, bloom, postings or rollup file name, or null when the name is none of them. */
     public static String partNameOf(String fileName) {
-        for (String suffix : new String[] {ROLLUP_SUFFIX, PART_SUFFIX, BLOOM_SUFFIX}) {
+        for (String suffix : new String[] {ROLLUP_SUFFIX, PART_SUFFIX, BLOOM_SUFFIX, POSTINGS_SUFFIX}) {
             if (fileName.endsWith(suffix)) {
                 return fileName.substring(0, fileName.length() - suffix.length());
             }

@@ -5,13 +5,14 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The token blooms of published parts, mapped on first use and kept mapped (the bits live in
- * the page cache, not the heap). A part without a readable bloom file reads as "no filter".
- * Thread-safe.
+ * The index sidecars of published parts, their token blooms and postings, mapped on first use and
+ * kept mapped (the bytes live in the page cache, not the heap). A part without a readable bloom
+ * file reads as "no filter", one without readable postings as "no postings". Thread-safe.
  */
 public final class PartBlooms {
     private final PartFiles partFiles;
     private final ConcurrentHashMap<String, Optional<TokenBloom>> byPartName = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Optional<PartPostings>> postingsByPartName = new ConcurrentHashMap<>();
 
     public PartBlooms(PartFiles partFiles) {
         this.partFiles = partFiles;
@@ -25,21 +26,36 @@ public final class PartBlooms {
         }).orElse(null);
     }
 
-    /**
-     * Checks the part's mapped filters against their CRC32C again; damaged ones are dropped, so
-     * searches read the whole part. Returns false when they were damaged.
-     */
-    public boolean recheck(PartRecord part) {
-        TokenBloom bloom = get(part);
-        if (bloom == null || bloom.isStillWhole()) {
-            return true;
-        }
-        byPartName.put(part.name(), Optional.empty());
-        return false;
+    /** The part's postings, or null when it has none (then the blooms answer alone). */
+    public PartPostings postings(PartRecord part) {
+        return postingsByPartName.computeIfAbsent(part.name(), name -> {
+            var file = partFiles.postingsPath(part);
+            return Files.exists(file) ? Optional.ofNullable(PartPostings.open(file)) : Optional.empty();
+        }).orElse(null);
     }
 
-    /** Drops a retired part's mapping. */
+    /**
+     * Checks the part's mapped filters and postings against their CRC32C again; damaged ones are
+     * dropped, so searches read more of the part. Returns false when any was damaged.
+     */
+    public boolean recheck(PartRecord part) {
+        boolean whole = true;
+        TokenBloom bloom = get(part);
+        if (bloom != null && !bloom.isStillWhole()) {
+            byPartName.put(part.name(), Optional.empty());
+            whole = false;
+        }
+        PartPostings postings = postings(part);
+        if (postings != null && !postings.isStillWhole()) {
+            postingsByPartName.put(part.name(), Optional.empty());
+            whole = false;
+        }
+        return whole;
+    }
+
+    /** Drops a retired part's mappings. */
     public void forget(String partName) {
         byPartName.remove(partName);
+        postingsByPartName.remove(partName);
     }
 }

@@ -28,6 +28,10 @@ public final class PartFiles {
         return FileNames.bloomFile(dataDir, part.projectId(), part.kind(), part.name());
     }
 
+    public Path postingsPath(PartRecord part) {
+        return FileNames.postingsFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
     public Path rollupPath(PartRecord part) {
         return FileNames.rollupFile(dataDir, part.projectId(), part.kind(), part.name());
     }
@@ -59,7 +63,7 @@ public final class PartFiles {
         Path target = FileNames.quarantineDir(dataDir).resolve(Long.toString(part.projectId()))
                 .resolve(part.kind().wireName());
         Files.createDirectories(target);
-        for (Path file : List.of(path(part), bloomPath(part), rollupPath(part))) {
+        for (Path file : List.of(path(part), bloomPath(part), postingsPath(part), rollupPath(part))) {
             if (Files.exists(file)) {
                 Files.move(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }

@@ -70,11 +70,13 @@ public final class PartWriter {
             String name = FileNames.sealedPartName(nodeId, segmentId, projectId, kind);
             Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
             Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+            Path postingsTmp = tmpFile(name, FileNames.POSTINGS_SUFFIX);
             Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
             new PartParquetWriter(PartSchema.ROW_GROUP_SIZE, PartParquetWriter.ZSTD_LEVEL).write(projectEvents, tmp);
             TokenBloomWriter.write(projectEvents, PartSchema.ROW_GROUP_SIZE, bloomTmp);
+            PartPostingsWriter.write(projectEvents, postingsTmp);
             RollupParquetWriter.write(projectEvents, rollupTmp);
-            parts.add(install(stats(name, projectId, kind, projectEvents), tmp, bloomTmp, rollupTmp));
+            parts.add(install(stats(name, projectId, kind, projectEvents), tmp, bloomTmp, postingsTmp, rollupTmp));
         }
         return parts;
     }
@@ -95,6 +97,7 @@ public final class PartWriter {
         List<String> files = new ArrayList<>();
         boolean allRollups = true;
         List<TokenBloom> inputBlooms = new ArrayList<>();
+        List<PartPostings> inputPostings = new ArrayList<>();
         List<Long> inputRows = new ArrayList<>();
         for (PartRecord input : inputs) {
             minTs = Math.min(minTs, input.minTs());
@@ -105,20 +108,24 @@ public final class PartWriter {
             files.add(DuckDbEngine.quotePath(partFiles.path(input)));
             allRollups &= Files.exists(partFiles.rollupPath(input));
             inputBlooms.add(blooms.get(input));
+            inputPostings.add(blooms.postings(input));
             inputRows.add(input.rowCount());
         }
         PartRecord merged = new PartRecord(0, name, first.projectId(), first.kind(), PartState.PUBLISHED, nodeId, minTs,
                 maxTs, maxId, rows, 0, levels, clock.millis(), PartRecord.NO_CHECKSUM, PartRecord.NO_CHECKSUM);
         Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
         Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+        Path postingsTmp = tmpFile(name, FileNames.POSTINGS_SUFFIX);
         Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
         try (Connection connection = engine.connect(); Statement statement = connection.createStatement()) {
             long written = concatenate(inputs, tmp, statement, files);
             if (written != rows) {
                 throw new IOException("merged part " + name + " got " + written + " rows, its inputs hold " + rows);
             }
-            if (!TokenBloomWriter.concatenate(inputBlooms, inputRows, bloomTmp)) {
-                rebuildBloom(statement, tmp, bloomTmp);
+            boolean bloomsCopied = TokenBloomWriter.concatenate(inputBlooms, inputRows, bloomTmp);
+            boolean postingsCopied = PartPostingsWriter.concatenate(inputPostings, inputRows, postingsTmp);
+            if (!bloomsCopied || !postingsCopied) {
+                rebuildIndexes(statement, tmp, bloomsCopied ? null : bloomTmp, postingsCopied ? null : postingsTmp);
             }
             String rollup = allRollups
                     ? PartSchema.rollupOfRollups(partFiles.readRollups(inputs, false))
@@ -126,7 +133,7 @@ public final class PartWriter {
             statement.execute("COPY (" + rollup + ") TO " + DuckDbEngine.quotePath(rollupTmp) + " "
                     + PartSchema.ROLLUP_COPY_OPTIONS);
         }
-        return install(merged, tmp, bloomTmp, rollupTmp);
+        return install(merged, tmp, bloomTmp, postingsTmp, rollupTmp);
     }
 
     /**
@@ -202,15 +209,29 @@ public final class PartWriter {
         }
     }
 
-    private static void rebuildBloom(Statement statement, Path part, Path bloomFile) throws SQLException, IOException {
+    /** Builds the blooms and/or postings (whichever file is not null) of a merged part from its rows. */
+    private static void rebuildIndexes(Statement statement, Path part, Path bloomFile, Path postingsFile)
+            throws SQLException, IOException {
         TokenBloomWriter bloom = new TokenBloomWriter(PartSchema.ROW_GROUP_SIZE);
+        PartPostingsWriter postings = new PartPostingsWriter();
         try (ResultSet rows = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
                 + DuckDbEngine.quotePath(part) + ", file_row_number = true) ORDER BY file_row_number")) {
             while (rows.next()) {
-                bloom.addRow(PartRows.read(rows));
+                LogEvent row = PartRows.read(rows);
+                if (bloomFile != null) {
+                    bloom.addRow(row);
+                }
+                if (postingsFile != null) {
+                    postings.addRow(row);
+                }
             }
         }
-        bloom.write(bloomFile);
+        if (bloomFile != null) {
+            bloom.write(bloomFile);
+        }
+        if (postingsFile != null) {
+            postings.write(postingsFile);
+        }
     }
 
     /** The events of each project, in a new list each (sorted in place later). */
@@ -258,24 +279,28 @@ public final class PartWriter {
 
     /**
      * fsync the files, rename them into place, fsync the directory; returns the record with their
-     * size and the CRC32C of the part and rollup files (the bloom file carries its own), read
+     * size and the CRC32C of the part and rollup files (the bloom and postings files carry their own), read
      * back from the written files so that the checksum covers what is on disk.
      */
-    private PartRecord install(PartRecord part, Path tmp, Path bloomTmp, Path rollupTmp) throws IOException {
+    private PartRecord install(PartRecord part, Path tmp, Path bloomTmp, Path postingsTmp, Path rollupTmp)
+            throws IOException {
         long checksum = FileChecksum.of(tmp);
         long rollupChecksum = FileChecksum.of(rollupTmp);
         Path target = partFiles.path(part);
         Path bloomTarget = partFiles.bloomPath(part);
+        Path postingsTarget = partFiles.postingsPath(part);
         Path rollupTarget = partFiles.rollupPath(part);
         Fsync.file(tmp);
         Fsync.file(bloomTmp);
+        Fsync.file(postingsTmp);
         Fsync.file(rollupTmp);
         Fsync.createDirectories(target.getParent());
         Files.move(bloomTmp, bloomTarget, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(postingsTmp, postingsTarget, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.move(rollupTmp, rollupTarget, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Fsync.directory(target.getParent());
-        long size = Files.size(target) + Files.size(bloomTarget) + Files.size(rollupTarget);
+        long size = Files.size(target) + Files.size(bloomTarget) + Files.size(postingsTarget) + Files.size(rollupTarget);
         return new PartRecord(0, part.name(), part.projectId(), part.kind(), part.state(), part.nodeId(),
                 part.minTs(), part.maxTs(), part.maxId(), part.rowCount(), size, part.levels(), part.createdAt(),
                 checksum, rollupChecksum);

@@ -1,7 +1,6 @@
 package io.larch.search;
 
 import io.larch.model.LogEvent;
-import io.larch.part.TokenBloom;
 import io.larch.query.EventMatcher;
 import io.larch.query.Query;
 import io.larch.storage.HeadSegment;
@@ -46,7 +45,7 @@ public final class HeadScan {
         Predicate<LogEvent> matcher = EventMatcher.compile(query);
         Planner.Bounds bounds = Planner.bounds(query);
         TextRequirements requirements = TextRequirements.of(query);
-        long[] exactValues = exactValueHashes(query);
+        long[] exactValues = Planner.exactValueHashes(query);
         List<Block> blocks = new ArrayList<>();
         for (HeadSegment segment : snapshot.head()) {
             if (!bounds.kinds().contains(segment.kind())) {
@@ -157,18 +156,5 @@ public final class HeadScan {
             }
         }
         return rarest;
-    }
-
-    /** The {@link TokenBloom#fieldHash} of each top-level {@code field:value} on an indexed field. */
-    static long[] exactValueHashes(Query query) {
-        List<Query> clauses = query instanceof Query.And and ? and.clauses() : List.of(query);
-        return clauses.stream()
-                .filter(c -> c instanceof Query.FieldEquals equals
-                        && TokenBloom.INDEXED_FIELDS.contains(equals.field().column()))
-                .mapToLong(c -> {
-                    Query.FieldEquals equals = (Query.FieldEquals) c;
-                    return TokenBloom.fieldHash(equals.field().column(), equals.value());
-                })
-                .toArray();
     }
 }

@@ -3,10 +3,12 @@ package io.larch.search;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.part.PartBlooms;
+import io.larch.part.PartPostings;
 import io.larch.part.PartRecord;
 import io.larch.part.TokenBloom;
 import io.larch.query.Query;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
@@ -51,8 +53,19 @@ public final class Planner {
      */
     public static List<PartScan> plan(List<PartRecord> parts, Query query, PartBlooms blooms) {
         TextRequirements requirements = TextRequirements.of(query);
+        long[] exactValues = exactValueHashes(query);
         List<PartScan> scans = new ArrayList<>();
         for (PartRecord part : candidateParts(parts, query)) {
+            PartPostings postings = exactValues.length == 0 ? null : blooms.postings(part);
+            if (postings != null) {
+                long[] rows = rowsWithEvery(postings, exactValues);
+                PartScan scan = rows.length == 0 ? null
+                        : exact(part, rows, requirements == null ? null : blooms.get(part), requirements);
+                if (scan != null) {
+                    scans.add(scan);
+                }
+                continue;
+            }
             TokenBloom bloom = requirements == null ? null : blooms.get(part);
             if (bloom == null) {
                 scans.add(new PartScan(part, List.of()));
@@ -80,6 +93,76 @@ public final class Planner {
             }
         }
         return scans;
+    }
+
+    /**
+     * The scan of the part's {@code rows} (its postings of the query's exact values), narrowed to
+     * the bloom blocks that admit the rest of the query; its ranges are those blocks (or, without
+     * blooms, the span of the rows), for a reader that cannot take single rows.
+     */
+    private static PartScan exact(PartRecord part, long[] rows, TokenBloom bloom, TextRequirements requirements) {
+        if (bloom == null) {
+            return new PartScan(part, List.<long[]>of(new long[] {rows[0], rows[rows.length - 1]}), rows);
+        }
+        List<long[]> ranges = new ArrayList<>();
+        long[] kept = new long[rows.length];
+        int keptCount = 0;
+        int block = 0;
+        for (long row : rows) {
+            while (block < bloom.blocks() && row >= bloom.firstRow(block) + bloom.rowCount(block)) {
+                block++;
+            }
+            if (block == bloom.blocks() || row < bloom.firstRow(block) || !requirements.mayMatch(bloom, block)) {
+                continue;
+            }
+            kept[keptCount++] = row;
+            long first = bloom.firstRow(block);
+            if (ranges.isEmpty() || ranges.getLast()[0] != first) {
+                ranges.add(new long[] {first, first + bloom.rowCount(block) - 1});
+            }
+        }
+        return keptCount == 0 ? null : new PartScan(part, ranges, Arrays.copyOf(kept, keptCount));
+    }
+
+    /** The rows holding every one of {@code keys} (a sorted intersection, starting from the rarest). */
+    private static long[] rowsWithEvery(PartPostings postings, long[] keys) {
+        long[] byCount = Arrays.stream(keys).boxed().sorted(Comparator.comparingInt(postings::count))
+                .mapToLong(Long::longValue).toArray();
+        long[] rows = postings.rows(byCount[0]);
+        for (int k = 1; k < byCount.length && rows.length > 0; k++) {
+            long[] other = postings.rows(byCount[k]);
+            long[] both = new long[Math.min(rows.length, other.length)];
+            int n = 0;
+            for (int i = 0, j = 0; i < rows.length && j < other.length; ) {
+                if (rows[i] < other[j]) {
+                    i++;
+                } else if (rows[i] > other[j]) {
+                    j++;
+                } else {
+                    both[n++] = rows[i];
+                    i++;
+                    j++;
+                }
+            }
+            rows = Arrays.copyOf(both, n);
+        }
+        return rows;
+    }
+
+    /**
+     * The {@link TokenBloom#fieldHash} of each top-level {@code field:value} on an indexed field:
+     * every match has each of these values, so postings of any of them hold every match.
+     */
+    static long[] exactValueHashes(Query query) {
+        List<Query> clauses = query instanceof Query.And and ? and.clauses() : List.of(query);
+        return clauses.stream()
+                .filter(c -> c instanceof Query.FieldEquals equals
+                        && TokenBloom.INDEXED_FIELDS.contains(equals.field().column()))
+                .mapToLong(c -> {
+                    Query.FieldEquals equals = (Query.FieldEquals) c;
+                    return TokenBloom.fieldHash(equals.field().column(), equals.value());
+                })
+                .toArray();
     }
 
     public static Bounds bounds(Query query) {

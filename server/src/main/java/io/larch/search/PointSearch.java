@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,8 @@ final class PointSearch {
     private static final Logger LOG = LoggerFactory.getLogger(PointSearch.class);
     /** Beyond this a part is read through DuckDB, which skips row groups by their time statistics. */
     static final int MAX_ROW_GROUPS_PER_PART = 4;
+    /** Row groups read at once: enough to keep both cores busy, few enough to stop soon after a page fills. */
+    private static final int TASKS_PER_WAVE = 4;
 
     private final PartPointReader reader;
     /** Parts the reader failed on; they are read through DuckDB from then on. */
@@ -96,7 +99,7 @@ final class PointSearch {
         if (anchors.isEmpty() || scan.isWhole() || unreadable.contains(scan.part().name())) {
             return false;
         }
-        if (!anchors.values().isEmpty()) {
+        if (!anchors.values().isEmpty() || scan.exactRows() != null) {
             return true;
         }
         long rows = 0;
@@ -110,71 +113,136 @@ final class PointSearch {
     record Result(List<LogEvent> events, List<PartScan> fallback) {
     }
 
-    /** Reads {@code scans} (each {@link #accepts accepted}), the row groups in parallel. */
+    /**
+     * Row group {@code rowGroup} of a scan, of which rows {@code [first, last]} of the part are
+     * wanted, or exactly {@code exactRows} (part row numbers in this group) when not null.
+     */
+    private record Task(PartScan scan, int rowGroup, long first, long last, long maxTs, long[] exactRows) {
+    }
+
+    /**
+     * Reads {@code scans} (each {@link #accepts accepted}): the row groups newest first, a few at
+     * a time in parallel, until the page is full and no row group left can place an event on it.
+     */
     Result read(List<PartScan> scans, Anchors anchors, Query query, int limit, QueryBudget budget) {
         Predicate<LogEvent> matcher = EventMatcher.compile(query);
         long from = Planner.bounds(query).fromMillis();
-        /** Row group {@code rowGroup} of a scan, of which rows {@code [first, last]} of the part are wanted. */
-        record Task(PartScan scan, int rowGroup, long first, long last) {
-        }
         List<Task> tasks = new ArrayList<>();
         List<PartScan> fallback = new ArrayList<>();
         for (PartScan scan : scans) {
             try {
-                List<Task> own = new ArrayList<>();
-                List<PartPointReader.RowGroupSpan> spans = reader.rowGroupSpans(scan.part());
-                for (long[] range : scan.rowRanges()) {
-                    int last = reader.rowGroupOf(scan.part(), range[1]);
-                    for (int group = reader.rowGroupOf(scan.part(), range[0]); group <= last; group++) {
-                        // Row groups wholly older than the query's time bound (the page's oldest event, once full) cannot match.
-                        if (spans.get(group).maxTs() >= from) {
-                            own.add(new Task(scan, group, range[0], range[1]));
-                        }
-                    }
-                }
-                tasks.addAll(own);
+                tasks.addAll(tasks(scan, from));
             } catch (IOException e) {
                 giveUp(scan.part(), e);
                 fallback.add(scan);
             }
         }
-        record Read(PartScan scan, List<LogEvent> events, boolean failed) {
-        }
-        List<Read> reads = tasks.parallelStream().map(task -> {
-            budget.check();
-            try {
-                return new Read(task.scan(), matches(task.scan().part(), task.rowGroup(), task.first(), task.last(), anchors, matcher, limit), false);
-            } catch (IOException | UncheckedIOException e) {
-                giveUp(task.scan().part(), e);
-                return new Read(task.scan(), List.<LogEvent>of(), true);
+        tasks.sort(Comparator.comparingLong(Task::maxTs).reversed());
+        List<Read> reads = new ArrayList<>();
+        List<LogEvent> found = new ArrayList<>();
+        for (int next = 0; next < tasks.size(); next += TASKS_PER_WAVE) {
+            if (found.size() >= limit) {
+                found.sort(LogEvent::compareNewestFirst);
+                if (tasks.get(next).maxTs() < found.get(limit - 1).ts()) {
+                    break;
+                }
             }
-        }).toList();
-        // A scan that failed in any row group is read whole through DuckDB; what it gave here is dropped.
-        Set<PartScan> failed = new java.util.LinkedHashSet<>();
-        reads.stream().filter(Read::failed).forEach(read -> failed.add(read.scan()));
-        List<LogEvent> events = new ArrayList<>();
-        reads.stream().filter(read -> !failed.contains(read.scan())).forEach(read -> events.addAll(read.events()));
-        fallback.addAll(failed);
-        return new Result(events, fallback);
+            List<Read> wave = tasks.subList(next, Math.min(tasks.size(), next + TASKS_PER_WAVE)).parallelStream().map(task -> {
+                budget.check();
+                try {
+                    return new Read(task.scan(), matches(task, anchors, matcher, limit), false);
+                } catch (IOException | UncheckedIOException e) {
+                    giveUp(task.scan().part(), e);
+                    return new Read(task.scan(), List.<LogEvent>of(), true);
+                }
+            }).toList();
+            reads.addAll(wave);
+            found = eventsOfWholeScans(reads);
+        }
+        fallback.addAll(failedScans(reads));
+        return new Result(found, fallback);
     }
 
-    /** Matches in rows {@code [first, last]} of the part that lie in row group {@code rowGroup}. */
+    /** One task's outcome; {@code failed} when its row group could not be read. */
+    private record Read(PartScan scan, List<LogEvent> events, boolean failed) {
+    }
+
+    private static Set<PartScan> failedScans(List<Read> reads) {
+        Set<PartScan> failed = new java.util.LinkedHashSet<>();
+        reads.stream().filter(Read::failed).forEach(read -> failed.add(read.scan()));
+        return failed;
+    }
+
     /**
-     * The newest {@code limit} matches among rows {@code [first, last]} of the part that lie in row
-     * group {@code rowGroup}. Candidate rows are visited newest first (by ts and id, read from
-     * their columns), so a common word builds about {@code limit} events, not thousands.
+     * The events read from scans none of whose row groups failed: a scan that failed anywhere is
+     * read whole through DuckDB, so what it gave here is dropped (and sets no floor).
      */
-    private List<LogEvent> matches(PartRecord part, int rowGroup, long first, long last, Anchors anchors,
-                                   Predicate<LogEvent> matcher, int limit) throws IOException {
-        PartRowGroup rows = reader.rowGroup(part, rowGroup);
+    private static List<LogEvent> eventsOfWholeScans(List<Read> reads) {
+        Set<PartScan> failed = failedScans(reads);
+        List<LogEvent> events = new ArrayList<>();
+        reads.stream().filter(read -> !failed.contains(read.scan())).forEach(read -> events.addAll(read.events()));
+        return events;
+    }
+
+    /**
+     * The tasks of one scan: its row groups that its ranges (or exact rows) touch and that are
+     * not wholly older than the query's time bound {@code from} (the page's oldest event, once full).
+     */
+    private List<Task> tasks(PartScan scan, long from) throws IOException {
+        List<Task> tasks = new ArrayList<>();
+        List<PartPointReader.RowGroupSpan> spans = reader.rowGroupSpans(scan.part());
+        if (scan.exactRows() != null) {
+            long[] rows = scan.exactRows();
+            int start = 0;
+            while (start < rows.length) {
+                int group = reader.rowGroupOf(scan.part(), rows[start]);
+                PartPointReader.RowGroupSpan span = spans.get(group);
+                int end = start;
+                while (end < rows.length && rows[end] < span.firstRow() + span.rows()) {
+                    end++;
+                }
+                if (span.maxTs() >= from) {
+                    tasks.add(new Task(scan, group, rows[start], rows[end - 1], span.maxTs(),
+                            java.util.Arrays.copyOfRange(rows, start, end)));
+                }
+                start = end;
+            }
+            return tasks;
+        }
+        for (long[] range : scan.rowRanges()) {
+            int last = reader.rowGroupOf(scan.part(), range[1]);
+            for (int group = reader.rowGroupOf(scan.part(), range[0]); group <= last; group++) {
+                if (spans.get(group).maxTs() >= from) {
+                    tasks.add(new Task(scan, group, range[0], range[1], spans.get(group).maxTs(), null));
+                }
+            }
+        }
+        return tasks;
+    }
+
+    /**
+     * The newest {@code limit} matches among the task's rows. Candidate rows are visited newest
+     * first (by ts and id, read from their columns), so a common word builds about {@code limit}
+     * events, not thousands.
+     */
+    private List<LogEvent> matches(Task task, Anchors anchors, Predicate<LogEvent> matcher, int limit)
+            throws IOException {
+        PartRowGroup rows = reader.rowGroup(task.scan().part(), task.rowGroup());
         rowGroupsRead.increment();
-        int from = (int) Math.max(0, first - rows.firstRow());
-        int to = (int) Math.min(rows.rows() - 1, last - rows.firstRow());
+        int from = (int) Math.max(0, task.first() - rows.firstRow());
+        int to = (int) Math.min(rows.rows() - 1, task.last() - rows.firstRow());
         try {
             BitSet candidates = new BitSet(rows.rows());
-            candidates.set(from, to + 1);
-            for (ExactValue value : anchors.values()) {
-                candidates.and(rows.valueCandidates(value.column(), value.value()));
+            if (task.exactRows() != null) {
+                // The postings already hold the exact values; only the words are left to test.
+                for (long row : task.exactRows()) {
+                    candidates.set((int) (row - rows.firstRow()));
+                }
+            } else {
+                candidates.set(from, to + 1);
+                for (ExactValue value : anchors.values()) {
+                    candidates.and(rows.valueCandidates(value.column(), value.value()));
+                }
             }
             if (anchors.tokens().length > 0 && !candidates.isEmpty()) {
                 candidates.and(rows.textCandidates(anchors.tokens()));

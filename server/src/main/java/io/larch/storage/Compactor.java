@@ -142,6 +142,7 @@ public final class Compactor implements AutoCloseable {
                     blooms.forget(retired.name());
                     Files.deleteIfExists(partFiles.path(retired));
                     Files.deleteIfExists(partFiles.bloomPath(retired));
+                    Files.deleteIfExists(partFiles.postingsPath(retired));
                     Files.deleteIfExists(partFiles.rollupPath(retired));
                     parts.deleteRetired(retired.id());
                     swept++;

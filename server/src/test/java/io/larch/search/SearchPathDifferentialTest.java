@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One meaning through the whole search path: the same random queries over the same random events
  * give the same pages and cursors while the events are in the head, after they are sealed into
- * parts (planner, token blooms, point reads in Java, DuckDB) and after the parts are compacted,
- * and those pages are the ones {@link EventMatcher} picks from the events, newest first.
+ * parts (planner, token blooms, postings, point reads in Java, DuckDB), after the parts are
+ * compacted and after a restart, and those pages are the ones {@link EventMatcher} picks from the
+ * events, newest first; so do the pages of events stored after a given id.
  */
 class SearchPathDifferentialTest {
     private static final int EVENTS = 20_000;
@@ -51,6 +52,7 @@ class SearchPathDifferentialTest {
         Map<String, Integer> limits = new LinkedHashMap<>();
         queries.keySet().forEach(key -> limits.put(key, 1 + corpus.nextInt(100)));
 
+        Map<String, List<Page>> expected = new LinkedHashMap<>();
         try (LocalStore local = new LocalStore(dir)) {
             for (Kind kind : List.of(Kind.APP, Kind.WORK)) {
                 List<LogEvent> ofKind = events.stream().filter(e -> e.kind() == kind).toList();
@@ -58,7 +60,6 @@ class SearchPathDifferentialTest {
                     local.addToHead(kind, ofKind.subList(from, Math.min(ofKind.size(), from + EVENTS_PER_SEGMENT)));
                 }
             }
-            Map<String, List<Page>> expected = new LinkedHashMap<>();
             queries.forEach((key, query) -> expected.put(key, expectedPages(events, query, limits.get(key))));
             int nonTrivial = (int) expected.values().stream()
                     .filter(pages -> !pages.isEmpty() && pages.getFirst().ids().size() > 0).count();
@@ -74,6 +75,43 @@ class SearchPathDifferentialTest {
             assertTrue(compactedParts < sealedParts, compactedParts + " parts after compaction");
             assertSamePages("after compaction into " + compactedParts + " parts", local, queries, limits, expected);
             assertTrue(local.searcher.pointReadRowGroups() > 0, "some pages came from point reads");
+        }
+        try (LocalStore restarted = new LocalStore(dir)) {
+            assertSamePages("after a restart", restarted, queries, limits, expected);
+        }
+    }
+
+    @Test
+    void pagesAfterAnIdAreTheMatchesStoredSinceInHeadAndParts() throws Exception {
+        RandomCorpus corpus = new RandomCorpus(20261204);
+        List<LogEvent> events = new ArrayList<>();
+        for (int i = 0; i < 8_000; i++) {
+            events.add(corpus.event(i, Kind.APP));
+        }
+        Map<String, Query> queries = new LinkedHashMap<>();
+        for (String text : List.of("user:u1", "user:u1 conversation:c2", "timeout", "level>=warn", "trace:t1 -status:done")) {
+            queries.put(text, QueryParser.parse(text));
+        }
+        for (int i = 0; queries.size() < 40; i++) {
+            Query query = corpus.query(0);
+            queries.put(query.toString(), query);
+        }
+        try (LocalStore local = new LocalStore(dir)) {
+            local.seal(Kind.APP, events.subList(0, 5_000));
+            local.addToHead(Kind.APP, events.subList(5_000, events.size()));
+            for (Map.Entry<String, Query> entry : queries.entrySet()) {
+                Predicate<LogEvent> matcher = EventMatcher.compile(entry.getValue());
+                for (long after : new long[] {0, RandomCorpus.FIRST_ID + 4_990, RandomCorpus.FIRST_ID + 7_000}) {
+                    int limit = 1 + corpus.nextInt(60);
+                    List<Long> expected = events.stream().filter(matcher).map(LogEvent::id).filter(id -> id > after)
+                            .sorted().limit(limit).toList();
+                    Searcher.AfterPage page = local.searcher.after(entry.getValue(), after, limit, QueryBudget.unlimited());
+                    assertEquals(expected, page.events().stream().map(LogEvent::id).toList(),
+                            () -> "after " + after + ": " + entry.getKey());
+                    long all = events.stream().filter(matcher).filter(e -> e.id() > after).count();
+                    assertEquals(all > limit, page.more(), () -> "more, after " + after + ": " + entry.getKey());
+                }
+            }
         }
     }
 

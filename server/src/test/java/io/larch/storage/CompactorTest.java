@@ -99,10 +99,11 @@ class CompactorTest {
             }
             assertEquals(6_000, local.aggregator.stats(QueryParser.parse("level:error"), QueryBudget.unlimited()).total());
 
-            assertEquals(21, partFiles().size(), "inputs stay until the grace period has passed");
+            assertEquals(7 * 4, partFiles().size(), "inputs stay until the grace period has passed");
             assertEquals(0, local.compactor.sweepRetired(Duration.ofMinutes(5)));
             assertEquals(6, local.compactor.sweepRetired(Duration.ZERO));
-            assertEquals(List.of(merged.name() + ".bloom", merged.name() + ".parquet", merged.name() + ".rollup.parquet"), partFiles());
+            assertEquals(List.of(merged.name() + ".bloom", merged.name() + ".parquet", merged.name() + ".postings",
+                    merged.name() + ".rollup.parquet"), partFiles());
             assertEquals(0, local.compactor.compactNow(), "a merged part is not small any more");
         }
     }
@@ -182,7 +183,7 @@ class CompactorTest {
             }
             filesBefore = partFiles();
             assertThrows(IllegalStateException.class, local.compactor::compactNow);
-            assertEquals(filesBefore.size() + 3, partFiles().size(), "the merged part, its blooms and rollup are on disk");
+            assertEquals(filesBefore.size() + 4, partFiles().size(), "the merged part, its blooms, postings and rollup are on disk");
         }
         try (LocalStore restarted = new LocalStore(dataDir)) {
             assertEquals(filesBefore, partFiles(), "start-up removed the unpublished merge");
@@ -200,10 +201,11 @@ class CompactorTest {
             }
             local.compactor.compactNow();
             mergedName = local.store.snapshot().parts().getFirst().name();
-            assertEquals(12, partFiles().size(), "inputs still on disk within the grace period");
+            assertEquals(4 * 4, partFiles().size(), "inputs still on disk within the grace period");
         }
         try (LocalStore restarted = new LocalStore(dataDir)) {
-            assertEquals(List.of(mergedName + ".bloom", mergedName + ".parquet", mergedName + ".rollup.parquet"), partFiles());
+            assertEquals(List.of(mergedName + ".bloom", mergedName + ".parquet", mergedName + ".postings",
+                    mergedName + ".rollup.parquet"), partFiles());
             assertEquals(3000, everything(restarted).size());
             assertFalse(restarted.parts.listPublished().isEmpty());
             assertTrue(restarted.parts.listRetired(0, Long.MAX_VALUE).isEmpty());

@@ -3,6 +3,7 @@ package io.larch.bench.peers;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.bench.BenchHttp;
 import io.larch.bench.LarchProcess;
+import io.larch.model.EventId;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -65,6 +66,10 @@ final class LarchPeer implements PeerSystem {
         return switch (q.kind()) {
             case LATEST_WITH_WORD -> http.get("/api/log", key, Map.of("q", q.text(), "limit", "100")).get("events").size() + " events";
             case LATEST_FOR_USER -> http.get("/api/log", key, Map.of("q", "user:" + q.text(), "limit", "100")).get("events").size() + " events";
+            case WORK_LOG_LATEST -> http.get("/api/log", key, Map.of("q", "user:" + q.user() + " conversation:" + q.conversation(),
+                    "limit", "50")).get("events").size() + " events";
+            case FEED_AFTER -> http.get("/api/log", key, Map.of("q", "user:" + q.text(), "limit", "100",
+                    "after", EventId.format(EventId.pack(q.fromMillis(), 0, 0)))).get("events").size() + " events";
             case ERROR_COUNT -> http.get("/api/log/stats", key, Map.of("level", "error", "from", from, "to", to)).get("total").asLong() + " events";
             case TOP_FINGERPRINTS -> {
                 JsonNode top = http.get("/api/log/top", key, Map.of("field", "fingerprint", "limit", "10", "from", from, "to", to));

@@ -137,6 +137,12 @@ final class OpenSearchPeer implements PeerSystem {
                     + JSON.writeValueAsString(q.text()) + "}},\"sort\":[{\"ts\":\"desc\"}]}"));
             case LATEST_FOR_USER -> hits(search(dataset, "{\"size\":100,\"query\":{\"term\":{\"user_id\":"
                     + JSON.writeValueAsString(q.text()) + "}},\"sort\":[{\"ts\":\"desc\"}]}"));
+            case WORK_LOG_LATEST -> hits(search(dataset, "{\"size\":50,\"query\":{\"bool\":{\"filter\":[{\"term\":{\"user_id\":"
+                    + JSON.writeValueAsString(q.user()) + "}},{\"term\":{\"conversation_id\":" + JSON.writeValueAsString(q.conversation())
+                    + "}}]}},\"sort\":[{\"ts\":\"desc\"}]}"));
+            case FEED_AFTER -> hits(search(dataset, "{\"size\":100,\"query\":{\"bool\":{\"filter\":[{\"term\":{\"user_id\":"
+                    + JSON.writeValueAsString(q.text()) + "}},{\"range\":{\"ts\":{\"gt\":" + q.fromMillis()
+                    + "}}}]}},\"sort\":[{\"ts\":\"asc\"}]}"));
             case ERROR_COUNT -> json("POST", "/" + dataset + "/_count", "{\"query\":{\"bool\":{\"filter\":[{\"term\":{\"level\":\"error\"}},"
                     + range + "]}}}").get("count").asLong() + " events";
             case TOP_FINGERPRINTS -> "top count " + search(dataset, "{\"size\":0,\"query\":" + range

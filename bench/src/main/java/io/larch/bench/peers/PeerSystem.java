@@ -31,9 +31,21 @@ public interface PeerSystem extends AutoCloseable {
 
     /**
      * One query of the suite, with its parameters. {@code fromMillis}/{@code toMillis} bound time
-     * where the query has a range.
+     * where the query has a range. The work-log reads: {@code WORK_LOG_LATEST} is the latest 50 of
+     * one user and conversation ({@code text} = user, tab, conversation); {@code FEED_AFTER} is a
+     * feed's poll, what one user ({@code text}) got since {@code fromMillis}, oldest first (Larch
+     * asks by event id, the others by time).
      */
     record SuiteQuery(Kind kind, String text, long fromMillis, long toMillis) {
-        public enum Kind { LATEST_WITH_WORD, ERROR_COUNT, TOP_FINGERPRINTS, MINUTE_HISTOGRAM, LATEST_FOR_USER }
+        public enum Kind { LATEST_WITH_WORD, ERROR_COUNT, TOP_FINGERPRINTS, MINUTE_HISTOGRAM, LATEST_FOR_USER,
+            WORK_LOG_LATEST, FEED_AFTER }
+
+        public String user() {
+            return text.split("\t")[0];
+        }
+
+        public String conversation() {
+            return text.split("\t")[1];
+        }
     }
 }

@@ -162,6 +162,10 @@ final class PostgresPeer implements PeerSystem {
                     + " WHERE to_tsvector('simple', message) @@ plainto_tsquery('simple', ?) ORDER BY ts DESC LIMIT 100", q) + " events";
             case LATEST_FOR_USER -> count("SELECT " + columns + " FROM " + dataset
                     + " WHERE user_id = ? ORDER BY ts DESC LIMIT 100", q) + " events";
+            case WORK_LOG_LATEST -> count("SELECT " + columns + " FROM " + dataset
+                    + " WHERE user_id = ? AND conversation_id = ? ORDER BY ts DESC LIMIT 50", q, q.user(), q.conversation()) + " events";
+            case FEED_AFTER -> count("SELECT " + columns + " FROM " + dataset
+                    + " WHERE user_id = ? AND ts > ? ORDER BY ts LIMIT 100", q, q.text(), new Timestamp(q.fromMillis())) + " events";
             case ERROR_COUNT -> single("SELECT count(*) FROM " + dataset + " WHERE level = 'error' AND ts >= ? AND ts < ?", q) + " events";
             case TOP_FINGERPRINTS -> "top count " + single("SELECT count(*) FROM " + dataset
                     + " WHERE ts >= ? AND ts < ? GROUP BY fingerprint ORDER BY 1 DESC LIMIT 10", q);
@@ -171,8 +175,15 @@ final class PostgresPeer implements PeerSystem {
     }
 
     private long count(String sql, SuiteQuery q) throws Exception {
+        return count(sql, q, q.text());
+    }
+
+    /** The rows {@code sql} returns with these parameters. */
+    private long count(String sql, SuiteQuery q, Object... parameters) throws Exception {
         try (PreparedStatement statement = connections.get().prepareStatement(sql)) {
-            statement.setString(1, q.text());
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
             long n = 0;
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
