@@ -71,9 +71,9 @@ public final class HeadShareBench {
             threads.add(Thread.ofPlatform().start(() -> {
                 EventGenerator generator = new EventGenerator(900 + client, loghub, start, Duration.ofMinutes(1).toMillis(), 0);
                 try {
-                    for (long first = sequence.claim(500); first >= 0; first = sequence.claim(500)) {
+                    for (long first = sequence.claim(250); first >= 0; first = sequence.claim(250)) {
                         generator.seek(first);
-                        int status = http.post("/api/log", key, generator.batch(sequence.sizeAt(first, 500), count)
+                        int status = http.post("/api/log", key, generator.batch(sequence.sizeAt(first, 250), count)
                                 .getBytes(StandardCharsets.UTF_8));
                         if (status != 202) {
                             throw new IllegalStateException("ingest answered " + status + " while filling the head");

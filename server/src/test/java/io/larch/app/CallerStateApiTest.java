@@ -38,14 +38,10 @@ class CallerStateApiTest {
             for (int i = 0; i < 300; i++) {
                 assertEquals(401, http.get("/api/log", "larch_" + "unknown".repeat(6) + i % 10).status());
             }
-            assertEquals(1.0, metric(http, "larch_query_callers"), "one caller, however its key was written");
+            assertEquals(1.0, http.metric("larch_query_callers"), "one caller, however its key was written");
             assertEquals(200, http.get("/api/log", TestServer.ADMIN_TOKEN, java.util.Map.of("project", "shop")).status());
-            assertEquals(2.0, metric(http, "larch_query_callers"), "the admin token is a second caller");
+            assertEquals(2.0, http.metric("larch_query_callers"), "the admin token is a second caller");
         }
     }
 
-    private static double metric(HttpJson http, String name) {
-        return http.get("/metrics", null).body().lines().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(-1.0);
-    }
 }

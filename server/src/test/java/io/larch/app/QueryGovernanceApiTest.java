@@ -37,10 +37,6 @@ class QueryGovernanceApiTest {
         BigPart.create(dataDir, 1, 8_000_000);
     }
 
-    private static double metric(HttpJson http, String name) {
-        return http.get("/metrics", null).body().lines().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(-1.0);
-    }
 
     @Test
     void aQueryOverItsBudgetIsAnsweredWith503() {
@@ -50,7 +46,7 @@ class QueryGovernanceApiTest {
             assertEquals(503, response.status(), response.body());
             assertEquals("{\"error\":\"the query ran longer than its 0.2 s budget; narrow the time range or add words "
                     + "to the query (LARCH_QUERY_TIMEOUT sets the budget)\"}", response.body());
-            assertEquals(1.0, metric(server.http(), "larch_queries_timed_out_total"));
+            assertEquals(1.0, server.http().metric("larch_queries_timed_out_total"));
             assertEquals(200, server.http().get("/api/log", TestServer.ADMIN_TOKEN, FAST).status(), "later queries still run");
         }
     }
@@ -73,10 +69,10 @@ class QueryGovernanceApiTest {
                 assertEquals("1", second.header("Retry-After"));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (metric(http, "larch_queries_cancelled_total") < 1 && System.nanoTime() < deadline) {
+            while (http.metric("larch_queries_cancelled_total") < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertEquals(1.0, metric(http, "larch_queries_cancelled_total"), "the abandoned query was cancelled");
+            assertEquals(1.0, http.metric("larch_queries_cancelled_total"), "the abandoned query was cancelled");
             assertEquals(200, http.get("/api/log", TestServer.ADMIN_TOKEN, FAST).status(), "its slot is free again");
         }
     }

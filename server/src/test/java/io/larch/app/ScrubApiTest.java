@@ -36,10 +36,10 @@ class ScrubApiTest {
             bytes[bytes.length - 20] ^= 0x01;
             Files.write(part, bytes);
             long deadline = System.nanoTime() + 20_000_000_000L;
-            while (metric(http, "larch_parts_quarantined") < 1 && System.nanoTime() < deadline) {
+            while (http.metric("larch_parts_quarantined") < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-            assertEquals(1.0, metric(http, "larch_parts_quarantined"), "the scrubber found the damage");
+            assertEquals(1.0, http.metric("larch_parts_quarantined"), "the scrubber found the damage");
             JsonNode page = http.get("/api/log", key).json();
             assertTrue(page.get("partial").asBoolean(), page.toString());
             assertEquals(1, page.get("partsSkipped").asInt());
@@ -47,8 +47,4 @@ class ScrubApiTest {
         }
     }
 
-    private static double metric(HttpJson http, String name) {
-        return http.get("/metrics", null).body().lines().filter(l -> l.startsWith(name + " ")).findFirst()
-                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(-1.0);
-    }
 }

@@ -284,6 +284,10 @@ class SearchApiTest {
             assertEquals(List.of("step 30", "step 31", "step 32", "step 33", "step 34", "step 35", "step 36", "step 37",
                     "step 38", "step 39"), polled, "parts then head, in order, nothing twice");
 
+            assertTrue(http.metric("larch_head_index_bytes") > 0, "the head's postings are counted");
+            server.sealNow();
+            assertEquals(0.0, http.metric("larch_head_index_bytes"), "sealed segments give their index memory back");
+
             HttpJson.Response bad = http.get("/api/log", key, Map.of("after", "not-an-id"));
             assertEquals(400, bad.status(), bad.body());
             assertTrue(bad.body().contains("after"), bad.body());

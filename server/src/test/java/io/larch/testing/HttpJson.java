@@ -53,6 +53,12 @@ public final class HttpJson {
         return get(path + (query.isEmpty() ? "" : "?" + query), token);
     }
 
+    /** The value of a gauge or counter in {@code /metrics}; -1 when it is not there. */
+    public double metric(String name) {
+        return get("/metrics", null).body().lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(name.length() + 1))).orElse(-1.0);
+    }
+
     public Response post(String path, String token, String body) {
         return post(path, token, "application/json", body.getBytes(StandardCharsets.UTF_8));
     }
