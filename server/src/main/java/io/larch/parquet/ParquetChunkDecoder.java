@@ -31,12 +31,20 @@ public final class ParquetChunkDecoder {
      * when the column has no such level). Values are per present slot (definition level at its
      * maximum), in slot order: {@code longs} for INT64/INT32, or byte ranges of {@code buffers}.
      */
-    public record ColumnValues(int count, int decodedSlots, int[] repetition, int[] definition, int maxDefinition, int present,
-                        long[] longs, byte[][] buffers, int[] offsets, int[] lengths, int[] dictionaryIndex,
-                        int dictionarySize) {
-        /** The value index of a slot, or -1 when the slot is null (its definition level is below the maximum). */
+    public record ColumnValues(int count, int firstDecodedSlot, int decodedSlots, int[] repetition, int[] definition,
+                        int maxDefinition, int present, long[] longs, byte[][] buffers, int[] offsets, int[] lengths,
+                        int[] dictionaryIndex, int dictionarySize) {
+        /**
+         * The value index of a slot, or -1 when the slot is null (its definition level is below the
+         * maximum). Only slots in {@code [firstDecodedSlot, decodedSlots)} have values.
+         */
         public int valueIndex(int slot, int[] valueIndexOfSlot) {
-            return valueIndexOfSlot == null ? slot : valueIndexOfSlot[slot];
+            return valueIndexOfSlot == null ? slot - firstDecodedSlot : valueIndexOfSlot[slot];
+        }
+
+        /** Whether slots {@code [from, to]} have their values. */
+        public boolean covers(int from, int to) {
+            return from >= firstDecodedSlot && (to < decodedSlots || decodedSlots == count);
         }
 
         /** Per slot, its value index or -1; null when every slot has a value. */
@@ -59,6 +67,19 @@ public final class ParquetChunkDecoder {
      */
     public static ColumnValues decode(byte[] chunk, int offset, int length, ParquetFooter.Leaf leaf, int codec, long valueCount,
                                int slotLimit, DecodeArrays arrays) throws IOException {
+        return decode(chunk, offset, length, leaf, codec, valueCount, 0, slotLimit, arrays);
+    }
+
+    /**
+     * Like {@link #decode(byte[], int, int, ParquetFooter.Leaf, int, long, int, DecodeArrays)},
+     * and for a flat column also skips the data pages wholly before {@code slotFrom} without
+     * decompressing them: their slots read as null, and only slots from the first decoded page on
+     * have values ({@link ColumnValues#firstDecodedSlot}). A repeated column is decoded from its start.
+     */
+    public static ColumnValues decode(byte[] chunk, int offset, int length, ParquetFooter.Leaf leaf, int codec, long valueCount,
+                               int slotFrom, int slotLimit, DecodeArrays arrays) throws IOException {
+        boolean maySkip = leaf.maxRepetition() == 0 && slotFrom > 0;
+        int firstDecoded = -1;
         if (valueCount < 0 || valueCount > 64 * 1024 * 1024) {
             throw new IOException("column chunk value count out of range: " + valueCount);
         }
@@ -98,6 +119,16 @@ public final class ParquetChunkDecoder {
             int values = header.values();
             if (values < 0 || slot + values > count) {
                 throw new IOException("pages of " + leaf.path() + " hold more values than its chunk");
+            }
+            if (maySkip && firstDecoded < 0 && slot + values <= slotFrom) {
+                if (definition != null) {
+                    java.util.Arrays.fill(definition, slot, slot + values, -1);
+                }
+                slot += values;
+                continue;
+            }
+            if (firstDecoded < 0) {
+                firstDecoded = slot;
             }
             byte[] page;
             int cursor;
@@ -170,8 +201,11 @@ public final class ParquetChunkDecoder {
         if (slot != count && slot < slotLimit) {
             throw new IOException("column chunk of " + leaf.path() + " holds " + slot + " of " + count + " values");
         }
-        return new ColumnValues(count, Math.min(slot, slotLimit), repetition, definition, leaf.maxDefinition(), present, longs, buffers, offsets, lengths,
-                dictionaryIndex, dictionary == null ? 0 : dictionary.size());
+        // A skipped page's slots read as nulls in the definition levels; a required column's value
+        // index is its slot less the skipped slots.
+        int first = Math.max(0, firstDecoded);
+        return new ColumnValues(count, first, Math.min(slot, slotLimit), repetition, definition, leaf.maxDefinition(), present, longs,
+                buffers, offsets, lengths, dictionaryIndex, dictionary == null ? 0 : dictionary.size());
     }
 
     /** Reads {@code count} levels at {@code cursor}; v1 pages prefix them with a length ({@code byteLength} -1). */

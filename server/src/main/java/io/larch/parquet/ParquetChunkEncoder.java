@@ -28,6 +28,14 @@ public final class ParquetChunkEncoder implements AutoCloseable {
      * bound keeps a row group of very large events from making one huge page.
      */
     public static final int PAGE_VALUE_BYTES = 1 << 20;
+    /**
+     * A page of a flat column with plain values is also closed after this many rows once it holds
+     * {@link #SPLIT_VALUE_BYTES}: reading one row (a user's event the postings point at) then
+     * decompresses one page of the message column, ~1/8 of it, not all of it. Small columns (ids,
+     * times) stay one page.
+     */
+    public static final int PAGE_ROWS = 1024;
+    static final int SPLIT_VALUE_BYTES = 16 * 1024;
     /** String statistics longer than this are left out (a footer holding whole messages helps no filter). */
     private static final int MAX_STAT_BYTES = 64;
 
@@ -89,7 +97,10 @@ public final class ParquetChunkEncoder implements AutoCloseable {
             }
             boolean last = slot + 1 == leaf.slots;
             boolean rowStarts = !last && (leaf.maxRepetition == 0 || leaf.repetition[slot + 1] == 0);
-            if (last || (rowStarts && !dictionary && valueStarts[value] - valueStarts[valueStart] >= PAGE_VALUE_BYTES)) {
+            int pageBytes = valueStarts[value] - valueStarts[valueStart];
+            boolean pageFull = pageBytes >= PAGE_VALUE_BYTES
+                    || leaf.maxRepetition == 0 && slot + 1 - pageStart >= PAGE_ROWS && pageBytes >= SPLIT_VALUE_BYTES;
+            if (last || (rowStarts && !dictionary && pageFull)) {
                 if (dictionary) {
                     values.reset();
                     values.write(bitWidth);

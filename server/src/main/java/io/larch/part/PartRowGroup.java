@@ -40,6 +40,8 @@ public final class PartRowGroup {
     /** For the attrs map: the first slot of each row (rows + 1 entries). */
     private int[] attrsRowStart;
     private boolean partColumnsChecked;
+    /** See {@link #readRowsFrom}. */
+    private int rowsFrom;
     /** Where decoded columns live; null once released. */
     private DecodeArrays arrays = DecodeArrays.take();
 
@@ -382,7 +384,16 @@ public final class PartRowGroup {
     }
 
     private ParquetChunkDecoder.ColumnValues column(String path) throws IOException {
-        return column(path, Integer.MAX_VALUE);
+        return column(path, 0, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Says that the single rows asked for from now on ({@link #event} and the like) are at or
+     * after {@code row}: a flat column's pages wholly before it are then not decompressed (one
+     * user's event in a row group costs a page of each column, not the whole chunk).
+     */
+    public void readRowsFrom(int row) {
+        rowsFrom = Math.max(0, row);
     }
 
     /** A column that must exist and hold text ({@code text}) or integers, decoded through {@code upToRow}. */
@@ -390,29 +401,30 @@ public final class PartRowGroup {
         if (!leafIndex.containsKey(column)) {
             throw new IOException("no column " + column);
         }
-        ParquetChunkDecoder.ColumnValues values = column(column, upToRow);
+        int from = upToRow == Integer.MAX_VALUE || upToRow < rowsFrom ? 0 : rowsFrom;
+        ParquetChunkDecoder.ColumnValues values = column(column, from, upToRow);
         if (text ? values.buffers() == null : values.longs() == null) {
             throw new IOException("column " + column + " is not " + (text ? "a text" : "an integer") + " column");
         }
         return values;
     }
 
-    /** The column with the values of at least rows {@code [0, upToRow]} decoded. */
-    private ParquetChunkDecoder.ColumnValues column(String path, int upToRow) throws IOException {
+    /** The column with the values of at least rows {@code [fromRow, upToRow]} decoded. */
+    private ParquetChunkDecoder.ColumnValues column(String path, int fromRow, int upToRow) throws IOException {
         int index = leafIndex.get(path);
         ParquetChunkDecoder.ColumnValues decoded = columns[index];
-        if (decoded == null || decoded.decodedSlots() <= upToRow && decoded.decodedSlots() < decoded.count()) {
+        if (decoded == null || !decoded.covers(fromRow, upToRow)) {
             if (arrays == null) {
                 throw new IllegalStateException("row group used after release()");
             }
             ParquetFooter.Chunk chunk = group.chunks().get(index);
             ParquetFooter.Leaf leaf = footer.columns().get(index);
-            // Only flat columns can stop early (a repeated column's slots do not line up with rows),
-            // and only the first time: a second, later row decodes the rest.
-            int slotLimit = decoded == null && leaf.maxRepetition() == 0 && upToRow < Integer.MAX_VALUE
-                    ? upToRow + 1 : Integer.MAX_VALUE;
+            // Only flat columns can start late or stop early (a repeated column's slots do not line
+            // up with rows), and only the first time: a row outside those pages decodes everything.
+            boolean partial = decoded == null && leaf.maxRepetition() == 0 && upToRow < Integer.MAX_VALUE;
             ParquetChunkDecoder.ColumnValues values = ParquetChunkDecoder.decode(bytes, (int) (chunk.offset() - base),
-                    (int) chunk.length(), leaf, chunk.codec(), chunk.values(), slotLimit, arrays);
+                    (int) chunk.length(), leaf, chunk.codec(), chunk.values(), partial ? fromRow : 0,
+                    partial ? upToRow + 1 : Integer.MAX_VALUE, arrays);
             if (leaf.maxRepetition() == 0 && values.count() != rows()) {
                 throw new IOException("column " + path + " holds " + values.count() + " values for " + rows() + " rows");
             }

@@ -234,10 +234,12 @@ final class PointSearch {
         try {
             BitSet candidates = new BitSet(rows.rows());
             if (task.exactRows() != null) {
-                // The postings already hold the exact values; only the words are left to test.
+                // The postings already hold the exact values; only the words are left to test,
+                // and only the pages from the first of these rows on are decompressed.
                 for (long row : task.exactRows()) {
                     candidates.set((int) (row - rows.firstRow()));
                 }
+                rows.readRowsFrom((int) (task.exactRows()[0] - rows.firstRow()));
             } else {
                 candidates.set(from, to + 1);
                 for (ExactValue value : anchors.values()) {

@@ -118,6 +118,35 @@ class PartPointReaderTest {
         }
     }
 
+    /**
+     * One row read from a fresh row group, the pages before it skipped (as a postings hit is
+     * read), and then an earlier row of the same group (which decodes those pages after all): both
+     * as DuckDB reads them. The big part's message chunks span several pages.
+     */
+    @Test
+    void singleRowsReadFromTheirPagesAlone() throws Exception {
+        PartRecord part = parts.getFirst();
+        List<LogEvent> expected = new ArrayList<>();
+        try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
+                     + DuckDbEngine.quotePath(local.partFiles.path(part)) + ", file_row_number = true) ORDER BY file_row_number")) {
+            while (rows.next()) {
+                expected.add(PartRows.read(rows));
+            }
+        }
+        Random random = new Random(3);
+        for (int i = 0; i < 300; i++) {
+            int row = random.nextInt(expected.size());
+            PartRowGroup rows = reader.rowGroup(part, reader.rowGroupOf(part, row));
+            int inGroup = (int) (row - rows.firstRow());
+            rows.readRowsFrom(inGroup);
+            assertEquals(expected.get(row), rows.event(inGroup), "row " + row + " alone");
+            int earlier = random.nextInt(inGroup + 1);
+            assertEquals(expected.get((int) rows.firstRow() + earlier), rows.event(earlier), "then row " + earlier);
+            rows.release();
+        }
+    }
+
     @Test
     void textFilterNeverRejectsARowWithTheToken() throws Exception {
         PartRecord part = parts.getFirst();
