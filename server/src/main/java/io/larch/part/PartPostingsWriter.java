@@ -17,15 +17,16 @@ import java.util.zip.CRC32C;
 /** Builds a part's {@link PartPostings} file from its rows in part order, or from its inputs' files (compaction). */
 public final class PartPostingsWriter {
     private final Map<Long, RowList> rowsByKey = new HashMap<>();
-    private final LongHashSet rowKeys = new LongHashSet();
+    private final long[] rowKeys = new long[RowTokens.MAX_FIELD_VALUES];
     private long nextRow;
 
     /** Adds the next row. */
     public void addRow(LogEvent event) {
-        rowKeys.clear();
-        RowTokens.addFieldValues(event, rowKeys);
+        int keys = RowTokens.fieldValueHashes(event, rowKeys);
         long row = nextRow++;
-        rowKeys.forEach(key -> rowsByKey.computeIfAbsent(key, k -> new RowList()).add(row));
+        for (int i = 0; i < keys; i++) {
+            rowsByKey.computeIfAbsent(rowKeys[i], k -> new RowList()).add(row);
+        }
     }
 
     /** Writes the file (not fsynced; the caller installs it like the part itself). */

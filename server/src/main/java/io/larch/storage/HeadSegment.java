@@ -50,7 +50,7 @@ public final class HeadSegment {
     /** Set once the segment is sealed: its index gives its memory back and is not built further. */
     private boolean released;
     /** Scratch for one event's field-value hashes (WAL thread only, under the lock). */
-    private final LongHashSet eventKeys = new LongHashSet();
+    private final long[] eventKeys = new long[RowTokens.MAX_FIELD_VALUES];
 
     public HeadSegment(long segmentId, Kind kind) {
         this(segmentId, kind, HeadIndexMemory.unbounded());
@@ -114,17 +114,16 @@ public final class HeadSegment {
     }
 
     private void addPostings(LogEvent event, int position) {
-        eventKeys.clear();
-        RowTokens.addFieldValues(event, eventKeys);
-        eventKeys.forEach(key -> {
-            Positions positions = postings.get(key);
+        int keys = RowTokens.fieldValueHashes(event, eventKeys);
+        for (int i = 0; i < keys; i++) {
+            Positions positions = postings.get(eventKeys[i]);
             if (positions == null) {
                 positions = new Positions();
-                postings.put(key, positions);
+                postings.put(eventKeys[i], positions);
                 postingBytes += BYTES_PER_KEY;
             }
             postingBytes += positions.add(position);
-        });
+        }
     }
 
     /**
