@@ -9,33 +9,50 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.CRC32C;
 
 /** Builds a part's {@link PartPostings} file from its rows in part order, or from its inputs' files (compaction). */
 public final class PartPostingsWriter {
-    private final Map<Long, RowList> rowsByKey = new HashMap<>();
+    /** Each distinct key's number: its rows are {@code lists[number]}. */
+    private final LongIntHashMap keyNumbers = new LongIntHashMap();
+    private long[] keys = new long[64];
+    private RowList[] lists = new RowList[64];
+    private int keyCount;
     private final long[] rowKeys = new long[RowTokens.MAX_FIELD_VALUES];
-    private long nextRow;
+    private int nextRow;
 
     /** Adds the next row. */
     public void addRow(LogEvent event) {
-        int keys = RowTokens.fieldValueHashes(event, rowKeys);
-        long row = nextRow++;
-        for (int i = 0; i < keys; i++) {
-            rowsByKey.computeIfAbsent(rowKeys[i], k -> new RowList()).add(row);
+        int count = RowTokens.fieldValueHashes(event, rowKeys);
+        int row = nextRow++;
+        for (int i = 0; i < count; i++) {
+            int number = keyNumbers.get(rowKeys[i]);
+            if (number < 0) {
+                number = keyCount++;
+                if (number == keys.length) {
+                    keys = Arrays.copyOf(keys, number * 2);
+                    lists = Arrays.copyOf(lists, number * 2);
+                }
+                keys[number] = rowKeys[i];
+                lists[number] = new RowList();
+                keyNumbers.put(rowKeys[i], number);
+            }
+            lists[number].add(row);
         }
     }
 
     /** Writes the file (not fsynced; the caller installs it like the part itself). */
     public void write(Path file) throws IOException {
-        long[] keys = rowsByKey.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
-        Body body = new Body(keys.length);
-        for (long key : keys) {
-            RowList list = rowsByKey.get(key);
-            body.startKey(key);
+        Integer[] order = new Integer[keyCount];
+        for (int i = 0; i < keyCount; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(keys[a], keys[b]));
+        Body body = new Body(keyCount);
+        for (int number : order) {
+            RowList list = lists[number];
+            body.startKey(keys[number]);
             for (int i = 0; i < list.count; i++) {
                 body.addRow(list.rows[i]);
             }
@@ -144,12 +161,12 @@ public final class PartPostingsWriter {
         }
     }
 
-    /** A growing list of row numbers. */
+    /** A growing list of row numbers (a part has fewer than 2^31 rows). */
     private static final class RowList {
-        long[] rows = new long[2];
+        int[] rows = new int[2];
         int count;
 
-        void add(long row) {
+        void add(int row) {
             if (count == rows.length) {
                 rows = Arrays.copyOf(rows, count * 2);
             }

@@ -53,6 +53,11 @@ public final class HeadScan {
             }
             HeadSegment.View view = segment.view();
             HeadSegment.Postings postings = exactValues.length == 0 ? null : rarest(view, exactValues);
+            if (postings == null && requirements != null) {
+                // Words to test: the full blocks need their token filters (built once, by whichever query comes first).
+                segment.indexFullBlocks(budget::check);
+                view = segment.view();
+            }
             if (postings != null) {
                 visitPostings(view, postings, bounds, matcher, budget, action, floorTs);
                 continue;

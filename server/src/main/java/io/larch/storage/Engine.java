@@ -267,7 +267,6 @@ public final class Engine implements AutoCloseable {
         if (compactor != null) {
             compactor.close();
         }
-        store.close();
         if (queryDuckDb != null) {
             queryDuckDb.close();
         }

@@ -9,28 +9,20 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The head (recent events in memory) and the published parts, behind one atomically replaced
  * {@link StoreSnapshot}. Thread-safe: the WAL writer appends, the sealer publishes, queries read.
- * Full head blocks get their token filters on one background thread (the head indexer), so the
- * WAL writer only appends; {@link #close} stops it.
  */
-public final class EventStore implements AutoCloseable {
+public final class EventStore {
     private final PartRepository partRepository;
     private final int nodeId;
     private final Clock clock;
     private final AtomicReference<StoreSnapshot> current;
     private final AtomicLong headEvents = new AtomicLong();
     private final HeadIndexMemory headIndexMemory;
-    private final ExecutorService headIndexer = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("larch-head-indexer").daemon().factory());
 
     public EventStore(PartRepository partRepository, int nodeId, Clock clock) {
         this(partRepository, nodeId, clock, HeadIndexMemory.unbounded());
@@ -61,16 +53,8 @@ public final class EventStore implements AutoCloseable {
             });
             segment = created;
         }
-        boolean blockFilled = segment.append(events);
+        segment.append(events);
         headEvents.addAndGet(events.size());
-        if (blockFilled) {
-            HeadSegment full = segment;
-            try {
-                headIndexer.execute(full::indexFullBlocks);
-            } catch (RejectedExecutionException closed) {
-                // Closing: the blocks stay unfiltered, which queries scan.
-            }
-        }
     }
 
     /** What the head's indexes hold and may hold. */
@@ -78,15 +62,6 @@ public final class EventStore implements AutoCloseable {
         return headIndexMemory;
     }
 
-    @Override
-    public void close() {
-        headIndexer.shutdownNow();
-        try {
-            headIndexer.awaitTermination(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** The head's events of one segment, in WAL order; empty when the head has no such segment. */
     public List<LogEvent> headEvents(long segmentId) {

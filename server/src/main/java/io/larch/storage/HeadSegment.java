@@ -3,33 +3,35 @@ package io.larch.storage;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.part.BloomBits;
+import io.larch.part.LongIntHashMap;
 import io.larch.part.LongHashSet;
 import io.larch.part.RowTokens;
 import io.larch.part.TokenFilter;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The in-memory events of one unsealed WAL segment, in WAL order, and their index, so that a
  * query costs what it matches and not what the head holds:
  * <ul>
- * <li>blocks of {@link #BLOCK_EVENTS} events, each with its time span, levels and (once the block
- * is full and {@link #indexFullBlocks} has run) the token filter the parts use;
+ * <li>blocks of {@link #BLOCK_EVENTS} events, each with its time span, levels and, once the block
+ * is full, the token filter the parts use, built by the first query that could use it
+ * ({@link #indexFullBlocks}): a server nobody searches pays nothing for it, and each block is
+ * tokenized once however many queries follow;
  * <li>postings: for every value of an indexed field ({@code user}, {@code conversation},
  * {@code trace}, ...: {@link io.larch.part.TokenBloom#INDEXED_FIELDS}), the positions of the
  * events that have it, kept while the {@link HeadIndexMemory} budget allows.
  * </ul>
  * Appended to by the WAL writer thread only (events and postings: a few hash lookups per event);
- * the token filters are built off that thread. Read by any thread through {@link #view()}, a
- * stable prefix.
+ * the token filters are built by queries, off that thread. Read by any thread through
+ * {@link #view()}, a stable prefix.
  */
 public final class HeadSegment {
     /** Events per block: small enough that the newest block, which has no filter yet, is cheap to scan. */
     public static final int BLOCK_EVENTS = 256;
-    /** What a posting costs beyond its positions: map entry, boxed key, list object. */
-    private static final long BYTES_PER_KEY = 96;
+    /** What a posting costs beyond its positions: map slots (at most half full), list object and array header. */
+    private static final long BYTES_PER_KEY = 80;
 
     private final long segmentId;
     private final Kind kind;
@@ -43,10 +45,17 @@ public final class HeadSegment {
     private long[][] blockFilters = new long[4][];
     /** Full blocks below this have their filter. */
     private int filteredBlocks;
-    /** Null once dropped to stay within the memory budget (then queries use the blocks). */
-    private Map<Long, Positions> postings = new HashMap<>();
+    /**
+     * Each distinct field-value hash's number: its positions are {@code positionLists[number]}.
+     * Null once dropped to stay within the memory budget (then queries use the blocks).
+     */
+    private LongIntHashMap postings = new LongIntHashMap();
+    private Positions[] positionLists = new Positions[64];
+    private int keyCount;
     private long postingBytes;
     private long filterBytes;
+    /** Held while filters are built, so two queries do not build the same block. */
+    private final ReentrantLock indexing = new ReentrantLock();
     /** Set once the segment is sealed: its index gives its memory back and is not built further. */
     private boolean released;
     /** Scratch for one event's field-value hashes (WAL thread only, under the lock). */
@@ -70,10 +79,9 @@ public final class HeadSegment {
         return kind;
     }
 
-    /** Appends durable events; returns whether a block became full (its filter is then due). */
-    public boolean append(List<LogEvent> batch) {
+    /** Appends durable events. */
+    public void append(List<LogEvent> batch) {
         long postingDelta;
-        boolean blockFilled = false;
         synchronized (this) {
             if (size + batch.size() > events.length) {
                 events = Arrays.copyOf(events, Math.max(events.length * 2, size + batch.size()));
@@ -91,14 +99,12 @@ public final class HeadSegment {
                     addPostings(event, size);
                 }
                 events[size++] = event;
-                blockFilled |= size % BLOCK_EVENTS == 0;
             }
             postingDelta = postingBytes - postingsBefore;
         }
         if (postingDelta != 0 && !memory.reserve(postingDelta)) {
             dropPostings(postingDelta);
         }
-        return blockFilled;
     }
 
     private void startBlock(int block) {
@@ -116,13 +122,17 @@ public final class HeadSegment {
     private void addPostings(LogEvent event, int position) {
         int keys = RowTokens.fieldValueHashes(event, eventKeys);
         for (int i = 0; i < keys; i++) {
-            Positions positions = postings.get(eventKeys[i]);
-            if (positions == null) {
-                positions = new Positions();
-                postings.put(eventKeys[i], positions);
+            int number = postings.get(eventKeys[i]);
+            if (number < 0) {
+                number = keyCount++;
+                if (number == positionLists.length) {
+                    positionLists = Arrays.copyOf(positionLists, number * 2);
+                }
+                positionLists[number] = new Positions();
+                postings.put(eventKeys[i], number);
                 postingBytes += BYTES_PER_KEY;
             }
-            postingBytes += positions.add(position);
+            postingBytes += positionLists[number].add(position);
         }
     }
 
@@ -137,6 +147,7 @@ public final class HeadSegment {
                 return;
             }
             postings = null;
+            positionLists = null;
             released = postingBytes - unreserved;
             postingBytes = 0;
         }
@@ -145,9 +156,31 @@ public final class HeadSegment {
 
     /**
      * Builds the token filters of the full blocks that have none yet, reading their events
-     * outside the lock (full blocks do not change). Run by the head indexer, off the WAL thread.
+     * outside the segment's lock (full blocks do not change, and appends go on meanwhile); one
+     * query at a time builds, others wait for it. {@code beforeEachBlock} may throw to stop (the
+     * query's budget): the blocks built so far stay built.
      */
-    public void indexFullBlocks() {
+    public void indexFullBlocks(Runnable beforeEachBlock) {
+        if (filteredBlocksNow() >= fullBlocksNow()) {
+            return;
+        }
+        indexing.lock();
+        try {
+            buildFilters(beforeEachBlock);
+        } finally {
+            indexing.unlock();
+        }
+    }
+
+    private synchronized int filteredBlocksNow() {
+        return filteredBlocks;
+    }
+
+    private synchronized int fullBlocksNow() {
+        return released ? 0 : size / BLOCK_EVENTS;
+    }
+
+    private void buildFilters(Runnable beforeEachBlock) {
         LongHashSet tokens = new LongHashSet();
         while (true) {
             int block;
@@ -159,6 +192,7 @@ public final class HeadSegment {
                 block = filteredBlocks;
                 snapshot = events;
             }
+            beforeEachBlock.run();
             tokens.clear();
             for (int i = block * BLOCK_EVENTS; i < (block + 1) * BLOCK_EVENTS; i++) {
                 RowTokens.addTo(snapshot[i], tokens);
@@ -187,6 +221,7 @@ public final class HeadSegment {
             released = true;
             freed = postingBytes + filterBytes;
             postings = null;
+            positionLists = null;
             postingBytes = 0;
             filterBytes = 0;
         }
@@ -213,10 +248,11 @@ public final class HeadSegment {
         if (postings == null) {
             return null;
         }
-        Positions positions = postings.get(fieldHash);
-        if (positions == null) {
+        int number = postings.get(fieldHash);
+        if (number < 0) {
             return Postings.NONE;
         }
+        Positions positions = positionLists[number];
         int count = positions.count;
         while (count > 0 && positions.values[count - 1] >= limit) {
             count--;

@@ -195,7 +195,7 @@ class HostileInputApiTest {
 
     private Arbitrary<ApiRequest> reads(String path) {
         Arbitrary<Map<String, Value>> params = Arbitraries.maps(Arbitraries.of("q", "from", "to", "kind", "level", "limit",
-                "cursor", "interval", "field", "project", "unknown"), values()).ofMaxSize(6);
+                "cursor", "after", "interval", "field", "project", "unknown"), values()).ofMaxSize(6);
         return Combinators.combine(params, credentials())
                 .as((p, credential) -> new ApiRequest("GET", path, p, null, null, credential));
     }
