@@ -1,7 +1,6 @@
 package io.larch.parquet;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.IntFunction;
@@ -68,8 +67,12 @@ public final class DecodeArrays {
         freeInts.addAll(borrowedInts);
         freeLongs.addAll(borrowedLongs);
         for (byte[][] array : borrowedRefs) {
-            // Drop the references to page buffers so they can be collected.
-            Arrays.fill(array, null);
+            // Drop the references to page buffers so they can be collected. Values are filled
+            // from the start, so the first null ends them: a row group read for one row (a
+            // postings hit) clears what it used, not every slot.
+            for (int i = 0; i < array.length && array[i] != null; i++) {
+                array[i] = null;
+            }
         }
         freeRefs.addAll(borrowedRefs);
         borrowedInts.clear();

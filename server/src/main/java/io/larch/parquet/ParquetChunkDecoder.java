@@ -31,12 +31,13 @@ public final class ParquetChunkDecoder {
      * when the column has no such level). Values are per present slot (definition level at its
      * maximum), in slot order: {@code longs} for INT64/INT32, or byte ranges of {@code buffers}.
      */
-    public record ColumnValues(int count, int firstDecodedSlot, int decodedSlots, int[] repetition, int[] definition,
+    public record ColumnValues(int count, int firstDecodedSlot, int validFrom, int decodedSlots, int[] repetition, int[] definition,
                         int maxDefinition, int present, long[] longs, byte[][] buffers, int[] offsets, int[] lengths,
                         int[] dictionaryIndex, int dictionarySize) {
         /**
          * The value index of a slot, or -1 when the slot is null (its definition level is below the
-         * maximum). Only slots in {@code [firstDecodedSlot, decodedSlots)} have values.
+         * maximum). Only slots in {@code [validFrom, decodedSlots)} have values; value indices
+         * count from {@code firstDecodedSlot}, the first slot of the first page decoded.
          */
         public int valueIndex(int slot, int[] valueIndexOfSlot) {
             return valueIndexOfSlot == null ? slot - firstDecodedSlot : valueIndexOfSlot[slot];
@@ -44,7 +45,7 @@ public final class ParquetChunkDecoder {
 
         /** Whether slots {@code [from, to]} have their values. */
         public boolean covers(int from, int to) {
-            return from >= firstDecodedSlot && (to < decodedSlots || decodedSlots == count);
+            return from >= validFrom && (to < decodedSlots || decodedSlots == count);
         }
 
         /** Per slot, its value index or -1; null when every slot has a value. */
@@ -54,7 +55,8 @@ public final class ParquetChunkDecoder {
             }
             int[] index = arrays.ints(count);
             int next = 0;
-            for (int i = 0; i < decodedSlots; i++) {
+            // Slots before the first decoded page are never asked for (see covers).
+            for (int i = firstDecodedSlot; i < decodedSlots; i++) {
                 index[i] = definition[i] == maxDefinition ? next++ : -1;
             }
             return index;
@@ -72,13 +74,20 @@ public final class ParquetChunkDecoder {
 
     /**
      * Like {@link #decode(byte[], int, int, ParquetFooter.Leaf, int, long, int, DecodeArrays)},
-     * and for a flat column also skips the data pages wholly before {@code slotFrom} without
-     * decompressing them: their slots read as null, and only slots from the first decoded page on
-     * have values ({@link ColumnValues#firstDecodedSlot}). A repeated column is decoded from its start.
+     * wanting values only from row {@code rowFrom} on. A flat column (where a row is a slot) skips
+     * the data pages wholly before it without decompressing them: their slots read as null, and
+     * value indices count from the first decoded page ({@link ColumnValues#firstDecodedSlot}). A
+     * repeated column decodes its levels from the start (they say where rows begin) but looks up
+     * no dictionary entry before the row's first slot. Either way only slots from
+     * {@link ColumnValues#validFrom} on have values.
      */
     public static ColumnValues decode(byte[] chunk, int offset, int length, ParquetFooter.Leaf leaf, int codec, long valueCount,
-                               int slotFrom, int slotLimit, DecodeArrays arrays) throws IOException {
-        boolean maySkip = leaf.maxRepetition() == 0 && slotFrom > 0;
+                               int rowFrom, int slotLimit, DecodeArrays arrays) throws IOException {
+        boolean maySkip = leaf.maxRepetition() == 0 && rowFrom > 0;
+        boolean repeatedFrom = leaf.maxRepetition() > 0 && rowFrom > 0;
+        // The first wanted slot: the row's for a flat column; found from the levels for a repeated one.
+        int slotFrom = maySkip ? rowFrom : repeatedFrom ? Integer.MAX_VALUE : 0;
+        int rowsSeen = 0;
         int firstDecoded = -1;
         if (valueCount < 0 || valueCount > 64 * 1024 * 1024) {
             throw new IOException("column chunk value count out of range: " + valueCount);
@@ -154,6 +163,14 @@ public final class ParquetChunkDecoder {
             }
             if (repetition != null) {
                 cursor = levels(page, cursor, repetitionBytes, leaf.maxRepetition(), repetition, slot, values);
+                if (repeatedFrom && slotFrom == Integer.MAX_VALUE) {
+                    for (int i = slot; i < slot + values; i++) {
+                        if (repetition[i] == 0 && rowsSeen++ == rowFrom) {
+                            slotFrom = i;
+                            break;
+                        }
+                    }
+                }
             }
             // Values are decoded only for slots below the limit.
             int neededSlots = Math.min(values, slotLimit - slot);
@@ -188,7 +205,14 @@ public final class ParquetChunkDecoder {
                     dictionaryIndex = arrays.ints(count);
                     java.util.Arrays.fill(dictionaryIndex, 0, present, -1);
                 }
-                for (int i = 0; i < pagePresent; i++) {
+                // Values before slotFrom are not wanted: their entries are not looked up (a row
+                // read alone costs its page's indices, not a copy of every value).
+                int skip = maySkip || repeatedFrom
+                        ? presentBefore(definition, leaf.maxDefinition(), slot, Math.min(slotFrom, slot + values), pagePresent) : 0;
+                if (skip > 0 && buffers != null) {
+                    java.util.Arrays.fill(buffers, present, present + skip, NOT_DECODED);
+                }
+                for (int i = skip; i < pagePresent; i++) {
                     dictionary.copy(indices[i], present + i, longs, buffers, offsets, lengths);
                 }
                 System.arraycopy(indices, 0, dictionaryIndex, present, pagePresent);
@@ -204,8 +228,30 @@ public final class ParquetChunkDecoder {
         // A skipped page's slots read as nulls in the definition levels; a required column's value
         // index is its slot less the skipped slots.
         int first = Math.max(0, firstDecoded);
-        return new ColumnValues(count, first, Math.min(slot, slotLimit), repetition, definition, leaf.maxDefinition(), present, longs,
-                buffers, offsets, lengths, dictionaryIndex, dictionary == null ? 0 : dictionary.size());
+        int validFrom = maySkip || repeatedFrom ? Math.max(first, Math.min(slotFrom, count)) : first;
+        return new ColumnValues(count, first, validFrom, Math.min(slot, slotLimit), repetition,
+                definition, leaf.maxDefinition(), present, longs, buffers, offsets, lengths, dictionaryIndex,
+                dictionary == null ? 0 : dictionary.size());
+    }
+
+    /** What skipped values' buffers point at: a decoded value is never this array. */
+    private static final byte[] NOT_DECODED = new byte[0];
+
+    /** How many of a page's first {@code pagePresent} values lie in slots before {@code slotFrom} (the page starts at {@code slot}). */
+    private static int presentBefore(int[] definition, int maxDefinition, int slot, int slotFrom, int pagePresent) {
+        if (slotFrom <= slot) {
+            return 0;
+        }
+        if (definition == null) {
+            return Math.min(pagePresent, slotFrom - slot);
+        }
+        int before = 0;
+        for (int i = slot; i < slotFrom && before < pagePresent; i++) {
+            if (definition[i] == maxDefinition) {
+                before++;
+            }
+        }
+        return before;
     }
 
     /** Reads {@code count} levels at {@code cursor}; v1 pages prefix them with a length ({@code byteLength} -1). */

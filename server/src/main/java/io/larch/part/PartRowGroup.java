@@ -37,11 +37,17 @@ public final class PartRowGroup {
     private final Map<String, Integer> leafIndex;
     private final ParquetChunkDecoder.ColumnValues[] columns;
     private final int[][] valueIndexOfSlots;
+    /** For the attrs columns: the row their decoded values start at (see attrsColumn). */
+    private final int[] repeatedFromRow;
     /** For the attrs map: the first slot of each row (rows + 1 entries). */
     private int[] attrsRowStart;
+    /** Entries of {@link #attrsRowStart} known, and the next slot to scan for more. */
+    private int attrsRowsKnown;
+    private int attrsScanSlot;
     private boolean partColumnsChecked;
-    /** See {@link #readRowsFrom}. */
+    /** See {@link #readRowsBetween}. */
     private int rowsFrom;
+    private int rowsTo;
     /** Where decoded columns live; null once released. */
     private DecodeArrays arrays = DecodeArrays.take();
 
@@ -53,6 +59,7 @@ public final class PartRowGroup {
         this.leafIndex = footer.leafIndex();
         this.columns = new ParquetChunkDecoder.ColumnValues[footer.columns().size()];
         this.valueIndexOfSlots = new int[columns.length][];
+        this.repeatedFromRow = new int[columns.length];
     }
 
     /** Checks once that the file has the columns of a part, shaped as Larch writes them. */
@@ -340,14 +347,15 @@ public final class PartRowGroup {
     private Map<String, String> attrs(int row) throws IOException {
         String keyPath = ATTRS + ".key_value.key";
         String valuePath = ATTRS + ".key_value.value";
-        ParquetChunkDecoder.ColumnValues keys = column(keyPath);
-        ParquetChunkDecoder.ColumnValues values = column(valuePath);
+        ParquetChunkDecoder.ColumnValues keys = attrsColumn(keyPath, row);
+        ParquetChunkDecoder.ColumnValues values = attrsColumn(valuePath, row);
         if (keys.count() != values.count() || keys.buffers() == null || values.buffers() == null) {
             throw new IOException("attrs keys and values disagree");
         }
         if (attrsRowStart == null) {
-            attrsRowStart = rowStarts(keys, rows(), arrays.ints(rows() + 1));
+            attrsRowStart = arrays.ints(rows() + 1);
         }
+        rowStarts(keys, row + 1);
         int[] keyIndex = valueIndexOfSlots[leafIndex.get(keyPath)];
         int[] valueIndex = valueIndexOfSlots[leafIndex.get(valuePath)];
         Map<String, String> attrs = null;
@@ -365,22 +373,29 @@ public final class PartRowGroup {
         return attrs == null ? Map.of() : attrs;
     }
 
-    /** The first slot of each row of a repeated column, from its repetition levels (0 starts a row). */
-    private static int[] rowStarts(ParquetChunkDecoder.ColumnValues column, int rows, int[] starts) throws IOException {
-        int row = 0;
-        for (int slot = 0; slot < column.count(); slot++) {
-            if (column.repetition()[slot] == 0) {
-                if (row >= rows) {
+    /**
+     * Extends {@link #attrsRowStart} (the first slot of each row of the attrs columns, from their
+     * repetition levels: 0 starts a row) until it knows where row {@code row} ends; a single row
+     * scans only the levels up to it.
+     */
+    private void rowStarts(ParquetChunkDecoder.ColumnValues column, int row) throws IOException {
+        int rows = rows();
+        while (attrsRowsKnown <= row && attrsScanSlot < column.count()) {
+            if (column.repetition()[attrsScanSlot] == 0) {
+                if (attrsRowsKnown >= rows) {
                     throw new IOException("a repeated column holds more rows than its row group");
                 }
-                starts[row++] = slot;
+                attrsRowStart[attrsRowsKnown++] = attrsScanSlot;
             }
+            attrsScanSlot++;
         }
-        if (row != rows) {
-            throw new IOException("a repeated column holds " + row + " of " + rows + " rows");
+        if (attrsScanSlot == column.count() && attrsRowsKnown <= row) {
+            if (attrsRowsKnown != rows) {
+                throw new IOException("a repeated column holds " + attrsRowsKnown + " of " + rows + " rows");
+            }
+            attrsRowStart[rows] = column.count();
+            attrsRowsKnown = rows + 1;
         }
-        starts[rows] = column.count();
-        return starts;
     }
 
     private ParquetChunkDecoder.ColumnValues column(String path) throws IOException {
@@ -388,12 +403,28 @@ public final class PartRowGroup {
     }
 
     /**
-     * Says that the single rows asked for from now on ({@link #event} and the like) are at or
-     * after {@code row}: a flat column's pages wholly before it are then not decompressed (one
-     * user's event in a row group costs a page of each column, not the whole chunk).
+     * An attrs column with the values of row {@code row} on: decoded the first time from
+     * {@link #rowsFrom} (when the row is at or after it), in full when an earlier row is asked for.
      */
-    public void readRowsFrom(int row) {
-        rowsFrom = Math.max(0, row);
+    private ParquetChunkDecoder.ColumnValues attrsColumn(String path, int row) throws IOException {
+        int index = leafIndex.get(path);
+        if (columns[index] != null && row >= repeatedFromRow[index]) {
+            return columns[index];
+        }
+        int from = columns[index] == null && row >= rowsFrom ? rowsFrom : 0;
+        repeatedFromRow[index] = from;
+        return decodeColumn(index, from, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Says that the single rows asked for from now on ({@link #event} and the like) lie in
+     * {@code [first, last]}: a flat column's pages wholly before {@code first} are then not
+     * decompressed, and each column is decoded once for all of them (one user's events in a row
+     * group cost about a page of each column, not the whole chunk).
+     */
+    public void readRowsBetween(int first, int last) {
+        rowsFrom = Math.max(0, first);
+        rowsTo = Math.max(rowsFrom, last);
     }
 
     /** A column that must exist and hold text ({@code text}) or integers, decoded through {@code upToRow}. */
@@ -401,8 +432,9 @@ public final class PartRowGroup {
         if (!leafIndex.containsKey(column)) {
             throw new IOException("no column " + column);
         }
-        int from = upToRow == Integer.MAX_VALUE || upToRow < rowsFrom ? 0 : rowsFrom;
-        ParquetChunkDecoder.ColumnValues values = column(column, from, upToRow);
+        boolean inRange = upToRow != Integer.MAX_VALUE && upToRow >= rowsFrom;
+        ParquetChunkDecoder.ColumnValues values = column(column, inRange ? rowsFrom : 0,
+                inRange ? Math.max(upToRow, rowsTo) : upToRow);
         if (text ? values.buffers() == null : values.longs() == null) {
             throw new IOException("column " + column + " is not " + (text ? "a text" : "an integer") + " column");
         }
@@ -414,24 +446,31 @@ public final class PartRowGroup {
         int index = leafIndex.get(path);
         ParquetChunkDecoder.ColumnValues decoded = columns[index];
         if (decoded == null || !decoded.covers(fromRow, upToRow)) {
-            if (arrays == null) {
-                throw new IllegalStateException("row group used after release()");
-            }
-            ParquetFooter.Chunk chunk = group.chunks().get(index);
-            ParquetFooter.Leaf leaf = footer.columns().get(index);
             // Only flat columns can start late or stop early (a repeated column's slots do not line
-            // up with rows), and only the first time: a row outside those pages decodes everything.
-            boolean partial = decoded == null && leaf.maxRepetition() == 0 && upToRow < Integer.MAX_VALUE;
-            ParquetChunkDecoder.ColumnValues values = ParquetChunkDecoder.decode(bytes, (int) (chunk.offset() - base),
-                    (int) chunk.length(), leaf, chunk.codec(), chunk.values(), partial ? fromRow : 0,
-                    partial ? upToRow + 1 : Integer.MAX_VALUE, arrays);
-            if (leaf.maxRepetition() == 0 && values.count() != rows()) {
-                throw new IOException("column " + path + " holds " + values.count() + " values for " + rows() + " rows");
-            }
-            valueIndexOfSlots[index] = values.valueIndexOfSlots(arrays);
-            columns[index] = values;
+            // up with rows: see attrsColumn), and only the first time: a row outside those pages
+            // decodes everything.
+            boolean partial = decoded == null && footer.columns().get(index).maxRepetition() == 0
+                    && upToRow < Integer.MAX_VALUE;
+            decodeColumn(index, partial ? fromRow : 0, partial ? upToRow + 1 : Integer.MAX_VALUE);
         }
         return columns[index];
+    }
+
+    /** Decodes leaf {@code index} from row {@code fromRow}, slots below {@code slotLimit}, and keeps it. */
+    private ParquetChunkDecoder.ColumnValues decodeColumn(int index, int fromRow, int slotLimit) throws IOException {
+        if (arrays == null) {
+            throw new IllegalStateException("row group used after release()");
+        }
+        ParquetFooter.Chunk chunk = group.chunks().get(index);
+        ParquetFooter.Leaf leaf = footer.columns().get(index);
+        ParquetChunkDecoder.ColumnValues values = ParquetChunkDecoder.decode(bytes, (int) (chunk.offset() - base),
+                (int) chunk.length(), leaf, chunk.codec(), chunk.values(), fromRow, slotLimit, arrays);
+        if (leaf.maxRepetition() == 0 && values.count() != rows()) {
+            throw new IOException("column " + leaf.path() + " holds " + values.count() + " values for " + rows() + " rows");
+        }
+        valueIndexOfSlots[index] = values.valueIndexOfSlots(arrays);
+        columns[index] = values;
+        return values;
     }
 
     private static String text(ParquetChunkDecoder.ColumnValues values, int value) {

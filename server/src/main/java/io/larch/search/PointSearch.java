@@ -239,7 +239,8 @@ final class PointSearch {
                 for (long row : task.exactRows()) {
                     candidates.set((int) (row - rows.firstRow()));
                 }
-                rows.readRowsFrom((int) (task.exactRows()[0] - rows.firstRow()));
+                rows.readRowsBetween((int) (task.exactRows()[0] - rows.firstRow()),
+                        (int) (task.exactRows()[task.exactRows().length - 1] - rows.firstRow()));
             } else {
                 candidates.set(from, to + 1);
                 for (ExactValue value : anchors.values()) {

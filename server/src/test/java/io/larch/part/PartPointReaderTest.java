@@ -139,11 +139,16 @@ class PartPointReaderTest {
             int row = random.nextInt(expected.size());
             PartRowGroup rows = reader.rowGroup(part, reader.rowGroupOf(part, row));
             int inGroup = (int) (row - rows.firstRow());
-            rows.readRowsFrom(inGroup);
+            rows.readRowsBetween(inGroup, inGroup);
             assertEquals(expected.get(row), rows.event(inGroup), "row " + row + " alone");
             int earlier = random.nextInt(inGroup + 1);
             assertEquals(expected.get((int) rows.firstRow() + earlier), rows.event(earlier), "then row " + earlier);
             rows.release();
+            PartRowGroup pair = reader.rowGroup(part, reader.rowGroupOf(part, row));
+            pair.readRowsBetween(earlier, inGroup);
+            assertEquals(expected.get(row), pair.event(inGroup), "row " + row + " of a pair");
+            assertEquals(expected.get((int) pair.firstRow() + earlier), pair.event(earlier), "row " + earlier + " of a pair");
+            pair.release();
         }
     }
 
