@@ -17,11 +17,11 @@ import io.larch.storage.PartIntegrity;
 import io.larch.storage.StoreSnapshot;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.function.Consumer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Runs searches over one {@link StoreSnapshot}: the head through {@link EventMatcher}, the parts
