@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * A part's exact index: for every value of each of {@link TokenBloom#INDEXED_FIELDS} (its
+ * A part's exact index: for every value of each of {@link TokenBloom#POSTED_FIELDS} (its
  * {@link TokenBloom#fieldHash}), the row numbers that hold it. Where the blooms say "maybe in
  * this row group", this says "in these rows": one user's latest events are found without
  * testing any other row, and a value a part lacks rules the part out.

@@ -29,8 +29,8 @@ public final class RowTokens {
         addFieldValues(event, into);
     }
 
-    /** The most field values an event has: one per {@link TokenBloom#INDEXED_FIELDS}. */
-    public static final int MAX_FIELD_VALUES = 8;
+    /** The most posted values an event has: one per {@link TokenBloom#POSTED_FIELDS}. */
+    public static final int MAX_FIELD_VALUES = 6;
 
     /** Adds the {@link TokenBloom#fieldHash} of each indexed field {@code event} has a value for. */
     private static void addFieldValues(LogEvent event, LongHashSet into) {
@@ -51,20 +51,18 @@ public final class RowTokens {
     }
 
     /**
-     * Writes the {@link TokenBloom#fieldHash} of each indexed field {@code event} has a value for
+     * Writes the {@link TokenBloom#fieldHash} of each posted field ({@link TokenBloom#POSTED_FIELDS}) {@code event} has a value for
      * into {@code into} (at least {@link #MAX_FIELD_VALUES} long) and returns how many. They are
      * distinct: each field's hashes start from its own name.
      */
     public static int fieldValueHashes(LogEvent event, long[] into) {
         int n = 0;
-        n = field(SOURCE_STATE, event.source(), into, n);
         n = field(USER_STATE, event.userId(), into, n);
         n = field(CONVERSATION_STATE, event.conversationId(), into, n);
         n = field(BUILD_STATE, event.buildId(), into, n);
         n = field(DEPLOYMENT_STATE, event.deploymentId(), into, n);
         n = field(TRACE_STATE, event.traceId(), into, n);
-        n = field(FINGERPRINT_STATE, event.fingerprint(), into, n);
-        return field(STATUS_STATE, event.status(), into, n);
+        return field(FINGERPRINT_STATE, event.fingerprint(), into, n);
     }
 
     private static int field(long prefixState, String value, long[] into, int n) {

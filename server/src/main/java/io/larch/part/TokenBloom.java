@@ -131,6 +131,15 @@ public final class TokenBloom implements TokenFilter {
             PartColumns.CONVERSATION_ID, PartColumns.BUILD_ID, PartColumns.DEPLOYMENT_ID,
             PartColumns.TRACE_ID, PartColumns.FINGERPRINT, PartColumns.STATUS);
 
+    /**
+     * The indexed fields that also have postings (exact rows per value, in the head and beside
+     * parts): the identifiers. {@code source} and {@code status} have a handful of values each, so
+     * their lists would hold an entry per event and rarely be the cheapest way to a page; the
+     * blooms answer them.
+     */
+    public static final List<String> POSTED_FIELDS = List.of(PartColumns.USER_ID, PartColumns.CONVERSATION_ID,
+            PartColumns.BUILD_ID, PartColumns.DEPLOYMENT_ID, PartColumns.TRACE_ID, PartColumns.FINGERPRINT);
+
     /** Hash of an indexed field's whole value; never equal to a token's hash in practice (NUL-separated). */
     public static long fieldHash(String column, String value) {
         return finish(fnv(fnv(fieldPrefixState(column), "\u0000"), value));

@@ -150,14 +150,14 @@ public final class Planner {
     }
 
     /**
-     * The {@link TokenBloom#fieldHash} of each top-level {@code field:value} on an indexed field:
+     * The {@link TokenBloom#fieldHash} of each top-level {@code field:value} on a posted field:
      * every match has each of these values, so postings of any of them hold every match.
      */
     static long[] exactValueHashes(Query query) {
         List<Query> clauses = query instanceof Query.And and ? and.clauses() : List.of(query);
         return clauses.stream()
                 .filter(c -> c instanceof Query.FieldEquals equals
-                        && TokenBloom.INDEXED_FIELDS.contains(equals.field().column()))
+                        && TokenBloom.POSTED_FIELDS.contains(equals.field().column()))
                 .mapToLong(c -> {
                     Query.FieldEquals equals = (Query.FieldEquals) c;
                     return TokenBloom.fieldHash(equals.field().column(), equals.value());

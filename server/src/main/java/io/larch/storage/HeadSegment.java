@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link #indexFullBlocks}): a server nobody searches pays nothing for it, and each block is
  * tokenized once however many queries follow;
  * <li>postings: for every value of an indexed field ({@code user}, {@code conversation},
- * {@code trace}, ...: {@link io.larch.part.TokenBloom#INDEXED_FIELDS}), the positions of the
+ * {@code trace}, ...: {@link io.larch.part.TokenBloom#POSTED_FIELDS}), the positions of the
  * events that have it, kept while the {@link HeadIndexMemory} budget allows.
  * </ul>
  * Appended to by the WAL writer thread only (events and postings: a few hash lookups per event);
