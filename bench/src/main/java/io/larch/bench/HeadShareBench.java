@@ -1,6 +1,5 @@
 package io.larch.bench;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +32,7 @@ public final class HeadShareBench {
             List<Map<String, Object>> stages = new ArrayList<>();
             long inHead = 0;
             for (long target : prepend(0L, headSizes)) {
-                inHead += addToHead(http, key, target - inHead, loghub);
+                inHead += addToHead(larch.url(), key, target - inHead, loghub);
                 Map<String, Object> stage = new LinkedHashMap<>();
                 stage.put("headEvents", (long) (double) BenchMain.metrics(larch.url()).get("larch_head_events"));
                 stage.put("headIndexBytes", BenchMain.metrics(larch.url()).get("larch_head_index_bytes"));
@@ -57,41 +56,11 @@ public final class HeadShareBench {
         return all;
     }
 
-    /** Sends {@code count} events stamped with the last minute (2 clients); returns how many were taken. */
-    private static long addToHead(BenchHttp http, String key, long count, List<String> loghub) throws Exception {
-        if (count <= 0) {
-            return 0;
+    /** Sends {@code count} events stamped with the last minute; returns how many were sent. */
+    private static long addToHead(String url, String key, long count, List<String> loghub) throws InterruptedException {
+        if (count > 0) {
+            QueryBench.load(url, key, count, 2, loghub, Instant.now(), Duration.ofMinutes(1));
         }
-        Instant start = Instant.now().minusSeconds(60);
-        SharedSequence sequence = new SharedSequence(count);
-        List<Thread> threads = new ArrayList<>();
-        List<Exception> failures = new ArrayList<>();
-        for (int c = 0; c < 2; c++) {
-            int client = c;
-            threads.add(Thread.ofPlatform().start(() -> {
-                EventGenerator generator = new EventGenerator(900 + client, loghub, start, Duration.ofMinutes(1).toMillis(), 0);
-                try {
-                    for (long first = sequence.claim(250); first >= 0; first = sequence.claim(250)) {
-                        generator.seek(first);
-                        int status = http.post("/api/log", key, generator.batch(sequence.sizeAt(first, 250), count)
-                                .getBytes(StandardCharsets.UTF_8));
-                        if (status != 202) {
-                            throw new IllegalStateException("ingest answered " + status + " while filling the head");
-                        }
-                    }
-                } catch (Exception e) {
-                    synchronized (failures) {
-                        failures.add(e);
-                    }
-                }
-            }));
-        }
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        if (!failures.isEmpty()) {
-            throw failures.getFirst();
-        }
-        return count;
+        return Math.max(0, count);
     }
 }

@@ -37,6 +37,12 @@ public final class QueryBench {
     /** Loads {@code total} events spread over the 24 hours before {@code end}; returns events/s. */
     public static double load(String url, String token, long total, int clients, List<String> loghub, Instant end)
             throws InterruptedException {
+        return load(url, token, total, clients, loghub, end, Duration.ofDays(1));
+    }
+
+    /** Loads {@code total} events spread over the {@code span} before {@code end}; returns events/s. */
+    public static double load(String url, String token, long total, int clients, List<String> loghub, Instant end,
+                              Duration span) throws InterruptedException {
         int batch = 250;
         AtomicLong failures = new AtomicLong();
         long started = System.nanoTime();
@@ -45,10 +51,9 @@ public final class QueryBench {
         for (int c = 0; c < clients; c++) {
             int client = c;
             threads.add(Thread.ofPlatform().start(() -> {
-                // Clients take the next block of one sequence: together they send the day's events in
+                // Clients take the next block of one sequence: together they send the span's events in
                 // time order, like live traffic.
-                EventGenerator generator = new EventGenerator(77 + client, loghub, end.minus(Duration.ofDays(1)),
-                        Duration.ofDays(1).toMillis(), 0);
+                EventGenerator generator = new EventGenerator(77 + client, loghub, end.minus(span), span.toMillis(), 0);
                 BenchHttp http = new BenchHttp(url);
                 for (long first = sequence.claim(batch); first >= 0; first = sequence.claim(batch)) {
                     generator.seek(first);

@@ -16,6 +16,7 @@ import io.larch.security.Scope;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 
 /** {@code GET /api/log}: search. */
 final class SearchRoutes {
@@ -47,18 +48,30 @@ final class SearchRoutes {
         SearchRequest request = new SearchRequest(LogFilters.of(ctx, project, clock.millis()).query(), cursor(ctx),
                 limit(ctx));
         SearchPage page = gate.run(ctx, access.caller(), budget -> searcher.search(request, budget));
-        ByteArrayOutputStream body = new ByteArrayOutputStream(256 + page.events().size() * 512);
+        respond(ctx, page.events(), page.partsSkipped(),
+                json -> json.writeStringField("next", page.next() == null ? null : page.next().encode()));
+    }
+
+    /** What paging fields an answer carries after its events. */
+    private interface PagingFields {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    /** {@code {"events":[...], <paging>, "partial":true, "partsSkipped":N}}, the last two only when parts were skipped. */
+    private static void respond(Context ctx, List<LogEvent> events, int partsSkipped, PagingFields paging)
+            throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(256 + events.size() * 512);
         try (JsonGenerator json = JSON.createGenerator(body)) {
             json.writeStartObject();
             json.writeArrayFieldStart("events");
-            for (LogEvent event : page.events()) {
+            for (LogEvent event : events) {
                 EventJson.write(json, event);
             }
             json.writeEndArray();
-            json.writeStringField("next", page.next() == null ? null : page.next().encode());
-            if (page.isPartial()) {
+            paging.write(json);
+            if (partsSkipped > 0) {
                 json.writeBooleanField("partial", true);
-                json.writeNumberField("partsSkipped", page.partsSkipped());
+                json.writeNumberField("partsSkipped", partsSkipped);
             }
             json.writeEndObject();
         }
@@ -77,23 +90,11 @@ final class SearchRoutes {
         var query = LogFilters.of(ctx, project, clock.millis()).query();
         int limit = limit(ctx);
         Searcher.AfterPage page = gate.run(ctx, access.caller(), budget -> searcher.after(query, afterId, limit, budget));
-        ByteArrayOutputStream body = new ByteArrayOutputStream(256 + page.events().size() * 512);
-        try (JsonGenerator json = JSON.createGenerator(body)) {
-            json.writeStartObject();
-            json.writeArrayFieldStart("events");
-            for (LogEvent event : page.events()) {
-                EventJson.write(json, event);
-            }
-            json.writeEndArray();
+        String last = page.events().isEmpty() ? after : EventId.format(page.events().getLast().id());
+        respond(ctx, page.events(), page.partsSkipped(), json -> {
             json.writeBooleanField("more", page.more());
-            json.writeStringField("last", page.events().isEmpty() ? after : EventId.format(page.events().getLast().id()));
-            if (page.isPartial()) {
-                json.writeBooleanField("partial", true);
-                json.writeNumberField("partsSkipped", page.partsSkipped());
-            }
-            json.writeEndObject();
-        }
-        ctx.contentType("application/json").result(body.toByteArray());
+            json.writeStringField("last", last);
+        });
     }
 
     private static long afterId(String text) {

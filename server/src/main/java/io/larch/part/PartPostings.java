@@ -1,14 +1,9 @@
 package io.larch.part;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.zip.CRC32C;
 
 /**
  * A part's exact index: for every value of each of {@link TokenBloom#POSTED_FIELDS} (its
@@ -100,27 +95,17 @@ public final class PartPostings {
 
     /** Whether the mapped bytes still match the file's CRC32C (checked before a merge copies them, and by scrubs). */
     public boolean isStillWhole() {
-        return crcMatches(map);
-    }
-
-    private static boolean crcMatches(ByteBuffer file) {
-        int size = file.limit();
-        CRC32C crc = new CRC32C();
-        crc.update(file.duplicate().position(0).limit(size - 4));
-        return (int) crc.getValue() == file.getInt(size - 4);
+        return SidecarFiles.crcMatches(map);
     }
 
     /** Maps a postings file; null when it is missing, malformed or fails its checksum. */
     public static PartPostings open(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < HEADER + 4 || size > Integer.MAX_VALUE) {
-                return null;
-            }
-            ByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
-            if (!crcMatches(map)) {
-                return null;
-            }
+        ByteBuffer map = SidecarFiles.map(file, HEADER + 4);
+        if (map == null || !SidecarFiles.crcMatches(map)) {
+            return null;
+        }
+        try {
+            long size = map.limit();
             byte[] magic = new byte[MAGIC.length];
             map.get(0, magic);
             int keys = map.getInt(MAGIC.length);
@@ -128,7 +113,7 @@ public final class PartPostings {
                 return null;
             }
             return new PartPostings(map, keys);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return null;
         }
     }

@@ -2,15 +2,11 @@ package io.larch.part;
 
 import io.larch.model.Tokenizer;
 import io.larch.part.PartColumns;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * The token bloom filters of one part: one filter per block of consecutive rows (a sealed part's
@@ -180,34 +176,22 @@ public final class TokenBloom implements TokenFilter {
      * now): checked before a merge copies the blocks and by scrubs.
      */
     public boolean isStillWhole() {
-        return crcMatches(bits);
-    }
-
-    /** Whether the last 4 bytes of {@code file} are the CRC32C of everything before them. */
-    private static boolean crcMatches(ByteBuffer file) {
-        int size = file.limit();
-        CRC32C crc = new CRC32C();
-        crc.update(file.duplicate().position(0).limit(size - 4));
-        return (int) crc.getValue() == file.getInt(size - 4);
+        return SidecarFiles.crcMatches(bits);
     }
 
     /** Maps a bloom file; null when it is missing, truncated or fails its checksum. */
     public static TokenBloom open(Path file) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < HEADER + 4 || size > Integer.MAX_VALUE) {
-                return null;
-            }
-            ByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, size).order(ByteOrder.LITTLE_ENDIAN);
-            return parse(map);
-        } catch (IOException | RuntimeException e) {
+        ByteBuffer map = SidecarFiles.map(file, HEADER + 4);
+        try {
+            return map == null ? null : parse(map);
+        } catch (RuntimeException e) {
             return null;
         }
     }
 
     static TokenBloom parse(ByteBuffer map) {
         int size = map.limit();
-        if (!crcMatches(map)) {
+        if (!SidecarFiles.crcMatches(map)) {
             return null;
         }
         boolean current = hasMagic(map, MAGIC);

@@ -13,8 +13,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -168,7 +170,7 @@ final class PointSearch {
     }
 
     private static Set<PartScan> failedScans(List<Read> reads) {
-        Set<PartScan> failed = new java.util.LinkedHashSet<>();
+        Set<PartScan> failed = new LinkedHashSet<>();
         reads.stream().filter(Read::failed).forEach(read -> failed.add(read.scan()));
         return failed;
     }
@@ -203,7 +205,7 @@ final class PointSearch {
                 }
                 if (span.maxTs() >= from) {
                     tasks.add(new Task(scan, group, rows[start], rows[end - 1], span.maxTs(),
-                            java.util.Arrays.copyOfRange(rows, start, end)));
+                            Arrays.copyOfRange(rows, start, end)));
                 }
                 start = end;
             }
@@ -269,7 +271,7 @@ final class PointSearch {
 
     /** {@code rows} ordered newest first by (ts, id). */
     private static int[] newestFirst(int[] rows, long[] ts, long[] ids) {
-        return java.util.Arrays.stream(rows).boxed()
+        return Arrays.stream(rows).boxed()
                 .sorted((a, b) -> ts[a] != ts[b] ? Long.compare(ts[b], ts[a]) : Long.compare(ids[b], ids[a]))
                 .mapToInt(Integer::intValue).toArray();
     }

@@ -116,9 +116,6 @@ public final class Searcher {
      * again after the last). {@code partsSkipped}: as in {@link SearchPage}.
      */
     public record AfterPage(List<LogEvent> events, boolean more, int partsSkipped) {
-        public boolean isPartial() {
-            return partsSkipped > 0;
-        }
     }
 
     /** How many quarantined parts could have held matches of {@code query} (in the latest snapshot). */

@@ -7,8 +7,8 @@ import io.larch.part.PartRecord;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,10 +23,6 @@ public final class EventStore {
     private final AtomicReference<StoreSnapshot> current;
     private final AtomicLong headEvents = new AtomicLong();
     private final HeadIndexMemory headIndexMemory;
-
-    public EventStore(PartRepository partRepository, int nodeId, Clock clock) {
-        this(partRepository, nodeId, clock, HeadIndexMemory.unbounded());
-    }
 
     public EventStore(PartRepository partRepository, int nodeId, Clock clock, HeadIndexMemory headIndexMemory) {
         this.headIndexMemory = headIndexMemory;
@@ -61,7 +57,6 @@ public final class EventStore {
     public HeadIndexMemory headIndexMemory() {
         return headIndexMemory;
     }
-
 
     /** The head's events of one segment, in WAL order; empty when the head has no such segment. */
     public List<LogEvent> headEvents(long segmentId) {

@@ -61,10 +61,6 @@ public final class HeadSegment {
     /** Scratch for one event's field-value hashes (WAL thread only, under the lock). */
     private final long[] eventKeys = new long[RowTokens.MAX_FIELD_VALUES];
 
-    public HeadSegment(long segmentId, Kind kind) {
-        this(segmentId, kind, HeadIndexMemory.unbounded());
-    }
-
     public HeadSegment(long segmentId, Kind kind, HeadIndexMemory memory) {
         this.segmentId = segmentId;
         this.kind = kind;

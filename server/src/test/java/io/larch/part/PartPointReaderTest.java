@@ -92,17 +92,23 @@ class PartPointReaderTest {
                 random.nextInt(6) == 0 ? Integer.toString(200 + random.nextInt(300)) : null, attrs);
     }
 
+    /** Every row of {@code part} as DuckDB reads it, in file order. */
+    private List<LogEvent> duckDbRows(PartRecord part) throws Exception {
+        List<LogEvent> rows = new ArrayList<>();
+        try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
+                     + DuckDbEngine.quotePath(local.partFiles.path(part)) + ", file_row_number = true) ORDER BY file_row_number")) {
+            while (result.next()) {
+                rows.add(PartRows.read(result));
+            }
+        }
+        return rows;
+    }
+
     @Test
     void readsEveryRowAsDuckDbDoes() throws Exception {
         for (PartRecord part : parts) {
-            List<LogEvent> expected = new ArrayList<>();
-            try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement();
-                 ResultSet rows = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
-                         + DuckDbEngine.quotePath(local.partFiles.path(part)) + ", file_row_number = true) ORDER BY file_row_number")) {
-                while (rows.next()) {
-                    expected.add(PartRows.read(rows));
-                }
-            }
+            List<LogEvent> expected = duckDbRows(part);
             assertEquals(part.rowCount(), expected.size());
             int group = -1;
             PartRowGroup rows = null;
@@ -126,14 +132,7 @@ class PartPointReaderTest {
     @Test
     void singleRowsReadFromTheirPagesAlone() throws Exception {
         PartRecord part = parts.getFirst();
-        List<LogEvent> expected = new ArrayList<>();
-        try (Connection connection = local.duckDb.connect(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
-                     + DuckDbEngine.quotePath(local.partFiles.path(part)) + ", file_row_number = true) ORDER BY file_row_number")) {
-            while (rows.next()) {
-                expected.add(PartRows.read(rows));
-            }
-        }
+        List<LogEvent> expected = duckDbRows(part);
         Random random = new Random(3);
         for (int i = 0; i < 300; i++) {
             int row = random.nextInt(expected.size());

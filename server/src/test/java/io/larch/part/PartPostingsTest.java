@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.testing.RandomCorpus;
 import java.nio.file.Files;
