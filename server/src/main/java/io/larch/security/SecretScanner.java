@@ -4,10 +4,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The built-in detectors of {@link Redactor}, in one left-to-right pass. Each position is looked
- * at once: a switch on its character picks the few detectors that can start there (a secret's
- * trigger: {@code -----BEGIN}, {@code bearer}, {@code eyJ}, {@code AKIA}, {@code ghp_},
- * {@code ://}, {@code =}, a digit, ...), and only they read further. Text without a trigger costs
- * one {@code charAt} and one switch per character; nothing is allocated until a secret is found.
+ * at once: a table lookup on its character ({@link #TRIGGERS}) says whether a secret can start
+ * there ({@code -----BEGIN}, {@code bearer}, {@code eyJ}, {@code AKIA}, {@code ghp_},
+ * {@code ://}, {@code =}, a digit at a word start, ...), and only then does a switch pick the few
+ * detectors that read further. Text without a trigger costs one {@code charAt} and one lookup per
+ * character; nothing is allocated until a secret is found.
  * Case-insensitive triggers ({@code bearer}, keys like {@code Password}) are compared in place,
  * never by lowercasing the text.
  *
@@ -22,6 +23,18 @@ final class SecretScanner {
     /** No secret starts at the position. */
     private static final long NONE = -1;
     private static final RedactionKind[] KINDS = RedactionKind.values();
+
+    /**
+     * Per ASCII character: no detector starts there, one may start there anywhere
+     * ({@code -----BEGIN}, {@code :}, {@code =}), or only at the start of a word (the letters
+     * that begin {@code bearer}, {@code eyJ}, {@code AKIA}, {@code ghp_}, ..., and card digits):
+     * every token detector wants a boundary before it, so the letters inside words, most of
+     * a text, are passed over without a call.
+     */
+    private static final byte[] TRIGGERS = triggers();
+    private static final byte NO_TRIGGER = 0;
+    private static final byte ANYWHERE = 1;
+    private static final byte AT_WORD_START = 2;
 
     /** Blanks allowed around a separator ({@code password = x}) and after {@code Bearer}. */
     private static final int MAX_BLANKS = 8;
@@ -72,9 +85,14 @@ final class SecretScanner {
         StringBuilder redacted = null;
         int copiedUpTo = 0;
         int position = 0;
+        char previous = ' ';
         while (position < text.length()) {
-            long found = secretAt(text, position, copiedUpTo);
+            char c = text.charAt(position);
+            byte trigger = c < TRIGGERS.length ? TRIGGERS[c] : NO_TRIGGER;
+            long found = trigger == NO_TRIGGER || trigger == AT_WORD_START && isAlphanumeric(previous)
+                    ? NONE : secretAt(text, c, position, copiedUpTo);
             if (found == NONE) {
+                previous = c;
                 position++;
                 continue;
             }
@@ -88,12 +106,13 @@ final class SecretScanner {
             countsByKind[kind.ordinal()].increment();
             copiedUpTo = end;
             position = end;
+            previous = text.charAt(end - 1);
         }
         return redacted == null ? text : redacted.append(text, copiedUpTo, text.length()).toString();
     }
 
-    private static long secretAt(String text, int at, int floor) {
-        return switch (text.charAt(at)) {
+    private static long secretAt(String text, char c, int at, int floor) {
+        return switch (c) {
             case '-' -> privateKey(text, at);
             case 'b', 'B' -> authorizationCredentials(text, at, floor);
             case 'e' -> jsonWebToken(text, at);
@@ -104,10 +123,20 @@ final class SecretScanner {
             case 's', 'r' -> stripeOrOpenAiKey(text, at);
             case ':' -> text.startsWith("//", at + 1) ? urlPassword(text, at) : keyValue(text, at, floor);
             case '=' -> keyValue(text, at, floor);
-            // Card numbers start with 2 to 6 (Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard, Discover/UnionPay).
-            case '2', '3', '4', '5', '6' -> creditCard(text, at);
-            default -> NONE;
+            default -> creditCard(text, at);
         };
+    }
+
+    private static byte[] triggers() {
+        byte[] triggers = new byte[128];
+        for (char c : "-:=".toCharArray()) {
+            triggers[c] = ANYWHERE;
+        }
+        // Card numbers start with 2 to 6 (Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard, Discover/UnionPay).
+        for (char c : "bBeAgxhsr23456".toCharArray()) {
+            triggers[c] = AT_WORD_START;
+        }
+        return triggers;
     }
 
     /** {@code start - at} must be below 2^16: every detector caps how far after its trigger a secret may start. */
@@ -529,23 +558,43 @@ final class SecretScanner {
         }
         int end = digitRun(text, at);
         int digits = end - at;
-        if (digits == 4 && end + 1 < text.length() && (text.charAt(end) == ' ' || text.charAt(end) == '-')) {
-            char separator = text.charAt(end);
-            while (end + 1 < text.length() && text.charAt(end) == separator) {
-                int groupEnd = digitRun(text, end + 1);
-                int group = groupEnd - end - 1;
-                if (group < 3 || group > 6 || digits + group > 19) {
-                    break;
-                }
-                digits += group;
-                end = groupEnd;
+        if (digits != 4 || end + 1 >= text.length() || text.charAt(end) != ' ' && text.charAt(end) != '-') {
+            return endsNumber(text, end) && isCardNumber(text, at, end, digits) ? found(RedactionKind.CREDIT_CARD, at, at, end) : NONE;
+        }
+        char separator = text.charAt(end);
+        while (end + 1 < text.length() && text.charAt(end) == separator) {
+            int groupEnd = digitRun(text, end + 1);
+            int group = groupEnd - end - 1;
+            if (group < 3 || group > 6 || digits + group > 19) {
+                break;
             }
+            digits += group;
+            end = groupEnd;
         }
-        if (digits < 13 || digits > 19 || end < text.length() && (isWordChar(text.charAt(end))
-                || text.charAt(end) == '.' && end + 1 < text.length() && isDigit(text.charAt(end + 1)))) {
-            return NONE;
+        // Grouped digits may run on into a number that follows ("4111 1111 1111 1111 207 left"):
+        // try the longest grouping first, then drop groups from the right.
+        while (digits >= 13) {
+            if (endsNumber(text, end) && isCardNumber(text, at, end, digits)) {
+                return found(RedactionKind.CREDIT_CARD, at, at, end);
+            }
+            int previousEnd = text.lastIndexOf(separator, end - 1);
+            digits -= end - previousEnd - 1;
+            end = previousEnd;
         }
-        return hasCardPrefix(text, at, digits) && luhnValid(text, at, end) ? found(RedactionKind.CREDIT_CARD, at, at, end) : NONE;
+        return NONE;
+    }
+
+    /** Whether a number ends at {@code end}: not glued to a word, and not the integer part of a decimal. */
+    private static boolean endsNumber(String text, int end) {
+        if (end == text.length()) {
+            return true;
+        }
+        char after = text.charAt(end);
+        return !isWordChar(after) && !(after == '.' && end + 1 < text.length() && isDigit(text.charAt(end + 1)));
+    }
+
+    private static boolean isCardNumber(String text, int start, int end, int digits) {
+        return digits >= 13 && digits <= 19 && hasCardPrefix(text, start, digits) && luhnValid(text, start, end);
     }
 
     /** Visa, Mastercard, Amex, Discover, Diners, JCB and UnionPay prefixes with their lengths. {@code at} starts 4 digits. */

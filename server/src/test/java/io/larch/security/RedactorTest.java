@@ -131,6 +131,8 @@ class RedactorTest {
         check("discover 6011111111111117 diners 30569309025904 jcb 3530111333300000 unionpay 6200000000000005",
                 "discover [REDACTED:credit_card] diners [REDACTED:credit_card] jcb [REDACTED:credit_card] unionpay [REDACTED:credit_card]");
         check("visa13 4222222222222.", "visa13 [REDACTED:credit_card].");
+        check("task 4508 0106 0258 7402 207 assigned", "task [REDACTED:credit_card] 207 assigned");
+        check("free 4111 1111 1111 1111 407.4 KB", "free [REDACTED:credit_card] 407.4 KB");
     }
 
     @Test
