@@ -4,11 +4,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The built-in detectors of {@link Redactor}, in one left-to-right pass. Each position is looked
- * at once: a table lookup on its character ({@link #TRIGGERS}) says whether a secret can start
- * there ({@code -----BEGIN}, {@code bearer}, {@code eyJ}, {@code AKIA}, {@code ghp_},
- * {@code ://}, {@code =}, a digit at a word start, ...), and only then does a switch pick the few
- * detectors that read further. Text without a trigger costs one {@code charAt} and one lookup per
- * character; nothing is allocated until a secret is found.
+ * at once: a table lookup on its character, and sometimes the next one ({@link #CANDIDATES}), says
+ * whether a secret can start there ({@code -----BEGIN}, {@code bearer}, {@code eyJ}, {@code AKIA},
+ * {@code ghp_}, {@code ://}, {@code =}, digits at a word start, ...), and only then does a switch
+ * pick the few detectors that read further. Text without a trigger costs one {@code charAt} and
+ * one lookup per character; nothing is allocated until a secret is found.
  * Case-insensitive triggers ({@code bearer}, keys like {@code Password}) are compared in place,
  * never by lowercasing the text.
  *
@@ -25,16 +25,24 @@ final class SecretScanner {
     private static final RedactionKind[] KINDS = RedactionKind.values();
 
     /**
-     * Per ASCII character: no detector starts there, one may start there anywhere
-     * ({@code -----BEGIN}, {@code :}, {@code =}), or only at the start of a word (the letters
-     * that begin {@code bearer}, {@code eyJ}, {@code AKIA}, {@code ghp_}, ..., and card digits):
-     * every token detector wants a boundary before it, so the letters inside words, most of
-     * a text, are passed over without a call.
+     * Whether a detector may start at an ASCII character {@code c}: {@code CANDIDATES[c]} after
+     * a boundary, {@code CANDIDATES[AFTER_ALPHANUMERIC + c]} after an ASCII letter or digit.
+     * {@code :} and {@code =} (a key's value follows) and {@code -} (of {@code -----BEGIN}) are
+     * candidates anywhere; the letters that begin {@code bearer}, {@code eyJ}, {@code AKIA},
+     * {@code ghp_}, ... and card digits only at a word start, since every token detector wants a
+     * boundary before it. One lookup per character, and a branch that is rarely taken, is all most
+     * of a text costs; the letters inside words never reach a detector.
      */
-    private static final byte[] TRIGGERS = triggers();
-    private static final byte NO_TRIGGER = 0;
-    private static final byte ANYWHERE = 1;
-    private static final byte AT_WORD_START = 2;
+    private static final boolean[] CANDIDATES = new boolean[256];
+    private static final int AFTER_ALPHANUMERIC = 128;
+    /** Per ASCII character: the offset into {@link #CANDIDATES} for the character after it. */
+    private static final int[] CONTEXT_AFTER = new int[128];
+    /**
+     * For each candidate character {@code c}: bit {@code n} of {@code [2c]} (n < 64) or of
+     * {@code [2c + 1]} (n - 64) is set when ASCII {@code n} may follow it in a secret; all set
+     * for {@code :} and {@code =}, after which any value may come.
+     */
+    private static final long[] FOLLOWERS = new long[256];
 
     /** Blanks allowed around a separator ({@code password = x}) and after {@code Bearer}. */
     private static final int MAX_BLANKS = 8;
@@ -77,6 +85,23 @@ final class SecretScanner {
     /** Values that say there is no secret ({@code "password": null}). */
     private static final String[] NO_SECRET_VALUES = {"null", "nil", "none", "true", "false", "undefined"};
 
+    static {
+        for (char c = 0; c < 128; c++) {
+            CONTEXT_AFTER[c] = isAlphanumeric(c) ? AFTER_ALPHANUMERIC : 0;
+        }
+        candidateAnywhere(':', null);
+        candidateAnywhere('=', null);
+        candidateAnywhere('-', "-");
+        candidateAtWordStart("bB", "eEaA"); // bearer, basic
+        candidateAtWordStart("e", "y"); // eyJ
+        candidateAtWordStart("A", "KSI"); // AKIA, ASIA, AIza
+        candidateAtWordStart("g", "hil"); // gh?_, github_pat_, glpat-
+        candidateAtWordStart("xh", "o"); // xox?-, hooks.slack.com
+        candidateAtWordStart("sr", "k"); // sk_live_, sk-, rk_live_
+        // Card numbers start with 2 to 6 (Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard, Discover/UnionPay).
+        candidateAtWordStart("23456", "0123456789");
+    }
+
     private SecretScanner() {
     }
 
@@ -85,14 +110,17 @@ final class SecretScanner {
         StringBuilder redacted = null;
         int copiedUpTo = 0;
         int position = 0;
-        char previous = ' ';
+        int context = 0;
         while (position < text.length()) {
             char c = text.charAt(position);
-            byte trigger = c < TRIGGERS.length ? TRIGGERS[c] : NO_TRIGGER;
-            long found = trigger == NO_TRIGGER || trigger == AT_WORD_START && isAlphanumeric(previous)
-                    ? NONE : secretAt(text, c, position, copiedUpTo);
+            if (c >= 128) {
+                context = 0; // a letter of another script is a boundary: 令牌ghp_... is a token
+                position++;
+                continue;
+            }
+            long found = CANDIDATES[context + c] && nextFits(text, position, c) ? secretAt(text, c, position, copiedUpTo) : NONE;
             if (found == NONE) {
-                previous = c;
+                context = CONTEXT_AFTER[c];
                 position++;
                 continue;
             }
@@ -106,7 +134,8 @@ final class SecretScanner {
             countsByKind[kind.ordinal()].increment();
             copiedUpTo = end;
             position = end;
-            previous = text.charAt(end - 1);
+            char last = text.charAt(end - 1);
+            context = last < 128 ? CONTEXT_AFTER[last] : 0;
         }
         return redacted == null ? text : redacted.append(text, copiedUpTo, text.length()).toString();
     }
@@ -121,22 +150,46 @@ final class SecretScanner {
             case 'x' -> slackToken(text, at);
             case 'h' -> slackWebhook(text, at);
             case 's', 'r' -> stripeOrOpenAiKey(text, at);
-            case ':' -> text.startsWith("//", at + 1) ? urlPassword(text, at) : keyValue(text, at, floor);
+            case ':' -> at + 2 < text.length() && text.charAt(at + 1) == '/' && text.charAt(at + 2) == '/'
+                    ? urlPassword(text, at) : keyValue(text, at, floor);
             case '=' -> keyValue(text, at, floor);
             default -> creditCard(text, at);
         };
     }
 
-    private static byte[] triggers() {
-        byte[] triggers = new byte[128];
-        for (char c : "-:=".toCharArray()) {
-            triggers[c] = ANYWHERE;
+    /** {@code followers} null: any character may follow, or none (the end of the text). */
+    private static void candidateAnywhere(char c, String followers) {
+        CANDIDATES[c] = true;
+        CANDIDATES[AFTER_ALPHANUMERIC + c] = true;
+        follow(c, followers);
+    }
+
+    private static void candidateAtWordStart(String starts, String followers) {
+        for (char c : starts.toCharArray()) {
+            CANDIDATES[c] = true;
+            follow(c, followers);
         }
-        // Card numbers start with 2 to 6 (Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard, Discover/UnionPay).
-        for (char c : "bBeAgxhsr23456".toCharArray()) {
-            triggers[c] = AT_WORD_START;
+    }
+
+    private static void follow(char c, String followers) {
+        if (followers == null) {
+            FOLLOWERS[2 * c] = -1;
+            FOLLOWERS[2 * c + 1] = -1;
+            return;
         }
-        return triggers;
+        for (char follower : followers.toCharArray()) {
+            FOLLOWERS[2 * c + follower / 64] |= 1L << (follower % 64);
+        }
+    }
+
+    /** Whether the character after the candidate {@code c} at {@code at} may follow it in a secret; see {@link #FOLLOWERS}. */
+    private static boolean nextFits(String text, int at, char c) {
+        long any = FOLLOWERS[2 * c] & FOLLOWERS[2 * c + 1];
+        if (any == -1) {
+            return true;
+        }
+        char next = at + 1 < text.length() ? text.charAt(at + 1) : 0;
+        return next < 128 && (FOLLOWERS[2 * c + next / 64] >>> (next % 64) & 1) != 0;
     }
 
     /** {@code start - at} must be below 2^16: every detector caps how far after its trigger a secret may start. */
