@@ -259,7 +259,7 @@ class RedactorTest {
         invalid("(?:\\w+\\s?)*end", "extra redaction pattern '(?:\\w+\\s?)*end' repeats a group that itself repeats ('(?:\\w+\\s?)*'), which"
                 + " can take exponential time; rewrite it without the nesting, or make the inner repetition possessive ('a++') or the group atomic ('(?>...)')");
         invalid("a+a+a+a+a+a+$", "extra redaction pattern 'a+a+a+a+a+a+$' backtracks catastrophically: more than 23000 character reads on the"
-                + " 65-character probe 'aaaaaaaa...aaa!'; rewrite it without overlapping alternatives or nested repetition");
+                + " 65-character probe 'aaaaaaaa...aaa!'; rewrite it without repetitions that can match the same text");
         String tooLong = "x".repeat(ExtraPattern.MAX_LENGTH + 1);
         invalid(tooLong, "extra redaction pattern '" + "x".repeat(77) + "...' is 513 characters long, at most 512 are allowed; split it into several patterns");
         invalid(Collections.nCopies(Redactor.MAX_EXTRA_PATTERNS + 1, "x"), "33 extra redaction patterns, at most 32 are allowed; join related ones with '|'");
