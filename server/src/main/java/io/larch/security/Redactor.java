@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Replaces secrets in event text (message, stack, attribute values) by
- * {@code [REDACTED:<kind>]} before anything is stored. The built-in detectors
+ * Replaces secrets in event text (message and stack with {@link #redact}, attribute values with
+ * {@link #redactAttribute}) by {@code [REDACTED:<kind>]} before anything is stored. The built-in detectors
  * ({@link RedactionKind}) run in one pass that looks only at trigger characters
  * (see {@link SecretScanner}); a project's extra patterns run after them, each bounded in time
  * (see {@link ExtraPattern}).
@@ -79,11 +79,29 @@ public final class Redactor {
         if (text == null) {
             return null;
         }
-        String redacted = SecretScanner.redact(text, countsByKind);
+        return extraPatterns(SecretScanner.redact(text, countsByKind));
+    }
+
+    private String extraPatterns(String text) {
+        String redacted = text;
         for (ExtraPattern pattern : extraPatterns) {
             redacted = pattern.redact(redacted, countsByKind[RedactionKind.CUSTOM.ordinal()], extraPatternTimeouts);
         }
         return redacted;
+    }
+
+    /**
+     * An attribute's value: replaced whole by {@code [REDACTED:secret_pair]} (or
+     * {@code aws_secret}) when its key names a secret as a key before {@code =} would
+     * ({@code password}, {@code db_password}, {@code X-Api-Key}, {@code refresh_token},
+     * {@code client_secret}, ...), unless the value says it holds none ({@code null}, {@code ***});
+     * otherwise as {@link #redact}. Same instance when nothing was found; null stays null.
+     */
+    public String redactAttribute(String key, String value) {
+        if (value == null) {
+            return null;
+        }
+        return extraPatterns(SecretScanner.redactAttribute(key, value, countsByKind));
     }
 
     /** Secrets of {@code kind} replaced since the first redactor of this family was made. */

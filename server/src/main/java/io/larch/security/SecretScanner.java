@@ -61,6 +61,8 @@ final class SecretScanner {
     private static final char ESCAPED_QUOTE = '\\';
     private static final char BARE_AFTER_EQUALS = '=';
     private static final char BARE_AFTER_COLON = ':';
+    /** A value that is a whole text: an attribute's value, whose key is a field of its own. */
+    private static final char WHOLE_TEXT = 0;
     /** Characters of an unquoted token value searched for a digit; see {@link #digitNear}. */
     private static final int DIGIT_WINDOW = 64;
 
@@ -138,6 +140,21 @@ final class SecretScanner {
             context = last < 128 ? CONTEXT_AFTER[last] : 0;
         }
         return redacted == null ? text : redacted.append(text, copiedUpTo, text.length()).toString();
+    }
+
+    /**
+     * An attribute's value under {@code key}: the whole value when the key names a secret, as
+     * after {@code key=} in a text ({@code attrs.password}, {@code attrs.X-Api-Key}); else as {@link #redact}.
+     */
+    static String redactAttribute(String key, String value, LongAdder[] countsByKind) {
+        int keyClass = key == null || key.isEmpty() ? NOT_SECRET : secretKeyEndingAt(key, key.length() - 1, 0);
+        if (keyClass == NOT_SECRET || value.isEmpty() || !holdsSecret(value, 0, WHOLE_TEXT, keyClass)) {
+            return redact(value, countsByKind);
+        }
+        boolean awsSecret = keyClass == AWS_SECRET_KEY && value.length() == 40 && isBase64(value, 0, 40);
+        RedactionKind kind = awsSecret ? RedactionKind.AWS_SECRET : RedactionKind.SECRET_PAIR;
+        countsByKind[kind.ordinal()].increment();
+        return kind.replacement();
     }
 
     private static long secretAt(String text, char c, int at, int floor) {
@@ -539,6 +556,7 @@ final class SecretScanner {
         return switch (quote) {
             case BARE_AFTER_EQUALS -> endsBareValue(c);
             case BARE_AFTER_COLON -> c != '&' && endsBareValue(c);
+            case WHOLE_TEXT -> false;
             case ESCAPED_QUOTE -> text.startsWith("\\\"", k);
             default -> c == quote;
         };

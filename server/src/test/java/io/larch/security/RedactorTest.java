@@ -188,6 +188,20 @@ class RedactorTest {
     }
 
     @Test
+    void redactsAttributeValuesWholeUnderSecretKeys() {
+        assertEquals("[REDACTED:secret_pair]", redactor.redactAttribute("password", "hunter2"));
+        assertEquals("[REDACTED:secret_pair]", redactor.redactAttribute("X-Api-Key", "k 1 2"));
+        assertEquals("[REDACTED:aws_secret]", redactor.redactAttribute("aws_secret_access_key", AWS_SECRET));
+        assertEquals("password=[REDACTED:secret_pair] for bob", redactor.redactAttribute("note", "password=x for bob"));
+        assertEquals("[REDACTED:github_token]", redactor.redactAttribute(null, GITHUB));
+        for (String[] kept : new String[][] {{"user", "bob"}, {"token", "null"}, {"PWD", "/home/alice"}, {"api_key", ""}, {"secret", "***"}}) {
+            assertSame(kept[1], redactor.redactAttribute(kept[0], kept[1]), kept[0] + "=" + kept[1]);
+        }
+        assertEquals(null, redactor.redactAttribute("password", null));
+        assertEquals(3, redactor.redactedCount(RedactionKind.SECRET_PAIR));
+    }
+
+    @Test
     void redactingTwiceChangesNothingMore() {
         String once = redactor.redact("password=x " + GITHUB + " https://u:p@h Authorization: Bearer abcdefgh12 4111111111111111");
         assertSame(once, redactor.redact(once));
