@@ -5,6 +5,7 @@ import io.larch.aggregate.Aggregator;
 import io.larch.config.LarchConfig;
 import io.larch.datadir.DataDirLock;
 import io.larch.datadir.ServerInfo;
+import io.larch.http.DeclaredRoute;
 import io.larch.http.HttpServer;
 import io.larch.ingest.EventSink;
 import io.larch.ingest.IdGenerator;
@@ -13,6 +14,7 @@ import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.ApiKeyRepository;
+import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.meta.PartRepository;
 import io.larch.meta.ProjectRepository;
@@ -23,6 +25,7 @@ import io.larch.security.AdminToken;
 import io.larch.security.ApiKeys;
 import io.larch.security.Authenticator;
 import io.larch.security.ProjectAdmin;
+import io.larch.security.ViewerTokens;
 import io.larch.storage.Compactor;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
@@ -60,6 +63,7 @@ public final class Larch implements AutoCloseable {
     private Database database;
     private Engine engine;
     private Javalin http;
+    private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
 
@@ -93,6 +97,7 @@ public final class Larch implements AutoCloseable {
         ProjectRepository projects = new ProjectRepository(database);
         ApiKeyRepository keys = new ApiKeyRepository(database);
         PartRepository parts = new PartRepository(database);
+        AuditRepository audit = new AuditRepository(database);
 
         AdminToken.Bootstrap bootstrap = AdminToken.bootstrap(config.adminToken(), settings);
         bootstrap.generatedToken().ifPresent(token -> printAdminToken(console, token));
@@ -107,8 +112,9 @@ public final class Larch implements AutoCloseable {
 
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), ids,
                 new TemplateFingerprinter(), clock);
-        Authenticator authenticator = new Authenticator(adminToken, keys, projects, clock);
-        ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
+        ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
+        Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
+        ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, audit, authenticator::invalidate, clock);
         Searcher searcher = new Searcher(engine);
         Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
                 engine.integrity());
@@ -128,10 +134,15 @@ public final class Larch implements AutoCloseable {
                         e.getMessage());
             }
         });
-        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store, engine.wal(), authenticator, projectAdmin,
-                maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), config.queryTimeout(),
-                config.queryConcurrencyPerKey(), clock),
-                config.host(), config.port()).start();
+        LarchConfig.Security security = config.security();
+        HttpServer.Options httpOptions = new HttpServer.Options(config.host(), config.port(), config.queryTimeout(),
+                config.queryConcurrencyPerKey(), security.viewerTokenMaxTtl(), security.corsOrigins(),
+                security.httpIdleTimeout());
+        HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
+                engine.wal(), authenticator, viewerTokens, projectAdmin, audit, maintenance, database, config.dataDir(),
+                metrics, EffectiveConfig.of(config), httpOptions, clock));
+        routes = built.routes();
+        http = built.javalin().start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
@@ -181,6 +192,11 @@ public final class Larch implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** Every route the server declares, with who may call it. */
+    public List<DeclaredRoute> routes() {
+        return routes;
     }
 
     public EventStore store() {
