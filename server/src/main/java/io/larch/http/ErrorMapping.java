@@ -13,6 +13,7 @@ import io.larch.search.QueryTimeoutException;
 import io.larch.security.AuthException;
 import io.larch.security.ConflictException;
 import io.larch.security.NotFoundException;
+import io.larch.security.SignatureCacheFullException;
 import io.larch.wal.WalException;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -45,6 +46,10 @@ final class ErrorMapping {
                 ctx.header("WWW-Authenticate", "Bearer");
             }
             respond(ctx, e.status(), ApiError.of(e.getMessage()));
+        });
+        config.routes.exception(SignatureCacheFullException.class, (e, ctx) -> {
+            ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds())));
+            respond(ctx, 503, ApiError.of(e.getMessage()));
         });
         config.routes.exception(NotFoundException.class, (e, ctx) -> respond(ctx, 404, ApiError.of(e.getMessage())));
         config.routes.exception(ConflictException.class, (e, ctx) -> respond(ctx, 409, ApiError.of(e.getMessage())));
