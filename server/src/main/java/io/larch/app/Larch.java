@@ -3,6 +3,17 @@ package io.larch.app;
 import io.javalin.Javalin;
 import io.larch.aggregate.Aggregator;
 import io.larch.config.LarchConfig;
+import io.larch.config.ConfigException;
+import io.larch.config.Settings;
+import io.larch.meta.ProjectSettingRepository;
+import io.larch.security.Debouncer;
+import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
+import io.larch.security.RedactionKind;
+import io.larch.security.Redactor;
+import io.larch.security.RequestSignatures;
+import io.larch.security.TrustedProxies;
 import io.larch.datadir.DataDirLock;
 import io.larch.datadir.ServerInfo;
 import io.larch.http.DeclaredRoute;
@@ -57,6 +68,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Larch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Larch.class);
+    /** Rate-limit buckets and debounce entries per map, at most: a few MB each. */
+    private static final int RATE_LIMIT_KEYS = 100_000;
 
     private final LarchConfig config;
     private DataDirLock lock;
@@ -89,6 +102,7 @@ public final class Larch implements AutoCloseable {
     }
 
     private void startComponents(Clock clock, PrintStream console) throws IOException {
+        TrustedProxies trustedProxies = trustedProxies(config.security().trustedProxies());
         Files.createDirectories(config.dataDir());
         lock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new IllegalStateException(
                 "data dir " + config.dataDir() + " is in use by another Larch process; stop it or use another --data-dir"));
@@ -110,8 +124,17 @@ public final class Larch implements AutoCloseable {
         engine.start(clock);
         EventStore store = engine.store();
 
+        LarchConfig.Security security = config.security();
+        RateLimits rateLimits = new RateLimits(security.projectEventsPerMinute(), security.projectRequestsPerMinute(),
+                security.ipRequestsPerMinute(), security.workLogPerUserPerMinute());
+        RateLimiter limiter = new RateLimiter(clock, RATE_LIMIT_KEYS);
+        Debouncer debouncer = new Debouncer(clock, Debouncer.DEFAULT_WINDOW, RATE_LIMIT_KEYS);
+        Redactor redactor = Redactor.standard();
+        ProjectPolicies policies = new ProjectPolicies(database, new ProjectSettingRepository(database), audit,
+                security.redaction(), redactor, clock);
+        RequestSignatures signatures = new RequestSignatures(clock, RequestSignatures.DEFAULT_MAX_REMEMBERED_SIGNATURES);
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), ids,
-                new TemplateFingerprinter(), clock);
+                new TemplateFingerprinter(), limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
         ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, audit, authenticator::invalidate, clock);
@@ -119,6 +142,7 @@ public final class Larch implements AutoCloseable {
         Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
                 engine.integrity());
         PrometheusMeterRegistry metrics = metrics(engine);
+        securityMetrics(metrics, redactor, limiter, debouncer, signatures);
 
         Aggregator aggregator = new Aggregator(engine);
         FunctionCounter.builder("larch_point_read_row_groups", searcher,
@@ -134,12 +158,12 @@ public final class Larch implements AutoCloseable {
                         e.getMessage());
             }
         });
-        LarchConfig.Security security = config.security();
         HttpServer.Options httpOptions = new HttpServer.Options(config.host(), config.port(), config.queryTimeout(),
                 config.queryConcurrencyPerKey(), security.viewerTokenMaxTtl(), security.corsOrigins(),
-                security.httpIdleTimeout());
+                security.httpIdleTimeout(), trustedProxies, rateLimits);
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
-                engine.wal(), authenticator, viewerTokens, projectAdmin, audit, maintenance, database, config.dataDir(),
+                engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, audit, maintenance,
+                database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock));
         routes = built.routes();
         http = built.javalin().start();
@@ -175,6 +199,32 @@ public final class Larch implements AutoCloseable {
                 .description("damaged rollups moved aside since start (counts then come from the parts' rows)")
                 .register(registry);
         return registry;
+    }
+
+    private static TrustedProxies trustedProxies(String configured) {
+        try {
+            return TrustedProxies.parse(configured);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(List.of(Settings.TRUSTED_PROXIES.name() + ": " + e.getMessage()));
+        }
+    }
+
+    private static void securityMetrics(PrometheusMeterRegistry registry, Redactor redactor, RateLimiter limiter,
+                                        Debouncer debouncer, RequestSignatures signatures) {
+        for (RedactionKind kind : RedactionKind.values()) {
+            FunctionCounter.builder("larch_redactions", redactor, r -> r.redactedCount(kind))
+                    .tag("kind", kind.wireName())
+                    .description("secrets replaced by [REDACTED:<kind>] before storing, by kind").register(registry);
+        }
+        FunctionCounter.builder("larch_redaction_pattern_timeouts", redactor, Redactor::extraPatternTimeouts)
+                .description("project redaction patterns stopped at their time budget (the whole value was redacted)")
+                .register(registry);
+        Gauge.builder("larch_rate_limit_buckets", limiter, RateLimiter::bucketCount)
+                .description("rate-limit buckets held (addresses, projects, work-log users)").register(registry);
+        Gauge.builder("larch_debounce_keys", debouncer, Debouncer::size)
+                .description("work-log events remembered for debounce").register(registry);
+        Gauge.builder("larch_signatures_remembered", signatures, RequestSignatures::rememberedSignatures)
+                .description("request signatures remembered against replay (bounded)").register(registry);
     }
 
     private static String hostForUrl(String host) {

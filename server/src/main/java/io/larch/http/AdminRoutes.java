@@ -53,7 +53,7 @@ final class AdminRoutes {
     }
 
     private void createProject(Context ctx, Grant grant, byte[] raw) {
-        JsonNode body = JsonBodies.object(raw);
+        JsonNode body = JsonBodies.object(raw, "name", "slug");
         ProjectAdmin.CreatedProject created = projects.createProject(grant.actor(), JsonBodies.text(body, "name"),
                 JsonBodies.text(body, "slug"));
         Map<String, Object> response = new LinkedHashMap<>();
@@ -69,7 +69,7 @@ final class AdminRoutes {
     }
 
     private void createKey(Context ctx, Grant grant, byte[] raw) {
-        JsonNode body = JsonBodies.object(raw);
+        JsonNode body = JsonBodies.object(raw, "name", "scopes");
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
         JsonNode scopeNode = body.get("scopes");
         if (scopeNode == null || scopeNode.isNull()) {

@@ -26,6 +26,11 @@ final class Credentials {
         this.clientIp = clientIp;
     }
 
+    /** The client's address: the peer, or who a trusted proxy says it forwards. */
+    String clientIp(Context ctx) {
+        return clientIp.apply(ctx);
+    }
+
     /** Lets the request in under {@code access} or throws {@link AuthException}. */
     Grant grant(Context ctx, Access access) {
         String ip = clientIp.apply(ctx);

@@ -13,9 +13,12 @@ import io.larch.search.QueryTimeoutException;
 import io.larch.security.AuthException;
 import io.larch.security.ConflictException;
 import io.larch.security.NotFoundException;
+import io.larch.security.RateLimitedException;
 import io.larch.security.SignatureCacheFullException;
 import io.larch.wal.WalException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,15 @@ final class ErrorMapping {
                 ctx.header("WWW-Authenticate", "Bearer");
             }
             respond(ctx, e.status(), ApiError.of(e.getMessage()));
+        });
+        config.routes.exception(RateLimitedException.class, (e, ctx) -> {
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", e.getMessage());
+            body.put("limit", e.limit());
+            body.put("limitPerMinute", e.perMinute());
+            body.put("retryAfterSeconds", e.retryAfterSeconds());
+            ctx.status(429).json(body);
         });
         config.routes.exception(SignatureCacheFullException.class, (e, ctx) -> {
             ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds())));

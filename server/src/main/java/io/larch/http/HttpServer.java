@@ -11,6 +11,12 @@ import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.search.Searcher;
 import io.larch.security.Authenticator;
+import io.larch.security.ClientAddress;
+import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
+import io.larch.security.RequestSignatures;
+import io.larch.security.TrustedProxies;
 import io.larch.security.ProjectAdmin;
 import io.larch.security.ViewerTokens;
 import io.larch.storage.EventStore;
@@ -34,7 +40,8 @@ public final class HttpServer {
     /** What the routes need. */
     public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, EventStore store,
                                WriteAheadLog wal, Authenticator authenticator, ViewerTokens viewerTokens,
-                               ProjectAdmin projects, AuditRepository audit, Maintenance maintenance, Database database,
+                               ProjectAdmin projects, ProjectPolicies policies, RequestSignatures signatures,
+                               RateLimiter limiter, AuditRepository audit, Maintenance maintenance, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Options options, Clock clock) {
     }
@@ -45,7 +52,8 @@ public final class HttpServer {
      * @param idleTimeout a connection that sends nothing for this long is closed (slow clients, slowloris)
      */
     public record Options(String host, int port, Duration queryTimeout, int queryConcurrencyPerKey,
-                          Duration viewerTokenMaxTtl, Set<String> corsOrigins, Duration idleTimeout) {
+                          Duration viewerTokenMaxTtl, Set<String> corsOrigins, Duration idleTimeout,
+                          TrustedProxies trustedProxies, RateLimits rateLimits) {
     }
 
     /** A built server and the routes it declares. */
@@ -54,7 +62,9 @@ public final class HttpServer {
 
     public static Built create(Dependencies deps) {
         Options options = deps.options();
-        Credentials credentials = new Credentials(deps.authenticator(), deps.projects(), ctx -> ctx.req().getRemoteAddr());
+        Credentials credentials = new Credentials(deps.authenticator(), deps.projects(), ctx -> ClientAddress.resolve(
+                ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"), options.trustedProxies()));
+        RequestAdmission admission = new RequestAdmission(deps.limiter(), options.rateLimits(), deps.policies());
         QueryGate gate = new QueryGate(options.queryTimeout(), options.queryConcurrencyPerKey(), deps.metrics());
         Cors cors = new Cors(options.corsOrigins());
         RouteTable[] table = new RouteTable[1];
@@ -80,7 +90,7 @@ public final class HttpServer {
                     ctx.skipRemainingHandlers();
                 }
             });
-            RouteTable routes = new RouteTable(config, credentials);
+            RouteTable routes = new RouteTable(config, credentials, admission);
             table[0] = routes;
             config.routes.addHttpHandler(HandlerType.OPTIONS, "/*", ctx -> {
                 if (ctx.status().getCode() != 204) {
@@ -90,7 +100,7 @@ public final class HttpServer {
             new HealthRoutes(deps.database(), deps.dataDir(), deps.wal()).install(routes);
             routes.get("/metrics", Access.PUBLIC, (ctx, grant) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(deps.metrics().scrape()));
-            new IngestRoutes(deps.ingest()).install(routes);
+            new IngestRoutes(deps.ingest(), deps.policies(), deps.signatures(), options.rateLimits()).install(routes);
             SearchRoutes search = new SearchRoutes(deps.searcher(), gate, deps.clock());
             search.install(routes);
             new WorkLogRoutes(search).install(routes);
@@ -99,6 +109,7 @@ public final class HttpServer {
             new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),
                     AdminRoutes.describe(deps.effectiveConfig())).install(routes);
             new AuditRoutes(deps.audit(), deps.projects()).install(routes);
+            new ProjectSettingsRoutes(deps.policies()).install(routes);
         });
         return new Built(javalin, table[0].routes());
     }

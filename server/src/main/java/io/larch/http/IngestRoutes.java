@@ -2,19 +2,34 @@ package io.larch.http;
 
 import io.javalin.http.Context;
 import io.larch.ingest.IngestLimits;
+import io.larch.ingest.IngestRequest;
 import io.larch.ingest.IngestResult;
 import io.larch.ingest.IngestService;
 import io.larch.meta.Project;
 import io.larch.model.EventId;
+import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimits;
+import io.larch.security.RequestSignatures;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** {@code POST /api/log}: native ingest. */
+/**
+ * {@code POST /api/log}: native ingest. The signature (when the project's policy asks for one)
+ * is checked over the body exactly as received, before it is decompressed or parsed.
+ */
 final class IngestRoutes {
     private final IngestService ingest;
+    private final ProjectPolicies policies;
+    private final RequestSignatures signatures;
+    private final RateLimits serverLimits;
 
-    IngestRoutes(IngestService ingest) {
+    IngestRoutes(IngestService ingest, ProjectPolicies policies, RequestSignatures signatures, RateLimits serverLimits) {
         this.ingest = ingest;
+        this.policies = policies;
+        this.signatures = signatures;
+        this.serverLimits = serverLimits;
     }
 
     void install(RouteTable routes) {
@@ -23,11 +38,21 @@ final class IngestRoutes {
 
     private void ingest(Context ctx, Grant grant, byte[] rawBody) {
         Project project = grant.project();
+        ProjectPolicies.Policy policy = policies.of(project.id());
+        signatures.verify(project.id(), policy.signing(), policy.signingSecrets(),
+                ctx.header(RequestSignatures.TIMESTAMP_HEADER), ctx.header(RequestSignatures.SIGNATURE_HEADER), rawBody);
         byte[] body = RequestBodies.decode(ctx, rawBody, IngestLimits.MAX_BODY_BYTES);
-        IngestResult result = ingest.ingest(project.id(), body, ctx.contentType());
+        // The raw header: Jetty's parsed content type throws on an unknown charset.
+        IngestResult result = ingest.ingest(new IngestRequest(project.id(), body, ctx.header("Content-Type"), policy.redactor(),
+                serverLimits.with(policy.limits())));
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("accepted", result.accepted());
-        response.put("ids", result.ids().stream().map(EventId::format).toList());
+        response.put("debounced", result.debounced());
+        List<String> ids = new ArrayList<>(result.ids().size());
+        for (Long id : result.ids()) {
+            ids.add(id == null ? null : EventId.format(id));
+        }
+        response.put("ids", ids);
         ctx.status(202).json(response);
     }
 }

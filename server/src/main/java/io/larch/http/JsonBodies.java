@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.larch.model.InvalidInputException;
 import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
 
 /** Small JSON request bodies of the admin and token APIs: one object, typed field reads with clear errors. */
 final class JsonBodies {
@@ -13,8 +15,11 @@ final class JsonBodies {
     private JsonBodies() {
     }
 
-    /** The body as a JSON object; an empty body is an empty object. */
-    static JsonNode object(byte[] body) {
+    /**
+     * The body as a JSON object with no fields but {@code allowed} (a misspelt field is an error,
+     * not silently ignored); an empty body is an empty object.
+     */
+    static JsonNode object(byte[] body, String... allowed) {
         if (body.length == 0) {
             return JSON.createObjectNode();
         }
@@ -22,6 +27,13 @@ final class JsonBodies {
             JsonNode node = JSON.readTree(body);
             if (node == null || !node.isObject()) {
                 throw new InvalidInputException("body must be a JSON object");
+            }
+            List<String> known = List.of(allowed);
+            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!known.contains(name)) {
+                    throw new InvalidInputException(name + ": unknown field; use any of " + String.join(", ", known));
+                }
             }
             return node;
         } catch (IOException e) {

@@ -41,6 +41,12 @@ final class RequestBodies {
 
     /** {@code raw} decompressed when the request says Content-Encoding: gzip (at most {@code maxBytes} after), else itself. */
     static byte[] decode(Context ctx, byte[] raw, int maxBytes) {
+        String encoding = ctx.header("Content-Encoding");
+        if (encoding != null && !encoding.isBlank() && !isGzip(ctx)
+                && !encoding.trim().equalsIgnoreCase("identity")) {
+            throw new RejectedRequestException(415, "unsupported Content-Encoding '" + encoding.trim()
+                    + "'; send the body as is or with Content-Encoding: gzip");
+        }
         if (!isGzip(ctx)) {
             return raw;
         }

@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one place routes are declared: each with its method, path and {@link Access}. The access
- * check runs before any handler; a route cannot be added without naming who may call it.
+ * The one place routes are declared: each with its method, path and {@link Access}. The rate
+ * limits and the access check run before any handler; a route cannot be added without naming
+ * who may call it.
  * Handlers of routes with a body get the raw bytes (read, capped, before the credential is
  * checked: a shipper with a wrong key gets its 401 rather than a connection closed mid-upload;
  * and signatures are computed over exactly these bytes).
@@ -28,11 +29,13 @@ final class RouteTable {
 
     private final JavalinConfig config;
     private final Credentials credentials;
+    private final RequestAdmission admission;
     private final List<DeclaredRoute> routes = new ArrayList<>();
 
-    RouteTable(JavalinConfig config, Credentials credentials) {
+    RouteTable(JavalinConfig config, Credentials credentials, RequestAdmission admission) {
         this.config = config;
         this.credentials = credentials;
+        this.admission = admission;
     }
 
     void get(String path, Access access, Handler handler) {
@@ -58,14 +61,25 @@ final class RouteTable {
 
     private void add(HandlerType method, String path, Access access, Handler handler) {
         routes.add(new DeclaredRoute(method.name(), path, access.name()));
-        config.routes.addHttpHandler(method, path, ctx -> handler.handle(ctx, credentials.grant(ctx, access)));
+        config.routes.addHttpHandler(method, path, ctx -> handler.handle(ctx, admit(ctx, access)));
     }
 
     private void addWithBody(HandlerType method, String path, Access access, int maxBodyBytes, BodyHandler handler) {
         routes.add(new DeclaredRoute(method.name(), path, access.name()));
         config.routes.addHttpHandler(method, path, ctx -> {
             byte[] raw = RequestBodies.readRaw(ctx, maxBodyBytes);
-            handler.handle(ctx, credentials.grant(ctx, access), raw);
+            handler.handle(ctx, admit(ctx, access), raw);
         });
+    }
+
+    /** Rate limits and the credential check, in that order; the probes are never limited. */
+    private Grant admit(Context ctx, Access access) {
+        if (access == Access.PUBLIC) {
+            return credentials.grant(ctx, access);
+        }
+        admission.beforeCredential(credentials.clientIp(ctx));
+        Grant grant = credentials.grant(ctx, access);
+        admission.afterCredential(grant.project());
+        return grant;
     }
 }

@@ -36,7 +36,7 @@ final class TokenRoutes {
     }
 
     private void mint(Context ctx, Grant grant, byte[] raw) {
-        JsonNode body = JsonBodies.object(raw);
+        JsonNode body = JsonBodies.object(raw, "userId", "conversationId", "ttl");
         String userId = id(body, "userId", true);
         String conversationId = id(body, "conversationId", false);
         Duration ttl = ttl(JsonBodies.text(body, "ttl"));

@@ -21,6 +21,9 @@ public final class Redactor {
     /** More extra patterns per project would make every event pay for a regex scan each. */
     public static final int MAX_EXTRA_PATTERNS = 32;
 
+    /** Words in attribute names that may mark a secret; the detector then decides on name and value together. */
+    private static final String[] SECRET_NAME_WORDS = {"pass", "pwd", "secret", "token", "key", "auth"};
+
     private final List<ExtraPattern> extraPatterns;
     /** Replacements made, by {@link RedactionKind#ordinal()}. */
     private final LongAdder[] countsByKind;
@@ -94,5 +97,38 @@ public final class Redactor {
     /** Extra-pattern runs abandoned at their time budget; each replaced its whole text (fail closed). */
     public long extraPatternTimeouts() {
         return extraPatternTimeouts.sum();
+    }
+
+    /**
+     * An attribute's value, redacted as {@link #redact} does and, when the attribute's name says
+     * it holds a secret ({@code password}, {@code api_key}, {@code X-Auth-Token}, ...), as a whole:
+     * a JSON field {@code "password":"hunter2"} arrives as the attribute {@code password} with the
+     * value {@code hunter2}, which alone looks like any word. The name is judged by the same
+     * detector as {@code password=hunter2} in text, so the same exceptions hold ({@code pwd=/home/a}
+     * is a directory; {@code "token": null} holds nothing).
+     */
+    public String redactAttribute(String name, String value) {
+        if (value == null || !mayNameASecret(name)) {
+            return redact(value);
+        }
+        String pair = name + "=" + value;
+        String redacted = redact(pair);
+        if (redacted == pair) {
+            return value;
+        }
+        int prefix = name.length() + 1;
+        return redacted.startsWith(name + "=") ? redacted.substring(prefix) : redact(value);
+    }
+
+    /** A cheap first look at an attribute name: could its ending be one the detector takes for a secret? */
+    private static boolean mayNameASecret(String name) {
+        for (String word : SECRET_NAME_WORDS) {
+            for (int i = 0; i + word.length() <= name.length(); i++) {
+                if (name.regionMatches(true, i, word, 0, word.length())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

