@@ -23,6 +23,8 @@ import io.larch.storage.EventStore;
 import io.larch.wal.WriteAheadLog;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -72,8 +74,15 @@ public final class HttpServer {
             config.events.serverStopped(gate::close);
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
-            config.jetty.host = options.host();
-            config.jetty.port = options.port();
+            // Our own connector, as Javalin's default would be, but with the idle timeout: a
+            // client that stalls mid-request (slowloris) is cut off after it.
+            config.jetty.addConnector((server, httpConfiguration) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfiguration));
+                connector.setHost(options.host());
+                connector.setPort(options.port());
+                connector.setIdleTimeout(options.idleTimeout().toMillis());
+                return connector;
+            });
             config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
             config.http.maxRequestSize = 1024 * 1024;
             config.router.ignoreTrailingSlashes = true;
@@ -81,7 +90,6 @@ public final class HttpServer {
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(MAX_HEADER_BYTES);
                 http.setSendServerVersion(false);
-                http.setIdleTimeout(options.idleTimeout().toMillis());
             });
             ErrorMapping.install(config);
             config.routes.before(ctx -> {
