@@ -91,7 +91,7 @@ public final class HttpServer {
                 http.setRequestHeaderSize(MAX_HEADER_BYTES);
                 http.setSendServerVersion(false);
             });
-            ErrorMapping.install(config);
+            ErrorMapping.install(config, deps.metrics());
             config.routes.before(ctx -> {
                 SecurityHeaders.apply(ctx);
                 if (cors.apply(ctx)) {

@@ -32,4 +32,18 @@ public final class ClientAddress {
         }
         return client;
     }
+
+    /** The address a rate limit counts: an IPv4 address itself, an IPv6 address's /64 network. */
+    static String rateLimitKey(String address) {
+        if (address == null || address.indexOf(':') < 0) {
+            return address;
+        }
+        return TrustedProxies.literal(address).filter(bytes -> bytes.length == 16).map(bytes -> {
+            StringBuilder network = new StringBuilder();
+            for (int i = 0; i < 8; i += 2) {
+                network.append(Integer.toHexString((bytes[i] & 0xff) << 8 | bytes[i + 1] & 0xff)).append(':');
+            }
+            return network.append(":/64").toString();
+        }).orElse(address);
+    }
 }

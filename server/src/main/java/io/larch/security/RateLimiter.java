@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Token buckets (Bucket4j, greedy refill over a minute) per client address, per project
@@ -33,6 +34,8 @@ public final class RateLimiter {
     public static final String PROJECT_EVENTS = "project_events_per_minute";
     public static final String WORK_LOG_PER_USER = "work_log_per_user_per_minute";
     private static final Duration PERIOD = Duration.ofMinutes(1);
+    /** A full map is swept at most this often, so a flood of new keys cannot make every request scan it. */
+    private static final long SWEEP_EVERY_MILLIS = 1_000;
 
     private final Clock clock;
     private final TimeMeter time;
@@ -45,10 +48,12 @@ public final class RateLimiter {
     public RateLimiter(Clock clock, int maxKeys) {
         this.clock = clock;
         this.maxKeys = maxKeys;
+        AtomicLong latest = new AtomicLong(Long.MIN_VALUE);
         this.time = new TimeMeter() {
+            /** Never earlier than before: Bucket4j takes tokens away when its time steps back (an NTP step). */
             @Override
             public long currentTimeNanos() {
-                return clock.millis() * 1_000_000;
+                return latest.accumulateAndGet(clock.millis() * 1_000_000, Math::max);
             }
 
             @Override
@@ -58,9 +63,14 @@ public final class RateLimiter {
         };
     }
 
-    /** One request from {@code clientAddress}, before its credential is looked at. */
+    /**
+     * One request from {@code clientAddress}, before its credential is looked at. IPv6 clients are
+     * counted per /64: one host usually holds a whole /64 and could otherwise pick a fresh address
+     * per request.
+     */
     public void admitAddress(String clientAddress, RateLimits limits) {
-        take(byAddress, clientAddress, limits.ipRequestsPerMinute(), 1, IP_REQUESTS, "requests from " + clientAddress);
+        take(byAddress, ClientAddress.rateLimitKey(clientAddress), limits.ipRequestsPerMinute(), 1, IP_REQUESTS,
+                "requests from " + clientAddress);
     }
 
     /** One request of {@code projectId}'s credentials. */
@@ -132,6 +142,7 @@ public final class RateLimiter {
         private final ConcurrentHashMap<K, Entry> entries = new ConcurrentHashMap<>();
         /** Shared by new keys while the map is full of busy buckets. */
         private volatile Entry overflow;
+        private final AtomicLong lastSweepMillis = new AtomicLong(Long.MIN_VALUE);
 
         Bucket get(K key, long perMinute) {
             long now = clock.millis();
@@ -152,9 +163,15 @@ public final class RateLimiter {
             return entries.replace(key, old, fresh) ? fresh : entries.getOrDefault(key, fresh);
         }
 
-        /** Drops buckets idle for a whole period; true when that made room. */
+        /**
+         * Drops buckets idle for a whole period (refilled to full: dropping one changes nothing),
+         * at most once a second; true when there is room.
+         */
         private boolean sweep(long now) {
-            entries.values().removeIf(e -> now - e.lastUsedMillis >= PERIOD.toMillis());
+            long last = lastSweepMillis.get();
+            if (now - last >= SWEEP_EVERY_MILLIS && lastSweepMillis.compareAndSet(last, now)) {
+                entries.values().removeIf(e -> now - e.lastUsedMillis >= PERIOD.toMillis());
+            }
             return entries.size() < maxKeys;
         }
 
