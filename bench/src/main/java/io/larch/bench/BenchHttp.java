@@ -28,6 +28,18 @@ public final class BenchHttp {
         return postForResponse(path, token, body).statusCode();
     }
 
+    /** POST with extra headers (name, value, name, value, ...), e.g. a request signature. */
+    public int post(String path, String token, byte[] body, String... headers) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").headers(headers)
+                .timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.statusCode();
+    }
+
     public JsonNode postJson(String path, String token, String body) throws IOException, InterruptedException {
         return JSON.readTree(postForResponse(path, token, body.getBytes(java.nio.charset.StandardCharsets.UTF_8)).body());
     }

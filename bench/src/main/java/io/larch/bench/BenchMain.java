@@ -89,11 +89,20 @@ public final class BenchMain {
         @Option(names = "--durability", defaultValue = "fsync", description = "LARCH_WAL_DURABILITY for the server")
         String durability;
 
+        @Option(names = "--redaction", defaultValue = "on", description = "LARCH_REDACTION for the server: on or off")
+        String redaction;
+
+        @Option(names = "--sign", description = "require HMAC signatures on the project and sign every request")
+        boolean sign;
+
         @Override
         public Integer call() throws Exception {
             Path dir = dataDirOrTemp();
-            try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of("LARCH_WAL_DURABILITY", durability))) {
+            try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of("LARCH_WAL_DURABILITY", durability,
+                    "LARCH_REDACTION", redaction))) {
                 String key = createProject(larch.url());
+                IngestBench.SenderFactory senders = sign ? SignedSender.factory(larch.url(), key)
+                        : http -> body -> http.post("/api/log", key, (byte[]) body);
                 double[] sealedAtStart = new double[1];
                 Thread.ofVirtual().start(() -> {
                     try {
@@ -103,13 +112,15 @@ public final class BenchMain {
                         // reported as 0
                     }
                 });
-                IngestBench.Result result = IngestBench.run(larch.url(), "/api/log", key, load.clients, load.batch,
+                IngestBench.Result result = IngestBench.run(larch.url(), load.clients, load.batch,
                         Duration.ofSeconds(load.warmupSeconds), Duration.ofSeconds(load.seconds),
-                        EventGenerator.loadLoghub(loghub), 40);
+                        EventGenerator.loadLoghub(loghub), 40, senders);
                 double sealedAtEnd = (double) metrics(larch.url()).getOrDefault("larch_sealed_events_total", 0.0);
                 Map<String, Object> results = new LinkedHashMap<>();
                 results.put("benchmark", "ingest");
                 results.put("durability", durability);
+                results.put("redaction", redaction);
+                results.put("signed", sign);
                 results.put("warmupSeconds", load.warmupSeconds);
                 results.put("serverJavaOptions", System.getenv().getOrDefault("LARCH_JAVA_OPTS", ""));
                 results.put("larch", result.toMap());

@@ -46,6 +46,19 @@ public final class IngestBench {
     /** As above, after {@code warmup} of the same load that is not measured (JIT compilation, caches). */
     public static Result run(String url, String path, String token, int clients, int batchSize, Duration warmup,
                              Duration duration, List<String> loghub, int bodiesPerClient) throws InterruptedException {
+        return run(url, clients, batchSize, warmup, duration, loghub, bodiesPerClient,
+                http -> body -> http.post(path, token, (byte[]) body));
+    }
+
+    /** Makes the sender of one client thread from its own HTTP client. */
+    @FunctionalInterface
+    public interface SenderFactory {
+        Sender forClient(BenchHttp http);
+    }
+
+    /** As above, each client thread sending through the sender {@code senders} makes for it. */
+    public static Result run(String url, int clients, int batchSize, Duration warmup, Duration duration,
+                             List<String> loghub, int bodiesPerClient, SenderFactory senders) throws InterruptedException {
         List<List<Object>> bodies = new ArrayList<>();
         long total = (long) clients * bodiesPerClient * batchSize;
         for (int c = 0; c < clients; c++) {
@@ -57,8 +70,8 @@ public final class IngestBench {
             }
             bodies.add(mine);
         }
-        ThreadLocal<BenchHttp> http = ThreadLocal.withInitial(() -> new BenchHttp(url));
-        return run(bodies, body -> http.get().post(path, token, (byte[]) body), batchSize, warmup, duration);
+        ThreadLocal<Sender> sender = ThreadLocal.withInitial(() -> senders.forClient(new BenchHttp(url)));
+        return run(bodies, body -> sender.get().send(body), batchSize, warmup, duration);
     }
 
     /** Sends one prepared batch and returns when it is acknowledged. */

@@ -3,8 +3,20 @@ package io.larch.app;
 import io.javalin.Javalin;
 import io.larch.aggregate.Aggregator;
 import io.larch.config.LarchConfig;
+import io.larch.config.ConfigException;
+import io.larch.config.Settings;
+import io.larch.meta.ProjectSettingRepository;
+import io.larch.security.Debouncer;
+import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
+import io.larch.security.RedactionKind;
+import io.larch.security.Redactor;
+import io.larch.security.RequestSignatures;
+import io.larch.security.TrustedProxies;
 import io.larch.datadir.DataDirLock;
 import io.larch.datadir.ServerInfo;
+import io.larch.http.DeclaredRoute;
 import io.larch.http.HttpServer;
 import io.larch.ingest.EventSink;
 import io.larch.ingest.IdGenerator;
@@ -13,6 +25,7 @@ import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.ApiKeyRepository;
+import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.meta.PartRepository;
 import io.larch.meta.ProjectRepository;
@@ -23,6 +36,7 @@ import io.larch.security.AdminToken;
 import io.larch.security.ApiKeys;
 import io.larch.security.Authenticator;
 import io.larch.security.ProjectAdmin;
+import io.larch.security.ViewerTokens;
 import io.larch.storage.Compactor;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
@@ -54,12 +68,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Larch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Larch.class);
+    /** Rate-limit buckets and debounce entries per map, at most: a few MB each. */
+    private static final int RATE_LIMIT_KEYS = 100_000;
 
     private final LarchConfig config;
     private DataDirLock lock;
     private Database database;
     private Engine engine;
     private Javalin http;
+    private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
 
@@ -85,6 +102,7 @@ public final class Larch implements AutoCloseable {
     }
 
     private void startComponents(Clock clock, PrintStream console) throws IOException {
+        TrustedProxies trustedProxies = trustedProxies(config.security().trustedProxies());
         Files.createDirectories(config.dataDir());
         lock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new IllegalStateException(
                 "data dir " + config.dataDir() + " is in use by another Larch process; stop it or use another --data-dir"));
@@ -93,6 +111,7 @@ public final class Larch implements AutoCloseable {
         ProjectRepository projects = new ProjectRepository(database);
         ApiKeyRepository keys = new ApiKeyRepository(database);
         PartRepository parts = new PartRepository(database);
+        AuditRepository audit = new AuditRepository(database);
 
         AdminToken.Bootstrap bootstrap = AdminToken.bootstrap(config.adminToken(), settings);
         bootstrap.generatedToken().ifPresent(token -> printAdminToken(console, token));
@@ -105,14 +124,25 @@ public final class Larch implements AutoCloseable {
         engine.start(clock);
         EventStore store = engine.store();
 
+        LarchConfig.Security security = config.security();
+        RateLimits rateLimits = new RateLimits(security.projectEventsPerMinute(), security.projectRequestsPerMinute(),
+                security.ipRequestsPerMinute(), security.workLogPerUserPerMinute());
+        RateLimiter limiter = new RateLimiter(clock, RATE_LIMIT_KEYS);
+        Debouncer debouncer = new Debouncer(clock, Debouncer.DEFAULT_WINDOW, RATE_LIMIT_KEYS);
+        Redactor redactor = Redactor.standard();
+        ProjectPolicies policies = new ProjectPolicies(database, new ProjectSettingRepository(database), audit,
+                security.redaction(), redactor, clock);
+        RequestSignatures signatures = new RequestSignatures(clock, RequestSignatures.DEFAULT_MAX_REMEMBERED_SIGNATURES);
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), ids,
-                new TemplateFingerprinter(), clock);
-        Authenticator authenticator = new Authenticator(adminToken, keys, projects, clock);
-        ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
+                new TemplateFingerprinter(), limiter, debouncer, clock);
+        ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
+        Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
+        ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, audit, authenticator::invalidate, clock);
         Searcher searcher = new Searcher(engine);
         Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
                 engine.integrity());
         PrometheusMeterRegistry metrics = metrics(engine);
+        securityMetrics(metrics, redactor, limiter, debouncer, signatures);
 
         Aggregator aggregator = new Aggregator(engine);
         FunctionCounter.builder("larch_point_read_row_groups", searcher,
@@ -128,10 +158,15 @@ public final class Larch implements AutoCloseable {
                         e.getMessage());
             }
         });
-        http = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store, engine.wal(), authenticator, projectAdmin,
-                maintenance, database, config.dataDir(), metrics, EffectiveConfig.of(config), config.queryTimeout(),
-                config.queryConcurrencyPerKey(), clock),
-                config.host(), config.port()).start();
+        HttpServer.Options httpOptions = new HttpServer.Options(config.host(), config.port(), config.queryTimeout(),
+                config.queryConcurrencyPerKey(), security.viewerTokenMaxTtl(), security.corsOrigins(),
+                security.httpIdleTimeout(), trustedProxies, rateLimits);
+        HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
+                engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, audit, maintenance,
+                database, config.dataDir(),
+                metrics, EffectiveConfig.of(config), httpOptions, clock));
+        routes = built.routes();
+        http = built.javalin().start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
@@ -166,6 +201,32 @@ public final class Larch implements AutoCloseable {
         return registry;
     }
 
+    private static TrustedProxies trustedProxies(String configured) {
+        try {
+            return TrustedProxies.parse(configured);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(List.of(Settings.TRUSTED_PROXIES.name() + ": " + e.getMessage()));
+        }
+    }
+
+    private static void securityMetrics(PrometheusMeterRegistry registry, Redactor redactor, RateLimiter limiter,
+                                        Debouncer debouncer, RequestSignatures signatures) {
+        for (RedactionKind kind : RedactionKind.values()) {
+            FunctionCounter.builder("larch_redactions", redactor, r -> r.redactedCount(kind))
+                    .tag("kind", kind.wireName())
+                    .description("secrets replaced by [REDACTED:<kind>] before storing, by kind").register(registry);
+        }
+        FunctionCounter.builder("larch_redaction_pattern_timeouts", redactor, Redactor::extraPatternTimeouts)
+                .description("project redaction patterns stopped at their time budget (the whole value was redacted)")
+                .register(registry);
+        Gauge.builder("larch_rate_limit_buckets", limiter, RateLimiter::bucketCount)
+                .description("rate-limit buckets held (addresses, projects, work-log users)").register(registry);
+        Gauge.builder("larch_debounce_keys", debouncer, Debouncer::size)
+                .description("work-log events remembered for debounce").register(registry);
+        Gauge.builder("larch_signatures_remembered", signatures, RequestSignatures::rememberedSignatures)
+                .description("request signatures remembered against replay (bounded)").register(registry);
+    }
+
     private static String hostForUrl(String host) {
         return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     }
@@ -181,6 +242,11 @@ public final class Larch implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** Every route the server declares, with who may call it. */
+    public List<DeclaredRoute> routes() {
+        return routes;
     }
 
     public EventStore store() {

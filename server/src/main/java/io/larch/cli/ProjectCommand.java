@@ -3,8 +3,10 @@ package io.larch.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.config.LarchConfig;
 import io.larch.meta.ApiKeyRepository;
+import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.meta.ProjectRepository;
+import io.larch.security.Actor;
 import io.larch.security.ProjectAdmin;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -59,8 +61,8 @@ final class ProjectCommand {
                 } else {
                     try (Database database = Database.open(config.metadataUrl())) {
                         ProjectAdmin admin = new ProjectAdmin(database, new ProjectRepository(database),
-                                new ApiKeyRepository(database), () -> { }, Clock.systemUTC());
-                        ProjectAdmin.CreatedProject created = admin.createProject(name, slug);
+                                new ApiKeyRepository(database), new AuditRepository(database), () -> { }, Clock.systemUTC());
+                        ProjectAdmin.CreatedProject created = admin.createProject(new Actor("cli", null), name, slug);
                         slugCreated = created.project().slug();
                         key = created.key().plainKey();
                     }

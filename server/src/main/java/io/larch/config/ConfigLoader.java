@@ -7,11 +7,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +26,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
     public static final String CONFIG_FILE_ENV = "LARCH_CONFIG";
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    /** scheme://host[:port], nothing more: what a browser sends in Origin. */
+    private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:\\d{1,5})?|https?://\\[[0-9A-Fa-f:]+](:\\d{1,5})?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb|k|m|g)?", Pattern.CASE_INSENSITIVE);
 
     private final Map<String, String> values = new HashMap<>();
@@ -121,12 +125,45 @@ public final class ConfigLoader {
         if (headIndexMaxBytes > 0 && headIndexMaxBytes < 1024 * 1024) {
             problems.add(Settings.HEAD_INDEX_MAX_BYTES.name() + ": must be at least 1MB");
         }
+        LarchConfig.Security security = security();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
-                scrubInterval, headIndexMaxBytes);
+                scrubInterval, headIndexMaxBytes, security);
+    }
+
+    private LarchConfig.Security security() {
+        boolean redaction = !Boolean.FALSE.equals(parse(Settings.REDACTION, ConfigLoader::onOff, "on or off"));
+        Set<String> origins = new LinkedHashSet<>();
+        for (String origin : text(Settings.CORS_ORIGINS).split(",")) {
+            String trimmed = origin.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            if (!ORIGIN.matcher(trimmed).matches()) {
+                problems.add(Settings.CORS_ORIGINS.name() + ": '" + trimmed + "' is not an origin like https://app.example.com"
+                        + (trimmed.contains("*") ? " (wildcards are not allowed: the API is authenticated; list each origin)" : ""));
+            }
+            origins.add(trimmed);
+        }
+        Duration maxTtl = duration(Settings.VIEWER_TOKEN_MAX_TTL);
+        Duration idle = duration(Settings.HTTP_IDLE_TIMEOUT);
+        long projectEvents = integer(Settings.RATE_PROJECT_EVENTS, 0, Integer.MAX_VALUE);
+        long projectRequests = integer(Settings.RATE_PROJECT_REQUESTS, 0, Integer.MAX_VALUE);
+        long ipRequests = integer(Settings.RATE_IP_REQUESTS, 0, Integer.MAX_VALUE);
+        long workLogPerUser = integer(Settings.RATE_WORK_LOG_PER_USER, 0, Integer.MAX_VALUE);
+        return new LarchConfig.Security(redaction, Set.copyOf(origins), text(Settings.TRUSTED_PROXIES).trim(), maxTtl, idle,
+                projectEvents, projectRequests, ipRequests, workLogPerUser);
+    }
+
+    private static boolean onOff(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException(text);
+        };
     }
 
     private String text(Setting setting) {

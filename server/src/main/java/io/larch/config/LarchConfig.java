@@ -3,6 +3,7 @@ package io.larch.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /** Validated configuration; build it with {@link ConfigLoader}. */
 public record LarchConfig(
@@ -22,11 +23,18 @@ public record LarchConfig(
         Duration queryTimeout,
         int queryConcurrencyPerKey,
         Duration scrubInterval,
-        long headIndexMaxBytes) {
+        long headIndexMaxBytes,
+        Security security) {
 
-    public LarchConfig withPort(int newPort) {
-        return new LarchConfig(host, newPort, dataDir, metadataUrl, adminToken, nodeId, walDurability,
-                walBatchInterval, walSegmentMaxBytes, walSegmentMaxAge, headMaxEvents, duckdbMemoryLimitBytes,
-                duckdbThreads, queryTimeout, queryConcurrencyPerKey, scrubInterval, headIndexMaxBytes);
+    /**
+     * Access and abuse settings.
+     *
+     * @param trustedProxies the raw list (IPs and CIDRs), parsed and checked when the server starts
+     * @param rateLimitsPerMinute project events, project requests, client-address requests and
+     *                            work-log events per user, per minute (0: no limit)
+     */
+    public record Security(boolean redaction, Set<String> corsOrigins, String trustedProxies, Duration viewerTokenMaxTtl,
+                           Duration httpIdleTimeout, long projectEventsPerMinute, long projectRequestsPerMinute,
+                           long ipRequestsPerMinute, long workLogPerUserPerMinute) {
     }
 }

@@ -40,9 +40,30 @@ public final class Settings {
     public static final Setting SCRUB_INTERVAL = new Setting("LARCH_SCRUB_INTERVAL", "24h",
             "how often every part's files are checked against their checksums (damaged parts are quarantined)", false);
 
+    public static final Setting REDACTION = new Setting("LARCH_REDACTION", "on",
+            "on: secrets (private keys, tokens, passwords, card numbers) are replaced by [REDACTED:<kind>] before they are stored; off: stored as sent (a project can override)", false);
+    public static final Setting CORS_ORIGINS = new Setting("LARCH_CORS_ORIGINS", "",
+            "comma-separated origins (https://app.example.com) whose browser pages may call the API; empty: none", false);
+    public static final Setting TRUSTED_PROXIES = new Setting("LARCH_TRUSTED_PROXIES", "",
+            "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For names the client; empty: the peer is the client", false);
+    public static final Setting VIEWER_TOKEN_MAX_TTL = new Setting("LARCH_VIEWER_TOKEN_MAX_TTL", "24h",
+            "the longest lifetime POST /api/tokens may give a viewer token (default lifetime 15m)", false);
+    public static final Setting HTTP_IDLE_TIMEOUT = new Setting("LARCH_HTTP_IDLE_TIMEOUT", "30s",
+            "a connection that sends nothing for this long is closed (slow or stalled clients)", false);
+    public static final Setting RATE_PROJECT_EVENTS = new Setting("LARCH_RATE_PROJECT_EVENTS_PER_MIN", "12000000",
+            "events one project may ingest per minute (0: no limit); beyond it 429 with Retry-After", false);
+    public static final Setting RATE_PROJECT_REQUESTS = new Setting("LARCH_RATE_PROJECT_REQUESTS_PER_MIN", "600000",
+            "requests one project's credentials may make per minute (0: no limit)", false);
+    public static final Setting RATE_IP_REQUESTS = new Setting("LARCH_RATE_IP_REQUESTS_PER_MIN", "600000",
+            "requests one client address may make per minute, before its credential is checked (0: no limit)", false);
+    public static final Setting RATE_WORK_LOG_PER_USER = new Setting("LARCH_RATE_WORK_LOG_PER_USER_PER_MIN", "60",
+            "work-log events (kind work) one userId may add per minute (0: no limit)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
-            HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL);
+            HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
+            REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,
+            RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER);
 
     private Settings() {
     }

@@ -1,8 +1,6 @@
 package io.larch.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.config.Setting;
 import io.larch.config.Settings;
@@ -28,42 +26,36 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** {@code /admin/...} and {@code GET /config}: projects, keys, maintenance. Admin token only. */
+/** {@code /admin/...} and {@code GET /config}: projects, keys, maintenance. */
 final class AdminRoutes {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_ADMIN_BODY = 64 * 1024;
 
     private final ProjectAdmin projects;
     private final EventStore store;
     private final Maintenance maintenance;
-    private final Credentials credentials;
     private final Map<String, String> effectiveConfig;
 
-    AdminRoutes(ProjectAdmin projects, EventStore store, Maintenance maintenance, Credentials credentials,
-                Map<String, String> effectiveConfig) {
+    AdminRoutes(ProjectAdmin projects, EventStore store, Maintenance maintenance, Map<String, String> effectiveConfig) {
         this.projects = projects;
         this.store = store;
         this.maintenance = maintenance;
-        this.credentials = credentials;
         this.effectiveConfig = effectiveConfig;
     }
 
-    void install(JavalinConfig config) {
-        config.routes.before("/admin/*", credentials::requireAdmin);
-        config.routes.before("/config", credentials::requireAdmin);
-        config.routes.post("/admin/projects", this::createProject);
-        config.routes.get("/admin/projects", this::listProjects);
-        config.routes.post("/admin/projects/{slug}/keys", this::createKey);
-        config.routes.get("/admin/projects/{slug}/keys", this::listKeys);
-        config.routes.delete("/admin/projects/{slug}/keys/{prefix}", this::revokeKey);
-        config.routes.post("/admin/maintain", this::maintain);
-        config.routes.get("/admin/storage", this::storage);
-        config.routes.get("/config", this::showConfig);
+    void install(RouteTable routes) {
+        routes.post("/admin/projects", Access.ADMIN_TOKEN, JsonBodies.MAX_ADMIN_BODY, this::createProject);
+        routes.get("/admin/projects", Access.ADMIN_TOKEN, this::listProjects);
+        routes.post("/admin/projects/{slug}/keys", Access.PROJECT_ADMIN, JsonBodies.MAX_ADMIN_BODY, this::createKey);
+        routes.get("/admin/projects/{slug}/keys", Access.PROJECT_ADMIN, this::listKeys);
+        routes.delete("/admin/projects/{slug}/keys/{prefix}", Access.PROJECT_ADMIN, this::revokeKey);
+        routes.post("/admin/maintain", Access.ADMIN_TOKEN, 0, this::maintain);
+        routes.get("/admin/storage", Access.ADMIN_TOKEN, this::storage);
+        routes.get("/config", Access.ADMIN_TOKEN, this::showConfig);
     }
 
-    private void createProject(Context ctx) {
-        JsonNode body = jsonBody(ctx);
-        ProjectAdmin.CreatedProject created = projects.createProject(text(body, "name"), text(body, "slug"));
+    private void createProject(Context ctx, Grant grant, byte[] raw) {
+        JsonNode body = JsonBodies.object(raw, "name", "slug");
+        ProjectAdmin.CreatedProject created = projects.createProject(grant.actor(), JsonBodies.text(body, "name"),
+                JsonBodies.text(body, "slug"));
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("project", project(created.project()));
         response.put("key", created.key().plainKey());
@@ -72,12 +64,12 @@ final class AdminRoutes {
         ctx.status(201).json(response);
     }
 
-    private void listProjects(Context ctx) {
+    private void listProjects(Context ctx, Grant grant) {
         ctx.json(Map.of("projects", projects.listProjects().stream().map(AdminRoutes::project).toList()));
     }
 
-    private void createKey(Context ctx) {
-        JsonNode body = jsonBody(ctx);
+    private void createKey(Context ctx, Grant grant, byte[] raw) {
+        JsonNode body = JsonBodies.object(raw, "name", "scopes");
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
         JsonNode scopeNode = body.get("scopes");
         if (scopeNode == null || scopeNode.isNull()) {
@@ -87,27 +79,28 @@ final class AdminRoutes {
         } else {
             for (JsonNode scope : scopeNode) {
                 scopes.add(Scope.parse(scope.asText()).orElseThrow(() -> new InvalidInputException(
-                        "scopes: unknown scope '" + scope.asText() + "'; use ingest and/or read")));
+                        "scopes: unknown scope '" + scope.asText() + "'; use any of " + Scope.names())));
             }
         }
-        ProjectAdmin.CreatedKey created = projects.createKey(ctx.pathParam("slug"), text(body, "name"), scopes);
+        ProjectAdmin.CreatedKey created = projects.createKey(grant.actor(), grant.project().slug(),
+                JsonBodies.text(body, "name"), scopes);
         Map<String, Object> response = new LinkedHashMap<>(key(created.record()));
         response.put("key", created.plainKey());
         response.put("note", "store this key now: it is shown only once");
         ctx.status(201).json(response);
     }
 
-    private void listKeys(Context ctx) {
-        List<ApiKeyRecord> keys = projects.listKeys(ctx.pathParam("slug"));
+    private void listKeys(Context ctx, Grant grant) {
+        List<ApiKeyRecord> keys = projects.listKeys(grant.project().slug());
         ctx.json(Map.of("keys", keys.stream().map(AdminRoutes::key).toList()));
     }
 
-    private void revokeKey(Context ctx) {
-        projects.revokeKey(ctx.pathParam("slug"), ctx.pathParam("prefix"));
+    private void revokeKey(Context ctx, Grant grant) {
+        projects.revokeKey(grant.actor(), grant.project().slug(), ctx.pathParam("prefix"));
         ctx.status(204);
     }
 
-    private void maintain(Context ctx) throws InterruptedException, IOException {
+    private void maintain(Context ctx, Grant grant, byte[] ignoredBody) throws InterruptedException, IOException {
         Optional<PartIntegrity.Scrub> scrub = maintenance.sealNow(Duration.ofMinutes(5));
         if (scrub.isEmpty()) {
             ctx.status(503).json(ApiError.of("sealing did not finish within 5 minutes; the server log says why"));
@@ -121,7 +114,7 @@ final class AdminRoutes {
     }
 
     /** What each project stores: published parts, their events and bytes, and events not yet sealed. */
-    private void storage(Context ctx) {
+    private void storage(Context ctx, Grant grant) {
         StoreSnapshot snapshot = store.snapshot();
         Map<Long, long[]> byProject = new java.util.TreeMap<>();
         for (PartRecord part : snapshot.parts()) {
@@ -165,7 +158,7 @@ final class AdminRoutes {
         ctx.json(body);
     }
 
-    private void showConfig(Context ctx) {
+    private void showConfig(Context ctx, Grant grant) {
         ctx.json(effectiveConfig);
     }
 
@@ -196,32 +189,5 @@ final class AdminRoutes {
         json.put("createdAt", Instant.ofEpochMilli(key.createdAt()).toString());
         json.put("revokedAt", key.revokedAt() == null ? null : Instant.ofEpochMilli(key.revokedAt()).toString());
         return json;
-    }
-
-    private static JsonNode jsonBody(Context ctx) {
-        byte[] body = RequestBodies.read(ctx, MAX_ADMIN_BODY);
-        if (body.length == 0) {
-            return JSON.createObjectNode();
-        }
-        try {
-            JsonNode node = JSON.readTree(body);
-            if (node == null || !node.isObject()) {
-                throw new InvalidInputException("body must be a JSON object");
-            }
-            return node;
-        } catch (IOException e) {
-            throw new InvalidInputException("body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-    }
-
-    private static String text(JsonNode body, String field) {
-        JsonNode value = body.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual()) {
-            throw new InvalidInputException(field + ": must be a string");
-        }
-        return value.textValue();
     }
 }

@@ -1,6 +1,5 @@
 package io.larch.http;
 
-import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.aggregate.Aggregations;
 import io.larch.aggregate.Aggregator;
@@ -9,7 +8,6 @@ import io.larch.config.ConfigLoader;
 import io.larch.meta.Project;
 import io.larch.model.InvalidInputException;
 import io.larch.query.SearchFilters;
-import io.larch.security.Scope;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,25 +27,22 @@ final class AnalyticsRoutes {
     private static final Duration MAX_INTERVAL = Duration.ofDays(3650);
 
     private final Aggregator aggregator;
-    private final Credentials credentials;
     private final QueryGate gate;
     private final Clock clock;
 
-    AnalyticsRoutes(Aggregator aggregator, Credentials credentials, QueryGate gate, Clock clock) {
+    AnalyticsRoutes(Aggregator aggregator, QueryGate gate, Clock clock) {
         this.aggregator = aggregator;
-        this.credentials = credentials;
         this.gate = gate;
         this.clock = clock;
     }
 
-    void install(JavalinConfig config) {
-        config.routes.get("/api/log/histogram", this::histogram);
-        config.routes.get("/api/log/top", this::top);
-        config.routes.get("/api/log/stats", this::stats);
+    void install(RouteTable routes) {
+        routes.get("/api/log/histogram", Access.READ, this::histogram);
+        routes.get("/api/log/top", Access.READ, this::top);
+        routes.get("/api/log/stats", Access.READ, this::stats);
     }
 
-    private void histogram(Context ctx) {
-        Credentials.Access access = credentials.access(ctx, Scope.READ);
+    private void histogram(Context ctx, Grant access) {
         Project project = access.project();
         long now = clock.millis();
         SearchFilters filters = LogFilters.of(ctx, project, now);
@@ -102,8 +97,7 @@ final class AnalyticsRoutes {
         return NICE_INTERVALS.getLast().toMillis();
     }
 
-    private void top(Context ctx) {
-        Credentials.Access access = credentials.access(ctx, Scope.READ);
+    private void top(Context ctx, Grant access) {
         Project project = access.project();
         SearchFilters filters = LogFilters.of(ctx, project, clock.millis());
         int limit = LogFilters.intParam(ctx, "limit", 10, 1, Aggregator.MAX_TOP);
@@ -124,8 +118,7 @@ final class AnalyticsRoutes {
         ctx.json(body);
     }
 
-    private void stats(Context ctx) {
-        Credentials.Access access = credentials.access(ctx, Scope.READ);
+    private void stats(Context ctx, Grant access) {
         Project project = access.project();
         SearchFilters filters = LogFilters.of(ctx, project, clock.millis());
         Aggregations.Stats stats = gate.run(ctx, access.caller(), budget -> aggregator.stats(filters.query(), budget));

@@ -8,18 +8,71 @@ import io.larch.security.Authenticator;
 import io.larch.security.Caller;
 import io.larch.security.ProjectAdmin;
 import io.larch.security.Scope;
+import java.util.function.Function;
 
-/** Reads the credential of a request and decides which project it may act on. */
+/**
+ * Reads the credential of a request and decides, for a route's {@link Access}, whether it may
+ * go on and on which project. 401 means "who are you?" (missing, unknown, revoked, expired),
+ * 403 "you may not" (wrong scope, wrong project, a viewer token outside work logs).
+ */
 final class Credentials {
     private final Authenticator authenticator;
     private final ProjectAdmin projects;
+    private final Function<Context, String> clientIp;
 
-    Credentials(Authenticator authenticator, ProjectAdmin projects) {
+    Credentials(Authenticator authenticator, ProjectAdmin projects, Function<Context, String> clientIp) {
         this.authenticator = authenticator;
         this.projects = projects;
+        this.clientIp = clientIp;
     }
 
-    Caller caller(Context ctx) {
+    /** The client's address: the peer, or who a trusted proxy says it forwards. */
+    String clientIp(Context ctx) {
+        return clientIp.apply(ctx);
+    }
+
+    /** Lets the request in under {@code access} or throws {@link AuthException}. */
+    Grant grant(Context ctx, Access access) {
+        String ip = clientIp.apply(ctx);
+        if (access == Access.PUBLIC) {
+            return new Grant(null, null, ip);
+        }
+        Caller caller = caller(ctx);
+        Project project = switch (access) {
+            case PUBLIC -> null;
+            case ADMIN_TOKEN -> {
+                if (!(caller instanceof Caller.Admin)) {
+                    throw AuthException.forbidden("this endpoint needs the admin token, not " + describe(caller));
+                }
+                yield null;
+            }
+            case INGEST -> keyProject(caller, ctx, access, Scope.INGEST, null);
+            case READ -> keyProject(caller, ctx, access, Scope.READ, null);
+            case MINT_TOKEN -> {
+                if (caller instanceof Caller.Admin) {
+                    throw AuthException.forbidden("viewer tokens are minted with a project key (read or admin scope), "
+                            + "so that revoking the key revokes its tokens; the admin token cannot mint them");
+                }
+                yield keyProject(caller, ctx, access, Scope.READ, Scope.ADMIN);
+            }
+            case WORK_LOG_READ -> {
+                if (caller instanceof Caller.Viewer viewer) {
+                    yield requireNamed(ctx.queryParam("project"), viewer.project(), "this viewer token");
+                }
+                yield keyProject(caller, ctx, access, Scope.READ, null);
+            }
+            case PROJECT_ADMIN -> {
+                String named = ctx.pathParamMap().containsKey("slug") ? ctx.pathParam("slug") : ctx.queryParam("project");
+                if (caller instanceof Caller.Admin) {
+                    yield named == null || named.isBlank() ? null : projects.requireProject(named.trim());
+                }
+                yield keyProject(caller, ctx, access, Scope.ADMIN, null, named);
+            }
+        };
+        return new Grant(caller, project, ip);
+    }
+
+    private Caller caller(Context ctx) {
         String authorization = ctx.header("Authorization");
         String credential = null;
         if (authorization != null) {
@@ -36,50 +89,51 @@ final class Credentials {
         return authenticator.authenticate(credential);
     }
 
-    void requireAdmin(Context ctx) {
-        if (!(caller(ctx) instanceof Caller.Admin)) {
-            throw AuthException.forbidden("this endpoint needs the admin token, not a project key");
-        }
+    private Project keyProject(Caller caller, Context ctx, Access access, Scope scope, Scope alternative) {
+        return keyProject(caller, ctx, access, scope, alternative, ctx.queryParam("project"));
     }
 
     /**
-     * The project a request acts on: a key's own project (a {@code project} parameter, if given,
-     * must name it), or for the admin token the project named by {@code project}.
+     * The project of a key holding {@code scope} (or {@code alternative}); for the admin token the
+     * project {@code named}. A viewer token gets no further than work logs.
      */
-    Project project(Context ctx, Scope scope) {
-        return access(ctx, scope).project();
-    }
-
-    /** The project a request may act on with {@code scope}, and who asks. */
-    record Access(Project project, Caller caller) {
-    }
-
-    /** Like {@link #project}, with the caller (whose identity keys per-caller limits). */
-    Access access(Context ctx, Scope scope) {
-        Caller caller = caller(ctx);
-        return new Access(projectOf(caller, ctx, scope), caller);
-    }
-
-    private Project projectOf(Caller caller, Context ctx, Scope scope) {
-        String requested = ctx.queryParam("project");
+    private Project keyProject(Caller caller, Context ctx, Access access, Scope scope, Scope alternative, String named) {
         return switch (caller) {
             case Caller.Admin admin -> {
-                if (requested == null || requested.isBlank()) {
+                if (named == null || named.isBlank()) {
                     throw new InvalidInputException("project: the admin token acts on any project, so name one with ?project=<slug>");
                 }
-                yield projects.requireProject(requested.trim());
+                yield projects.requireProject(named.trim());
             }
             case Caller.ProjectKey key -> {
-                if (requested != null && !requested.isBlank() && !requested.trim().equals(key.project().slug())) {
-                    throw AuthException.forbidden("this key belongs to project '" + key.project().slug()
-                            + "' and cannot access project '" + requested.trim() + "'");
-                }
-                if (!key.scopes().contains(scope)) {
+                Project project = requireNamed(named, key.project(), "this key");
+                if (!key.scopes().contains(scope) && (alternative == null || !key.scopes().contains(alternative))) {
                     throw AuthException.forbidden("key " + key.keyPrefix() + "... lacks the '" + scope.wireName()
-                            + "' scope; create a key with it");
+                            + "' scope" + (alternative == null ? "" : " (or '" + alternative.wireName() + "')")
+                            + "; create a key with it");
                 }
-                yield key.project();
+                yield project;
             }
+            case Caller.Viewer viewer -> throw AuthException.forbidden(
+                    "a viewer token can only read its user's work logs (GET /api/work-log/list); this endpoint needs "
+                            + access.who());
+        };
+    }
+
+    /** {@code own}, unless the request names another project. */
+    private static Project requireNamed(String named, Project own, String holder) {
+        if (named != null && !named.isBlank() && !named.trim().equals(own.slug())) {
+            throw AuthException.forbidden(holder + " belongs to project '" + own.slug()
+                    + "' and cannot access project '" + named.trim() + "'");
+        }
+        return own;
+    }
+
+    private static String describe(Caller caller) {
+        return switch (caller) {
+            case Caller.Admin admin -> "the admin token";
+            case Caller.ProjectKey key -> "a project key";
+            case Caller.Viewer viewer -> "a viewer token";
         };
     }
 }

@@ -13,8 +13,14 @@ import io.larch.search.QueryTimeoutException;
 import io.larch.security.AuthException;
 import io.larch.security.ConflictException;
 import io.larch.security.NotFoundException;
+import io.larch.security.RateLimitedException;
+import io.larch.security.SignatureCacheFullException;
 import io.larch.wal.WalException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +34,8 @@ final class ErrorMapping {
     private ErrorMapping() {
     }
 
-    static void install(JavalinConfig config) {
+    /** Installs the mappings; refusals of credentials and rate limits are counted in {@code metrics}. */
+    static void install(JavalinConfig config, MeterRegistry metrics) {
         config.routes.exception(InvalidBatchException.class, (e, ctx) ->
                 respond(ctx, 400, new ApiError(e.getMessage(), e.errors(), null)));
         config.routes.exception(RejectedRequestException.class, (e, ctx) -> {
@@ -41,10 +48,28 @@ final class ErrorMapping {
                 respond(ctx, 400, new ApiError("bad query: " + e.getMessage(), null, e.position())));
         config.routes.exception(InvalidInputException.class, (e, ctx) -> respond(ctx, 400, ApiError.of(e.getMessage())));
         config.routes.exception(AuthException.class, (e, ctx) -> {
+            Counter.builder("larch_auth_refusals").tag("status", Integer.toString(e.status()))
+                    .description("requests refused for their credential: 401 missing, unknown, revoked, expired or badly signed; 403 not allowed")
+                    .register(metrics).increment();
             if (e.status() == 401) {
                 ctx.header("WWW-Authenticate", "Bearer");
             }
             respond(ctx, e.status(), ApiError.of(e.getMessage()));
+        });
+        config.routes.exception(RateLimitedException.class, (e, ctx) -> {
+            Counter.builder("larch_rate_limited").tag("limit", e.limit())
+                    .description("requests refused with 429 by a rate limit, by limit").register(metrics).increment();
+            ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("error", e.getMessage());
+            body.put("limit", e.limit());
+            body.put("limitPerMinute", e.perMinute());
+            body.put("retryAfterSeconds", e.retryAfterSeconds());
+            ctx.status(429).json(body);
+        });
+        config.routes.exception(SignatureCacheFullException.class, (e, ctx) -> {
+            ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfterSeconds())));
+            respond(ctx, 503, ApiError.of(e.getMessage()));
         });
         config.routes.exception(NotFoundException.class, (e, ctx) -> respond(ctx, 404, ApiError.of(e.getMessage())));
         config.routes.exception(ConflictException.class, (e, ctx) -> respond(ctx, 409, ApiError.of(e.getMessage())));

@@ -1,6 +1,5 @@
 package io.larch.http;
 
-import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.meta.Database;
 import io.larch.wal.WriteAheadLog;
@@ -22,12 +21,12 @@ final class HealthRoutes {
         this.wal = wal;
     }
 
-    void install(JavalinConfig config) {
-        config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
-        config.routes.get("/readyz", this::ready);
+    void install(RouteTable routes) {
+        routes.get("/healthz", Access.PUBLIC, (ctx, grant) -> ctx.json(Map.of("status", "ok")));
+        routes.get("/readyz", Access.PUBLIC, this::ready);
     }
 
-    private void ready(Context ctx) {
+    private void ready(Context ctx, Grant grant) {
         Map<String, String> checks = new LinkedHashMap<>();
         checks.put("metadata", database.isHealthy() ? "ok" : "metadata database does not answer");
         checks.put("dataDir", dataDirWritable());

@@ -2,58 +2,123 @@ package io.larch.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
 import io.larch.ingest.IngestService;
 import io.larch.lifecycle.Maintenance;
+import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.search.Searcher;
 import io.larch.security.Authenticator;
+import io.larch.security.ClientAddress;
+import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
+import io.larch.security.RequestSignatures;
+import io.larch.security.TrustedProxies;
 import io.larch.security.ProjectAdmin;
+import io.larch.security.ViewerTokens;
 import io.larch.storage.EventStore;
 import io.larch.wal.WriteAheadLog;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** Builds the HTTP server: every route file, error mapping, virtual threads. */
+/** Builds the HTTP server: every route file, error mapping, hardening, virtual threads. */
 public final class HttpServer {
+    /** Jetty's limit on request line plus headers; beyond it a request gets 431. */
+    static final int MAX_HEADER_BYTES = 16 * 1024;
+
     private HttpServer() {
     }
 
     /** What the routes need. */
     public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, EventStore store,
-                               WriteAheadLog wal,
-                               Authenticator authenticator,
-                               ProjectAdmin projects, Maintenance maintenance, Database database, Path dataDir,
-                               PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
-                               Duration queryTimeout, int queryConcurrencyPerKey, Clock clock) {
+                               WriteAheadLog wal, Authenticator authenticator, ViewerTokens viewerTokens,
+                               ProjectAdmin projects, ProjectPolicies policies, RequestSignatures signatures,
+                               RateLimiter limiter, AuditRepository audit, Maintenance maintenance, Database database,
+                               Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
+                               Options options, Clock clock) {
     }
 
-    public static Javalin create(Dependencies deps, String host, int port) {
-        Credentials credentials = new Credentials(deps.authenticator(), deps.projects());
-        QueryGate gate = new QueryGate(deps.queryTimeout(), deps.queryConcurrencyPerKey(), deps.metrics());
-        return Javalin.create(config -> {
+    /**
+     * The HTTP settings.
+     *
+     * @param idleTimeout a connection that sends nothing for this long is closed (slow clients, slowloris)
+     */
+    public record Options(String host, int port, Duration queryTimeout, int queryConcurrencyPerKey,
+                          Duration viewerTokenMaxTtl, Set<String> corsOrigins, Duration idleTimeout,
+                          TrustedProxies trustedProxies, RateLimits rateLimits) {
+    }
+
+    /** A built server and the routes it declares. */
+    public record Built(Javalin javalin, List<DeclaredRoute> routes) {
+    }
+
+    public static Built create(Dependencies deps) {
+        Options options = deps.options();
+        Credentials credentials = new Credentials(deps.authenticator(), deps.projects(), ctx -> ClientAddress.resolve(
+                ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"), options.trustedProxies()));
+        RequestAdmission admission = new RequestAdmission(deps.limiter(), options.rateLimits(), deps.policies());
+        QueryGate gate = new QueryGate(options.queryTimeout(), options.queryConcurrencyPerKey(), deps.metrics());
+        Cors cors = new Cors(options.corsOrigins());
+        RouteTable[] table = new RouteTable[1];
+        Javalin javalin = Javalin.create(config -> {
             config.events.serverStopped(gate::close);
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
-            config.jetty.host = host;
-            config.jetty.port = port;
+            // Our own connector, as Javalin's default would be, but with the idle timeout: a
+            // client that stalls mid-request (slowloris) is cut off after it.
+            config.jetty.addConnector((server, httpConfiguration) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(httpConfiguration));
+                connector.setHost(options.host());
+                connector.setPort(options.port());
+                connector.setIdleTimeout(options.idleTimeout().toMillis());
+                return connector;
+            });
             config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
             config.http.maxRequestSize = 1024 * 1024;
             config.router.ignoreTrailingSlashes = true;
             config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrorResponses()));
-            ErrorMapping.install(config);
-            new HealthRoutes(deps.database(), deps.dataDir(), deps.wal()).install(config);
-            new IngestRoutes(deps.ingest(), credentials).install(config);
-            new SearchRoutes(deps.searcher(), credentials, gate, deps.clock()).install(config);
-            new AnalyticsRoutes(deps.aggregator(), credentials, gate, deps.clock()).install(config);
-            new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(), credentials,
-                    AdminRoutes.describe(deps.effectiveConfig())).install(config);
-            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setRequestHeaderSize(MAX_HEADER_BYTES);
+                http.setSendServerVersion(false);
+            });
+            ErrorMapping.install(config, deps.metrics());
+            config.routes.before(ctx -> {
+                SecurityHeaders.apply(ctx);
+                if (cors.apply(ctx)) {
+                    ctx.skipRemainingHandlers();
+                }
+            });
+            RouteTable routes = new RouteTable(config, credentials, admission);
+            table[0] = routes;
+            config.routes.addHttpHandler(HandlerType.OPTIONS, "/*", ctx -> {
+                if (ctx.status().getCode() != 204) {
+                    ctx.status(204);
+                }
+            });
+            new HealthRoutes(deps.database(), deps.dataDir(), deps.wal()).install(routes);
+            routes.get("/metrics", Access.PUBLIC, (ctx, grant) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(deps.metrics().scrape()));
+            new IngestRoutes(deps.ingest(), deps.policies(), deps.signatures(), options.rateLimits()).install(routes);
+            SearchRoutes search = new SearchRoutes(deps.searcher(), gate, deps.clock());
+            search.install(routes);
+            new WorkLogRoutes(search).install(routes);
+            new TokenRoutes(deps.viewerTokens(), options.viewerTokenMaxTtl(), deps.clock()).install(routes);
+            new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
+            new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),
+                    AdminRoutes.describe(deps.effectiveConfig())).install(routes);
+            new AuditRoutes(deps.audit(), deps.projects()).install(routes);
+            new ProjectSettingsRoutes(deps.policies()).install(routes);
         });
+        return new Built(javalin, table[0].routes());
     }
 }

@@ -1,39 +1,58 @@
 package io.larch.http;
 
-import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.ingest.IngestLimits;
+import io.larch.ingest.IngestRequest;
 import io.larch.ingest.IngestResult;
 import io.larch.ingest.IngestService;
 import io.larch.meta.Project;
 import io.larch.model.EventId;
-import io.larch.security.Scope;
+import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimits;
+import io.larch.security.RequestSignatures;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-/** {@code POST /api/log}: native ingest. */
+/**
+ * {@code POST /api/log}: native ingest. The signature (when the project's policy asks for one)
+ * is checked over the body exactly as received, before it is decompressed or parsed.
+ */
 final class IngestRoutes {
     private final IngestService ingest;
-    private final Credentials credentials;
+    private final ProjectPolicies policies;
+    private final RequestSignatures signatures;
+    private final RateLimits serverLimits;
 
-    IngestRoutes(IngestService ingest, Credentials credentials) {
+    IngestRoutes(IngestService ingest, ProjectPolicies policies, RequestSignatures signatures, RateLimits serverLimits) {
         this.ingest = ingest;
-        this.credentials = credentials;
+        this.policies = policies;
+        this.signatures = signatures;
+        this.serverLimits = serverLimits;
     }
 
-    void install(JavalinConfig config) {
-        config.routes.post("/api/log", this::ingest);
+    void install(RouteTable routes) {
+        routes.post("/api/log", Access.INGEST, IngestLimits.MAX_BODY_BYTES, this::ingest);
     }
 
-    private void ingest(Context ctx) {
-        // The body (at most MAX_BODY_BYTES) is read before the credential is checked: a shipper
-        // with a wrong key then gets its 401 instead of a connection closed mid-upload.
-        byte[] body = RequestBodies.read(ctx, IngestLimits.MAX_BODY_BYTES);
-        Project project = credentials.project(ctx, Scope.INGEST);
-        IngestResult result = ingest.ingest(project.id(), body, ctx.contentType());
+    private void ingest(Context ctx, Grant grant, byte[] rawBody) {
+        Project project = grant.project();
+        ProjectPolicies.Policy policy = policies.of(project.id());
+        signatures.verify(project.id(), policy.signing(), policy.signingSecrets(),
+                ctx.header(RequestSignatures.TIMESTAMP_HEADER), ctx.header(RequestSignatures.SIGNATURE_HEADER), rawBody);
+        byte[] body = RequestBodies.decode(ctx, rawBody, IngestLimits.MAX_BODY_BYTES);
+        // The raw header: Jetty's parsed content type throws on an unknown charset.
+        IngestResult result = ingest.ingest(new IngestRequest(project.id(), body, ctx.header("Content-Type"), policy.redactor(),
+                serverLimits.with(policy.limits())));
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("accepted", result.accepted());
-        response.put("ids", result.ids().stream().map(EventId::format).toList());
+        response.put("debounced", result.debounced());
+        List<String> ids = new ArrayList<>(result.ids().size());
+        for (Long id : result.ids()) {
+            ids.add(id == null ? null : EventId.format(id));
+        }
+        response.put("ids", ids);
         ctx.status(202).json(response);
     }
 }

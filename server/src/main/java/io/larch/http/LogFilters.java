@@ -18,12 +18,17 @@ final class LogFilters {
 
     /** An integer parameter with a default, or a 400 that names it. */
     static int intParam(Context ctx, String name, int defaultValue, int min, int max) {
+        return (int) longParam(ctx, name, defaultValue, min, max);
+    }
+
+    /** A long parameter with a default, or a 400 that names it. */
+    static long longParam(Context ctx, String name, long defaultValue, long min, long max) {
         String text = ctx.queryParam(name);
         if (text == null || text.isBlank()) {
             return defaultValue;
         }
         try {
-            int value = Integer.parseInt(text.trim());
+            long value = Long.parseLong(text.trim());
             if (value < min || value > max) {
                 throw new InvalidInputException(name + ": must be between " + min + " and " + max + ", got " + value);
             }

@@ -2,9 +2,8 @@ package io.larch.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.larch.meta.Project;
+import io.larch.query.Query;
 import io.larch.model.EventId;
 import io.larch.model.InvalidInputException;
 import io.larch.model.LogEvent;
@@ -12,7 +11,6 @@ import io.larch.search.Cursor;
 import io.larch.search.SearchPage;
 import io.larch.search.SearchRequest;
 import io.larch.search.Searcher;
-import io.larch.security.Scope;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
@@ -22,31 +20,34 @@ import java.util.List;
 final class SearchRoutes {
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private final Searcher searcher;
-    private final Credentials credentials;
     private final QueryGate gate;
     private final Clock clock;
 
-    SearchRoutes(Searcher searcher, Credentials credentials, QueryGate gate, Clock clock) {
+    SearchRoutes(Searcher searcher, QueryGate gate, Clock clock) {
         this.searcher = searcher;
-        this.credentials = credentials;
         this.gate = gate;
         this.clock = clock;
     }
 
-    void install(JavalinConfig config) {
-        config.routes.get("/api/log", this::search);
+    void install(RouteTable routes) {
+        routes.get("/api/log", Access.READ, this::search);
     }
 
-    private void search(Context ctx) throws IOException {
-        Credentials.Access access = credentials.access(ctx, Scope.READ);
-        Project project = access.project();
+    private void search(Context ctx, Grant access) throws IOException {
+        answer(ctx, access, LogFilters.of(ctx, access.project(), clock.millis()).query());
+    }
+
+    /**
+     * Answers {@code query} the way {@code GET /api/log} does: newest first with {@code cursor}
+     * paging, or oldest first after the event id in {@code after}; {@code limit} either way.
+     */
+    void answer(Context ctx, Grant access, Query query) throws IOException {
         String after = ctx.queryParam("after");
         if (after != null) {
-            searchAfter(ctx, access, project, after);
+            searchAfter(ctx, access, query, after);
             return;
         }
-        SearchRequest request = new SearchRequest(LogFilters.of(ctx, project, clock.millis()).query(), cursor(ctx),
-                limit(ctx));
+        SearchRequest request = new SearchRequest(query, cursor(ctx), limit(ctx));
         SearchPage page = gate.run(ctx, access.caller(), budget -> searcher.search(request, budget));
         respond(ctx, page.events(), page.partsSkipped(),
                 json -> json.writeStringField("next", page.next() == null ? null : page.next().encode()));
@@ -82,12 +83,11 @@ final class SearchRoutes {
      * {@code after=<event id>}: the events stored after that one, oldest first, for feeds that
      * poll for what is new; {@code more} says to ask again right away with the last id.
      */
-    private void searchAfter(Context ctx, Credentials.Access access, Project project, String after) throws IOException {
+    private void searchAfter(Context ctx, Grant access, Query query, String after) throws IOException {
         if (ctx.queryParam("cursor") != null) {
             throw new InvalidInputException("after and cursor: use one (after pages forward from an event id, cursor pages back)");
         }
         long afterId = afterId(after);
-        var query = LogFilters.of(ctx, project, clock.millis()).query();
         int limit = limit(ctx);
         Searcher.AfterPage page = gate.run(ctx, access.caller(), budget -> searcher.after(query, afterId, limit, budget));
         String last = page.events().isEmpty() ? after : EventId.format(page.events().getLast().id());

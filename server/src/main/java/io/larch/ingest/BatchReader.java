@@ -27,6 +27,12 @@ public final class BatchReader {
 
     public static List<JsonNode> read(byte[] body, String contentType) {
         String mediaType = mediaType(contentType);
+        checkCharset(contentType);
+        int invalid = Utf8.firstInvalid(body);
+        if (invalid >= 0) {
+            throw new RejectedRequestException(400, "body is not valid UTF-8 at byte " + invalid
+                    + "; send text as UTF-8 (JSON strings may use \\u escapes)");
+        }
         return switch (mediaType) {
             case "", "application/json", "application/x-ndjson", "application/ndjson", "application/jsonl",
                  "application/x-jsonlines", "application/jsonlines", "application/json-seq" -> readJson(body);
@@ -42,6 +48,23 @@ public final class BatchReader {
         }
         int semicolon = contentType.indexOf(';');
         return (semicolon >= 0 ? contentType.substring(0, semicolon) : contentType).trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** Only UTF-8 (or its subset ASCII) is read; any other declared charset is refused rather than misread. */
+    private static void checkCharset(String contentType) {
+        if (contentType == null) {
+            return;
+        }
+        for (String parameter : contentType.split(";")) {
+            String[] nameValue = parameter.split("=", 2);
+            if (nameValue.length == 2 && nameValue[0].trim().equalsIgnoreCase("charset")) {
+                String charset = nameValue[1].trim().replace("\"", "").toLowerCase(Locale.ROOT);
+                if (!charset.equals("utf-8") && !charset.equals("utf8") && !charset.equals("us-ascii")) {
+                    throw new RejectedRequestException(415, "charset '" + nameValue[1].trim()
+                            + "' is not supported; send the body as UTF-8 (charset=utf-8)");
+                }
+            }
+        }
     }
 
     private static List<JsonNode> readJson(byte[] body) {

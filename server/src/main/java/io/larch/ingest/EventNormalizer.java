@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
+import io.larch.security.Redactor;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -34,8 +35,8 @@ final class EventNormalizer {
         this.fingerprinter = fingerprinter;
     }
 
-    /** Context of one batch: who, when, and where errors go. */
-    record Batch(long projectId, long receivedAt, List<EventError> errors) {
+    /** Context of one batch: who, when, its redaction (null: off), and where errors go. */
+    record Batch(long projectId, long receivedAt, Redactor redactor, List<EventError> errors) {
     }
 
     LogEvent normalize(JsonNode node, int index, long id, Batch batch) {
@@ -63,6 +64,13 @@ final class EventNormalizer {
         Map<String, String> attrs = reader.attrs();
         if (reader.failed) {
             return null;
+        }
+        Redactor redactor = batch.redactor();
+        if (redactor != null) {
+            // Before the fingerprint, so a secret never becomes part of a template either.
+            message = redactor.redact(message);
+            stack = redactor.redact(stack);
+            attrs.replaceAll(redactor::redactAttribute);
         }
         if (fingerprint == null || fingerprint.isBlank()) {
             fingerprint = fingerprinter.fingerprint(source, message, stack);

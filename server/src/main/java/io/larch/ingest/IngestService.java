@@ -1,44 +1,58 @@
 package io.larch.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.security.Debouncer;
+import io.larch.security.RateLimiter;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Validates and stores a batch: all of it or nothing. Thread-safe; each call runs on the
- * caller's thread up to the shared durable append.
+ * Validates and stores a batch: all of it or nothing. In order: parse, normalize and validate
+ * every event (redacting secrets on the way, before anything is stored), drop work-log repeats
+ * (debounce), take the batch from the rate limits, append durably. Thread-safe; each call runs
+ * on the caller's thread up to the shared durable append.
  */
 public final class IngestService {
     private final EventSink sink;
     private final IdGenerator ids;
     private final EventNormalizer normalizer;
+    private final RateLimiter limiter;
+    private final Debouncer debouncer;
     private final Clock clock;
 
-    public IngestService(EventSink sink, IdGenerator ids, Fingerprinter fingerprinter, Clock clock) {
+    public IngestService(EventSink sink, IdGenerator ids, Fingerprinter fingerprinter, RateLimiter limiter,
+                         Debouncer debouncer, Clock clock) {
         this.sink = sink;
         this.ids = ids;
         this.normalizer = new EventNormalizer(fingerprinter);
+        this.limiter = limiter;
+        this.debouncer = debouncer;
         this.clock = clock;
     }
 
     /**
-     * Stores the events in {@code body} for {@code projectId}. Returns once they are durable.
+     * Stores the events of {@code request}. Returns once they are durable.
      *
      * @throws RejectedRequestException when the body as a whole is unusable (400, 413, 415) or
      *                                  the store is not accepting (503)
      * @throws InvalidBatchException    when any event is invalid; nothing is stored
+     * @throws io.larch.security.RateLimitedException when the batch passes a rate limit; nothing is stored
      */
-    public IngestResult ingest(long projectId, byte[] body, String contentType) {
+    public IngestResult ingest(IngestRequest request) {
         sink.checkAccepting();
-        List<JsonNode> nodes = BatchReader.read(body, contentType);
+        List<JsonNode> nodes = BatchReader.read(request.body(), request.contentType());
         if (nodes.isEmpty()) {
-            return new IngestResult(0, List.of());
+            return new IngestResult(0, List.of(), 0);
         }
         long receivedAt = clock.millis();
         long[] eventIds = ids.next(nodes.size());
-        EventNormalizer.Batch batch = new EventNormalizer.Batch(projectId, receivedAt, new ArrayList<>());
+        EventNormalizer.Batch batch = new EventNormalizer.Batch(request.projectId(), receivedAt, request.redactor(),
+                new ArrayList<>());
         List<LogEvent> events = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             events.add(normalizer.normalize(nodes.get(i), i, eventIds[i], batch));
@@ -46,11 +60,34 @@ public final class IngestService {
         if (!batch.errors().isEmpty()) {
             throw new InvalidBatchException(nodes.size(), batch.errors());
         }
-        sink.append(events);
-        List<Long> idList = new ArrayList<>(eventIds.length);
-        for (long id : eventIds) {
-            idList.add(id);
+        List<Long> idList = new ArrayList<>(events.size());
+        List<LogEvent> kept = new ArrayList<>(events.size());
+        List<Long> debounceKeys = new ArrayList<>();
+        Map<String, Integer> workLogsByUser = new HashMap<>();
+        for (LogEvent event : events) {
+            if (event.kind() == Kind.WORK && event.userId() != null) {
+                long key = Debouncer.key(event.projectId(), event.userId(), event.attrs().get("logType"), event.status(),
+                        event.message());
+                if (debouncer.isRepeat(key)) {
+                    idList.add(null);
+                    continue;
+                }
+                debounceKeys.add(key);
+                workLogsByUser.merge(event.userId(), 1, Integer::sum);
+            }
+            kept.add(event);
+            idList.add(event.id());
         }
-        return new IngestResult(events.size(), idList);
+        try {
+            limiter.admitEvents(request.projectId(), request.limits(), kept.size(), workLogsByUser);
+            if (!kept.isEmpty()) {
+                sink.append(kept);
+            }
+        } catch (RuntimeException notStored) {
+            // Nothing of this batch is stored, so its events must not count as seen: a retry passes.
+            debounceKeys.forEach(debouncer::forget);
+            throw notStored;
+        }
+        return new IngestResult(kept.size(), idList, events.size() - kept.size());
     }
 }

@@ -53,6 +53,18 @@ public final class ApiKeyRepository {
         });
     }
 
+    public Optional<ApiKeyRecord> findById(long id) {
+        return database.read(c -> {
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM api_keys WHERE id = ?")) {
+                select.setLong(1, id);
+                try (ResultSet rows = select.executeQuery()) {
+                    return rows.next() ? Optional.of(read(rows)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     public List<ApiKeyRecord> listForProject(long projectId) {
         return database.read(c -> {
             List<ApiKeyRecord> keys = new ArrayList<>();
@@ -70,16 +82,14 @@ public final class ApiKeyRepository {
     }
 
     /** Marks a key revoked; returns false when no live key of that project has that prefix. */
-    public boolean revoke(long projectId, String prefix, long revokedAt) {
-        return database.read(c -> {
-            try (PreparedStatement update = c.prepareStatement(
-                    "UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND prefix = ? AND revoked_at IS NULL")) {
-                update.setLong(1, revokedAt);
-                update.setLong(2, projectId);
-                update.setString(3, prefix);
-                return update.executeUpdate() > 0;
-            }
-        });
+    public boolean revoke(Connection c, long projectId, String prefix, long revokedAt) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE api_keys SET revoked_at = ? WHERE project_id = ? AND prefix = ? AND revoked_at IS NULL")) {
+            update.setLong(1, revokedAt);
+            update.setLong(2, projectId);
+            update.setString(3, prefix);
+            return update.executeUpdate() > 0;
+        }
     }
 
     private static ApiKeyRecord read(ResultSet rows) throws SQLException {

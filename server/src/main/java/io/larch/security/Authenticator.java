@@ -16,7 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ingest does not hit the metadata database per request; a revoked key stops working within
  * {@link #CACHE_TTL} (at once on the node that revoked it). Existing and unknown keys are cached
  * apart, each bounded, so a flood of made-up keys costs lookups but never evicts a real key; a
- * credential that cannot be a key (wrong length or characters) costs no lookup. Thread-safe.
+ * credential that cannot be a key (wrong length or characters) costs no lookup. A viewer token
+ * is checked by its signature and expiry, then by the key that minted it being live (looked up by
+ * id, cached the same way), so a revocation ends its tokens too. Thread-safe.
  */
 public final class Authenticator {
     static final Duration CACHE_TTL = Duration.ofSeconds(30);
@@ -28,16 +30,21 @@ public final class Authenticator {
     private final AdminToken adminToken;
     private final ApiKeyRepository keys;
     private final ProjectRepository projects;
+    private final ViewerTokens viewerTokens;
     private final Clock clock;
     /** Callers of existing keys by key hash, until their {@link Cached#expiresAt}. */
     private final ConcurrentHashMap<String, Cached> knownByHash = new ConcurrentHashMap<>();
     /** Hashes of keys found to be unknown or revoked, until the time each maps to. */
     private final ConcurrentHashMap<String, Long> unknownByHash = new ConcurrentHashMap<>();
+    /** Minting keys of viewer tokens by key id: the key's caller, or null when revoked or gone. */
+    private final ConcurrentHashMap<Long, CachedKey> mintersById = new ConcurrentHashMap<>();
 
-    public Authenticator(AdminToken adminToken, ApiKeyRepository keys, ProjectRepository projects, Clock clock) {
+    public Authenticator(AdminToken adminToken, ApiKeyRepository keys, ProjectRepository projects,
+                         ViewerTokens viewerTokens, Clock clock) {
         this.adminToken = adminToken;
         this.keys = keys;
         this.projects = projects;
+        this.viewerTokens = viewerTokens;
         this.clock = clock;
     }
 
@@ -52,6 +59,9 @@ public final class Authenticator {
             return projectKey(token).orElseThrow(() -> AuthException.unauthenticated(
                     "unknown or revoked API key " + ApiKeys.visiblePrefix(token) + "...; create a new key with POST /admin/projects/{slug}/keys"));
         }
+        if (token.startsWith(ViewerTokens.PREFIX)) {
+            return viewer(token);
+        }
         if (adminToken.matches(token)) {
             return new Caller.Admin();
         }
@@ -62,6 +72,37 @@ public final class Authenticator {
     public void invalidate() {
         knownByHash.clear();
         unknownByHash.clear();
+        mintersById.clear();
+    }
+
+    /** The viewer a token stands for, or 401: invalid, expired, or its minting key revoked. */
+    private Caller viewer(String token) {
+        ViewerTokens.Claims claims = viewerTokens.verify(token);
+        Caller.ProjectKey minter = minter(claims.keyId());
+        if (minter == null || minter.project().id() != claims.projectId()) {
+            throw AuthException.unauthenticated(
+                    "the key that minted this viewer token was revoked; ask the app's server for a new token");
+        }
+        return new Caller.Viewer(minter.project(), claims.keyId(), claims.userId(), claims.conversationId(),
+                claims.expiresAtMillis());
+    }
+
+    private Caller.ProjectKey minter(long keyId) {
+        long now = clock.millis();
+        CachedKey cached = mintersById.get(keyId);
+        if (cached != null && cached.expiresAt > now) {
+            return cached.caller;
+        }
+        // Only ids from validly signed tokens get here, so the map grows with real keys alone.
+        Caller.ProjectKey caller = keys.findById(keyId)
+                .filter(key -> !key.isRevoked())
+                .flatMap(key -> projects.findById(key.projectId()).map(project -> toCaller(key, project)))
+                .orElse(null);
+        if (mintersById.size() >= KNOWN_MAX) {
+            mintersById.clear();
+        }
+        mintersById.put(keyId, new CachedKey(caller, now + CACHE_TTL.toMillis()));
+        return caller;
     }
 
     private Optional<Caller> projectKey(String token) {
@@ -80,7 +121,7 @@ public final class Authenticator {
         }
         Optional<Caller> caller = keys.findByHash(hash)
                 .filter(key -> !key.isRevoked())
-                .flatMap(key -> projects.findById(key.projectId()).map(project -> toCaller(key, project)));
+                .flatMap(key -> projects.findById(key.projectId()).map(project -> (Caller) toCaller(key, project)));
         if (caller.isPresent()) {
             // Only keys that exist get here, so no stream of made-up keys can fill this map.
             if (knownByHash.size() >= KNOWN_MAX) {
@@ -97,12 +138,15 @@ public final class Authenticator {
         return caller;
     }
 
-    private static Caller toCaller(ApiKeyRecord key, Project project) {
+    private static Caller.ProjectKey toCaller(ApiKeyRecord key, Project project) {
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
         key.scopes().forEach(s -> Scope.parse(s).ifPresent(scopes::add));
-        return new Caller.ProjectKey(project, key.prefix(), Set.copyOf(scopes));
+        return new Caller.ProjectKey(project, key.id(), key.prefix(), Set.copyOf(scopes));
     }
 
     private record Cached(Caller caller, long expiresAt) {
+    }
+
+    private record CachedKey(Caller.ProjectKey caller, long expiresAt) {
     }
 }

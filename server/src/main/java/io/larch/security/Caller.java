@@ -7,7 +7,8 @@ import java.util.Set;
 public sealed interface Caller {
     /**
      * Who this is, the same for every spelling of the same credential (extra spaces, either
-     * header): what per-caller limits are keyed by. Never the secret itself.
+     * header): what per-caller limits are keyed by and what the audit trail records. Never the
+     * secret itself.
      */
     String identity();
 
@@ -20,10 +21,24 @@ public sealed interface Caller {
     }
 
     /** A project API key: may act only on its project, within its scopes. */
-    record ProjectKey(Project project, String keyPrefix, Set<Scope> scopes) implements Caller {
+    record ProjectKey(Project project, long keyId, String keyPrefix, Set<Scope> scopes) implements Caller {
         @Override
         public String identity() {
-            return "key " + project.id() + "/" + keyPrefix;
+            return "key " + keyPrefix;
+        }
+    }
+
+    /**
+     * A viewer token held by an app's end user: may read only the work logs of {@code userId}
+     * (and of {@code conversationId} alone when that is set) in {@code project}, until
+     * {@code expiresAtMillis}. It dies with the key that minted it ({@code keyId}).
+     */
+    record Viewer(Project project, long keyId, String userId, String conversationId, long expiresAtMillis)
+            implements Caller {
+        /** Keyed by the minting key, not the user: per-caller state stays bounded by the keys that exist. */
+        @Override
+        public String identity() {
+            return "viewer token of key " + keyId;
         }
     }
 }

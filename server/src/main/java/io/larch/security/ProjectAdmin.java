@@ -2,6 +2,7 @@ package io.larch.security;
 
 import io.larch.meta.ApiKeyRecord;
 import io.larch.meta.ApiKeyRepository;
+import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.meta.Project;
 import io.larch.meta.ProjectRepository;
@@ -13,7 +14,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** Creates projects and manages their keys. Plain keys are returned once and never stored. */
+/**
+ * Creates projects and manages their keys. Plain keys are returned once and never stored. Every
+ * change is written to the audit trail in the same transaction as the change itself.
+ */
 public final class ProjectAdmin {
     public static final Set<Scope> DEFAULT_SCOPES = EnumSet.of(Scope.INGEST, Scope.READ);
     private static final int MAX_SLUG = 63;
@@ -21,15 +25,17 @@ public final class ProjectAdmin {
     private final Database database;
     private final ProjectRepository projects;
     private final ApiKeyRepository keys;
+    private final AuditRepository audit;
     private final Runnable onKeyRevoked;
     private final Clock clock;
 
     /** @param onKeyRevoked called after a revocation, e.g. to drop cached keys */
-    public ProjectAdmin(Database database, ProjectRepository projects, ApiKeyRepository keys,
+    public ProjectAdmin(Database database, ProjectRepository projects, ApiKeyRepository keys, AuditRepository audit,
                         Runnable onKeyRevoked, Clock clock) {
         this.database = database;
         this.projects = projects;
         this.keys = keys;
+        this.audit = audit;
         this.onKeyRevoked = onKeyRevoked;
         this.clock = clock;
     }
@@ -38,7 +44,7 @@ public final class ProjectAdmin {
      * Creates a project named {@code name} (its slug derived from the name unless given) with a
      * first key that has every scope.
      */
-    public CreatedProject createProject(String name, String requestedSlug) {
+    public CreatedProject createProject(Actor actor, String name, String requestedSlug) {
         String trimmedName = name == null ? "" : name.trim();
         if (trimmedName.isEmpty() || trimmedName.length() > 200) {
             throw new InvalidInputException("name: give a project name of 1 to 200 characters");
@@ -54,20 +60,31 @@ public final class ProjectAdmin {
             Project project = projects.insert(c, slug, trimmedName, now);
             ApiKeyRecord key = keys.insert(c, project.id(), ApiKeys.visiblePrefix(plainKey),
                     Secrets.sha256Hex(plainKey), wireNames(DEFAULT_SCOPES), "default", now);
+            audit.append(c, now, actor.identity(), actor.clientIp(), "project.create", project.id(), slug,
+                    AuditDetail.of("name", trimmedName, "firstKey", key.prefix()));
             return new CreatedProject(project, new CreatedKey(key, plainKey));
         });
     }
 
     /** Adds a key to an existing project. */
-    public CreatedKey createKey(String slug, String keyName, Set<Scope> scopes) {
+    public CreatedKey createKey(Actor actor, String slug, String keyName, Set<Scope> scopes) {
         Project project = requireProject(slug);
         if (scopes.isEmpty()) {
-            throw new InvalidInputException("scopes: give at least one of ingest, read");
+            throw new InvalidInputException("scopes: give at least one of " + Scope.names());
         }
         String plainKey = ApiKeys.newProjectKey();
         String name = keyName == null || keyName.isBlank() ? "key" : keyName.trim();
-        ApiKeyRecord key = database.transaction(c -> keys.insert(c, project.id(), ApiKeys.visiblePrefix(plainKey),
-                Secrets.sha256Hex(plainKey), wireNames(scopes), name, clock.millis()));
+        if (name.length() > 200) {
+            throw new InvalidInputException("name: give a key name of at most 200 characters");
+        }
+        long now = clock.millis();
+        ApiKeyRecord key = database.transaction(c -> {
+            ApiKeyRecord inserted = keys.insert(c, project.id(), ApiKeys.visiblePrefix(plainKey),
+                    Secrets.sha256Hex(plainKey), wireNames(scopes), name, now);
+            audit.append(c, now, actor.identity(), actor.clientIp(), "key.create", project.id(), inserted.prefix(),
+                    AuditDetail.of("name", name, "scopes", String.join(",", wireNames(scopes))));
+            return inserted;
+        });
         return new CreatedKey(key, plainKey);
     }
 
@@ -76,10 +93,19 @@ public final class ProjectAdmin {
     }
 
     /** Revokes the key with the visible {@code prefix}; it stops working at once on this node. */
-    public void revokeKey(String slug, String prefix) {
+    public void revokeKey(Actor actor, String slug, String prefix) {
         Project project = requireProject(slug);
-        if (!keys.revoke(project.id(), prefix, clock.millis())) {
-            throw new NotFoundException("project '" + slug + "' has no live key with prefix '" + prefix + "'");
+        long now = clock.millis();
+        boolean revoked = database.transaction(c -> {
+            if (!keys.revoke(c, project.id(), prefix, now)) {
+                return false;
+            }
+            audit.append(c, now, actor.identity(), actor.clientIp(), "key.revoke", project.id(), prefix, null);
+            return true;
+        });
+        if (!revoked) {
+            throw new NotFoundException("project '" + slug + "' has no live key with prefix '" + prefix
+                    + "'; list its keys with GET /admin/projects/" + slug + "/keys");
         }
         onKeyRevoked.run();
     }

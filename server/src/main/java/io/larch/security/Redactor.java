@@ -91,17 +91,19 @@ public final class Redactor {
     }
 
     /**
-     * An attribute's value: replaced whole by {@code [REDACTED:secret_pair]} (or
-     * {@code aws_secret}) when its key names a secret as a key before {@code =} would
-     * ({@code password}, {@code db_password}, {@code X-Api-Key}, {@code refresh_token},
-     * {@code client_secret}, ...), unless the value says it holds none ({@code null}, {@code ***});
-     * otherwise as {@link #redact}. Same instance when nothing was found; null stays null.
+     * An attribute's value. A JSON field {@code "password":"hunter2"} arrives as the attribute
+     * {@code password} with the value {@code hunter2}, which alone looks like any word; so when the
+     * name says it holds a secret, judged as the key before {@code =} is in text ({@code password},
+     * {@code db_password}, {@code X-Api-Key}, {@code refresh_token}, {@code client_secret}, ...), the
+     * whole value becomes {@code [REDACTED:secret_pair]} (or {@code aws_secret}), with the same
+     * exceptions ({@code "token": null} holds nothing, {@code pwd=/home/a} is a directory).
+     * Otherwise as {@link #redact}. Same instance when nothing was found; null stays null.
      */
-    public String redactAttribute(String key, String value) {
+    public String redactAttribute(String name, String value) {
         if (value == null) {
             return null;
         }
-        return extraPatterns(SecretScanner.redactAttribute(key, value, countsByKind));
+        return extraPatterns(SecretScanner.redactAttribute(name, value, countsByKind));
     }
 
     /** Secrets of {@code kind} replaced since the first redactor of this family was made. */

@@ -1,11 +1,17 @@
 package io.larch.security;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
-/** What a project key may do. */
+/**
+ * What a project key may do: {@code ingest} (write events), {@code read} (search, aggregations,
+ * tail, mint viewer tokens), {@code admin} (manage its own project: keys, settings, audit).
+ * Scopes do not imply each other; a key holds each scope it needs.
+ */
 public enum Scope {
-    INGEST, READ;
+    INGEST, READ, ADMIN;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -18,5 +24,10 @@ public enum Scope {
             }
         }
         return Optional.empty();
+    }
+
+    /** "ingest, read, admin": for error messages. */
+    public static String names() {
+        return Arrays.stream(values()).map(Scope::wireName).collect(Collectors.joining(", "));
     }
 }

@@ -43,13 +43,23 @@ class HostileInputApiTest {
     private static Path dataDir;
     private static TestServer server;
     private static String key;
+    /** A key of a project that checks signatures when sent (optional signing). */
+    private static String signedKey;
+    private static String viewerToken;
     private static final AtomicInteger SENT = new AtomicInteger();
 
     @BeforeContainer
     static void start() throws IOException {
         dataDir = Files.createTempDirectory("larch-hostile");
         server = TestServer.start(dataDir);
-        key = server.createProject("Shop");
+        key = server.http().post("/admin/projects", TestServer.ADMIN_TOKEN, "{\"name\":\"Shop\",\"slug\":\"shop\"}").json()
+                .get("key").asText();
+        signedKey = server.http().post("/admin/projects", TestServer.ADMIN_TOKEN, "{\"name\":\"Signed\",\"slug\":\"signed\"}")
+                .json().get("key").asText();
+        server.http().post("/admin/projects/signed/signing-secret", TestServer.ADMIN_TOKEN, "");
+        assertEquals(200, server.http().send(HttpRequest.newBuilder(server.http().uri("/admin/projects/signed/settings"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"signing\":\"optional\"}")), TestServer.ADMIN_TOKEN).status());
+        viewerToken = server.http().post("/api/tokens", key, "{\"userId\":\"u1\"}").json().get("token").asText();
         StringBuilder batch = new StringBuilder();
         for (int i = 0; i < 200; i++) {
             batch.append("{\"message\":\"order ").append(i).append(" failed: card declined\",\"level\":\"")
@@ -81,11 +91,15 @@ class HostileInputApiTest {
 
     /** A request to send; parameter values are sent percent-encoded unless {@code preEncoded}. */
     record ApiRequest(String method, String path, Map<String, Value> params, String contentType, byte[] body,
-                      String credential) {
+                      String credential, Map<String, String> headers) {
+        ApiRequest(String method, String path, Map<String, Value> params, String contentType, byte[] body, String credential) {
+            this(method, path, params, contentType, body, credential, Map.of());
+        }
+
         @Override
         public String toString() {
             return method + " " + uri() + (body == null ? "" : " body " + new String(body, StandardCharsets.UTF_8)
-                    .substring(0, Math.min(300, body.length))) + " as " + credential;
+                    .substring(0, Math.min(300, body.length))) + " as " + credential + " with " + headers;
         }
 
         String uri() {
@@ -116,8 +130,12 @@ class HostileInputApiTest {
         if (request.contentType() != null) {
             builder.header("Content-Type", request.contentType());
         }
+        request.headers().forEach(builder::header);
         String token = switch (request.credential()) {
             case "key" -> key;
+            case "signed" -> signedKey;
+            case "viewer" -> viewerToken;
+            case "tampered viewer" -> viewerToken.substring(0, viewerToken.length() - 3) + "abc";
             case "admin" -> TestServer.ADMIN_TOKEN;
             case "none" -> null;
             default -> request.credential();
@@ -188,6 +206,9 @@ class HostileInputApiTest {
                 Tuple.of(3, reads("/api/log/stats")),
                 Tuple.of(5, ingests()),
                 Tuple.of(2, admin()),
+                Tuple.of(3, workLogs()),
+                Tuple.of(2, tokens()),
+                Tuple.of(2, settings()),
                 Tuple.of(1, Combinators.combine(Arbitraries.of("/healthz", "/readyz", "/metrics", "/config",
                         "/nowhere", "/api", "/api/log/", "/%FF", "/api/log%00"), credentials())
                         .as((path, credential) -> new ApiRequest("GET", path, Map.of(), null, null, credential))));
@@ -203,7 +224,57 @@ class HostileInputApiTest {
     private Arbitrary<String> credentials() {
         return Arbitraries.frequency(Tuple.of(8, "key"), Tuple.of(3, "admin"),
                 Tuple.of(1, "none"), Tuple.of(1, "larch_" + "x".repeat(43)),
-                Tuple.of(1, "larch_"), Tuple.of(1, "larchadmin_wrong"));
+                Tuple.of(1, "larch_"), Tuple.of(1, "larchadmin_wrong"), Tuple.of(2, "viewer"),
+                Tuple.of(1, "tampered viewer"), Tuple.of(1, "larchvt_"), Tuple.of(1, "larchvt_e30.AAAA"),
+                Tuple.of(1, "larchvt_" + "A".repeat(3000)), Tuple.of(1, "signed"));
+    }
+
+    private Arbitrary<ApiRequest> workLogs() {
+        Arbitrary<Map<String, Value>> params = Arbitraries.maps(Arbitraries.of("userId", "conversationId", "limit",
+                "cursor", "after", "project"), values()).ofMaxSize(4);
+        return Combinators.combine(params, credentials())
+                .as((p, credential) -> new ApiRequest("GET", "/api/work-log/list", p, null, null, credential));
+    }
+
+    private Arbitrary<ApiRequest> tokens() {
+        Arbitrary<String> field = Arbitraries.of("userId", "conversationId", "ttl", "extra");
+        Arbitrary<String> fieldValue = Arbitraries.of("\"u1\"", "\"\"", "null", "5", "[]", "{}", "\"15m\"", "\"0s\"",
+                "\"-1m\"", "\"99999999999d\"", "\"25h\"", "\"" + "u".repeat(300) + "\"", "\"a\\u0000b\"", "1e400");
+        Arbitrary<byte[]> body = Arbitraries.maps(field, fieldValue).ofMaxSize(3).map(fields -> {
+            StringBuilder json = new StringBuilder("{");
+            fields.forEach((name, value) -> json.append(json.length() > 1 ? "," : "").append('"').append(name)
+                    .append("\":").append(value));
+            return json.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        });
+        return Combinators.combine(body, credentials())
+                .as((bytes, credential) -> new ApiRequest("POST", "/api/tokens", Map.of(), "application/json", bytes, credential));
+    }
+
+    private Arbitrary<ApiRequest> settings() {
+        Arbitrary<String> change = Arbitraries.of("{}", "{\"signing\":\"off\"}", "{\"signing\":\"loud\"}",
+                "{\"redaction\":\"on\"}", "{\"redaction\":1}", "{\"redactionPatterns\":[\"(x+)+y\"]}",
+                "{\"redactionPatterns\":[\"[\"]}", "{\"redactionPatterns\":[\"ORD-\\\\d+\"]}",
+                "{\"limits\":{\"eventsPerMinute\":9223372036854775807}}", "{\"limits\":{\"requestsPerMinute\":-2}}",
+                "{\"limits\":{\"workLogPerUserPerMinute\":1e400}}", "{\"limits\":null}", "[]", "{");
+        Arbitrary<ApiRequest> put = Combinators.combine(change, Arbitraries.of("shop", "nope", "%FF", "signed"), credentials())
+                .as((body, slug, credential) -> new ApiRequest("PUT", "/admin/projects/" + slug + "/settings", Map.of(),
+                        "application/json", body.getBytes(StandardCharsets.UTF_8), credential));
+        Arbitrary<ApiRequest> audit = Combinators.combine(Arbitraries.maps(Arbitraries.of("limit", "before", "project"),
+                values()).ofMaxSize(3), credentials()).as((p, credential) -> new ApiRequest("GET", "/admin/audit", p, null,
+                null, credential));
+        return Arbitraries.oneOf(put, audit);
+    }
+
+    private Arbitrary<Map<String, String>> signatureHeaders() {
+        Arbitrary<String> timestamp = Arbitraries.of("", "0", "-1", "abc", "1e10", "99999999999999999999",
+                Long.toString(System.currentTimeMillis() / 1000), Long.toString(System.currentTimeMillis()), " 17 ");
+        Arbitrary<String> signature = Arbitraries.of("", "v1=", "v1=zz", "v1=" + "a".repeat(64), "v0=" + "a".repeat(64),
+                "v1=" + "A".repeat(64) + ",v1=" + "b".repeat(64), ("v1=" + "c".repeat(64) + ",").repeat(40), "=", ",,,");
+        Arbitrary<Map<String, String>> both = Combinators.combine(timestamp, signature)
+                .as((t, sig) -> Map.of("X-Larch-Timestamp", t, "X-Larch-Signature", sig));
+        return Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(Map.of())), Tuple.of(3, both),
+                Tuple.of(1, timestamp.map(t -> Map.of("X-Larch-Timestamp", t))),
+                Tuple.of(1, signature.map(sig -> Map.of("X-Larch-Signature", sig))));
     }
 
     private Arbitrary<Value> values() {
@@ -268,8 +339,9 @@ class HostileInputApiTest {
                 Tuple.of(1, invalidUtf8));
         Arbitrary<String> contentType = Arbitraries.of("application/json", "application/x-ndjson", "text/plain",
                 "application/xml", "application/json; charset=latin1", "multipart/form-data");
-        return Combinators.combine(body, contentType, credentials())
-                .as((bytes, type, credential) -> new ApiRequest("POST", "/api/log", Map.of(), type, bytes, credential));
+        return Combinators.combine(body, contentType, credentials(), signatureHeaders())
+                .as((bytes, type, credential, headers) -> new ApiRequest("POST", "/api/log", Map.of(), type, bytes, credential,
+                        headers));
     }
 
     private Arbitrary<ApiRequest> admin() {

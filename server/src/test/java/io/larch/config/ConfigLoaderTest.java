@@ -57,6 +57,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void securitySettingsHaveSafeDefaultsAndFailWithTheirNames() {
+        LarchConfig.Security defaults = ConfigLoader.load(Map.of(), null, Map.of()).security();
+        assertTrue(defaults.redaction(), "redaction is on unless turned off");
+        assertTrue(defaults.corsOrigins().isEmpty(), "no origin may call from a browser unless listed");
+        assertEquals(Duration.ofHours(24), defaults.viewerTokenMaxTtl());
+        assertEquals(60, defaults.workLogPerUserPerMinute());
+        LarchConfig.Security set = ConfigLoader.load(Map.of("LARCH_REDACTION", "off", "LARCH_CORS_ORIGINS",
+                "https://app.example.com, http://localhost:3000", "LARCH_RATE_PROJECT_EVENTS_PER_MIN", "0"), null, Map.of()).security();
+        assertTrue(!set.redaction());
+        assertEquals(java.util.Set.of("https://app.example.com", "http://localhost:3000"), set.corsOrigins());
+        assertEquals(0, set.projectEventsPerMinute());
+        assertTrue(failure(Map.of("LARCH_REDACTION", "maybe")).getMessage().contains("LARCH_REDACTION: expected on or off, got 'maybe'"));
+        assertTrue(failure(Map.of("LARCH_CORS_ORIGINS", "*")).getMessage().contains("wildcards are not allowed"));
+        assertTrue(failure(Map.of("LARCH_CORS_ORIGINS", "https://*.example.com")).getMessage().contains("LARCH_CORS_ORIGINS"));
+        assertTrue(failure(Map.of("LARCH_CORS_ORIGINS", "https://app.example.com/path")).getMessage()
+                .contains("is not an origin like https://app.example.com"));
+        assertTrue(failure(Map.of("LARCH_RATE_WORK_LOG_PER_USER_PER_MIN", "-1")).getMessage()
+                .contains("LARCH_RATE_WORK_LOG_PER_USER_PER_MIN: must be between 0 and"));
+        assertTrue(failure(Map.of("LARCH_VIEWER_TOKEN_MAX_TTL", "forever")).getMessage().contains("LARCH_VIEWER_TOKEN_MAX_TTL"));
+        assertTrue(failure(Map.of("LARCH_HTTP_IDLE_TIMEOUT", "0s")).getMessage().contains("LARCH_HTTP_IDLE_TIMEOUT: must be longer than zero"));
+    }
+
+    @Test
     void reportsEveryProblemAtOnce() {
         ConfigException e = failure(Map.of("LARCH_PORT", "x", "LARCH_DUCKDB_THREADS", "0"));
         assertEquals(2, e.problems().size());

@@ -91,7 +91,7 @@ class ErrorMappingTest {
             config.jetty.host = "127.0.0.1";
             config.jetty.port = 0;
             config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
-            ErrorMapping.install(config);
+            ErrorMapping.install(config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
             THROWING.forEach(config.routes::get);
         }).start();
         http = new HttpJson("http://127.0.0.1:" + server.port());

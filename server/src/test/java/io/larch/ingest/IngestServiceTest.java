@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
+import io.larch.security.Debouncer;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
 import io.larch.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -30,11 +33,17 @@ class IngestServiceTest {
         @Override
         public void checkAccepting() {
         }
-    }, new IdGenerator(clock, 0), new TemplateFingerprinter(), clock);
+    }, new IdGenerator(clock, 0), new TemplateFingerprinter(), new RateLimiter(clock, 1000),
+            new Debouncer(clock, Debouncer.DEFAULT_WINDOW, 1000), clock);
+    private static final RateLimits NO_LIMITS = new RateLimits(0, 0, 0, 0);
+
+    private IngestResult store(byte[] body, String contentType) {
+        return ingest.ingest(new IngestRequest(7, body, contentType, null, NO_LIMITS));
+    }
 
     @Test
     void aBatchOfSeveralKindsIsHandedOnAsOneUnit() {
-        ingest.ingest(7, "[{\"message\":\"a\",\"kind\":\"app\"},{\"message\":\"w\",\"kind\":\"work\"},"
+        store("[{\"message\":\"a\",\"kind\":\"app\"},{\"message\":\"w\",\"kind\":\"work\"},"
                 .concat("{\"message\":\"b\",\"kind\":\"build\"}]").getBytes(StandardCharsets.UTF_8), "application/json");
         assertEquals(1, appends.size(), "one append, so the sink can store it atomically");
         assertEquals(List.of(Kind.APP, Kind.WORK, Kind.BUILD), appends.getFirst().stream().map(LogEvent::kind).toList());
@@ -42,14 +51,14 @@ class IngestServiceTest {
 
     private LogEvent one(String json) {
         stored.clear();
-        ingest.ingest(7, json.getBytes(StandardCharsets.UTF_8), "application/json");
+        store(json.getBytes(StandardCharsets.UTF_8), "application/json");
         assertEquals(1, stored.size());
         return stored.getFirst();
     }
 
     private List<EventError> errors(String json) {
         InvalidBatchException e = assertThrows(InvalidBatchException.class,
-                () -> ingest.ingest(7, json.getBytes(StandardCharsets.UTF_8), "application/json"));
+                () -> store(json.getBytes(StandardCharsets.UTF_8), "application/json"));
         return e.errors();
     }
 
@@ -143,7 +152,7 @@ class IngestServiceTest {
 
     @Test
     void returnsIdsInSendOrder() {
-        IngestResult result = ingest.ingest(7, "{\"message\":\"a\"}\n{\"message\":\"b\",\"kind\":\"build\"}\n{\"message\":\"c\"}"
+        IngestResult result = store("{\"message\":\"a\"}\n{\"message\":\"b\",\"kind\":\"build\"}\n{\"message\":\"c\"}"
                 .getBytes(StandardCharsets.UTF_8), "application/x-ndjson");
         assertEquals(3, result.accepted());
         assertTrue(result.ids().get(0) < result.ids().get(1) && result.ids().get(1) < result.ids().get(2));
@@ -152,7 +161,7 @@ class IngestServiceTest {
     @Test
     void plainTextLinesBecomeMessages() {
         stored.clear();
-        ingest.ingest(7, "first line\r\n\nsecond line\n".getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
+        store("first line\r\n\nsecond line\n".getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8");
         assertEquals(List.of("first line", "second line"), stored.stream().map(LogEvent::message).toList());
         assertNull(stored.getFirst().source());
     }

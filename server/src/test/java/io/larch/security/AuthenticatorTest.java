@@ -37,9 +37,11 @@ class AuthenticatorTest {
         ProjectRepository projects = new ProjectRepository(database);
         ApiKeyRepository keys = new ApiKeyRepository(database);
         AdminToken token = AdminToken.bootstrap(Optional.of(ADMIN), new io.larch.meta.SettingRepository(database)).adminToken();
-        authenticator = new Authenticator(token, keys, projects, clock);
-        otherNode = new Authenticator(token, keys, projects, clock);
-        admin = new ProjectAdmin(database, projects, keys, authenticator::invalidate, clock);
+        ViewerTokens tokens = ViewerTokens.open(new io.larch.meta.SettingRepository(database), clock);
+        authenticator = new Authenticator(token, keys, projects, tokens, clock);
+        otherNode = new Authenticator(token, keys, projects, tokens, clock);
+        admin = new ProjectAdmin(database, projects, keys, new io.larch.meta.AuditRepository(database),
+                authenticator::invalidate, clock);
     }
 
     @AfterEach
@@ -55,8 +57,8 @@ class AuthenticatorTest {
 
     @Test
     void aProjectKeyIsItsProjectWithItsScopes() {
-        ProjectAdmin.CreatedProject created = admin.createProject("Checkout", null);
-        ProjectAdmin.CreatedKey ingestOnly = admin.createKey("checkout", "shipper", EnumSet.of(Scope.INGEST));
+        ProjectAdmin.CreatedProject created = admin.createProject(Actor.SYSTEM, "Checkout", null);
+        ProjectAdmin.CreatedKey ingestOnly = admin.createKey(Actor.SYSTEM, "checkout", "shipper", EnumSet.of(Scope.INGEST));
         Caller.ProjectKey first = assertInstanceOf(Caller.ProjectKey.class, authenticator.authenticate(created.key().plainKey()));
         assertEquals("checkout", first.project().slug());
         assertEquals(ProjectAdmin.DEFAULT_SCOPES, first.scopes());
@@ -75,11 +77,11 @@ class AuthenticatorTest {
 
     @Test
     void aRevokedKeyFailsAtOnceOnTheRevokingNodeAndAfterTheCacheTtlElsewhere() {
-        ProjectAdmin.CreatedProject created = admin.createProject("Billing", "billing");
+        ProjectAdmin.CreatedProject created = admin.createProject(Actor.SYSTEM, "Billing", "billing");
         String key = created.key().plainKey();
         authenticator.authenticate(key);
         otherNode.authenticate(key);
-        admin.revokeKey("billing", created.key().record().prefix());
+        admin.revokeKey(Actor.SYSTEM, "billing", created.key().record().prefix());
         check(key, "unknown or revoked API key");
         assertInstanceOf(Caller.ProjectKey.class, otherNode.authenticate(key), "cached on a node that did not revoke it");
         clock.advance(Authenticator.CACHE_TTL.plus(Duration.ofMillis(1)));
@@ -88,12 +90,12 @@ class AuthenticatorTest {
 
     @Test
     void aFloodOfUnknownKeysNeverEvictsAKnownOne() {
-        ProjectAdmin.CreatedProject created = admin.createProject("Billing", "billing");
+        ProjectAdmin.CreatedProject created = admin.createProject(Actor.SYSTEM, "Billing", "billing");
         String key = created.key().plainKey();
         otherNode.authenticate(key);
         // Revoked in the database, still cached on the other node: it answers from its cache only
         // as long as the flood below does not push the key out.
-        admin.revokeKey("billing", created.key().record().prefix());
+        admin.revokeKey(Actor.SYSTEM, "billing", created.key().record().prefix());
         for (int i = 0; i < Authenticator.KNOWN_MAX + 1; i++) {
             String unknown = Secrets.randomToken(ApiKeys.PROJECT_KEY_PREFIX);
             assertThrows(AuthException.class, () -> otherNode.authenticate(unknown));

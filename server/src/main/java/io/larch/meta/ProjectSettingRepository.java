@@ -1,0 +1,56 @@
+package io.larch.meta;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Per-project settings: named text values; a missing name means the server's default. */
+public final class ProjectSettingRepository {
+    private final Database database;
+
+    public ProjectSettingRepository(Database database) {
+        this.database = database;
+    }
+
+    /** Every setting of {@code projectId}, by name. */
+    public Map<String, String> all(long projectId) {
+        return database.read(c -> {
+            Map<String, String> values = new LinkedHashMap<>();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT name, value FROM project_settings WHERE project_id = ? ORDER BY name")) {
+                select.setLong(1, projectId);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        values.put(rows.getString(1), rows.getString(2));
+                    }
+                }
+            }
+            return values;
+        });
+    }
+
+    /** Sets {@code name} (null {@code value} removes it, back to the default) inside the caller's transaction. */
+    public void put(Connection c, long projectId, String name, String value, long now) throws SQLException {
+        if (value == null) {
+            try (PreparedStatement delete = c.prepareStatement(
+                    "DELETE FROM project_settings WHERE project_id = ? AND name = ?")) {
+                delete.setLong(1, projectId);
+                delete.setString(2, name);
+                delete.executeUpdate();
+            }
+            return;
+        }
+        try (PreparedStatement upsert = c.prepareStatement(
+                "INSERT INTO project_settings (project_id, name, value, updated_at) VALUES (?, ?, ?, ?) "
+                        + "ON CONFLICT (project_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")) {
+            upsert.setLong(1, projectId);
+            upsert.setString(2, name);
+            upsert.setString(3, value);
+            upsert.setLong(4, now);
+            upsert.executeUpdate();
+        }
+    }
+}

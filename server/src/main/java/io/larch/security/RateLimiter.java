@@ -1,0 +1,198 @@
+package io.larch.security;
+
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Token buckets (Bucket4j, greedy refill over a minute) per client address, per project
+ * (requests and events) and per work-log user, on an injected clock.
+ *
+ * <p>A batch is admitted as a whole or not at all: its project bucket is taken first, then each
+ * user's; when one refuses, what was already taken is given back, so a refused batch costs
+ * nothing and the client can retry it. A batch larger than a bucket can ever hold is refused at
+ * once with a message saying to split it.
+ *
+ * <p>Memory is bounded: each map holds at most {@code maxKeys} buckets. Past that, buckets idle
+ * for a whole refill period are dropped (such a bucket is full again, so dropping it changes
+ * nothing); if all are busy, new keys share one overflow bucket per map, with the same limit. So
+ * a flood of made-up addresses or user ids can neither grow memory nor refill a busy key's
+ * bucket.
+ *
+ * <p>Threading: thread-safe; buckets are Bucket4j's lock-free local buckets.
+ */
+public final class RateLimiter {
+    public static final String IP_REQUESTS = "ip_requests_per_minute";
+    public static final String PROJECT_REQUESTS = "project_requests_per_minute";
+    public static final String PROJECT_EVENTS = "project_events_per_minute";
+    public static final String WORK_LOG_PER_USER = "work_log_per_user_per_minute";
+    private static final Duration PERIOD = Duration.ofMinutes(1);
+    /** A full map is swept at most this often, so a flood of new keys cannot make every request scan it. */
+    private static final long SWEEP_EVERY_MILLIS = 1_000;
+
+    private final Clock clock;
+    private final TimeMeter time;
+    private final int maxKeys;
+    private final Buckets<String> byAddress = new Buckets<>();
+    private final Buckets<Long> requestsByProject = new Buckets<>();
+    private final Buckets<Long> eventsByProject = new Buckets<>();
+    private final Buckets<UserKey> workLogByUser = new Buckets<>();
+
+    public RateLimiter(Clock clock, int maxKeys) {
+        this.clock = clock;
+        this.maxKeys = maxKeys;
+        AtomicLong latest = new AtomicLong(Long.MIN_VALUE);
+        this.time = new TimeMeter() {
+            /** Never earlier than before: Bucket4j takes tokens away when its time steps back (an NTP step). */
+            @Override
+            public long currentTimeNanos() {
+                return latest.accumulateAndGet(clock.millis() * 1_000_000, Math::max);
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return true;
+            }
+        };
+    }
+
+    /**
+     * One request from {@code clientAddress}, before its credential is looked at. IPv6 clients are
+     * counted per /64: one host usually holds a whole /64 and could otherwise pick a fresh address
+     * per request.
+     */
+    public void admitAddress(String clientAddress, RateLimits limits) {
+        take(byAddress, ClientAddress.rateLimitKey(clientAddress), limits.ipRequestsPerMinute(), 1, IP_REQUESTS,
+                "requests from " + clientAddress);
+    }
+
+    /** One request of {@code projectId}'s credentials. */
+    public void admitProjectRequest(long projectId, RateLimits limits) {
+        take(requestsByProject, projectId, limits.projectRequestsPerMinute(), 1, PROJECT_REQUESTS, "requests of this project");
+    }
+
+    /**
+     * A batch of {@code events} events for {@code projectId}, of which {@code workLogsByUser} are
+     * work logs per userId; all admitted or none.
+     */
+    public void admitEvents(long projectId, RateLimits limits, int events, Map<String, Integer> workLogsByUser) {
+        List<Runnable> giveBack = new ArrayList<>();
+        try {
+            giveBack.add(take(eventsByProject, projectId, limits.projectEventsPerMinute(), events, PROJECT_EVENTS,
+                    "events of this project"));
+            for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
+                giveBack.add(take(workLogByUser, new UserKey(projectId, user.getKey()), limits.workLogPerUserPerMinute(),
+                        user.getValue(), WORK_LOG_PER_USER, "work-log events of user '" + user.getKey() + "'"));
+            }
+        } catch (RateLimitedException refused) {
+            giveBack.forEach(Runnable::run);
+            throw refused;
+        }
+    }
+
+    /** Buckets held now, all maps together: what {@code maxKeys} bounds (per map). */
+    public int bucketCount() {
+        return byAddress.size() + requestsByProject.size() + eventsByProject.size() + workLogByUser.size();
+    }
+
+    /** Takes {@code tokens} or throws; returns how to give them back. */
+    private <K> Runnable take(Buckets<K> buckets, K key, long perMinute, long tokens, String limit, String what) {
+        if (perMinute <= 0 || tokens == 0) {
+            return () -> { };
+        }
+        if (tokens > perMinute) {
+            throw new RateLimitedException(tokens + " " + what + " in one request is more than the limit of " + perMinute
+                    + " a minute (" + limit + "); split the batch", limit, perMinute, PERIOD.toSeconds());
+        }
+        Bucket bucket = buckets.get(key, perMinute);
+        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
+        if (!probe.isConsumed()) {
+            long seconds = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999) / 1_000_000_000);
+            throw new RateLimitedException("rate limit: more than " + perMinute + " " + what + " a minute (" + limit
+                    + "); retry in " + seconds + " s", limit, perMinute, seconds);
+        }
+        return () -> bucket.addTokens(tokens);
+    }
+
+    private record UserKey(long projectId, String userId) {
+    }
+
+    /** A bucket, the limit it was made for, and when it was last used. */
+    private static final class Entry {
+        final Bucket bucket;
+        final long perMinute;
+        volatile long lastUsedMillis;
+
+        Entry(Bucket bucket, long perMinute, long now) {
+            this.bucket = bucket;
+            this.perMinute = perMinute;
+            this.lastUsedMillis = now;
+        }
+    }
+
+    /** One map of buckets with its bound; see the class comment. */
+    private final class Buckets<K> {
+        private final ConcurrentHashMap<K, Entry> entries = new ConcurrentHashMap<>();
+        /** Shared by new keys while the map is full of busy buckets. */
+        private volatile Entry overflow;
+        private final AtomicLong lastSweepMillis = new AtomicLong(Long.MIN_VALUE);
+
+        Bucket get(K key, long perMinute) {
+            long now = clock.millis();
+            Entry entry = entries.get(key);
+            if (entry == null || entry.perMinute != perMinute) {
+                if (entry == null && entries.size() >= maxKeys && !sweep(now)) {
+                    return overflow(perMinute, now).bucket;
+                }
+                Entry fresh = new Entry(newBucket(perMinute), perMinute, now);
+                entry = entry == null ? entries.computeIfAbsent(key, k -> fresh) : replace(key, entry, fresh);
+            }
+            entry.lastUsedMillis = now;
+            return entry.bucket;
+        }
+
+        private Entry replace(K key, Entry old, Entry fresh) {
+            // A changed limit (a project's override) starts a fresh bucket.
+            return entries.replace(key, old, fresh) ? fresh : entries.getOrDefault(key, fresh);
+        }
+
+        /**
+         * Drops buckets idle for a whole period (refilled to full: dropping one changes nothing),
+         * at most once a second; true when there is room.
+         */
+        private boolean sweep(long now) {
+            long last = lastSweepMillis.get();
+            if (now - last >= SWEEP_EVERY_MILLIS && lastSweepMillis.compareAndSet(last, now)) {
+                entries.values().removeIf(e -> now - e.lastUsedMillis >= PERIOD.toMillis());
+            }
+            return entries.size() < maxKeys;
+        }
+
+        private Entry overflow(long perMinute, long now) {
+            Entry shared = overflow;
+            if (shared == null || shared.perMinute != perMinute) {
+                shared = new Entry(newBucket(perMinute), perMinute, now);
+                overflow = shared;
+            }
+            return shared;
+        }
+
+        int size() {
+            return entries.size();
+        }
+    }
+
+    private Bucket newBucket(long perMinute) {
+        return Bucket.builder()
+                .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, PERIOD))
+                .withCustomTimePrecision(time)
+                .build();
+    }
+}

@@ -1,0 +1,299 @@
+package io.larch.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.larch.http.DeclaredRoute;
+import io.larch.testing.HttpJson;
+import io.larch.testing.MutableClock;
+import io.larch.testing.TestServer;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every route the server declares, called with no credential, a key of another project, a key of
+ * the right project without the needed scope, a revoked key, an expired viewer token, a live
+ * viewer token where one does not belong, and the right credential. The expected answer of each
+ * follows from the route's declared access alone, so a new route is covered once it has an
+ * example request here (the test fails for a route without one).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AuthorizationMatrixTest {
+    private static final String ADMIN = TestServer.ADMIN_TOKEN;
+    private final MutableClock clock = MutableClock.at("2026-12-02T10:00:00Z");
+    private TestServer server;
+    private HttpJson http;
+    /** Keys of project "shop", one per scope, one with every scope, and a revoked one. */
+    private final Map<String, String> shopKeys = new LinkedHashMap<>();
+    private String otherProjectKey;
+    private String viewerToken;
+    private String expiredViewerToken;
+
+    /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
+    private record Example(String path, String body) {
+    }
+
+    @BeforeAll
+    void start(@TempDir Path dataDir) {
+        server = TestServer.start(dataDir, Map.of(), clock);
+        http = server.http();
+        http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
+        otherProjectKey = http.post("/admin/projects", ADMIN, "{\"name\":\"Other\",\"slug\":\"other\"}").json()
+                .get("key").asText();
+        for (String scopes : List.of("ingest", "read", "admin", "ingest,read,admin")) {
+            shopKeys.put(scopes, newShopKey(scopes));
+        }
+        String revoked = newShopKey("ingest,read,admin");
+        HttpJson.Response revocation = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/shop/keys/"
+                + revoked.substring(0, 14))).DELETE(), ADMIN);
+        assertEquals(204, revocation.status(), revocation.body());
+        shopKeys.put("revoked", revoked);
+        expiredViewerToken = mintToken("u1", "1m");
+        clock.advance(Duration.ofMinutes(2));
+        viewerToken = mintToken("u1", "15m");
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+    }
+
+    private String newShopKey(String scopes) {
+        String list = "[\"" + String.join("\",\"", scopes.split(",")) + "\"]";
+        HttpJson.Response created = http.post("/admin/projects/shop/keys", ADMIN, "{\"scopes\":" + list + "}");
+        assertEquals(201, created.status(), created.body());
+        return created.json().get("key").asText();
+    }
+
+    private String mintToken(String user, String ttl) {
+        HttpJson.Response minted = http.post("/api/tokens", shopKeys.get("read"),
+                "{\"userId\":\"" + user + "\",\"ttl\":\"" + ttl + "\"}");
+        assertEquals(201, minted.status(), minted.body());
+        return minted.json().get("token").asText();
+    }
+
+    /** A request each route answers with 2xx when the credential is right. */
+    private Map<String, Supplier<Example>> examples() {
+        Map<String, Supplier<Example>> examples = new LinkedHashMap<>();
+        examples.put("GET /healthz", () -> new Example("/healthz", null));
+        examples.put("GET /readyz", () -> new Example("/readyz", null));
+        examples.put("GET /metrics", () -> new Example("/metrics", null));
+        examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
+        examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
+        examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
+        examples.put("POST /api/tokens", () -> new Example("/api/tokens?project=shop", "{\"userId\":\"u1\"}"));
+        examples.put("GET /api/log/histogram", () -> new Example("/api/log/histogram?project=shop", null));
+        examples.put("GET /api/log/top", () -> new Example("/api/log/top?project=shop", null));
+        examples.put("GET /api/log/stats", () -> new Example("/api/log/stats?project=shop", null));
+        examples.put("POST /admin/projects", () -> new Example("/admin/projects",
+                "{\"name\":\"p" + System.nanoTime() + "\"}"));
+        examples.put("GET /admin/projects", () -> new Example("/admin/projects", null));
+        examples.put("POST /admin/projects/{slug}/keys", () -> new Example("/admin/projects/shop/keys",
+                "{\"scopes\":[\"read\"]}"));
+        examples.put("GET /admin/projects/{slug}/keys", () -> new Example("/admin/projects/shop/keys", null));
+        examples.put("DELETE /admin/projects/{slug}/keys/{prefix}", () -> new Example("/admin/projects/shop/keys/"
+                + newShopKey("read").substring(0, 14), null));
+        examples.put("POST /admin/maintain", () -> new Example("/admin/maintain", ""));
+        examples.put("GET /admin/storage", () -> new Example("/admin/storage", null));
+        examples.put("GET /config", () -> new Example("/config", null));
+        examples.put("GET /admin/projects/{slug}/settings", () -> new Example("/admin/projects/shop/settings", null));
+        examples.put("PUT /admin/projects/{slug}/settings", () -> new Example("/admin/projects/shop/settings",
+                "{\"redaction\":\"on\"}"));
+        examples.put("POST /admin/projects/{slug}/signing-secret", () -> new Example("/admin/projects/shop/signing-secret", ""));
+        examples.put("GET /admin/audit", () -> new Example("/admin/audit?project=shop", null));
+        return examples;
+    }
+
+    /** The credential each access accepts. */
+    private String rightCredential(String access) {
+        return switch (access) {
+            case "PUBLIC" -> null;
+            case "ADMIN_TOKEN" -> ADMIN;
+            case "INGEST" -> shopKeys.get("ingest");
+            case "READ", "MINT_TOKEN" -> shopKeys.get("read");
+            case "WORK_LOG_READ" -> viewerToken;
+            case "PROJECT_ADMIN" -> shopKeys.get("admin");
+            default -> throw new AssertionError("no credential known for access " + access + ": add it to this test");
+        };
+    }
+
+    /** A key of the right project that lacks what the access needs. */
+    private String wrongScopeKey(String access) {
+        return switch (access) {
+            case "INGEST" -> shopKeys.get("read");
+            case "READ", "MINT_TOKEN", "WORK_LOG_READ" -> shopKeys.get("ingest");
+            case "PROJECT_ADMIN" -> shopKeys.get("ingest");
+            case "ADMIN_TOKEN" -> shopKeys.get("ingest,read,admin");
+            default -> throw new AssertionError("no wrong-scope key known for access " + access);
+        };
+    }
+
+    @Test
+    void everyRouteHasAnExample() {
+        List<String> missing = new ArrayList<>();
+        for (DeclaredRoute route : server.larch().routes()) {
+            if (!examples().containsKey(route.method() + " " + route.path())) {
+                missing.add(route.method() + " " + route.path());
+            }
+        }
+        assertTrue(missing.isEmpty(), "routes without an example in this test: " + missing);
+        List<String> open = server.larch().routes().stream().filter(r -> r.access().equals("PUBLIC"))
+                .map(DeclaredRoute::path).sorted().toList();
+        assertEquals(List.of("/healthz", "/metrics", "/readyz"), open, "only probes and metrics answer without a credential");
+        server.larch().routes().stream().filter(r -> r.path().startsWith("/admin") || r.path().equals("/config"))
+                .forEach(r -> assertTrue(r.access().equals("ADMIN_TOKEN") || r.access().equals("PROJECT_ADMIN"), r.toString()));
+        assertTrue(server.larch().routes().size() >= examples().size() - 1, "examples of routes that do not exist");
+    }
+
+    @Test
+    void everyRouteAnswersEachCredentialAsItsAccessSays() {
+        Map<String, Supplier<Example>> examples = examples();
+        List<String> failures = new ArrayList<>();
+        for (DeclaredRoute route : server.larch().routes()) {
+            Supplier<Example> example = examples.get(route.method() + " " + route.path());
+            if (example == null) {
+                continue;
+            }
+            String name = route.method() + " " + route.path() + " (" + route.access() + ")";
+            if (route.access().equals("PUBLIC")) {
+                expect(failures, name + " anonymous", send(route, example.get(), null), 200);
+                continue;
+            }
+            expect(failures, name + " with no credential", send(route, example.get(), null), 401);
+            expect(failures, name + " with a revoked key", send(route, example.get(), shopKeys.get("revoked")), 401);
+            expect(failures, name + " with an expired viewer token", send(route, example.get(), expiredViewerToken), 401);
+            expect(failures, name + " with a made-up key", send(route, example.get(), "larch_" + "x".repeat(43)), 401);
+            expect(failures, name + " with another project's key", send(route, example.get(), otherProjectKey), 403);
+            expect(failures, name + " with a key lacking the scope", send(route, example.get(), wrongScopeKey(route.access())), 403);
+            if (!route.access().equals("WORK_LOG_READ")) {
+                expect(failures, name + " with a viewer token", send(route, example.get(), viewerToken), 403);
+            }
+            HttpJson.Response right = send(route, example.get(), rightCredential(route.access()));
+            if (right.status() < 200 || right.status() > 299) {
+                failures.add(name + " with the right credential: " + right.status() + " " + right.body());
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail(failures.size() + " wrong answers:\n  " + String.join("\n  ", failures));
+        }
+    }
+
+    @Test
+    void aViewerTokenReadsOnlyItsOwnUsersWorkLogs() {
+        String ingest = shopKeys.get("ingest");
+        String batch = "{\"events\":[" + workLog("u1", "c1", "mine") + "," + workLog("u2", "c9", "someone else's") + ","
+                + workLog("u1", "c2", "mine too") + "," + "{\"message\":\"not a work log\",\"userId\":\"u1\"}]}";
+        assertEquals(202, http.post("/api/log", ingest, batch).status());
+        List<String> seen = messages(http.get("/api/work-log/list", viewerToken));
+        assertEquals(List.of("mine too", "mine"), seen);
+        HttpJson.Response otherUser = http.get("/api/work-log/list?userId=u2", viewerToken);
+        assertEquals(403, otherUser.status(), otherUser.body());
+        assertEquals(List.of(), messages(http.get("/api/work-log/list?userId=u1&conversationId=c9", viewerToken)));
+        assertEquals(List.of("someone else's"),
+                messages(http.get("/api/work-log/list?userId=u2", shopKeys.get("read"))), "a read key reads any user");
+        String conversationToken = http.post("/api/tokens", shopKeys.get("read"),
+                "{\"userId\":\"u1\",\"conversationId\":\"c2\"}").json().get("token").asText();
+        assertEquals(List.of("mine too"), messages(http.get("/api/work-log/list", conversationToken)));
+        assertEquals(403, http.get("/api/work-log/list?conversationId=c1", conversationToken).status());
+    }
+
+    @Test
+    void tamperedAndForeignTokensFail() {
+        String tampered = viewerToken.substring(0, viewerToken.length() - 2)
+                + (viewerToken.endsWith("AA") ? "BB" : "AA");
+        check(http.get("/api/work-log/list", tampered), 401, "invalid viewer token");
+        String[] parts = viewerToken.split("\\.");
+        String otherPayload = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                new String(java.util.Base64.getUrlDecoder().decode(parts[0].substring(8)), StandardCharsets.UTF_8)
+                        .replace("\"u\":\"u1\"", "\"u\":\"u2\"").getBytes(StandardCharsets.UTF_8));
+        check(http.get("/api/work-log/list", "larchvt_" + otherPayload + "." + parts[1]), 401, "invalid viewer token");
+        check(http.get("/api/work-log/list?project=other", viewerToken), 403, "cannot access project 'other'");
+        check(http.get("/api/work-log/list", "larchvt_"), 401, "invalid viewer token");
+        check(http.post("/api/tokens", ADMIN, "{\"userId\":\"u1\"}"), 403, "the admin token cannot mint them");
+        check(http.post("/api/tokens", shopKeys.get("read"), "{}"), 400, "userId: required");
+        check(http.post("/api/tokens", shopKeys.get("read"), "{\"userId\":\"u1\",\"ttl\":\"25h\"}"), 400,
+                "at most 1440m");
+    }
+
+    @Test
+    void revokingTheMintingKeyEndsItsTokensAtOnce() {
+        String minter = newShopKey("read");
+        String token = http.post("/api/tokens", minter, "{\"userId\":\"u7\"}").json().get("token").asText();
+        assertEquals(200, http.get("/api/work-log/list", token).status());
+        http.send(HttpRequest.newBuilder(http.uri("/admin/projects/shop/keys/" + minter.substring(0, 14))).DELETE(), ADMIN);
+        check(http.get("/api/work-log/list", token), 401, "the key that minted this viewer token was revoked");
+    }
+
+    @Test
+    void adminActionsAreAudited() {
+        String admin = shopKeys.get("admin");
+        String created = http.post("/admin/projects/shop/keys", admin, "{\"name\":\"ci\",\"scopes\":[\"ingest\"]}")
+                .json().get("prefix").asText();
+        JsonNode entries = http.get("/admin/audit?limit=5", admin).json().get("entries");
+        JsonNode newest = entries.get(0);
+        assertEquals("key.create", newest.get("action").asText());
+        assertEquals("shop", newest.get("project").asText());
+        assertEquals(created, newest.get("target").asText());
+        assertEquals("key " + admin.substring(0, 14), newest.get("actor").asText());
+        assertEquals("127.0.0.1", newest.get("clientIp").asText());
+        assertEquals("ingest", newest.get("detail").get("scopes").asText());
+        for (JsonNode entry : http.get("/admin/audit?limit=1000", admin).json().get("entries")) {
+            assertEquals("shop", entry.get("project").asText(), "a project's admin key sees only its project: " + entry);
+        }
+        JsonNode all = http.get("/admin/audit?limit=1000", ADMIN).json().get("entries");
+        assertTrue(all.toString().contains("\"project\":\"other\""), "the admin token sees every project");
+        assertTrue(all.toString().contains("\"action\":\"key.revoke\""));
+        assertTrue(all.toString().contains("\"action\":\"project.create\""));
+        assertTrue(!all.toString().matches("(?s).*larch_[A-Za-z0-9]{43}.*"), "no key is ever written to the audit trail");
+    }
+
+    private static String workLog(String user, String conversation, String message) {
+        return "{\"kind\":\"work\",\"userId\":\"" + user + "\",\"conversationId\":\"" + conversation
+                + "\",\"message\":\"" + message + "\"}";
+    }
+
+    private static List<String> messages(HttpJson.Response response) {
+        assertEquals(200, response.status(), response.body());
+        List<String> messages = new ArrayList<>();
+        response.json().get("events").forEach(e -> messages.add(e.get("message").asText()));
+        return messages;
+    }
+
+    private static void check(HttpJson.Response response, int status, String errorPart) {
+        assertEquals(status, response.status(), response.body());
+        assertTrue(response.json().get("error").asText().contains(errorPart), response.body());
+    }
+
+    private HttpJson.Response send(DeclaredRoute route, Example example, String credential) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(http.uri(example.path()));
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofString(example.body() == null ? "" : example.body());
+        switch (route.method()) {
+            case "GET" -> request.GET();
+            case "DELETE" -> request.DELETE();
+            default -> request.method(route.method(), body).header("Content-Type", "application/json");
+        }
+        return http.send(request, credential);
+    }
+
+    private static void expect(List<String> failures, String what, HttpJson.Response response, int status) {
+        if (response.status() != status) {
+            failures.add(what + ": expected " + status + ", got " + response.status() + " " + response.body());
+        } else if (status >= 400 && !response.body().contains("\"error\"")) {
+            failures.add(what + ": the " + status + " has no JSON error body: " + response.body());
+        }
+    }
+}
