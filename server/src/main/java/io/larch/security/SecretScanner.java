@@ -143,11 +143,11 @@ final class SecretScanner {
     }
 
     /**
-     * An attribute's value under {@code key}: the whole value when the key names a secret, as
-     * after {@code key=} in a text ({@code attrs.password}, {@code attrs.X-Api-Key}); else as {@link #redact}.
+     * An attribute's value under {@code name}: the whole value when the name is a secret's key, as
+     * before {@code =} in a text ({@code attrs.password}, {@code attrs.X-Api-Key}); else as {@link #redact}.
      */
-    static String redactAttribute(String key, String value, LongAdder[] countsByKind) {
-        int keyClass = key == null || key.isEmpty() ? NOT_SECRET : secretKeyEndingAt(key, key.length() - 1, 0);
+    static String redactAttribute(String name, String value, LongAdder[] countsByKind) {
+        int keyClass = name == null || name.isEmpty() ? NOT_SECRET : secretKeyEndingAt(name, name.length() - 1, 0);
         if (keyClass == NOT_SECRET || value.isEmpty() || !holdsSecret(value, 0, WHOLE_TEXT, keyClass)) {
             return redact(value, countsByKind);
         }

@@ -190,6 +190,7 @@ class RedactorTest {
     @Test
     void redactsAttributeValuesWholeUnderSecretKeys() {
         assertEquals("[REDACTED:secret_pair]", redactor.redactAttribute("password", "hunter2"));
+        assertEquals("[REDACTED:secret_pair]", redactor.redactAttribute("db_password", "correct horse battery"), "all of it, blanks too");
         assertEquals("[REDACTED:secret_pair]", redactor.redactAttribute("X-Api-Key", "k 1 2"));
         assertEquals("[REDACTED:aws_secret]", redactor.redactAttribute("aws_secret_access_key", AWS_SECRET));
         assertEquals("password=[REDACTED:secret_pair] for bob", redactor.redactAttribute("note", "password=x for bob"));
@@ -198,7 +199,7 @@ class RedactorTest {
             assertSame(kept[1], redactor.redactAttribute(kept[0], kept[1]), kept[0] + "=" + kept[1]);
         }
         assertEquals(null, redactor.redactAttribute("password", null));
-        assertEquals(3, redactor.redactedCount(RedactionKind.SECRET_PAIR));
+        assertEquals(4, redactor.redactedCount(RedactionKind.SECRET_PAIR));
     }
 
     @Test
