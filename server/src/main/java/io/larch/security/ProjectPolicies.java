@@ -33,8 +33,6 @@ public final class ProjectPolicies {
     static final String LIMIT_REQUESTS = "limit_requests_per_minute";
     static final String LIMIT_WORK_LOG_PER_USER = "limit_work_log_per_user_per_minute";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Extra redaction patterns a project may add. */
-    static final int MAX_PATTERNS = 20;
 
     private final Database database;
     private final ProjectSettingRepository settings;
@@ -131,10 +129,11 @@ public final class ProjectPolicies {
             });
         }
         if (change.redactionPatterns() != null) {
-            if (change.redactionPatterns().size() > MAX_PATTERNS) {
-                throw new InvalidInputException("redactionPatterns: at most " + MAX_PATTERNS + " patterns");
+            try {
+                standardRedactor.withExtraPatterns(change.redactionPatterns());
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException("redactionPatterns: " + e.getMessage());
             }
-            standardRedactor.withExtraPatterns(change.redactionPatterns());
             updates.put(REDACTION_PATTERNS, change.redactionPatterns().isEmpty() ? null : toJson(change.redactionPatterns()));
         }
         if (change.limits() != null) {
