@@ -42,22 +42,18 @@ public final class ApiKeyRepository {
     }
 
     public Optional<ApiKeyRecord> findByHash(String hash) {
-        return database.read(c -> {
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM api_keys WHERE hash = ?")) {
-                select.setString(1, hash);
-                try (ResultSet rows = select.executeQuery()) {
-                    return rows.next() ? Optional.of(read(rows)) : Optional.empty();
-                }
-            }
-        });
+        return findOne("hash = ?", hash);
     }
 
     public Optional<ApiKeyRecord> findById(long id) {
+        return findOne("id = ?", id);
+    }
+
+    private Optional<ApiKeyRecord> findOne(String condition, Object value) {
         return database.read(c -> {
             try (PreparedStatement select = c.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM api_keys WHERE id = ?")) {
-                select.setLong(1, id);
+                    "SELECT " + COLUMNS + " FROM api_keys WHERE " + condition)) {
+                select.setObject(1, value);
                 try (ResultSet rows = select.executeQuery()) {
                     return rows.next() ? Optional.of(read(rows)) : Optional.empty();
                 }
