@@ -35,6 +35,8 @@ import java.util.Set;
 public final class HttpServer {
     /** Jetty's limit on request line plus headers; beyond it a request gets 431. */
     static final int MAX_HEADER_BYTES = 16 * 1024;
+    /** A request body slower than this is cut off (512 KB, the largest, may take 8.5 minutes). */
+    static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
 
     private HttpServer() {
     }
@@ -62,10 +64,19 @@ public final class HttpServer {
     public record Built(Javalin javalin, List<DeclaredRoute> routes) {
     }
 
+    /** Every X-Forwarded-For line joined in order: a proxy may add its own line after the client's. */
+    private static String forwardedFor(io.javalin.http.Context ctx) {
+        java.util.Enumeration<String> lines = ctx.req().getHeaders("X-Forwarded-For");
+        if (lines == null || !lines.hasMoreElements()) {
+            return null;
+        }
+        return String.join(",", java.util.Collections.list(lines));
+    }
+
     public static Built create(Dependencies deps) {
         Options options = deps.options();
         Credentials credentials = new Credentials(deps.authenticator(), deps.projects(), ctx -> ClientAddress.resolve(
-                ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"), options.trustedProxies()));
+                ctx.req().getRemoteAddr(), forwardedFor(ctx), options.trustedProxies()));
         RequestAdmission admission = new RequestAdmission(deps.limiter(), options.rateLimits(), deps.policies());
         QueryGate gate = new QueryGate(options.queryTimeout(), options.queryConcurrencyPerKey(), deps.metrics());
         Cors cors = new Cors(options.corsOrigins());
@@ -90,6 +101,8 @@ public final class HttpServer {
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(MAX_HEADER_BYTES);
                 http.setSendServerVersion(false);
+                // A body trickled in a byte at a time would reset the idle timeout forever.
+                http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND);
             });
             ErrorMapping.install(config, deps.metrics());
             config.routes.before(ctx -> {
@@ -117,7 +130,7 @@ public final class HttpServer {
             new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),
                     AdminRoutes.describe(deps.effectiveConfig())).install(routes);
             new AuditRoutes(deps.audit(), deps.projects()).install(routes);
-            new ProjectSettingsRoutes(deps.policies()).install(routes);
+            new ProjectSettingsRoutes(deps.policies(), options.rateLimits()).install(routes);
         });
         return new Built(javalin, table[0].routes());
     }

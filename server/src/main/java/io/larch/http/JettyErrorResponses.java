@@ -49,6 +49,7 @@ final class JettyErrorResponses extends ErrorHandler {
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+        SecurityHeaders.NAMES_AND_VALUES.forEach(fields::put);
         return ByteBuffer.wrap(body(status, reason).getBytes(StandardCharsets.UTF_8));
     }
 

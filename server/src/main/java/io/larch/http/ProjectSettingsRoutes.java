@@ -3,7 +3,10 @@ package io.larch.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.larch.model.InvalidInputException;
+import io.larch.security.AuthException;
+import io.larch.security.Caller;
 import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimits;
 import io.larch.security.SigningMode;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,9 +23,11 @@ import java.util.Set;
 final class ProjectSettingsRoutes {
     private static final Set<String> LIMIT_FIELDS = Set.of("eventsPerMinute", "requestsPerMinute", "workLogPerUserPerMinute");
     private final ProjectPolicies policies;
+    private final RateLimits serverLimits;
 
-    ProjectSettingsRoutes(ProjectPolicies policies) {
+    ProjectSettingsRoutes(ProjectPolicies policies, RateLimits serverLimits) {
         this.policies = policies;
+        this.serverLimits = serverLimits;
     }
 
     void install(RouteTable routes) {
@@ -40,6 +45,12 @@ final class ProjectSettingsRoutes {
         String signing = JsonBodies.text(body, "signing");
         ProjectPolicies.Change change = new ProjectPolicies.Change(signing == null ? null : SigningMode.parse(signing),
                 JsonBodies.text(body, "redaction"), patterns(body.get("redactionPatterns")), limits(body.get("limits")));
+        if (change.limits() != null && grant.caller() instanceof Caller.ProjectKey) {
+            requireNotRaised("limits.eventsPerMinute", change.limits().eventsPerMinute(), serverLimits.projectEventsPerMinute());
+            requireNotRaised("limits.requestsPerMinute", change.limits().requestsPerMinute(), serverLimits.projectRequestsPerMinute());
+            requireNotRaised("limits.workLogPerUserPerMinute", change.limits().workLogPerUserPerMinute(),
+                    serverLimits.workLogPerUserPerMinute());
+        }
         policies.update(grant.actor(), grant.project(), change);
         ctx.json(policies.describe(grant.project()));
     }
@@ -52,6 +63,18 @@ final class ProjectSettingsRoutes {
                 + "rotation; turn signing on with PUT /admin/projects/" + grant.project().slug()
                 + "/settings {\"signing\":\"required\"}");
         ctx.status(201).json(response);
+    }
+
+    /**
+     * A project's own admin key may lower its limits, not lift them past the server's: that is
+     * the server operator's call (the admin token).
+     */
+    private static void requireNotRaised(String field, Long wanted, long server) {
+        boolean raised = wanted != null && wanted != -1 && server > 0 && (wanted == 0 || wanted > server);
+        if (raised) {
+            throw AuthException.forbidden(field + ": a project key may lower this limit but not raise it above the server's "
+                    + server + " a minute (or lift it); the admin token can");
+        }
     }
 
     private static List<String> patterns(JsonNode node) {

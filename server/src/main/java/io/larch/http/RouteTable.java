@@ -67,19 +67,30 @@ final class RouteTable {
     private void addWithBody(HandlerType method, String path, Access access, int maxBodyBytes, BodyHandler handler) {
         routes.add(new DeclaredRoute(method.name(), path, access.name()));
         config.routes.addHttpHandler(method, path, ctx -> {
+            // The address limit comes before the body is read, so a flood of uploads is refused unread.
+            beforeCredential(ctx, access);
             byte[] raw = RequestBodies.readRaw(ctx, maxBodyBytes);
-            handler.handle(ctx, admit(ctx, access), raw);
+            handler.handle(ctx, afterCredential(ctx, access), raw);
         });
     }
 
     /** Rate limits and the credential check, in that order; the probes are never limited. */
     private Grant admit(Context ctx, Access access) {
-        if (access == Access.PUBLIC) {
-            return credentials.grant(ctx, access);
+        beforeCredential(ctx, access);
+        return afterCredential(ctx, access);
+    }
+
+    private void beforeCredential(Context ctx, Access access) {
+        if (access != Access.PUBLIC) {
+            admission.beforeCredential(credentials.clientIp(ctx));
         }
-        admission.beforeCredential(credentials.clientIp(ctx));
+    }
+
+    private Grant afterCredential(Context ctx, Access access) {
         Grant grant = credentials.grant(ctx, access);
-        admission.afterCredential(grant.project());
+        if (access != Access.PUBLIC) {
+            admission.afterCredential(grant.project());
+        }
         return grant;
     }
 }

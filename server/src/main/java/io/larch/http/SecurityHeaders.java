@@ -1,6 +1,7 @@
 package io.larch.http;
 
 import io.javalin.http.Context;
+import java.util.Map;
 
 /**
  * Headers on every response that stop a browser from misreading or framing what Larch sends:
@@ -11,11 +12,15 @@ final class SecurityHeaders {
     private SecurityHeaders() {
     }
 
+    /** The headers, also set by {@link JettyErrorResponses} on what Jetty refuses before any route runs. */
+    static final Map<String, String> NAMES_AND_VALUES = Map.of(
+            "X-Content-Type-Options", "nosniff",
+            "X-Frame-Options", "DENY",
+            "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'",
+            "Referrer-Policy", "no-referrer",
+            "Cache-Control", "no-store");
+
     static void apply(Context ctx) {
-        ctx.header("X-Content-Type-Options", "nosniff");
-        ctx.header("X-Frame-Options", "DENY");
-        ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-        ctx.header("Referrer-Policy", "no-referrer");
-        ctx.header("Cache-Control", "no-store");
+        NAMES_AND_VALUES.forEach(ctx::header);
     }
 }

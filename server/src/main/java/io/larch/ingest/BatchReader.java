@@ -68,6 +68,13 @@ public final class BatchReader {
     }
 
     private static List<JsonNode> readJson(byte[] body) {
+        for (int i = 0; i < Math.min(4, body.length); i++) {
+            // A NUL up front makes Jackson read the body as UTF-16 or UTF-32; JSON never has one.
+            if (body[i] == 0) {
+                throw new RejectedRequestException(400, "body is not UTF-8 JSON (a NUL byte at " + i
+                        + ": UTF-16 or UTF-32?); send it as UTF-8");
+            }
+        }
         List<JsonNode> events = new ArrayList<>();
         try (MappingIterator<JsonNode> values = JSON.readValues(body)) {
             boolean first = true;

@@ -78,14 +78,17 @@ public final class IngestService {
             kept.add(event);
             idList.add(event.id());
         }
+        Runnable refund = () -> { };
         try {
-            limiter.admitEvents(request.projectId(), request.limits(), kept.size(), workLogsByUser);
+            refund = limiter.admitEvents(request.projectId(), request.limits(), kept.size(), workLogsByUser);
             if (!kept.isEmpty()) {
                 sink.append(kept);
             }
         } catch (RuntimeException notStored) {
-            // Nothing of this batch is stored, so its events must not count as seen: a retry passes.
+            // Nothing of this batch is stored: its events must not count as seen (a retry passes)
+            // and its tokens go back (a refused batch costs nothing).
             debounceKeys.forEach(debouncer::forget);
+            refund.run();
             throw notStored;
         }
         return new IngestResult(kept.size(), idList, events.size() - kept.size());

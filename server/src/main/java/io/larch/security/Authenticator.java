@@ -10,6 +10,7 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Turns a presented credential into a {@link Caller}. Key lookups are cached for a short time so
@@ -38,6 +39,11 @@ public final class Authenticator {
     private final ConcurrentHashMap<String, Long> unknownByHash = new ConcurrentHashMap<>();
     /** Minting keys of viewer tokens by key id: the key's caller, or null when revoked or gone. */
     private final ConcurrentHashMap<Long, CachedKey> mintersById = new ConcurrentHashMap<>();
+    /**
+     * Counts invalidations: a lookup that began before one must not cache what it read, or a key
+     * read as live just before its revocation committed would be cached again just after.
+     */
+    private final AtomicLong generation = new AtomicLong();
 
     public Authenticator(AdminToken adminToken, ApiKeyRepository keys, ProjectRepository projects,
                          ViewerTokens viewerTokens, Clock clock) {
@@ -70,6 +76,7 @@ public final class Authenticator {
 
     /** Forgets cached keys, e.g. after a revocation on this node. */
     public void invalidate() {
+        generation.incrementAndGet();
         knownByHash.clear();
         unknownByHash.clear();
         mintersById.clear();
@@ -94,10 +101,14 @@ public final class Authenticator {
             return cached.caller;
         }
         // Only ids from validly signed tokens get here, so the map grows with real keys alone.
+        long lookupGeneration = generation.get();
         Caller.ProjectKey caller = keys.findById(keyId)
                 .filter(key -> !key.isRevoked())
                 .flatMap(key -> projects.findById(key.projectId()).map(project -> toCaller(key, project)))
                 .orElse(null);
+        if (generation.get() != lookupGeneration) {
+            return caller;
+        }
         if (mintersById.size() >= KNOWN_MAX) {
             mintersById.clear();
         }
@@ -119,9 +130,13 @@ public final class Authenticator {
         if (unknownUntil != null && unknownUntil > now) {
             return Optional.empty();
         }
+        long lookupGeneration = generation.get();
         Optional<Caller> caller = keys.findByHash(hash)
                 .filter(key -> !key.isRevoked())
                 .flatMap(key -> projects.findById(key.projectId()).map(project -> (Caller) toCaller(key, project)));
+        if (generation.get() != lookupGeneration) {
+            return caller;
+        }
         if (caller.isPresent()) {
             // Only keys that exist get here, so no stream of made-up keys can fill this map.
             if (knownByHash.size() >= KNOWN_MAX) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Drops identical work-log events (same project, user, type, status and message) sent within
@@ -25,6 +26,7 @@ public final class Debouncer {
     private final int maxKeys;
     /** Last time each key passed, in epoch millis. */
     private final ConcurrentHashMap<Long, Long> passedAt = new ConcurrentHashMap<>();
+    private final AtomicLong lastSweepMillis = new AtomicLong(Long.MIN_VALUE);
 
     public Debouncer(Clock clock, Duration window, int maxKeys) {
         this.clock = clock;
@@ -45,7 +47,11 @@ public final class Debouncer {
     public boolean isRepeat(long key) {
         long now = clock.millis();
         if (passedAt.size() >= maxKeys) {
-            passedAt.values().removeIf(at -> now - at >= windowMillis);
+            long last = lastSweepMillis.get();
+            // At most one sweep a window: a flood of distinct events must not make each one scan the map.
+            if (now - last >= windowMillis && lastSweepMillis.compareAndSet(last, now)) {
+                passedAt.values().removeIf(at -> now - at >= windowMillis);
+            }
             if (passedAt.size() >= maxKeys) {
                 passedAt.clear();
             }

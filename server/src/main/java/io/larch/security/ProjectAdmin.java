@@ -42,7 +42,7 @@ public final class ProjectAdmin {
 
     /**
      * Creates a project named {@code name} (its slug derived from the name unless given) with a
-     * first key that has every scope.
+     * first key of the {@link #DEFAULT_SCOPES} (ingest and read).
      */
     public CreatedProject createProject(Actor actor, String name, String requestedSlug) {
         String trimmedName = name == null ? "" : name.trim();

@@ -80,9 +80,10 @@ public final class RateLimiter {
 
     /**
      * A batch of {@code events} events for {@code projectId}, of which {@code workLogsByUser} are
-     * work logs per userId; all admitted or none.
+     * work logs per userId; all admitted or none. Returns what gives the tokens back, for when the
+     * batch is not stored after all.
      */
-    public void admitEvents(long projectId, RateLimits limits, int events, Map<String, Integer> workLogsByUser) {
+    public Runnable admitEvents(long projectId, RateLimits limits, int events, Map<String, Integer> workLogsByUser) {
         List<Runnable> giveBack = new ArrayList<>();
         try {
             giveBack.add(take(eventsByProject, projectId, limits.projectEventsPerMinute(), events, PROJECT_EVENTS,
@@ -95,6 +96,7 @@ public final class RateLimiter {
             giveBack.forEach(Runnable::run);
             throw refused;
         }
+        return () -> giveBack.forEach(Runnable::run);
     }
 
     /** Buckets held now, all maps together: what {@code maxKeys} bounds (per map). */
@@ -140,8 +142,8 @@ public final class RateLimiter {
     /** One map of buckets with its bound; see the class comment. */
     private final class Buckets<K> {
         private final ConcurrentHashMap<K, Entry> entries = new ConcurrentHashMap<>();
-        /** Shared by new keys while the map is full of busy buckets. */
-        private volatile Entry overflow;
+        /** Shared by new keys while the map is full of busy buckets, one per limit (a few distinct values). */
+        private final ConcurrentHashMap<Long, Entry> overflow = new ConcurrentHashMap<>();
         private final AtomicLong lastSweepMillis = new AtomicLong(Long.MIN_VALUE);
 
         Bucket get(K key, long perMinute) {
@@ -176,12 +178,10 @@ public final class RateLimiter {
         }
 
         private Entry overflow(long perMinute, long now) {
-            Entry shared = overflow;
-            if (shared == null || shared.perMinute != perMinute) {
-                shared = new Entry(newBucket(perMinute), perMinute, now);
-                overflow = shared;
+            if (overflow.size() > 64) {
+                overflow.clear(); // more distinct limits than projects set in practice
             }
-            return shared;
+            return overflow.computeIfAbsent(perMinute, limit -> new Entry(newBucket(limit), limit, now));
         }
 
         int size() {

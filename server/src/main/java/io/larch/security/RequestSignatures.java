@@ -57,8 +57,8 @@ public final class RequestSignatures {
     private static final String SCHEME = "v1";
     private static final String ALGORITHM = "HmacSHA256";
     private static final int HEX_CHARS = 64;
-    /** More digits than any unix time in seconds for the next 280 billion years. */
-    private static final int MAX_TIMESTAMP_DIGITS = 19;
+    /** Digits of a timestamp, at most: 18 fit a long whatever they are (19 may not), and reach far past any real time. */
+    private static final int MAX_TIMESTAMP_DIGITS = 18;
     private static final long MILLIS_PER_SECOND = 1000;
     /** An odd 64-bit constant (2^64 / golden ratio) that spreads project ids over the key's bits. */
     private static final long PROJECT_SPREAD = 0x9E3779B97F4A7C15L;

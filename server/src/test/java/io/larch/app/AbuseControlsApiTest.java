@@ -122,6 +122,16 @@ class AbuseControlsApiTest {
                 assertEquals(202, http.post("/api/log", key, batch(100, "app", null)).status(), "0 lifts the project's limit");
             }
             assertEquals(200, put(http, "/admin/projects/shop/settings", "{\"limits\":{\"eventsPerMinute\":-1}}").status());
+            String projectAdmin = http.post("/admin/projects/shop/keys", ADMIN, "{\"scopes\":[\"admin\"]}").json().get("key").asText();
+            for (String lift : List.of("{\"limits\":{\"eventsPerMinute\":0}}", "{\"limits\":{\"eventsPerMinute\":101}}")) {
+                HttpJson.Response byKey = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/shop/settings"))
+                        .PUT(HttpRequest.BodyPublishers.ofString(lift)), projectAdmin);
+                assertEquals(403, byKey.status(), "a project's own key cannot lift its limit: " + byKey.body());
+            }
+            HttpJson.Response lower = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/shop/settings"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"limits\":{\"eventsPerMinute\":50}}")), projectAdmin);
+            assertEquals(200, lower.status(), "but it can lower it: " + lower.body());
+            assertEquals(200, put(http, "/admin/projects/shop/settings", "{\"limits\":{\"eventsPerMinute\":-1}}").status());
             assertEquals(429, http.post("/api/log", key, batch(100, "app", null)).status(), "-1 returns to the server's");
         }
     }

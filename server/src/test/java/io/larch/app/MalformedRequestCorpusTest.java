@@ -164,6 +164,10 @@ class MalformedRequestCorpusTest {
                 "{\"message\":\"m\",}", "{'message':'m'}", "{message:\"m\"}", "\uFEFF\uFEFF{\"message\":\"m\"}")) {
             corpus.add(ingest("body " + abbreviate(body), key, "application/json", body.getBytes(StandardCharsets.UTF_8)));
         }
+        // UTF-16 and UTF-32 (Jackson would detect them from the NULs and decode them).
+        corpus.add(ingest("UTF-16LE body", key, "application/json", "{\"message\":\"AA\"}".getBytes(StandardCharsets.UTF_16LE)));
+        corpus.add(ingest("UTF-16BE body", key, "application/json", "{\"message\":\"AA\"}".getBytes(StandardCharsets.UTF_16BE)));
+        corpus.add(ingest("UTF-32 body", key, "application/json", "{\"message\":\"AA\"}".getBytes(java.nio.charset.Charset.forName("UTF-32"))));
         // Encodings: gzip that is not gzip, cut short, or a bomb past the size limit.
         byte[] gzipped = gzip(validBytes);
         corpus.add(encoded("gzip of plain JSON", key, "gzip", validBytes));
@@ -244,7 +248,7 @@ class MalformedRequestCorpusTest {
         }
         // Signatures and timestamps for a project that requires signing.
         long now = System.currentTimeMillis() / 1000;
-        List<String> timestamps = List.of("", "abc", "-1", "0", "1e10", "99999999999999999999", Long.toString(now - 301),
+        List<String> timestamps = List.of("", "abc", "-1", "0", "1e10", "99999999999999999999", "9999999999999999999", Long.toString(now - 301),
                 Long.toString(now + 301), "12.5", Long.toString(now * 1000), "0x10");
         List<String> signatures = List.of("", "v1=", "v1=zz", "v0=" + "a".repeat(64), "v1=" + "a".repeat(63),
                 "v1=" + "g".repeat(64), "v1=" + "a".repeat(64), "sha256=" + "a".repeat(64), ("v1=" + "a".repeat(64) + ",").repeat(30));

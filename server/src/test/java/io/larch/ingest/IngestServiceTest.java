@@ -165,4 +165,33 @@ class IngestServiceTest {
         assertEquals(List.of("first line", "second line"), stored.stream().map(LogEvent::message).toList());
         assertNull(stored.getFirst().source());
     }
+
+    @Test
+    void aBatchTheSinkFailsCostsNoTokensAndNoDebounceSoItsRetryPasses() {
+        boolean[] failNext = {true};
+        List<LogEvent> kept = new ArrayList<>();
+        IngestService flaky = new IngestService(new EventSink() {
+            @Override
+            public void append(List<LogEvent> events) {
+                if (failNext[0]) {
+                    failNext[0] = false;
+                    throw new IllegalStateException("disk full");
+                }
+                kept.addAll(events);
+            }
+
+            @Override
+            public void checkAccepting() {
+            }
+        }, new IdGenerator(clock, 0), new TemplateFingerprinter(), new RateLimiter(clock, 1000),
+                new Debouncer(clock, Debouncer.DEFAULT_WINDOW, 1000), clock);
+        byte[] batch = ("[{\"message\":\"thinking\",\"kind\":\"work\",\"userId\":\"u1\"},{\"message\":\"a\"},"
+                + "{\"message\":\"b\"}]").getBytes(StandardCharsets.UTF_8);
+        IngestRequest request = new IngestRequest(7, batch, "application/json", null, new RateLimits(3, 0, 0, 1));
+        assertThrows(IllegalStateException.class, () -> flaky.ingest(request));
+        IngestResult retried = flaky.ingest(request);
+        assertEquals(3, retried.accepted(), "the three tokens and the work log's debounce mark came back");
+        assertEquals(0, retried.debounced());
+        assertEquals(3, kept.size());
+    }
 }
