@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.Connection;
@@ -27,7 +28,10 @@ import org.eclipse.jetty.server.Request;
 final class QueryGate implements AutoCloseable {
     private final Duration timeout;
     private final int perCredential;
+    /** Callers whose slots are kept, at most (past it, idle ones are dropped). */
+    static final int MAX_CALLERS = 100_000;
     private final ConcurrentHashMap<String, Semaphore> slots = new ConcurrentHashMap<>();
+    private final AtomicLong lastSweepNanos = new AtomicLong(System.nanoTime() - 2_000_000_000L);
     private final DisconnectWatcher watcher = new DisconnectWatcher();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "query-deadlines");
@@ -55,10 +59,14 @@ final class QueryGate implements AutoCloseable {
 
     /**
      * Runs {@code query} for {@code caller} within the limits. Slots are keyed by the caller's
-     * identity, so only authenticated callers (a bounded set: the keys that exist) hold state,
-     * and every spelling of one credential shares its slots.
+     * identity, so only authenticated callers hold state (keys that exist, and end users with a
+     * valid viewer token; at most {@link #MAX_CALLERS}), and every spelling of one credential
+     * shares its slots.
      */
     <T> T run(Context ctx, Caller caller, Function<QueryBudget, T> query) {
+        if (slots.size() >= MAX_CALLERS) {
+            dropIdleSlots();
+        }
         Semaphore semaphore = slots.computeIfAbsent(caller.identity(), c -> new Semaphore(perCredential));
         if (!semaphore.tryAcquire()) {
             rejected.increment();
@@ -82,6 +90,19 @@ final class QueryGate implements AutoCloseable {
             }
         } finally {
             semaphore.release();
+        }
+    }
+
+    /**
+     * Forgets callers with no query running, at most once a second. Viewer tokens make one caller
+     * per end user, so the map is bounded here. A caller forgotten while it starts a query keeps
+     * the slot it took; at worst it runs one query more than its limit, once.
+     */
+    private void dropIdleSlots() {
+        long now = System.nanoTime();
+        long last = lastSweepNanos.get();
+        if (now - last >= 1_000_000_000L && lastSweepNanos.compareAndSet(last, now)) {
+            slots.values().removeIf(semaphore -> semaphore.availablePermits() == perCredential);
         }
     }
 

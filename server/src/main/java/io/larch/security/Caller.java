@@ -35,10 +35,13 @@ public sealed interface Caller {
      */
     record Viewer(Project project, long keyId, String userId, String conversationId, long expiresAtMillis)
             implements Caller {
-        /** Keyed by the minting key, not the user: per-caller state stays bounded by the keys that exist. */
+        /**
+         * One per end user of a minting key: an app's users do not share one set of query slots
+         * (per-caller state is bounded where it is kept, e.g. {@code QueryGate}).
+         */
         @Override
         public String identity() {
-            return "viewer token of key " + keyId;
+            return "viewer of key " + keyId + ": " + userId;
         }
     }
 }
