@@ -26,7 +26,8 @@ public final class Debouncer {
     private final int maxKeys;
     /** Last time each key passed, in epoch millis. */
     private final ConcurrentHashMap<Long, Long> passedAt = new ConcurrentHashMap<>();
-    private final AtomicLong lastSweepMillis = new AtomicLong(Long.MIN_VALUE);
+    /** Epoch millis of the last sweep; 0 lets the first one run. */
+    private final AtomicLong lastSweepMillis = new AtomicLong(0);
 
     public Debouncer(Clock clock, Duration window, int maxKeys) {
         this.clock = clock;

@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * nothing and the client can retry it. A batch larger than a bucket can ever hold is refused at
  * once with a message saying to split it.
  *
- * <p>Memory is bounded: each map holds at most {@code maxKeys} buckets. Past that, buckets idle
+ * <p>Memory is bounded: each map holds at most {@code maxKeys} buckets (a project's work-log
+ * users a tenth of that). Past that, buckets idle
  * for a whole refill period are dropped (such a bucket is full again, so dropping it changes
  * nothing); if all are busy, new keys share one overflow bucket per map, with the same limit. So
  * a flood of made-up addresses or user ids can neither grow memory nor refill a busy key's
@@ -40,14 +41,22 @@ public final class RateLimiter {
     private final Clock clock;
     private final TimeMeter time;
     private final int maxKeys;
-    private final Buckets<String> byAddress = new Buckets<>();
-    private final Buckets<Long> requestsByProject = new Buckets<>();
-    private final Buckets<Long> eventsByProject = new Buckets<>();
-    private final Buckets<UserKey> workLogByUser = new Buckets<>();
+    private final Buckets<String> byAddress;
+    private final Buckets<Long> requestsByProject;
+    private final Buckets<Long> eventsByProject;
+    /**
+     * Work-log users, one table per project (projects are few: only authenticated requests get
+     * here), each holding a tenth of {@code maxKeys}: one project sending work logs for a flood of
+     * user ids fills its own table, never another project's.
+     */
+    private final ConcurrentHashMap<Long, Buckets<String>> workLogUsersByProject = new ConcurrentHashMap<>();
 
     public RateLimiter(Clock clock, int maxKeys) {
         this.clock = clock;
         this.maxKeys = maxKeys;
+        this.byAddress = new Buckets<>(maxKeys);
+        this.requestsByProject = new Buckets<>(maxKeys);
+        this.eventsByProject = new Buckets<>(maxKeys);
         AtomicLong latest = new AtomicLong(Long.MIN_VALUE);
         this.time = new TimeMeter() {
             /** Never earlier than before: Bucket4j takes tokens away when its time steps back (an NTP step). */
@@ -89,7 +98,9 @@ public final class RateLimiter {
             giveBack.add(take(eventsByProject, projectId, limits.projectEventsPerMinute(), events, PROJECT_EVENTS,
                     "events of this project"));
             for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
-                giveBack.add(take(workLogByUser, new UserKey(projectId, user.getKey()), limits.workLogPerUserPerMinute(),
+                Buckets<String> users = workLogUsersByProject.computeIfAbsent(projectId,
+                        project -> new Buckets<>(Math.max(1, maxKeys / 10)));
+                giveBack.add(take(users, user.getKey(), limits.workLogPerUserPerMinute(),
                         user.getValue(), WORK_LOG_PER_USER, "work-log events of user '" + user.getKey() + "'"));
             }
         } catch (RateLimitedException refused) {
@@ -101,7 +112,8 @@ public final class RateLimiter {
 
     /** Buckets held now, all maps together: what {@code maxKeys} bounds (per map). */
     public int bucketCount() {
-        return byAddress.size() + requestsByProject.size() + eventsByProject.size() + workLogByUser.size();
+        return byAddress.size() + requestsByProject.size() + eventsByProject.size()
+                + workLogUsersByProject.values().stream().mapToInt(Buckets::size).sum();
     }
 
     /** Takes {@code tokens} or throws; returns how to give them back. */
@@ -123,9 +135,6 @@ public final class RateLimiter {
         return () -> bucket.addTokens(tokens);
     }
 
-    private record UserKey(long projectId, String userId) {
-    }
-
     /** A bucket, the limit it was made for, and when it was last used. */
     private static final class Entry {
         final Bucket bucket;
@@ -141,16 +150,22 @@ public final class RateLimiter {
 
     /** One map of buckets with its bound; see the class comment. */
     private final class Buckets<K> {
+        private final int capacity;
         private final ConcurrentHashMap<K, Entry> entries = new ConcurrentHashMap<>();
         /** Shared by new keys while the map is full of busy buckets, one per limit (a few distinct values). */
         private final ConcurrentHashMap<Long, Entry> overflow = new ConcurrentHashMap<>();
-        private final AtomicLong lastSweepMillis = new AtomicLong(Long.MIN_VALUE);
+        /** Epoch millis of the last sweep; 0 lets the first one run. */
+        private final AtomicLong lastSweepMillis = new AtomicLong(0);
+
+        Buckets(int capacity) {
+            this.capacity = capacity;
+        }
 
         Bucket get(K key, long perMinute) {
             long now = clock.millis();
             Entry entry = entries.get(key);
             if (entry == null || entry.perMinute != perMinute) {
-                if (entry == null && entries.size() >= maxKeys && !sweep(now)) {
+                if (entry == null && entries.size() >= capacity && !sweep(now)) {
                     return overflow(perMinute, now).bucket;
                 }
                 Entry fresh = new Entry(newBucket(perMinute), perMinute, now);
@@ -174,7 +189,7 @@ public final class RateLimiter {
             if (now - last >= SWEEP_EVERY_MILLIS && lastSweepMillis.compareAndSet(last, now)) {
                 entries.values().removeIf(e -> now - e.lastUsedMillis >= PERIOD.toMillis());
             }
-            return entries.size() < maxKeys;
+            return entries.size() < capacity;
         }
 
         private Entry overflow(long perMinute, long now) {

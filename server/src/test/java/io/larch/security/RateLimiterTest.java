@@ -100,7 +100,11 @@ class RateLimiterTest {
         assertTrue(limiter.bucketCount() <= 100, "buckets " + limiter.bucketCount());
         refused(() -> limiter.admitAddress("10.9.9.9", limits));
         clock.advance(Duration.ofMinutes(1));
-        limiter.admitAddress("198.51.100.1", limits);
+        for (String fresh : new String[] {"198.51.100.1", "198.51.100.2"}) {
+            for (int i = 0; i < 20; i++) {
+                limiter.admitAddress(fresh, limits); // each its own bucket again: the idle ones were swept
+            }
+        }
         assertTrue(limiter.bucketCount() <= 100);
     }
 
@@ -135,5 +139,25 @@ class RateLimiterTest {
         clock.advance(Duration.ofMinutes(5));
         clock.advance(Duration.ofSeconds(1));
         limiter.admitEvents(4, limits, 1, Map.of());
+    }
+
+    @Test
+    void oneProjectsFloodOfWorkLogUsersDoesNotCrowdOutAnotherProjectsUsers() {
+        RateLimits perUser = new RateLimits(0, 0, 0, 6);
+        int refused = 0;
+        for (int i = 0; i < 1000; i++) {
+            try {
+                limiter.admitEvents(1, perUser, 1, Map.of("flood-" + i, 1));
+            } catch (RateLimitedException e) {
+                refused++; // past its 10 keys, project 1's new users share one bucket of 6
+            }
+        }
+        assertEquals(1000 - 10 - 6, refused);
+        for (int user = 0; user < 5; user++) {
+            for (int i = 0; i < 6; i++) {
+                limiter.admitEvents(2, perUser, 1, Map.of("u" + user, 1)); // each of project 2's users has its own 6
+            }
+        }
+        assertTrue(limiter.bucketCount() <= 10 + 5, "project 1 holds at most a tenth of the keys: " + limiter.bucketCount());
     }
 }
