@@ -132,7 +132,8 @@ public final class Larch implements AutoCloseable {
         Redactor redactor = Redactor.standard();
         ProjectPolicies policies = new ProjectPolicies(database, new ProjectSettingRepository(database), audit,
                 security.redaction(), redactor, clock);
-        RequestSignatures signatures = new RequestSignatures(clock, RequestSignatures.DEFAULT_MAX_REMEMBERED_SIGNATURES);
+        RequestSignatures signatures = new RequestSignatures(clock, RequestSignatures.DEFAULT_MAX_REMEMBERED_SIGNATURES,
+                RequestSignatures.DEFAULT_MAX_PER_PROJECT);
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), ids,
                 new TemplateFingerprinter(), limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);

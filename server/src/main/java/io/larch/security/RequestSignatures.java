@@ -49,6 +49,8 @@ public final class RequestSignatures {
     public static final String SIGNING_SECRET_PREFIX = "larchsig_";
     /** About 1,700 signed requests a second sustained over the 10-minute window, in 16-32 MB. */
     public static final int DEFAULT_MAX_REMEMBERED_SIGNATURES = 1_000_000;
+    /** A quarter of that for one project: a project signing a flood of requests is refused alone. */
+    public static final int DEFAULT_MAX_PER_PROJECT = DEFAULT_MAX_REMEMBERED_SIGNATURES / 4;
     /** Secrets checked at once: the current one and, during a rotation, the previous one. */
     public static final int MAX_SECRETS = 2;
     /** Characters of {@value #SIGNATURE_HEADER} read at most: a few entries, while bounding the work. */
@@ -67,10 +69,13 @@ public final class RequestSignatures {
     private final Clock clock;
     private final SignatureReplayCache replays;
 
-    /** {@code maxRememberedSignatures}: the replay cache's hard cap, at least {@value #MAX_SECRETS}. */
-    public RequestSignatures(Clock clock, int maxRememberedSignatures) {
+    /**
+     * {@code maxRememberedSignatures}: the replay cache's hard cap; {@code maxPerProject}: one
+     * project's share of it, at least {@value #MAX_SECRETS}.
+     */
+    public RequestSignatures(Clock clock, int maxRememberedSignatures, int maxPerProject) {
         this.clock = clock;
-        this.replays = new SignatureReplayCache(TOLERANCE_SECONDS, maxRememberedSignatures);
+        this.replays = new SignatureReplayCache(TOLERANCE_SECONDS, maxRememberedSignatures, maxPerProject);
     }
 
     /** A new signing secret: {@value #SIGNING_SECRET_PREFIX} and 43 base-62 characters. */
@@ -128,7 +133,7 @@ public final class RequestSignatures {
                     + " project's signing secret (its UTF-8 bytes) as key over '" + timestamp + ".' followed by the"
                     + " raw body bytes as sent, before gzip (" + rawBody.length + " bytes here), and send v1=<hex>");
         }
-        switch (replays.admit(timestampSeconds, replayKeys, nowSeconds)) {
+        switch (replays.admit(projectId, timestampSeconds, replayKeys, nowSeconds)) {
             case FIRST_USE -> {
             }
             case REPLAY -> throw AuthException.unauthenticated(SIGNATURE_HEADER + " was already used: a signed"

@@ -1,5 +1,7 @@
 package io.larch.security;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
@@ -15,7 +17,8 @@ import java.util.TreeMap;
  *
  * <p>Memory is bounded by {@code maxEntries}: when the live minutes hold that many keys, a new
  * signature is refused with {@link SignatureCacheFullException} (503) until the oldest minute
- * expires. Forgetting live keys instead would let their replays through. If the clock moves back
+ * expires. One project may hold at most {@code maxPerProject} of them, so a project that signs
+ * a flood of requests is refused alone and the others keep their room. Forgetting live keys instead would let their replays through. If the clock moves back
  * past a minute already dropped, a timestamp there is refused as {@link Admission#FORGOTTEN}:
  * its replays could no longer be told apart.
  *
@@ -40,20 +43,27 @@ final class SignatureReplayCache {
 
     private final long toleranceSeconds;
     private final int maxEntries;
+    private final int maxPerProject;
     /** Keys of accepted signatures by the minute of their timestamp (unix seconds / 60). Guarded by {@code this}. */
     private final NavigableMap<Long, LongHashSet> keysByMinute = new TreeMap<>();
+    /** Keys each project added, by minute (what a minute's drop gives back). Guarded by {@code this}. */
+    private final NavigableMap<Long, Map<Long, Integer>> projectKeysByMinute = new TreeMap<>();
+    /** Keys each project holds in all live minutes. Guarded by {@code this}. */
+    private final Map<Long, Integer> keysByProject = new HashMap<>();
     /** Keys in all of {@link #keysByMinute}. Guarded by {@code this}. */
     private int entries;
     /** Minutes before this one were dropped. Guarded by {@code this}. */
     private long firstRememberedMinute = Long.MIN_VALUE;
 
-    SignatureReplayCache(long toleranceSeconds, int maxEntries) {
-        if (maxEntries < RequestSignatures.MAX_SECRETS) {
+    SignatureReplayCache(long toleranceSeconds, int maxEntries, int maxPerProject) {
+        if (maxPerProject < RequestSignatures.MAX_SECRETS || maxEntries < maxPerProject) {
             throw new IllegalArgumentException("the replay cache needs room for at least "
-                    + RequestSignatures.MAX_SECRETS + " keys, not " + maxEntries);
+                    + RequestSignatures.MAX_SECRETS + " keys per project and as many in all, not " + maxPerProject
+                    + " of " + maxEntries);
         }
         this.toleranceSeconds = toleranceSeconds;
         this.maxEntries = maxEntries;
+        this.maxPerProject = maxPerProject;
     }
 
     /**
@@ -62,7 +72,7 @@ final class SignatureReplayCache {
      * whichever of them it matches. Throws {@link SignatureCacheFullException} when there is no
      * room; a replay is reported as such even then.
      */
-    synchronized Admission admit(long timestamp, long[] keys, long nowSeconds) {
+    synchronized Admission admit(long projectId, long timestamp, long[] keys, long nowSeconds) {
         sweep(nowSeconds);
         long minute = Math.floorDiv(timestamp, SECONDS_PER_MINUTE);
         if (minute < firstRememberedMinute) {
@@ -77,14 +87,21 @@ final class SignatureReplayCache {
             }
         }
         if (entries + keys.length > maxEntries) {
-            throw full(nowSeconds);
+            throw full(nowSeconds, "it holds its maximum of " + maxEntries);
+        }
+        if (keysByProject.getOrDefault(projectId, 0) + keys.length > maxPerProject) {
+            throw full(nowSeconds, "this project holds its share of " + maxPerProject);
         }
         minuteKeys = keysByMinute.computeIfAbsent(minute, m -> new LongHashSet());
+        int added = 0;
         for (long key : keys) {
             if (minuteKeys.add(key)) {
-                entries++;
+                added++;
             }
         }
+        entries += added;
+        keysByProject.merge(projectId, added, Integer::sum);
+        projectKeysByMinute.computeIfAbsent(minute, m -> new HashMap<>()).merge(projectId, added, Integer::sum);
         return Admission.FIRST_USE;
     }
 
@@ -104,16 +121,22 @@ final class SignatureReplayCache {
             entries -= minuteKeys.size();
         }
         expired.clear();
+        NavigableMap<Long, Map<Long, Integer>> expiredByProject = projectKeysByMinute.headMap(firstLiveMinute, false);
+        for (Map<Long, Integer> perProject : expiredByProject.values()) {
+            perProject.forEach((project, count) -> keysByProject.computeIfPresent(project,
+                    (p, held) -> held - count == 0 ? null : held - count));
+        }
+        expiredByProject.clear();
         firstRememberedMinute = firstLiveMinute;
     }
 
-    private SignatureCacheFullException full(long nowSeconds) {
+    private SignatureCacheFullException full(long nowSeconds, String why) {
         // Not empty: a request offers at most MAX_SECRETS keys and the cap is at least that many.
         long oldestMinute = keysByMinute.firstKey();
         long oldestExpiresAt = (oldestMinute + 1) * SECONDS_PER_MINUTE + toleranceSeconds;
         long retryAfter = Math.max(1, oldestExpiresAt - nowSeconds);
         return new SignatureCacheFullException("signed requests are refused for now: to stop replays this server"
-                + " remembers each signature for " + toleranceSeconds + " s either side of its timestamp, and it"
-                + " holds its maximum of " + maxEntries + "; retry in " + retryAfter + " s", retryAfter);
+                + " remembers each signature for " + toleranceSeconds + " s either side of its timestamp, and"
+                + " " + why + "; retry in " + retryAfter + " s", retryAfter);
     }
 }

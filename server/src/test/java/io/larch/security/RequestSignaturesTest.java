@@ -34,7 +34,7 @@ class RequestSignaturesTest {
     private static final long PROJECT = 7;
 
     private final MutableClock clock = MutableClock.at("2026-01-01T10:00:00Z");
-    private final RequestSignatures signatures = new RequestSignatures(clock, 1000);
+    private final RequestSignatures signatures = new RequestSignatures(clock, 1000, 1000);
 
     @Test
     void matchesAnHmacComputedByOpenssl() {
@@ -215,7 +215,7 @@ class RequestSignaturesTest {
 
     @Test
     void refusesNewSignaturesWhenTheCacheIsFullOfLiveOnes() {
-        RequestSignatures small = new RequestSignatures(clock, 3);
+        RequestSignatures small = new RequestSignatures(clock, 3, 3);
         String first = RequestSignatures.sign(KEY, NOW - 30, BODY);
         small.verify(PROJECT, SigningMode.REQUIRED, List.of(KEY), Long.toString(NOW - 30), first, BODY);
         for (long t = NOW; t < NOW + 2; t++) {
@@ -233,7 +233,26 @@ class RequestSignaturesTest {
         clock.advance(Duration.ofSeconds(300));
         small.verify(PROJECT, SigningMode.REQUIRED, List.of(KEY), Long.toString(NOW + 300), RequestSignatures.sign(KEY, NOW + 300, BODY), BODY);
         assertEquals(3, small.rememberedSignatures(), "09:59 was dropped, 10:00 is still live");
-        assertThrows(IllegalArgumentException.class, () -> new RequestSignatures(clock, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RequestSignatures(clock, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new RequestSignatures(clock, 4, 5));
+    }
+
+    @Test
+    void aProjectThatFillsItsShareIsRefusedAloneAndGetsItBackWhenItsMinutesExpire() {
+        RequestSignatures shared = new RequestSignatures(clock, 8, 4);
+        for (int i = 0; i < 4; i++) {
+            byte[] body = ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+            shared.verify(1, SigningMode.REQUIRED, List.of(KEY), Long.toString(NOW), RequestSignatures.sign(KEY, NOW, body), body);
+        }
+        byte[] fifth = "{\"n\":5}".getBytes(StandardCharsets.UTF_8);
+        SignatureCacheFullException full = assertThrows(SignatureCacheFullException.class, () -> shared.verify(1,
+                SigningMode.REQUIRED, List.of(KEY), Long.toString(NOW), RequestSignatures.sign(KEY, NOW, fifth), fifth));
+        assertTrue(full.getMessage().contains("this project holds its share of 4"), full.getMessage());
+        shared.verify(2, SigningMode.REQUIRED, List.of(KEY), Long.toString(NOW), RequestSignatures.sign(KEY, NOW, fifth), fifth);
+        clock.advance(Duration.ofMinutes(7));
+        long later = NOW + 420;
+        shared.verify(1, SigningMode.REQUIRED, List.of(KEY), Long.toString(later), RequestSignatures.sign(KEY, later, fifth), fifth);
+        assertEquals(1, shared.rememberedSignatures(), "the expired minute gave both projects' room back");
     }
 
     @Test
