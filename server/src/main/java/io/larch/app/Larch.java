@@ -131,7 +131,7 @@ public final class Larch implements AutoCloseable {
         Debouncer debouncer = new Debouncer(clock, Debouncer.DEFAULT_WINDOW, RATE_LIMIT_KEYS);
         Redactor redactor = Redactor.standard();
         ProjectPolicies policies = new ProjectPolicies(database, new ProjectSettingRepository(database), audit,
-                security.redaction(), redactor, clock);
+                security.redaction(), redactor, rateLimits, clock);
         RequestSignatures signatures = new RequestSignatures(clock, RequestSignatures.DEFAULT_MAX_REMEMBERED_SIGNATURES,
                 RequestSignatures.DEFAULT_MAX_PER_PROJECT);
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), ids,

@@ -31,9 +31,8 @@ final class Credentials {
         return clientIp.apply(ctx);
     }
 
-    /** Lets the request in under {@code access} or throws {@link AuthException}. */
-    Grant grant(Context ctx, Access access) {
-        String ip = clientIp.apply(ctx);
+    /** Lets the request from {@code ip} in under {@code access} or throws {@link AuthException}. */
+    Grant grant(Context ctx, Access access, String ip) {
         if (access == Access.PUBLIC) {
             return new Grant(null, null, ip);
         }

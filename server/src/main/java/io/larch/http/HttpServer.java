@@ -121,7 +121,7 @@ public final class HttpServer {
             new HealthRoutes(deps.database(), deps.dataDir(), deps.wal()).install(routes);
             routes.get("/metrics", Access.PUBLIC, (ctx, grant) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(deps.metrics().scrape()));
-            new IngestRoutes(deps.ingest(), deps.policies(), deps.signatures(), options.rateLimits()).install(routes);
+            new IngestRoutes(deps.ingest(), deps.policies(), deps.signatures()).install(routes);
             SearchRoutes search = new SearchRoutes(deps.searcher(), gate, deps.clock());
             search.install(routes);
             new WorkLogRoutes(search).install(routes);

@@ -8,7 +8,6 @@ import io.larch.ingest.IngestService;
 import io.larch.meta.Project;
 import io.larch.model.EventId;
 import io.larch.security.ProjectPolicies;
-import io.larch.security.RateLimits;
 import io.larch.security.RequestSignatures;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,13 +22,11 @@ final class IngestRoutes {
     private final IngestService ingest;
     private final ProjectPolicies policies;
     private final RequestSignatures signatures;
-    private final RateLimits serverLimits;
 
-    IngestRoutes(IngestService ingest, ProjectPolicies policies, RequestSignatures signatures, RateLimits serverLimits) {
+    IngestRoutes(IngestService ingest, ProjectPolicies policies, RequestSignatures signatures) {
         this.ingest = ingest;
         this.policies = policies;
         this.signatures = signatures;
-        this.serverLimits = serverLimits;
     }
 
     void install(RouteTable routes) {
@@ -44,7 +41,7 @@ final class IngestRoutes {
         byte[] body = RequestBodies.decode(ctx, rawBody, IngestLimits.MAX_BODY_BYTES);
         // The raw header: Jetty's parsed content type throws on an unknown charset.
         IngestResult result = ingest.ingest(new IngestRequest(project.id(), body, ctx.header("Content-Type"), policy.redactor(),
-                serverLimits.with(policy.limits())));
+                policy.limits()));
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("accepted", result.accepted());
         response.put("debounced", result.debounced());

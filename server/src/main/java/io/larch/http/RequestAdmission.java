@@ -26,7 +26,7 @@ final class RequestAdmission {
 
     void afterCredential(Project project) {
         if (project != null) {
-            limiter.admitProjectRequest(project.id(), serverLimits.with(policies.of(project.id()).limits()));
+            limiter.admitProjectRequest(project.id(), policies.of(project.id()).limits());
         }
     }
 }

@@ -41,14 +41,16 @@ final class RequestBodies {
 
     /** {@code raw} decompressed when the request says Content-Encoding: gzip (at most {@code maxBytes} after), else itself. */
     static byte[] decode(Context ctx, byte[] raw, int maxBytes) {
-        String encoding = ctx.header("Content-Encoding");
-        if (encoding != null && !encoding.isBlank() && !isGzip(ctx)
-                && !encoding.trim().equalsIgnoreCase("identity")) {
-            throw new RejectedRequestException(415, "unsupported Content-Encoding '" + encoding.trim()
+        String header = ctx.header("Content-Encoding");
+        String encoding = header == null ? "" : header.trim().toLowerCase(Locale.ROOT);
+        switch (encoding) {
+            case "", "identity" -> {
+                return raw;
+            }
+            case "gzip" -> {
+            }
+            default -> throw new RejectedRequestException(415, "unsupported Content-Encoding '" + header.trim()
                     + "'; send the body as is or with Content-Encoding: gzip");
-        }
-        if (!isGzip(ctx)) {
-            return raw;
         }
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {
             return readCapped(in, Math.max(raw.length * 4, 8192), maxBytes);
@@ -79,11 +81,6 @@ final class RequestBodies {
             }
         }
         return Arrays.copyOf(buffer, length);
-    }
-
-    private static boolean isGzip(Context ctx) {
-        String encoding = ctx.header("Content-Encoding");
-        return encoding != null && encoding.trim().toLowerCase(Locale.ROOT).equals("gzip");
     }
 
     private static RejectedRequestException tooLarge(int maxBytes) {

@@ -68,26 +68,28 @@ final class RouteTable {
         routes.add(new DeclaredRoute(method.name(), path, access.name()));
         config.routes.addHttpHandler(method, path, ctx -> {
             // The address limit comes before the body is read, so a flood of uploads is refused unread.
-            beforeCredential(ctx, access);
+            String clientIp = beforeCredential(ctx, access);
             byte[] raw = RequestBodies.readRaw(ctx, maxBodyBytes);
-            handler.handle(ctx, afterCredential(ctx, access), raw);
+            handler.handle(ctx, afterCredential(ctx, access, clientIp), raw);
         });
     }
 
     /** Rate limits and the credential check, in that order; the probes are never limited. */
     private Grant admit(Context ctx, Access access) {
-        beforeCredential(ctx, access);
-        return afterCredential(ctx, access);
+        return afterCredential(ctx, access, beforeCredential(ctx, access));
     }
 
-    private void beforeCredential(Context ctx, Access access) {
+    /** The client's address, taken from the per-address limit (except on the probes). */
+    private String beforeCredential(Context ctx, Access access) {
+        String clientIp = credentials.clientIp(ctx);
         if (access != Access.PUBLIC) {
-            admission.beforeCredential(credentials.clientIp(ctx));
+            admission.beforeCredential(clientIp);
         }
+        return clientIp;
     }
 
-    private Grant afterCredential(Context ctx, Access access) {
-        Grant grant = credentials.grant(ctx, access);
+    private Grant afterCredential(Context ctx, Access access, String clientIp) {
+        Grant grant = credentials.grant(ctx, access, clientIp);
         if (access != Access.PUBLIC) {
             admission.afterCredential(grant.project());
         }

@@ -1,5 +1,9 @@
 package io.larch.ingest;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
  * Jackson decodes some of those leniently, and a stored event must hold the text that was sent,
@@ -7,6 +11,7 @@ package io.larch.ingest;
  */
 final class Utf8 {
     private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Utf8() {
     }
@@ -16,7 +21,7 @@ final class Utf8 {
         int i = 0;
         int n = bytes.length;
         while (i < n) {
-            if (i + 8 <= n && (readLong(bytes, i) & HIGH_BITS) == 0) {
+            if (i + 8 <= n && ((long) LONGS.get(bytes, i) & HIGH_BITS) == 0) {
                 i += 8;
                 continue;
             }
@@ -56,11 +61,5 @@ final class Utf8 {
             i += length;
         }
         return -1;
-    }
-
-    private static long readLong(byte[] bytes, int at) {
-        return (bytes[at] & 0xffL) | (bytes[at + 1] & 0xffL) << 8 | (bytes[at + 2] & 0xffL) << 16
-                | (bytes[at + 3] & 0xffL) << 24 | (bytes[at + 4] & 0xffL) << 32 | (bytes[at + 5] & 0xffL) << 40
-                | (bytes[at + 6] & 0xffL) << 48 | (bytes[at + 7] & 0xffL) << 56;
     }
 }

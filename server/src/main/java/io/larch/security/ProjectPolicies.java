@@ -39,16 +39,18 @@ public final class ProjectPolicies {
     private final AuditRepository audit;
     private final boolean redactionByDefault;
     private final Redactor standardRedactor;
+    private final RateLimits serverLimits;
     private final Clock clock;
     private final ConcurrentHashMap<Long, Cached> byProject = new ConcurrentHashMap<>();
 
     public ProjectPolicies(Database database, ProjectSettingRepository settings, AuditRepository audit,
-                           boolean redactionByDefault, Redactor standardRedactor, Clock clock) {
+                           boolean redactionByDefault, Redactor standardRedactor, RateLimits serverLimits, Clock clock) {
         this.database = database;
         this.settings = settings;
         this.audit = audit;
         this.redactionByDefault = redactionByDefault;
         this.standardRedactor = standardRedactor;
+        this.serverLimits = serverLimits;
         this.clock = clock;
     }
 
@@ -57,9 +59,9 @@ public final class ProjectPolicies {
      *
      * @param signingSecrets current first, then the previous one during a rotation
      * @param redactor       null when redaction is off for the project
-     * @param limits         the project's own rate limits; null fields use the server's
+     * @param limits         the rate limits in force: the server's with the project's overrides
      */
-    public record Policy(SigningMode signing, List<byte[]> signingSecrets, Redactor redactor, LimitOverrides limits) {
+    public record Policy(SigningMode signing, List<byte[]> signingSecrets, Redactor redactor, RateLimits limits) {
     }
 
     /** Per-minute rate limits a project sets for itself; null means the server's default, 0 no limit. */
@@ -187,7 +189,7 @@ public final class ProjectPolicies {
         }
         LimitOverrides limits = new LimitOverrides(longOrNull(values.get(LIMIT_EVENTS)), longOrNull(values.get(LIMIT_REQUESTS)),
                 longOrNull(values.get(LIMIT_WORK_LOG_PER_USER)));
-        return new Policy(signingMode(values), List.copyOf(secrets), redactor, limits);
+        return new Policy(signingMode(values), List.copyOf(secrets), redactor, serverLimits.with(limits));
     }
 
     private static SigningMode signingMode(Map<String, String> values) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Token buckets (Bucket4j, greedy refill over a minute) per client address, per project
@@ -79,12 +80,12 @@ public final class RateLimiter {
      */
     public void admitAddress(String clientAddress, RateLimits limits) {
         take(byAddress, ClientAddress.rateLimitKey(clientAddress), limits.ipRequestsPerMinute(), 1, IP_REQUESTS,
-                "requests from " + clientAddress);
+                () -> "requests from " + clientAddress);
     }
 
     /** One request of {@code projectId}'s credentials. */
     public void admitProjectRequest(long projectId, RateLimits limits) {
-        take(requestsByProject, projectId, limits.projectRequestsPerMinute(), 1, PROJECT_REQUESTS, "requests of this project");
+        take(requestsByProject, projectId, limits.projectRequestsPerMinute(), 1, PROJECT_REQUESTS, () -> "requests of this project");
     }
 
     /**
@@ -96,12 +97,14 @@ public final class RateLimiter {
         List<Runnable> giveBack = new ArrayList<>();
         try {
             giveBack.add(take(eventsByProject, projectId, limits.projectEventsPerMinute(), events, PROJECT_EVENTS,
-                    "events of this project"));
-            for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
+                    () -> "events of this project"));
+            if (!workLogsByUser.isEmpty()) {
                 Buckets<String> users = workLogUsersByProject.computeIfAbsent(projectId,
                         project -> new Buckets<>(Math.max(1, maxKeys / 10)));
-                giveBack.add(take(users, user.getKey(), limits.workLogPerUserPerMinute(),
-                        user.getValue(), WORK_LOG_PER_USER, "work-log events of user '" + user.getKey() + "'"));
+                for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
+                    giveBack.add(take(users, user.getKey(), limits.workLogPerUserPerMinute(), user.getValue(),
+                            WORK_LOG_PER_USER, () -> "work-log events of user '" + user.getKey() + "'"));
+                }
             }
         } catch (RateLimitedException refused) {
             giveBack.forEach(Runnable::run);
@@ -116,20 +119,20 @@ public final class RateLimiter {
                 + workLogUsersByProject.values().stream().mapToInt(Buckets::size).sum();
     }
 
-    /** Takes {@code tokens} or throws; returns how to give them back. */
-    private <K> Runnable take(Buckets<K> buckets, K key, long perMinute, long tokens, String limit, String what) {
+    /** Takes {@code tokens} or throws (saying {@code what} was counted); returns how to give them back. */
+    private <K> Runnable take(Buckets<K> buckets, K key, long perMinute, long tokens, String limit, Supplier<String> what) {
         if (perMinute <= 0 || tokens == 0) {
             return () -> { };
         }
         if (tokens > perMinute) {
-            throw new RateLimitedException(tokens + " " + what + " in one request is more than the limit of " + perMinute
+            throw new RateLimitedException(tokens + " " + what.get() + " in one request is more than the limit of " + perMinute
                     + " a minute (" + limit + "); split the batch", limit, perMinute, PERIOD.toSeconds());
         }
         Bucket bucket = buckets.get(key, perMinute);
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
         if (!probe.isConsumed()) {
             long seconds = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999) / 1_000_000_000);
-            throw new RateLimitedException("rate limit: more than " + perMinute + " " + what + " a minute (" + limit
+            throw new RateLimitedException("rate limit: more than " + perMinute + " " + what.get() + " a minute (" + limit
                     + "); retry in " + seconds + " s", limit, perMinute, seconds);
         }
         return () -> bucket.addTokens(tokens);
