@@ -2,7 +2,9 @@ package io.larch.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.larch.model.EventId;
+import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.model.WorkLogFields;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
@@ -29,6 +31,10 @@ public final class EventJson {
         optional(json, "deploymentId", e.deploymentId());
         optional(json, "traceId", e.traceId());
         optional(json, "status", e.status());
+        if (e.kind() == Kind.WORK) {
+            // One entry may have several events (a tool call working, then done): feeds key on this.
+            json.writeStringField("entryId", WorkLogFields.entryId(e));
+        }
         json.writeObjectFieldStart("attrs");
         for (Map.Entry<String, String> attr : e.attrs().entrySet()) {
             json.writeStringField(attr.getKey(), attr.getValue());

@@ -3,6 +3,7 @@ package io.larch.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.model.WorkLogFields;
 import io.larch.security.Debouncer;
 import io.larch.security.RateLimiter;
 import java.time.Clock;
@@ -66,7 +67,8 @@ public final class IngestService {
         Map<String, Integer> workLogsByUser = new HashMap<>();
         for (LogEvent event : events) {
             if (event.kind() == Kind.WORK && event.userId() != null) {
-                long key = Debouncer.key(event.projectId(), event.userId(), event.attrs().get("logType"), event.status(),
+                long key = Debouncer.key(event.projectId(), event.userId(), event.attrs().get(WorkLogFields.ENTRY_ID),
+                        event.attrs().get(WorkLogFields.LOG_TYPE), event.status(),
                         event.message());
                 if (debouncer.isRepeat(key)) {
                     idList.add(null);

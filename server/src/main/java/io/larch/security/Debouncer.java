@@ -34,10 +34,13 @@ public final class Debouncer {
         this.maxKeys = maxKeys;
     }
 
-    /** The key of one work-log event. */
-    public static long key(long projectId, String userId, String logType, String status, String message) {
+    /**
+     * The key of one work-log event. {@code entryId} is the entry an update belongs to (null for
+     * a new entry): two tool calls that both end in "done" within a second are not repeats.
+     */
+    public static long key(long projectId, String userId, String entryId, String logType, String status, String message) {
         long hash = 0xcbf29ce484222325L ^ projectId * 0x9E3779B97F4A7C15L;
-        return mix(mix(mix(mix(hash, userId), logType), status), message);
+        return mix(mix(mix(mix(mix(hash, userId), entryId), logType), status), message);
     }
 
     /** True when {@code key} passed less than a window ago (drop it); else it passes now. */

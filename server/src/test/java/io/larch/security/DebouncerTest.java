@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class DebouncerTest {
     private final MutableClock clock = MutableClock.at("2026-12-02T10:00:00Z");
     private final Debouncer debouncer = new Debouncer(clock, Duration.ofSeconds(1), 1000);
-    private final long thinking = Debouncer.key(1, "u1", "ai_response", "working", "thinking");
+    private final long thinking = Debouncer.key(1, "u1", null, "ai_response", "working", "thinking");
 
     @Test
     void aRepeatWithinTheWindowIsDroppedAndPassesOncePerWindow() {
@@ -30,12 +30,14 @@ class DebouncerTest {
     @Test
     void anyDifferenceMakesItAnotherEvent() {
         assertFalse(debouncer.isRepeat(thinking));
-        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u1", "ai_response", "success", "thinking")));
-        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u2", "ai_response", "working", "thinking")));
-        assertFalse(debouncer.isRepeat(Debouncer.key(2, "u1", "ai_response", "working", "thinking")));
-        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u1", "tool_call", "working", "thinking")));
-        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u1", null, "working", "thinking")));
-        assertNotEquals(Debouncer.key(1, "ab", "c", null, "m"), Debouncer.key(1, "a", "bc", null, "m"), "fields stay apart");
+        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u1", null, "ai_response", "success", "thinking")));
+        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u2", null, "ai_response", "working", "thinking")));
+        assertFalse(debouncer.isRepeat(Debouncer.key(2, "u1", null, "ai_response", "working", "thinking")));
+        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u1", null, "tool_call", "working", "thinking")));
+        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u1", null, null, "working", "thinking")));
+        assertNotEquals(Debouncer.key(1, "ab", null, "c", null, "m"), Debouncer.key(1, "a", null, "bc", null, "m"), "fields stay apart");
+        assertFalse(debouncer.isRepeat(Debouncer.key(1, "u1", "6H02EB77C0000", "ai_response", "working", "thinking")),
+                "an update of one entry is not a repeat of another entry's event");
     }
 
     @Test
@@ -48,7 +50,7 @@ class DebouncerTest {
     @Test
     void memoryStaysBounded() {
         for (int i = 0; i < 10_000; i++) {
-            debouncer.isRepeat(Debouncer.key(1, "u" + i, null, null, "m"));
+            debouncer.isRepeat(Debouncer.key(1, "u" + i, null, null, null, "m"));
         }
         assertTrue(debouncer.size() <= 1000, "entries " + debouncer.size());
         clock.advance(Duration.ofSeconds(2));
