@@ -124,7 +124,7 @@ public final class HttpServer {
             new IngestRoutes(deps.ingest(), deps.policies(), deps.signatures()).install(routes);
             SearchRoutes search = new SearchRoutes(deps.searcher(), gate, deps.clock());
             search.install(routes);
-            new WorkLogRoutes(search).install(routes);
+            new WorkLogRoutes(search, deps, gate).install(routes);
             new TokenRoutes(deps.viewerTokens(), options.viewerTokenMaxTtl(), deps.clock()).install(routes);
             new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
             new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),

@@ -42,6 +42,7 @@ class AuthorizationMatrixTest {
     private String otherProjectKey;
     private String viewerToken;
     private String expiredViewerToken;
+    private String matrixEntryId;
 
     /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
     private record Example(String path, String body) {
@@ -95,6 +96,11 @@ class AuthorizationMatrixTest {
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
+        examples.put("POST /api/work-log/create", () -> new Example("/api/work-log/create?project=shop",
+                "{\"userId\":\"u-matrix\",\"message\":\"matrix entry\"}"));
+        examples.put("POST /api/work-log/update", () -> new Example("/api/work-log/update?project=shop",
+                "{\"entryId\":\"" + matrixEntry() + "\",\"status\":\"success\"}"));
+        examples.put("GET /api/work-log/stats", () -> new Example("/api/work-log/stats?project=shop&userId=u1", null));
         examples.put("POST /api/tokens", () -> new Example("/api/tokens?project=shop", "{\"userId\":\"u1\"}"));
         examples.put("GET /api/log/histogram", () -> new Example("/api/log/histogram?project=shop", null));
         examples.put("GET /api/log/top", () -> new Example("/api/log/top?project=shop", null));
@@ -116,6 +122,17 @@ class AuthorizationMatrixTest {
         examples.put("POST /admin/projects/{slug}/signing-secret", () -> new Example("/admin/projects/shop/signing-secret", ""));
         examples.put("GET /admin/audit", () -> new Example("/admin/audit?project=shop", null));
         return examples;
+    }
+
+    /** A work-log entry of project shop, made on first use, for the update example. */
+    private String matrixEntry() {
+        if (matrixEntryId == null) {
+            HttpJson.Response created = http.post("/api/work-log/create", shopKeys.get("ingest"),
+                    "{\"userId\":\"u-matrix\",\"logType\":\"tool_call\",\"status\":\"working\",\"message\":\"matrix tool call\"}");
+            assertEquals(202, created.status(), created.body());
+            matrixEntryId = created.json().get("entryId").asText();
+        }
+        return matrixEntryId;
     }
 
     /** The credential each access accepts. */
