@@ -66,8 +66,11 @@ final class WorkLogWriteRoutes {
         ProjectPolicies.Policy rules = policy.verify(ctx, grant, rawBody);
         JsonNode body = JsonBodies.object(RequestBodies.decode(ctx, rawBody, IngestLimits.MAX_BODY_BYTES),
                 "userId", "conversationId", "logType", "status", "message", "metadata");
-        String userId = required(body, "userId", "the id of the user whose feed shows this entry");
-        String conversationId = JsonBodies.text(body, "conversationId");
+        String userId = id(body, "userId", "the id of the user whose feed shows this entry");
+        if (userId == null) {
+            throw new InvalidInputException("userId: required; send the id of the user whose feed shows this entry");
+        }
+        String conversationId = id(body, "conversationId", "the conversation the entry belongs to, or leave it out");
         String logType = oneOf(body, "logType", WorkLogFields.LOG_TYPES, DEFAULT_LOG_TYPE);
         String status = oneOf(body, "status", WorkLogFields.STATUSES, DEFAULT_STATUS);
         String message = required(body, "message", "what the user sees, e.g. \"Searching the docs\"");
@@ -85,7 +88,7 @@ final class WorkLogWriteRoutes {
                 "entryId", "status", "message", "metadata");
         String entryId = required(body, "entryId", "the entryId that /api/work-log/create returned");
         String status = oneOf(body, "status", WorkLogFields.STATUSES, null);
-        String message = JsonBodies.text(body, "message");
+        String message = text(body, "message", "the new message, or leave it out to keep the entry's");
         Map<String, JsonNode> metadata = metadata(body);
         LogEvent original = firstEvent(ctx, grant, entryId);
         ObjectNode attrs = JSON.createObjectNode();
@@ -152,7 +155,22 @@ final class WorkLogWriteRoutes {
             return error.reason();
         }
         String field = error.field().equals("attrs") ? "metadata" : error.field();
-        return field + ": " + error.reason();
+        String reason = error.reason().startsWith(error.field() + " ") ? error.reason().substring(error.field().length() + 1)
+                : error.reason();
+        return field + ": " + reason;
+    }
+
+    /** An identifier: a string or an integer (numeric user ids are common, as on /api/log), kept as text; null when absent. */
+    private static String id(JsonNode body, String field, String what) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual() && !value.isIntegralNumber()) {
+            throw new InvalidInputException(field + ": must be a string or an integer; send " + what);
+        }
+        String text = value.asText();
+        return text.isBlank() ? null : text;
     }
 
     private static ObjectNode event(String userId, String conversationId, String status, String message, ObjectNode attrs) {
@@ -189,15 +207,24 @@ final class WorkLogWriteRoutes {
     }
 
     private static String required(JsonNode body, String field, String what) {
-        String value = JsonBodies.text(body, field);
+        String value = text(body, field, what);
         if (value == null || value.isBlank()) {
             throw new InvalidInputException(field + ": required; send " + what);
         }
         return value;
     }
 
+    /** A string field, or null when absent; another type is refused saying what to send. */
+    private static String text(JsonNode body, String field, String what) {
+        JsonNode value = body.get(field);
+        if (value != null && !value.isNull() && !value.isTextual()) {
+            throw new InvalidInputException(field + ": must be a string; send " + what);
+        }
+        return JsonBodies.text(body, field);
+    }
+
     private static String oneOf(JsonNode body, String field, List<String> allowed, String defaultValue) {
-        String value = JsonBodies.text(body, field);
+        String value = text(body, field, "one of " + String.join(", ", allowed));
         if (value == null) {
             return defaultValue;
         }

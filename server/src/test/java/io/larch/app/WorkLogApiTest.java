@@ -176,7 +176,9 @@ class WorkLogApiTest {
         check(create(key, "{}"), 400, "userId: required");
         check(create(key, "{\"userId\":\"u1\"}"), 400, "message: required");
         check(create(key, "{\"userId\":\"u1\",\"message\":\"  \"}"), 400, "message: required");
-        check(create(key, "{\"userId\":5,\"message\":\"m\"}"), 400, "userId: must be a string");
+        check(create(key, "{\"userId\":true,\"message\":\"m\"}"), 400, "userId: must be a string or an integer; send");
+        check(create(key, "{\"userId\":\"u1\",\"message\":7}"), 400, "message: must be a string; send");
+        check(create(key, "{\"userId\":\"u1\",\"message\":\"m\",\"logType\":1}"), 400, "logType: must be a string; send one of");
         check(create(key, "{\"userId\":\"u1\",\"message\":\"m\",\"logType\":\"nope\"}"), 400,
                 "logType: 'nope' is not one of ai_response, tool_call, file_operation, deployment, error, info");
         check(create(key, "{\"userId\":\"u1\",\"message\":\"m\",\"status\":\"done\"}"), 400,
@@ -191,7 +193,9 @@ class WorkLogApiTest {
         check(create(key, "{\"userId\":\"u1\",\"message\":\"m\",\"metadata\":{\"entryId\":\"x\"}}"), 400,
                 "metadata.entryId: reserved");
         check(create(key, "{\"userId\":\"" + "u".repeat(300) + "\",\"message\":\"m\"}"), 400, "userId");
-        check(create(key, "{\"userId\":\"u1\",\"message\":\"" + "m".repeat(33 * 1024) + "\"}"), 400, "message:");
+        check(create(key, "{\"userId\":\"u1\",\"message\":\"" + "m".repeat(33 * 1024) + "\"}"), 400, "message: is longer than 32 KB");
+        check(create(key, "{\"userId\":\"u1\",\"message\":\"m\",\"metadata\":{\"" + "k".repeat(200) + "\":1}}"), 400,
+                "metadata: attr name");
         check(create(key, "[1]"), 400, "body must be a JSON object");
         check(create(key, "{\"userId\":"), 400, "body is not valid JSON");
         check(http.post("/api/work-log/update", key, "{}"), 400, "entryId: required; send the entryId that /api/work-log/create returned");
@@ -202,6 +206,8 @@ class WorkLogApiTest {
         check(http.get("/api/work-log/stats?from=soonish", key), 400, "from");
         check(http.get("/api/work-log/stats?from=-1h&to=-2h", key), 400, "from must be before to");
         assertEquals(List.of("ok info"), lines(list(key, "userId=u1")), "nothing refused was stored");
+        created(key, "{\"userId\":42,\"message\":\"numeric user ids are common\"}");
+        assertEquals(List.of("numeric user ids are common info"), lines(list(key, "userId=42")));
     }
 
     @Test
@@ -307,6 +313,26 @@ class WorkLogApiTest {
         assertEquals(second, again.get("entryId").asText(), "a repeated update still names its entry");
         assertEquals(List.of("done success", "done success"), lines(list(key, "userId=u1")));
         assertEquals(4, list(key, "userId=u1&after=0000000000000").get("events").size());
+    }
+
+    @Test
+    void writesAreRedactedAndHeldToThePerUserWorkLogLimit() {
+        String key = freshProject();
+        String slug = "work-" + projects;
+        HttpJson.Response limited = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/" + slug + "/settings"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"limits\":{\"workLogPerUserPerMinute\":2}}")), ADMIN);
+        assertEquals(200, limited.status(), limited.body());
+        String entry = created(key, "{\"userId\":\"u1\",\"message\":\"login with password=hunter2\",\"metadata\":{\"apiKey\":\"abc123\"}}");
+        JsonNode stored = list(key, "userId=u1").get("events").get(0);
+        assertEquals("login with password=[REDACTED:secret_pair]", stored.get("message").asText());
+        assertEquals("[REDACTED:secret_pair]", stored.get("attrs").get("apiKey").asText());
+        updated(key, "{\"entryId\":\"" + entry + "\",\"status\":\"success\"}");
+        HttpJson.Response refused = create(key, "{\"userId\":\"u1\",\"message\":\"third in a minute\"}");
+        check(refused, 429, "work-log events of user 'u1'");
+        assertTrue(refused.header("Retry-After") != null, "says when to retry");
+        check(http.post("/api/work-log/update", key, "{\"entryId\":\"" + entry + "\",\"status\":\"error\"}"), 429,
+                "work_log_per_user_per_minute");
+        created(key, "{\"userId\":\"u2\",\"message\":\"another user has a bucket of their own\"}");
     }
 
     @Test
