@@ -53,7 +53,7 @@ final class WorkLogCounts {
     static final long DAY_MILLIS = 86_400_000L;
     private static final int IN_LIST_CHUNK = 1000;
     /** The id column in the 13-character text form of {@link EventId#format}, so it joins to entryId attrs. */
-    private static final String ID_TEXT = IntStream.rangeClosed(0, EventId.TEXT_LENGTH - 1)
+    static final String ID_TEXT = IntStream.rangeClosed(0, EventId.TEXT_LENGTH - 1)
             .mapToObj(i -> "substr('" + EventId.DIGITS + "', CAST((" + PartColumns.ID + " >> " + 5 * (EventId.TEXT_LENGTH - 1 - i)
                     + ") & 31 AS INTEGER) + 1, 1)")
             .collect(Collectors.joining(" || "));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.larch.model.WorkLogFields;
 import io.larch.security.RequestSignatures;
 import io.larch.testing.HttpJson;
 import io.larch.testing.MutableClock;
@@ -17,8 +18,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -294,6 +298,43 @@ class WorkLogApiTest {
         server.sealNow();
         assertTrue(cells(stats(key, "")).contains(day2 + " file_operation success 1"), cells(stats(key, "")).toString());
         assertEquals(5, stats(key, "").get("total").asLong());
+    }
+
+    @Test
+    void randomCreatesUpdatesAndSealsAlwaysCountAsAModelOfTheEntriesSays() {
+        String key = freshProject();
+        Random random = new Random(20261203);
+        Map<String, String[]> model = new LinkedHashMap<>();
+        List<String> entries = new ArrayList<>();
+        int seals = 0;
+        for (int op = 0; op < 90; op++) {
+            clock.advance(random.nextInt(4) == 0 ? Duration.ofHours(9) : Duration.ofMinutes(1));
+            int choice = random.nextInt(10);
+            if (choice < 4 || entries.isEmpty()) {
+                String logType = WorkLogFields.LOG_TYPES.get(random.nextInt(WorkLogFields.LOG_TYPES.size()));
+                String status = WorkLogFields.STATUSES.get(random.nextInt(WorkLogFields.STATUSES.size()));
+                String entry = created(key, "{\"userId\":\"u" + random.nextInt(2) + "\",\"logType\":\"" + logType
+                        + "\",\"status\":\"" + status + "\",\"message\":\"op " + op + "\"}");
+                model.put(entry, new String[] {clock.instant().toString().substring(0, 10), logType, status});
+                entries.add(entry);
+            } else if (choice < 9) {
+                String entry = entries.get(random.nextInt(entries.size()));
+                String status = WorkLogFields.STATUSES.get(random.nextInt(WorkLogFields.STATUSES.size()));
+                updated(key, "{\"entryId\":\"" + entry + "\",\"status\":\"" + status + "\",\"message\":\"op " + op + "\"}");
+                model.get(entry)[2] = status;
+            } else {
+                server.sealNow();
+                seals++;
+            }
+            if (op % 6 == 5 || choice == 9) {
+                Map<String, Long> expected = new TreeMap<>();
+                model.values().forEach(cell -> expected.merge(String.join(" ", cell), 1L, Long::sum));
+                List<String> expectedCells = new ArrayList<>();
+                expected.forEach((cell, count) -> expectedCells.add(cell + " " + count));
+                assertEquals(expectedCells, cells(stats(key, "from=-60d")), "after op " + op + " and " + seals + " seals");
+            }
+        }
+        assertTrue(seals >= 3, "the seed seals a few times: " + seals);
     }
 
     @Test
