@@ -119,7 +119,7 @@ final class WorkLogWriteRoutes {
                     + "/api/work-log/create returned (13 characters)");
         }
         Query workOfProject = Query.and(List.of(new Query.ProjectIs(grant.project().id()), new Query.KindIn(EnumSet.of(Kind.WORK))));
-        List<LogEvent> found = gate.run(ctx, grant.caller(), budget -> searcher.after(workOfProject, id - 1, 1, budget)).events();
+        List<LogEvent> found = gate.runLookup(ctx, budget -> searcher.after(workOfProject, id - 1, 1, budget)).events();
         if (found.isEmpty() || found.getFirst().id() != id) {
             throw new NotFoundException("entryId: no work-log entry '" + entryId + "' in this project; send the entryId "
                     + "that /api/work-log/create returned with a key of the same project");
