@@ -52,7 +52,8 @@ class AuthorizationMatrixTest {
     void start(@TempDir Path dataDir) {
         server = TestServer.start(dataDir, Map.of(), clock);
         http = server.http();
-        http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
+        HttpJson.Response shop = http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
+        assertEquals(201, shop.status(), "creating project shop: " + shop.body());
         otherProjectKey = http.post("/admin/projects", ADMIN, "{\"name\":\"Other\",\"slug\":\"other\"}").json()
                 .get("key").asText();
         for (String scopes : List.of("ingest", "read", "admin", "ingest,read,admin")) {
