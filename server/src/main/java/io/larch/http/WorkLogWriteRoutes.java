@@ -119,10 +119,12 @@ final class WorkLogWriteRoutes {
                     + "/api/work-log/create returned (13 characters)");
         }
         Query workOfProject = Query.and(List.of(new Query.ProjectIs(grant.project().id()), new Query.KindIn(EnumSet.of(Kind.WORK))));
-        List<LogEvent> found = gate.runLookup(ctx, budget -> searcher.after(workOfProject, id - 1, 1, budget)).events();
+        Searcher.AfterPage page = gate.runLookup(ctx, budget -> searcher.after(workOfProject, id - 1, 1, budget));
+        List<LogEvent> found = page.events();
         if (found.isEmpty() || found.getFirst().id() != id) {
             throw new NotFoundException("entryId: no work-log entry '" + entryId + "' in this project; send the entryId "
-                    + "that /api/work-log/create returned with a key of the same project");
+                    + "that /api/work-log/create returned with a key of the same project"
+                    + (page.partsSkipped() > 0 ? " (" + page.partsSkipped() + " damaged parts were skipped: it may be in one)" : ""));
         }
         LogEvent first = found.getFirst();
         String updated = first.attrs().get(WorkLogFields.ENTRY_ID);
