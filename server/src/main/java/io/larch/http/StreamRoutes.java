@@ -51,7 +51,7 @@ final class StreamRoutes {
         routes.get("/api/log/stream", Access.READ, (ctx, grant) ->
                 stream(ctx, grant, Access.READ, StreamKind.LOG, LogFilters.of(ctx, grant.project(), clock.millis()).query()));
         routes.get("/api/work-log/stream", Access.WORK_LOG_READ, (ctx, grant) ->
-                stream(ctx, grant, Access.WORK_LOG_READ, StreamKind.WORK_LOG, WorkLogScope.query(ctx, grant, true)));
+                stream(ctx, grant, Access.WORK_LOG_READ, StreamKind.WORK_LOG, workLogs(ctx, grant)));
     }
 
     private void stream(Context ctx, Grant grant, Access access, StreamKind kind, Query query)
@@ -96,6 +96,16 @@ final class StreamRoutes {
     /** Stops watching for hung-up clients (the server is stopping). */
     void close() {
         hangUps.close();
+    }
+
+    /** One end user's work logs: a stream is one user's feed (the per-user stream cap counts it). */
+    private static Query workLogs(Context ctx, Grant grant) {
+        WorkLogScope scope = WorkLogScope.of(ctx, grant);
+        if (scope.userId() == null) {
+            throw new InvalidInputException("userId: required; a work-log stream is one end user's feed"
+                    + " (for every user's work logs use GET /api/log/stream?kind=work)");
+        }
+        return scope.query();
     }
 
     /** The credential is checked again on each heartbeat and when a key is revoked anywhere on this node. */
