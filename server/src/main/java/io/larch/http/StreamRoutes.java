@@ -15,6 +15,7 @@ import io.larch.tail.TailHub;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Locale;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +72,7 @@ final class StreamRoutes {
         ctx.header("Cache-Control", "no-cache, no-transform");
         // nginx and friends buffer responses unless told not to: a tail must arrive as it happens.
         ctx.header("X-Accel-Buffering", "no");
+        subscription.onAbort(() -> cutConnection(ctx));
         Runnable unwatch = hangUps.watch(ctx, () -> subscription.end(EndReason.CLIENT_GONE,
                 "the client closed the connection"));
         try {
@@ -90,6 +92,16 @@ final class StreamRoutes {
         } finally {
             unwatch.run();
             subscription.close();
+        }
+    }
+
+    /** Closes the request's connection under its blocked writer, which then fails at once. */
+    private static void cutConnection(Context ctx) {
+        try {
+            ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
+                    .getEndPoint().close();
+        } catch (RuntimeException notJetty) {
+            LOG.debug("could not cut a stream's connection: {}", notJetty.getMessage());
         }
     }
 
