@@ -144,7 +144,8 @@ public final class Larch implements AutoCloseable {
         StoredOrder[] order = new StoredOrder[1];
         LarchConfig.Tail tailConfig = config.tail();
         tail = new TailHub(action -> order[0].atReleasePoint(action), new TailHub.Limits(tailConfig.maxConnections(),
-                tailConfig.maxPerUser(), TailHub.Limits.DEFAULT_QUEUE_EVENTS, TailHub.Limits.DEFAULT_MAX_BACKLOG_EVENTS));
+                tailConfig.maxPerUser(), TailHub.Limits.DEFAULT_QUEUE_EVENTS, TailHub.Limits.DEFAULT_MAX_BACKLOG_EVENTS,
+                TailHub.Limits.DEFAULT_STRIKE_WINDOW));
         order[0] = new StoredOrder(ids, tail::released);
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), order[0],
                 new TemplateFingerprinter(), limiter, debouncer, clock);

@@ -58,6 +58,17 @@ final class EventStreamOutput implements StreamSession.Output {
     }
 
     @Override
+    public void live(long caughtUpTo) throws IOException {
+        String id = EventId.format(Math.max(0, caughtUpTo));
+        if (ndjson) {
+            ascii("{\"type\":\"live\",\"lastEventId\":\"" + id + "\"}\n");
+        } else {
+            ascii("id: " + id + "\nevent: live\ndata: {}\n\n");
+        }
+        flush();
+    }
+
+    @Override
     public void dropped(long count, int strikes) throws IOException {
         control("dropped", "{\"dropped\":" + count + ",\"strikes\":" + strikes + "}", "\"dropped\":" + count
                 + ",\"strikes\":" + strikes);

@@ -22,6 +22,13 @@ public final class StreamSession {
     public interface Output {
         void events(List<LogEvent> events) throws IOException;
 
+        /**
+         * The stream is live: every matching event up to {@code caughtUpTo} (an id, not always
+         * an event's) is behind the client; resuming after it misses nothing. Gives a client cut
+         * off before its first event a place to resume from.
+         */
+        void live(long caughtUpTo) throws IOException;
+
         void dropped(long count, int strikes) throws IOException;
 
         void heartbeat() throws IOException;
@@ -90,6 +97,7 @@ public final class StreamSession {
             } else {
                 last = hub.goLive(subscription) - 1;
             }
+            output.live(last);
             live(last, output);
         }
     }

@@ -19,6 +19,8 @@ import java.util.function.Predicate;
 public final class Subscription implements AutoCloseable {
     /** Batches in a row that overflowed the queue before the stream is ended. */
     public static final int MAX_STRIKES = 3;
+    /** A reader that has not come back from writing for this long after its stream ended is cut off. */
+    static final long STUCK_NANOS = 2_000_000_000L;
     /** Events handed to the reader at most per {@link #await}. */
     private static final int MAX_PER_DELIVERY = 1000;
 
@@ -28,6 +30,7 @@ public final class Subscription implements AutoCloseable {
     private final String userId;
     private final Predicate<LogEvent> matcher;
     private final int capacity;
+    private final long strikeWindowNanos;
     private final long openedAtNanos = System.nanoTime();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -49,6 +52,11 @@ public final class Subscription implements AutoCloseable {
 
     /** Cuts the connection: for a client too slow to read even the end of its stream. */
     private volatile Runnable abort = () -> { };
+    /** When the reader last came for events (it is not blocked writing then). */
+    private volatile long readerSeenNanos = System.nanoTime();
+    private volatile boolean aborted;
+    /** Guarded by {@code lock}: when the last strike was counted. */
+    private long lastStrikeNanos = Long.MIN_VALUE / 2;
 
     /** Dispatcher thread only: the batch this subscription was last offered events of. */
     long offeredInBatch = -1;
@@ -56,7 +64,8 @@ public final class Subscription implements AutoCloseable {
     boolean droppedInBatch;
 
     Subscription(TailHub hub, StreamKind kind, long projectId, String userId, Predicate<LogEvent> matcher,
-                 int capacity) {
+                 int capacity, long strikeWindowNanos) {
+        this.strikeWindowNanos = strikeWindowNanos;
         this.hub = hub;
         this.kind = kind;
         this.projectId = projectId;
@@ -111,27 +120,37 @@ public final class Subscription implements AutoCloseable {
     }
 
     /**
-     * Dispatcher: the batch is done; a strike if it dropped. At {@link #MAX_STRIKES} the stream
-     * ends and its connection is cut: its reader is most likely blocked writing to a client that
-     * does not read, and would otherwise hold the stream until the idle timeout.
+     * Dispatcher: the batch is done; a strike if it dropped (one per strike window). At
+     * {@link #MAX_STRIKES} the stream ends: the reader writes what is queued and the end. A
+     * reader that stays blocked writing after its stream ended (a client that does not read at
+     * all) has its connection cut, or it would hold the stream until the idle timeout.
      */
     void endOfBatch() {
         boolean outOfStrikes = false;
+        boolean stuck;
         lock.lock();
         try {
-            if (droppedInBatch) {
+            long now = System.nanoTime();
+            boolean windowPassed = now - lastStrikeNanos >= strikeWindowNanos;
+            if (droppedInBatch && windowPassed) {
                 strikes++;
+                lastStrikeNanos = now;
                 outOfStrikes = strikes >= MAX_STRIKES;
-            } else {
+            } else if (!droppedInBatch && windowPassed) {
                 strikes = 0;
             }
             droppedInBatch = false;
+            stuck = ended != null && now - readerSeenNanos > STUCK_NANOS;
             changed.signalAll();
         } finally {
             lock.unlock();
         }
-        if (outOfStrikes && end(EndReason.TOO_SLOW, "this client read too slowly: events were dropped in "
-                + MAX_STRIKES + " batches in a row; reconnect with Last-Event-ID to resume after the last event received")) {
+        if (outOfStrikes) {
+            end(EndReason.TOO_SLOW, "this client read too slowly: events were dropped in " + MAX_STRIKES
+                    + " strike windows in a row; reconnect with Last-Event-ID to resume after the last event received");
+        }
+        if (stuck && !aborted) {
+            aborted = true;
             abort.run();
         }
     }
@@ -183,6 +202,7 @@ public final class Subscription implements AutoCloseable {
      * recheck or the end. An empty delivery means the wait ran out.
      */
     public Delivery await(long timeoutMillis) throws InterruptedException {
+        readerSeenNanos = System.nanoTime();
         lock.lock();
         try {
             long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);

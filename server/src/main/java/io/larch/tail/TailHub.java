@@ -4,6 +4,7 @@ import io.larch.model.LogEvent;
 import io.larch.query.EventMatcher;
 import io.larch.query.Field;
 import io.larch.query.Query;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,10 +47,13 @@ public final class TailHub implements AutoCloseable {
      * @param maxPerUser       streams of one end user's work logs; a newer one ends the oldest
      * @param queueEvents      events queued per stream before it drops
      * @param maxBacklogEvents events stored but not yet dispatched before batches are counted lost
+     * @param strikeWindow     drops within this long count as one strike
      */
-    public record Limits(int maxConnections, int maxPerUser, int queueEvents, long maxBacklogEvents) {
+    public record Limits(int maxConnections, int maxPerUser, int queueEvents, long maxBacklogEvents,
+                         Duration strikeWindow) {
         public static final int DEFAULT_QUEUE_EVENTS = 2048;
         public static final long DEFAULT_MAX_BACKLOG_EVENTS = 1_000_000;
+        public static final Duration DEFAULT_STRIKE_WINDOW = Duration.ofSeconds(1);
     }
 
     private sealed interface Work {
@@ -143,7 +147,7 @@ public final class TailHub implements AutoCloseable {
         }
         String userId = requiredUser(query);
         Subscription subscription = new Subscription(this, kind, projectId, userId, EventMatcher.compile(query),
-                limits.queueEvents());
+                limits.queueEvents(), limits.strikeWindow().toNanos());
         open.add(subscription);
         openByKind.get(kind).incrementAndGet();
         if (kind == StreamKind.WORK_LOG && userId != null) {

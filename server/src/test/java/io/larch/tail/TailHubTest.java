@@ -22,9 +22,12 @@ class TailHubTest {
     private final StoredOrder[] order = new StoredOrder[1];
     private TailHub hub;
 
+    /** Every batch its own strike window, so strikes are counted per batch here. */
+    private java.time.Duration strikeWindow = java.time.Duration.ZERO;
+
     private TailHub hub(int maxConnections, int maxPerUser, int queueEvents) {
         hub = new TailHub(action -> order[0].atReleasePoint(action),
-                new TailHub.Limits(maxConnections, maxPerUser, queueEvents, 1_000_000));
+                new TailHub.Limits(maxConnections, maxPerUser, queueEvents, 1_000_000, strikeWindow));
         order[0] = new StoredOrder(new IdGenerator(Clock.systemUTC(), 0), hub::released);
         return hub;
     }
