@@ -2,6 +2,7 @@ package io.larch.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.larch.config.LarchConfig;
 import io.larch.model.EventId;
 import io.larch.model.InvalidInputException;
@@ -136,10 +137,10 @@ final class TailCommand implements Callable<Integer> {
     /** Sets {@link #lastId} from --last-event-id, or from --from as the smallest id of that millisecond minus one. */
     private void startingPoint() {
         if (lastEventId != null) {
-            remember(lastEventId.trim());
+            startAfter(lastEventId.trim());
         } else if (from != null) {
             long millis = TimeExpressions.parse("--from", from, System.currentTimeMillis());
-            remember(EventId.format(Math.max(0, EventId.pack(Math.max(0, millis), 0, 0) - 1)));
+            startAfter(EventId.format(Math.max(0, EventId.pack(Math.max(0, millis), 0, 0) - 1)));
         }
     }
 
@@ -217,12 +218,12 @@ final class TailCommand implements Callable<Integer> {
                 switch (event.type()) {
                     case "log" -> print(event);
                     case "dropped" -> {
-                        JsonNode dropped = JSON.readTree(event.data());
+                        JsonNode dropped = jsonOf(event.data());
                         err.println("larch: dropped " + dropped.path("dropped").asLong() + " events (this client read too slowly)");
                         return new Reconnect("reading again from the last event printed, to fetch the dropped events", true, 0);
                     }
                     case "end" -> {
-                        String reason = JSON.readTree(event.data()).path("reason").asText("no reason given");
+                        String reason = jsonOf(event.data()).path("reason").asText("no reason given");
                         if (isCredentialReason(reason)) {
                             return new Stop(1, "the server ended the stream: " + reason);
                         }
@@ -259,35 +260,54 @@ final class TailCommand implements Callable<Integer> {
         return new Stop(1, message);
     }
 
-    private void print(SseReader.Event event) throws IOException {
-        JsonNode json = JSON.readTree(event.data());
+    private void print(SseReader.Event event) {
+        JsonNode json = jsonOf(event.data());
         String id = event.lastEventId() != null ? event.lastEventId() : json.path("id").asText(null);
-        if (id != null) {
-            long value = EventId.parse(id);
-            if (value <= lastIdValue) {
-                return; // printed already
-            }
+        long idValue = idValue(id);
+        if (idValue >= 0 && idValue <= lastIdValue) {
+            return; // printed already
         }
-        if (ndjson) {
-            out.println(event.data().indexOf('\n') < 0 ? event.data() : json.toString());
+        if (ndjson || json.isMissingNode()) {
+            out.println(event.data().indexOf('\n') < 0 || json.isMissingNode() ? event.data() : json.toString());
         } else {
             out.println(EventLine.format(json, color));
         }
         out.flush();
-        if (id != null) {
-            remember(id);
+        if (idValue >= 0) {
+            lastId = id;
+            lastIdValue = idValue;
         }
     }
 
-    private void remember(String id) {
-        long value;
+    /** The JSON of an event's data; a missing node when it is not JSON (then it is printed as sent, never retried). */
+    private static JsonNode jsonOf(String data) {
         try {
-            value = EventId.parse(id);
-        } catch (RuntimeException notAnId) {
+            JsonNode json = JSON.readTree(data);
+            return json == null ? MissingNode.getInstance() : json;
+        } catch (IOException notJson) {
+            return MissingNode.getInstance();
+        }
+    }
+
+    private void startAfter(String id) {
+        long value = idValue(id);
+        if (value < 0) {
             throw new InvalidInputException("--last-event-id: '" + id + "' is not an event id (13 characters like 6H02EB77C0000)");
         }
         lastId = id;
         lastIdValue = value;
+    }
+
+    /** The number of an event id, or -1 when {@code id} is null or not one. */
+    private static long idValue(String id) {
+        if (id == null || id.length() != EventId.TEXT_LENGTH) {
+            return -1;
+        }
+        try {
+            return EventId.parse(id);
+        } catch (RuntimeException notAnId) {
+            return -1;
+        }
     }
 
     /** The server ends a stream for a revoked key or an expired token: reconnecting would only be refused. */
