@@ -223,11 +223,13 @@ final class TailCommand implements Callable<Integer> {
                         return new Reconnect("reading again from the last event printed, to fetch the dropped events", true, 0);
                     }
                     case "end" -> {
-                        String reason = jsonOf(event.data()).path("reason").asText("no reason given");
-                        if (isCredentialReason(reason)) {
-                            return new Stop(1, "the server ended the stream: " + reason);
+                        JsonNode end = jsonOf(event.data());
+                        String reason = end.path("reason").asText("");
+                        String said = end.hasNonNull("message") ? end.get("message").asText() : reason;
+                        if (isCredentialReason(reason) || isCredentialReason(said)) {
+                            return new Stop(1, "the server ended the stream: " + said);
                         }
-                        return new Reconnect("the server ended the stream (" + reason + ")", true, 0);
+                        return new Reconnect("the server ended the stream (" + (said.isEmpty() ? "no reason given" : said) + ")", true, 0);
                     }
                     default -> {
                         // another kind of event: not ours to print
@@ -310,10 +312,13 @@ final class TailCommand implements Callable<Integer> {
         }
     }
 
-    /** The server ends a stream for a revoked key or an expired token: reconnecting would only be refused. */
+    /**
+     * The server ends a stream for a revoked key or an expired token (reason {@code credential}, or
+     * a text that says so): reconnecting would only be refused.
+     */
     static boolean isCredentialReason(String reason) {
         String lower = reason.toLowerCase(Locale.ROOT);
-        return lower.contains("revoked") || lower.contains("expired");
+        return lower.equals("credential") || lower.contains("revoked") || lower.contains("expired");
     }
 
     private int stop(Stop stop) {

@@ -43,10 +43,13 @@ class EventLineTest {
 
     @Test
     void stopsOnlyForCredentialReasons() {
+        assertEquals(true, TailCommand.isCredentialReason("credential"));
         assertEquals(true, TailCommand.isCredentialReason("the key was revoked"));
         assertEquals(true, TailCommand.isCredentialReason("viewer token expired"));
         assertEquals(false, TailCommand.isCredentialReason("server stopping"));
         assertEquals(false, TailCommand.isCredentialReason("too slow: 3 strikes"));
         assertEquals(false, TailCommand.isCredentialReason("idle limit"));
+        assertEquals(false, TailCommand.isCredentialReason("server_stopping"));
+        assertEquals(false, TailCommand.isCredentialReason("too_slow"));
     }
 }
