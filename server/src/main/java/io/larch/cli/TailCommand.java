@@ -88,6 +88,7 @@ final class TailCommand implements Callable<Integer> {
     private sealed interface Outcome {
     }
 
+    /** @param message what to tell on stderr, or null to stop silently */
     private record Stop(int exitCode, String message) implements Outcome {
     }
 
@@ -103,6 +104,8 @@ final class TailCommand implements Callable<Integer> {
     private long lastIdValue = -1;
     /** A connection has been answered 200 before: the next one is a reconnect. */
     private boolean connected;
+    /** Why the last connection ended, while no new one succeeded: said once, not at every attempt. */
+    private String outage;
 
     @Override
     public Integer call() throws Exception {
@@ -152,7 +155,6 @@ final class TailCommand implements Callable<Integer> {
         });
         try {
             long delay = FIRST_DELAY_MILLIS;
-            String outage = null;
             while (true) {
                 Outcome outcome = connectOnce(api, watchdog);
                 if (outcome instanceof Stop stop) {
@@ -197,6 +199,7 @@ final class TailCommand implements Callable<Integer> {
                     : "larch: following project " + project + " on " + api.url() + " (Ctrl-C stops)");
             err.flush();
             connected = true;
+            outage = null;
             var check = watchdog.scheduleWithFixedDelay(body::closeIfSilent, 1, 1, TimeUnit.SECONDS);
             try {
                 return read(new SseReader(body), body);
@@ -216,7 +219,11 @@ final class TailCommand implements Callable<Integer> {
             for (SseReader.Event event; (event = reader.next()) != null; ) {
                 delivered = true;
                 switch (event.type()) {
-                    case "log" -> print(event);
+                    case "log" -> {
+                        if (!print(event)) {
+                            return new Stop(0, null);
+                        }
+                    }
                     case "dropped" -> {
                         JsonNode dropped = jsonOf(event.data());
                         err.println("larch: dropped " + dropped.path("dropped").asLong() + " events (this client read too slowly)");
@@ -262,23 +269,27 @@ final class TailCommand implements Callable<Integer> {
         return new Stop(1, message);
     }
 
-    private void print(SseReader.Event event) {
+    /** Prints a log event unless printed already; false when stdout is gone (a closed pipe: time to stop). */
+    private boolean print(SseReader.Event event) {
         JsonNode json = jsonOf(event.data());
         String id = event.lastEventId() != null ? event.lastEventId() : json.path("id").asText(null);
         long idValue = idValue(id);
         if (idValue >= 0 && idValue <= lastIdValue) {
-            return; // printed already
+            return true; // printed already
         }
         if (ndjson || json.isMissingNode()) {
             out.println(event.data().indexOf('\n') < 0 || json.isMissingNode() ? event.data() : json.toString());
         } else {
             out.println(EventLine.format(json, color));
         }
-        out.flush();
+        if (out.checkError()) {
+            return false;
+        }
         if (idValue >= 0) {
             lastId = id;
             lastIdValue = idValue;
         }
+        return true;
     }
 
     /** The JSON of an event's data; a missing node when it is not JSON (then it is printed as sent, never retried). */
@@ -323,8 +334,10 @@ final class TailCommand implements Callable<Integer> {
 
     private int stop(Stop stop) {
         out.flush();
-        err.println("larch: " + stop.message());
-        err.flush();
+        if (stop.message() != null) {
+            err.println("larch: " + stop.message());
+            err.flush();
+        }
         return stop.exitCode();
     }
 

@@ -199,6 +199,33 @@ class TailCommandTest {
     }
 
     @Test
+    void stopsWhenStdoutIsClosed() throws InterruptedException {
+        try (TestServer server = TestServer.start(dataDir)) {
+            String key = server.createProject("Shop");
+            Writer closedPipe = new Writer() {
+                @Override
+                public void write(char[] chars, int off, int len) throws IOException {
+                    throw new IOException("Broken pipe");
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            Tail tail = new Tail(new String[] {"tail", "--project", "shop", "--server", server.http().base(), "--token", key},
+                    closedPipe);
+            tails.add(tail);
+            tail.awaitErr(err -> err.contains("following project shop"));
+            ingest(server.http(), key, messages("into a closed pipe", 1));
+            assertEquals(0, tail.awaitExit(), tail.err());
+        }
+    }
+
+    @Test
     void needsARunningServer() {
         Run none = run("tail", "--project", "shop", "--data-dir", dataDir.toString());
         assertEquals(1, none.exitCode(), none.err());
@@ -245,8 +272,14 @@ class TailCommandTest {
         private volatile Integer exitCode;
 
         Tail(String[] args) {
+            this(args, null);
+        }
+
+        /** @param stdout where the events go instead of {@link #lines()}, or null */
+        Tail(String[] args, Writer stdout) {
+            Writer events = stdout != null ? stdout : out;
             thread = Thread.ofPlatform().name("larch-tail-under-test").start(() ->
-                    exitCode = cli(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args));
+                    exitCode = cli(new PrintWriter(events, true), new PrintWriter(err, true)).execute(args));
         }
 
         List<String> lines() {
