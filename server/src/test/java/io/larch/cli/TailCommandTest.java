@@ -82,6 +82,7 @@ class TailCommandTest {
             tail.awaitErr(err -> err.contains("following project shop"));
             List<String> ids = new ArrayList<>(ingest(server.http(), key, messages("before", 5)));
             tail.awaitLines(5);
+            server.sealNow();
             server.restart();
             ids.addAll(ingest(server.http(), key, messages("after", 5)));
             List<String> lines = tail.awaitLines(10);
@@ -105,6 +106,9 @@ class TailCommandTest {
                     int first = b * perBatch;
                     ingest(server.http(), key, IntStream.range(first, first + perBatch)
                             .mapToObj(i -> "{\"ts\":\"2026-11-21T10:00:00Z\",\"message\":\"event " + i + "\"}").toArray(String[]::new));
+                    if (b % 10 == 9) {
+                        server.sealNow(); // a resume then reads from sealed parts, not only the head
+                    }
                     sleep(20);
                 }
             });
