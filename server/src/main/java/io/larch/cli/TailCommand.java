@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.larch.config.LarchConfig;
+import io.larch.datadir.ServerInfo;
 import io.larch.model.EventId;
 import io.larch.model.InvalidInputException;
 import io.larch.query.TimeExpressions;
@@ -13,10 +14,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -123,13 +126,24 @@ final class TailCommand implements Callable<Integer> {
                 return stop(new Stop(1, "tail follows a running server, and none runs on data dir " + config.dataDir()
                         + "; start one with 'larch serve', or pass --server URL and --token"));
             }
-            return follow(new RemoteApi(remote));
+            return follow(remote, server == null ? config.dataDir() : null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             out.flush();
             err.flush();
             return 130;
         }
+    }
+
+    /** The server that server.json of {@code dataDir} names now, if it is not {@code current}; else {@code current}. */
+    private Target.Remote restartedServer(Path dataDir, Target.Remote current) {
+        Optional<ServerInfo> info = ServerInfo.read(dataDir);
+        if (info.isEmpty()) {
+            return current;
+        }
+        Target.Remote named = new Target.Remote(info.get().url(),
+                token != null ? token : info.get().localToken());
+        return named.equals(current) ? current : named;
     }
 
     /** Colors only on a terminal, unless --no-color or a non-empty NO_COLOR (no-color.org) says otherwise. */
@@ -147,7 +161,14 @@ final class TailCommand implements Callable<Integer> {
         }
     }
 
-    private int follow(RemoteApi api) throws InterruptedException {
+    /**
+     * @param dataDir the data dir whose server.json named the server, or null for --server: a
+     *                server restarted there has a new local token (and maybe a new port), read
+     *                again before each reconnect
+     */
+    private int follow(Target.Remote first, Path dataDir) throws InterruptedException {
+        Target.Remote target = first;
+        RemoteApi api = new RemoteApi(target);
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "larch-tail-watchdog");
             thread.setDaemon(true);
@@ -157,6 +178,14 @@ final class TailCommand implements Callable<Integer> {
             long delay = FIRST_DELAY_MILLIS;
             while (true) {
                 Outcome outcome = connectOnce(api, watchdog);
+                Target.Remote now = dataDir == null ? target : restartedServer(dataDir, target);
+                if (now != target) {
+                    target = now;
+                    api = new RemoteApi(target);
+                    if (outcome instanceof Stop stop && stop.exitCode() == 1 && stop.message().startsWith("server answered 401")) {
+                        continue; // the old local token of a server that restarted: try the new one at once
+                    }
+                }
                 if (outcome instanceof Stop stop) {
                     return stop(stop);
                 }

@@ -62,7 +62,7 @@ class TailCommandTest {
     }
 
     @Test
-    void findsTheServerThatHoldsTheDataDirAsQueryDoes() {
+    void findsTheServerThatHoldsTheDataDirAsQueryDoesAndFollowsItAcrossRestarts() {
         try (TestServer server = TestServer.start(dataDir)) {
             String key = server.createProject("Shop");
             Tail tail = tail("level:error", "--project", "shop", "--data-dir", dataDir.toString());
@@ -70,6 +70,11 @@ class TailCommandTest {
             ingest(server.http(), key, "{\"ts\":\"2026-11-21T10:00:00Z\",\"message\":\"not this\"}",
                     "{\"ts\":\"2026-11-21T10:00:01Z\",\"level\":\"error\",\"message\":\"this\"}");
             assertEquals(List.of("2026-11-21T10:00:01Z ERROR this"), tail.awaitLines(1));
+            // A restart on port 0: a new port and a new local token in server.json, read again.
+            server.restart();
+            ingest(server.http(), key, "{\"ts\":\"2026-11-21T10:00:02Z\",\"level\":\"error\",\"message\":\"after\"}");
+            assertEquals(List.of("2026-11-21T10:00:01Z ERROR this", "2026-11-21T10:00:02Z ERROR after"), tail.awaitLines(2));
+            tail.awaitErr(err -> err.contains("larch: reconnected to " + server.http().base()));
         }
     }
 
