@@ -379,7 +379,10 @@ final class TailCommand implements Callable<Integer> {
     }
 
     private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
     }
 
     private static void throwIfInterrupted() throws InterruptedException {
