@@ -19,6 +19,7 @@ public final class LarchCommand {
         commandLine.addSubcommand("serve", new ServeCommand(launcher));
         commandLine.addSubcommand("project", new ProjectCommand());
         commandLine.addSubcommand("query", new QueryCommand());
+        commandLine.addSubcommand("tail", new TailCommand());
         commandLine.addSubcommand("verify", new VerifyCommand());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();

@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -96,8 +95,7 @@ final class QueryCommand implements Callable<Integer> {
         params.put("cursor", cursor);
         JsonNode page = new RemoteApi(remote).get("/api/log", params);
         for (JsonNode event : page.get("events")) {
-            out.println(line(event.get("ts").asText(), event.get("level").asText(),
-                    event.hasNonNull("source") ? event.get("source").asText() : null, event.get("message").asText()));
+            out.println(EventLine.format(event, false));
         }
         return page.hasNonNull("next") ? page.get("next").asText() : null;
     }
@@ -113,16 +111,11 @@ final class QueryCommand implements Callable<Integer> {
                         to, System.currentTimeMillis()).query(), cursor == null ? null : Cursor.decode(cursor), limit);
                 SearchPage page = new Searcher(engine).search(request, QueryBudget.unlimited());
                 for (LogEvent event : page.events()) {
-                    out.println(line(Instant.ofEpochMilli(event.ts()).toString(), event.level().wireName(),
-                            event.source(), event.message()));
+                    out.println(EventLine.format(Instant.ofEpochMilli(event.ts()).toString(), event.level().wireName(),
+                            event.source(), event.message(), false));
                 }
                 return page.next() == null ? null : page.next().encode();
             }
         }
-    }
-
-    private static String line(String ts, String level, String source, String message) {
-        return ts + " " + String.format(Locale.ROOT, "%-5s", level.toUpperCase(Locale.ROOT))
-                + (source == null ? "" : " [" + source + "]") + " " + message;
     }
 }

@@ -3,6 +3,7 @@ package io.larch.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -23,11 +24,13 @@ final class RemoteApi {
         this.target = target;
     }
 
+    /** The server's address, for messages. */
+    String url() {
+        return target.url();
+    }
+
     JsonNode get(String path, Map<String, String> params) throws IOException, InterruptedException {
-        String query = params.entrySet().stream().filter(e -> e.getValue() != null)
-                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        return send(HttpRequest.newBuilder(URI.create(target.url() + path + (query.isEmpty() ? "" : "?" + query))).GET());
+        return send(HttpRequest.newBuilder(uri(path, params)).GET());
     }
 
     JsonNode post(String path, Object body) throws IOException, InterruptedException {
@@ -36,14 +39,44 @@ final class RemoteApi {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))));
     }
 
+    /**
+     * Opens a long-lived GET (a stream) over HTTP/1.1: returns once the status and headers are in,
+     * with the body still arriving. The caller checks the status and closes the body.
+     */
+    HttpResponse<InputStream> openStream(String path, Map<String, String> params, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path, params)).GET().version(HttpClient.Version.HTTP_1_1)
+                .header("Authorization", "Bearer " + target.token()).timeout(Duration.ofSeconds(30));
+        headers.forEach(request::header);
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    /** What an error answer says: its JSON {@code error}, else its body as text. */
+    static String errorOf(byte[] body) {
+        try {
+            JsonNode json = JSON.readTree(body);
+            if (json != null && json.hasNonNull("error")) {
+                return json.get("error").asText();
+            }
+        } catch (IOException notJson) {
+            // the body itself is the message
+        }
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
+    private URI uri(String path, Map<String, String> params) {
+        String query = params.entrySet().stream().filter(e -> e.getValue() != null)
+                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return URI.create(target.url() + path + (query.isEmpty() ? "" : "?" + query));
+    }
+
     private JsonNode send(HttpRequest.Builder request) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = client.send(request.header("Authorization", "Bearer " + target.token())
                 .timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode body = response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
         if (response.statusCode() >= 300) {
-            String error = body.has("error") ? body.get("error").asText() : new String(response.body(), StandardCharsets.UTF_8);
-            throw new IllegalStateException("server answered " + response.statusCode() + ": " + error);
+            throw new IllegalStateException("server answered " + response.statusCode() + ": " + errorOf(response.body()));
         }
-        return body;
+        return response.body().length == 0 ? JSON.createObjectNode() : JSON.readTree(response.body());
     }
 }
