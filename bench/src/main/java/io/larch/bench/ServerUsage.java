@@ -39,6 +39,48 @@ final class ServerUsage {
         }
     }
 
+    /** CPU seconds so far of each thread of the process, keyed "tid name" (the name as the kernel has it: 15 chars). */
+    static Map<String, Double> threadCpuSeconds(long pid) {
+        Map<String, Double> threads = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) CLOCK_TICKS_PER_SECOND;
+                    threads.put(task.getFileName() + " " + name, seconds);
+                } catch (IOException | RuntimeException threadGone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return threads;
+        }
+        return threads;
+    }
+
+    /** The {@code limit} threads that used most CPU between two {@link #threadCpuSeconds} readings, as shares of one core. */
+    static Map<String, Double> busiestThreads(Map<String, Double> before, Map<String, Double> after, double seconds, int limit) {
+        Map<String, Double> busiest = new LinkedHashMap<>();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+                .sorted((a, b) -> Double.compare(b.getValue(), a.getValue()))
+                .limit(limit)
+                .forEach(e -> busiest.put(e.getKey(), Math.round(e.getValue() / seconds * 100) / 100.0));
+        return busiest;
+    }
+
+    /** The machine's load averages over 1, 5 and 15 minutes ({@code /proc/loadavg}): how much else ran. */
+    static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** A field of {@code /proc/<pid>/status} in its first number ("VmRSS", in kB; "Threads"). */
     static long status(long pid, String field) {
         try {
@@ -84,6 +126,45 @@ final class ServerUsage {
             return -1;
         }
         return -1;
+    }
+
+    /**
+     * Bytes waiting in the kernel's queues of the TCP connections to {@code serverPort}, from
+     * {@code /proc/net/tcp} and {@code tcp6}: {maximum unread by a client (its receive queue),
+     * total unread by clients, maximum unsent or unacknowledged at the server (its send queue)}.
+     * A client that reads too slowly shows as a growing receive queue; a server that writes too
+     * slowly leaves both near zero.
+     */
+    static long[] socketQueues(int serverPort) {
+        long maxClientUnread = 0;
+        long totalClientUnread = 0;
+        long maxServerUnsent = 0;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> rows;
+            try {
+                rows = Files.readAllLines(Path.of(table));
+            } catch (IOException e) {
+                continue;
+            }
+            for (String row : rows.subList(Math.min(1, rows.size()), rows.size())) {
+                String[] f = row.trim().split("\\s+");
+                if (f.length < 5) {
+                    continue;
+                }
+                int localPort = Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16);
+                int remotePort = Integer.parseInt(f[2].substring(f[2].lastIndexOf(':') + 1), 16);
+                String[] queues = f[4].split(":");
+                long tx = Long.parseLong(queues[0], 16);
+                long rx = Long.parseLong(queues[1], 16);
+                if (remotePort == serverPort) {
+                    maxClientUnread = Math.max(maxClientUnread, rx);
+                    totalClientUnread += rx;
+                } else if (localPort == serverPort) {
+                    maxServerUnsent = Math.max(maxServerUnsent, tx);
+                }
+            }
+        }
+        return new long[] {maxClientUnread, totalClientUnread, maxServerUnsent};
     }
 
     /** Heap after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}): the live set. */

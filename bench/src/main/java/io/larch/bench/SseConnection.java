@@ -16,8 +16,8 @@ import java.util.Locale;
 /**
  * One live-tail connection on a plain socket (HTTP/1.1, chunked or not), read by the thread that
  * calls {@link #read}: meant for a virtual thread each, so 10,000 streams need no 10,000 platform
- * threads and no selector code. Small buffers (2 KB + 2 KB), since the idle-connection benchmark
- * holds thousands. Not thread-safe, except {@link #close}, which any thread may call to stop a read.
+ * threads and no selector code. The caller sizes the two buffers: small for the idle-connection
+ * benchmark's thousands, large for streams that carry everything. Not thread-safe, except {@link #close}, which any thread may call to stop a read.
  */
 final class SseConnection implements AutoCloseable {
     /** Receives each SSE block (the lines up to a blank line) on the reading thread. */
@@ -51,7 +51,8 @@ final class SseConnection implements AutoCloseable {
      * Connects, sends the GET and reads the response head. A status other than 200 leaves the
      * body (up to 4 KB) in {@link #errorBody} and the connection closed.
      */
-    static SseConnection open(String baseUrl, String pathAndQuery, String token, int timeoutMillis) throws IOException {
+    static SseConnection open(String baseUrl, String pathAndQuery, String token, int timeoutMillis, int bufferBytes)
+            throws IOException {
         URI base = URI.create(baseUrl);
         Socket socket = new Socket();
         try {
@@ -63,7 +64,7 @@ final class SseConnection implements AutoCloseable {
                     + "\r\nAuthorization: Bearer " + token + "\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            InputStream raw = new BufferedInputStream(socket.getInputStream(), 2048);
+            InputStream raw = new BufferedInputStream(socket.getInputStream(), bufferBytes);
             String statusLine = LineReader.readAsciiLine(raw);
             if (statusLine == null || !statusLine.startsWith("HTTP/1.")) {
                 throw new IOException("not an HTTP response: " + statusLine);
@@ -87,7 +88,7 @@ final class SseConnection implements AutoCloseable {
                 return new SseConnection(socket, status, new String(error, StandardCharsets.UTF_8), null);
             }
             socket.setSoTimeout(0);
-            return new SseConnection(socket, status, null, new LineReader(body, 2048));
+            return new SseConnection(socket, status, null, new LineReader(body, bufferBytes));
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;

@@ -66,7 +66,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "10000", description = "latency: events per second, spread over the clients' users")
     int rate;
 
-    @Option(names = "--batch", defaultValue = "20", description = "events per ingest request")
+    @Option(names = "--batch", defaultValue = "100", description = "events per ingest request")
     int batch;
 
     @Option(names = "--seconds", defaultValue = "30", description = "latency: measured ingest time")
@@ -99,6 +99,10 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
     @Option(names = "--work-log-users", defaultValue = "100", description = "poll: the first K pollers' users get the work logs")
     int workLogUsers;
 
+    @Option(names = "--reconnect", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "latency: a stream the server ends (too slow, ...) reconnects with lastEventId, as the contract says; --no-reconnect counts what it loses")
+    boolean reconnect;
+
     @Option(names = "--handshakes", defaultValue = "200", description = "streams connecting at once")
     int handshakes;
 
@@ -117,6 +121,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         options.put("batch", batch);
         options.put("seconds", seconds);
         options.put("warmupSeconds", warmupSeconds);
+        options.put("reconnect", reconnect);
         options.put("idleConnections", idleConnections);
         options.put("holdSeconds", holdSeconds);
         options.put("idleRate", idleRate);
@@ -135,6 +140,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
                 int cap = Math.max(clients + unfilteredClients, idleConnections) + 100;
                 try (LarchProcess larch = LarchProcess.start(jar, phaseDir, Map.of("LARCH_MAX_SSE_CONNECTIONS", Integer.toString(cap)))) {
                     Server server = setUp(larch, loghubLines, cap);
+                    String loadBefore = ServerUsage.loadAverage();
                     Map<String, Object> phaseResult = switch (phase) {
                         case "latency" -> latency(server, loghubLines, summary);
                         case "idle" -> idle(server, loghubLines, summary);
@@ -142,6 +148,10 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
                         default -> throw new IllegalArgumentException("unknown phase '" + phase + "': use latency, idle, poll");
                     };
                     phaseResult.put("serverMaxOpenFiles", ServerUsage.maxOpenFiles(larch.pid()));
+                    // The machine is shared: a load well above 2 means others took the cores too.
+                    phaseResult.put("machineLoadAverageBefore", loadBefore);
+                    phaseResult.put("machineLoadAverageAfter", ServerUsage.loadAverage());
+                    summary.add("  machine load average (1, 5, 15 min) before " + loadBefore + ", after " + ServerUsage.loadAverage());
                     phaseResult.put("serverMetrics", BenchMain.metrics(larch.url()));
                     results.put(phase, phaseResult);
                 }
@@ -198,7 +208,9 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         Semaphore handshakeSlots = new Semaphore(handshakes);
         for (TailClient tail : tails) {
             String q = tail.user == null ? null : "user:" + tail.user;
-            tail.start(server.url(), SseConnection.path("/api/log/stream", q), server.readKey(), handshakeSlots);
+            // Unfiltered streams carry every event: reading them in big gulps keeps the client ahead.
+            tail.start(server.url(), SseConnection.path("/api/log/stream", q), server.readKey(), handshakeSlots,
+                    tail.user == null ? 1 << 16 : 1 << 13, reconnect);
         }
         opened.await(120, TimeUnit.SECONDS);
         double connectSeconds = (System.nanoTime() - connectStarted) / 1e9;
@@ -209,7 +221,11 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
                 loghubLines);
         double serverCpuStart = ServerUsage.cpuSeconds(server.pid());
         double clientCpuStart = ServerUsage.cpuSeconds(ProcessHandle.current().pid());
+        SocketQueueSampler queues = new SocketQueueSampler(URI.create(server.url()).getPort());
+        Map<String, Double> threadsBefore = ServerUsage.threadCpuSeconds(server.pid());
         ingest.run();
+        Map<String, Double> threadsAfter = ServerUsage.threadCpuSeconds(server.pid());
+        queues.stop();
         double serverCpu = ServerUsage.cpuSeconds(server.pid()) - serverCpuStart;
         double clientCpu = ServerUsage.cpuSeconds(ProcessHandle.current().pid()) - clientCpuStart;
         double ingestSeconds = (ingest.endedNanos - ingest.startedNanos) / 1e9;
@@ -229,7 +245,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         double drainedSeconds = (System.nanoTime() - drainStarted) / 1e9;
         long serverRss = ServerUsage.rssBytes(server.pid());
         long serverThreads = ServerUsage.threads(server.pid());
-        long endedByServer = tails.stream().filter(t -> t.finished && t.status == 200).count();
+        long endedByServer = tails.stream().filter(t -> t.endedByServer || t.finished && t.status == 200).count();
         for (TailClient tail : tails) {
             tail.stop();
         }
@@ -247,6 +263,9 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         result.put("benchClientCpuShareOfOneCore", round(clientCpu / ingestSeconds));
         result.put("serverRssBytes", serverRss);
         result.put("serverThreads", serverThreads);
+        result.put("socketQueuesWhileIngesting", queues.report());
+        Map<String, Double> busiest = ServerUsage.busiestThreads(threadsBefore, threadsAfter, ingestSeconds, 8);
+        result.put("serverBusiestThreadsShareOfOneCore", busiest);
 
         summary.add(String.format("latency: %d per-user streams + %d unfiltered, %s events/s acknowledged (target %d, batches of %d)",
                 clients, unfilteredClients, ingest.report().get("acknowledgedEventsPerSecond"), rate, batch));
@@ -254,7 +273,57 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         summary.add("  unfiltered streams: " + line(unfiltered));
         summary.add(String.format("  server CPU %.2f cores, bench client CPU %.2f cores, server RSS %d MB, %d threads",
                 serverCpu / ingestSeconds, clientCpu / ingestSeconds, serverRss >> 20, serverThreads));
+        summary.add("  socket queues while ingesting (is the client keeping up?): " + queues.report());
+        summary.add("  server's busiest threads (share of one core): " + busiest);
         return result;
+    }
+
+    /**
+     * Samples the kernel's socket queues of the connections to the server every 250 ms: whether
+     * the streams' bytes wait in the clients' receive buffers (the bench client is behind) or not
+     * (whatever is slow is on the server's side).
+     */
+    private static final class SocketQueueSampler {
+        private final Thread thread;
+        private volatile boolean stopping;
+        private long samples;
+        private long maxClientUnread;
+        private long maxTotalClientUnread;
+        private long samplesWithClientOver64k;
+        private long maxServerUnsent;
+
+        SocketQueueSampler(int port) {
+            thread = Thread.ofPlatform().daemon(true).start(() -> {
+                while (!stopping) {
+                    long[] q = ServerUsage.socketQueues(port);
+                    samples++;
+                    maxClientUnread = Math.max(maxClientUnread, q[0]);
+                    maxTotalClientUnread = Math.max(maxTotalClientUnread, q[1]);
+                    samplesWithClientOver64k += q[0] > 65_536 ? 1 : 0;
+                    maxServerUnsent = Math.max(maxServerUnsent, q[2]);
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        void stop() throws InterruptedException {
+            stopping = true;
+            thread.join();
+        }
+
+        Map<String, Object> report() {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("samples", samples);
+            map.put("maxBytesUnreadByOneClient", maxClientUnread);
+            map.put("maxBytesUnreadByAllClients", maxTotalClientUnread);
+            map.put("samplesWithAClientOver64KBUnread", samplesWithClientOver64k);
+            map.put("maxBytesUnsentByTheServerOnOneSocket", maxServerUnsent);
+            return map;
+        }
     }
 
     private static long expectedFor(TailIngest ingest, int userIndex, int users) {
@@ -282,6 +351,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         long droppedNotices = 0;
         long droppedEvents = 0;
         long otherEvents = 0;
+        long reconnects = 0;
         int connected = 0;
         int clientsWithMissing = 0;
         Map<Integer, Integer> refusedByStatus = new TreeMap<>();
@@ -298,9 +368,10 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
                 continue;
             }
             connected++;
-            if (tail.endReason != null) {
-                endReasons.merge(tail.endReason, 1, Integer::sum);
+            for (String reason : tail.endReasons) {
+                endReasons.merge(reason, 1, Integer::sum);
             }
+            reconnects += tail.reconnects;
             droppedNotices += tail.droppedNotices;
             droppedEvents += tail.droppedEvents;
             otherEvents += tail.otherEvents;
@@ -368,7 +439,8 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
                     example.put("firstMissingSeq", firstMissing);
                     example.put("firstMissingId", EventId.format(ingest.ids[firstMissing]));
                     example.put("droppedNotices", tail.droppedNotices);
-                    example.put("endReason", tail.endReason);
+                    example.put("endReasons", tail.endReasons);
+                    example.put("reconnects", tail.reconnects);
                     example.put("failure", tail.failure);
                     missingExamples.add(example);
                 }
@@ -393,6 +465,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         map.put("droppedNotices", droppedNotices);
         map.put("droppedEventsNotified", droppedEvents);
         map.put("endReasons", endReasons);
+        map.put("reconnects", reconnects);
         map.put("latencyMeasuredEvents", fromAck.getTotalCount());
         map.put("latencyFrom202Ms", percentiles(fromAck));
         // Stored, released to the tail and acknowledged happen in that order on the server, but
@@ -409,10 +482,10 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         @SuppressWarnings("unchecked")
         Map<String, Object> send = (Map<String, Object>) group.get("latencyFromSendMs");
         return String.format("%s/%s connected (refused: %s); from 202 p50 %s / p99 %s / p999 %s / max %s ms; from send p50 %s / p99 %s / p999 %s ms;"
-                        + " %s of %s events missing (%s clients), %s duplicates, %s out of order, %s dropped notices",
+                        + " %s of %s events missing (%s clients), %s duplicates, %s out of order, %s dropped notices, %s reconnects",
                 group.get("connected"), group.get("clients"), group.get("refusedByStatus"), ack.get("p50"), ack.get("p99"), ack.get("p999"), ack.get("max"),
                 send.get("p50"), send.get("p99"), send.get("p999"), group.get("eventsMissing"), group.get("eventsExpected"),
-                group.get("clientsWithMissingEvents"), group.get("duplicates"), group.get("outOfIdOrder"), group.get("droppedNotices"));
+                group.get("clientsWithMissingEvents"), group.get("duplicates"), group.get("outOfIdOrder"), group.get("droppedNotices"), group.get("reconnects"));
     }
 
     // ---- phase 2: idle connections ---------------------------------------------------------
@@ -433,7 +506,8 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         long connectStarted = System.nanoTime();
         Semaphore handshakeSlots = new Semaphore(handshakes);
         for (TailClient tail : tails) {
-            tail.start(server.url(), SseConnection.path("/api/log/stream", "user:" + tail.user), server.readKey(), handshakeSlots);
+            tail.start(server.url(), SseConnection.path("/api/log/stream", "user:" + tail.user), server.readKey(), handshakeSlots,
+                    2048, false);
         }
         boolean allAnswered = opened.await(300, TimeUnit.SECONDS);
         double connectSeconds = (System.nanoTime() - connectStarted) / 1e9;
@@ -454,9 +528,12 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         Map<String, Object> with = usage(pid);
         Map<String, Long> classesWith = ServerUsage.classBytes(pid);
         double cpuStart = ServerUsage.cpuSeconds(pid);
+        Map<String, Double> threadsBefore = ServerUsage.threadCpuSeconds(pid);
         long cpuStartNanos = System.nanoTime();
         ingesting.join();
-        double holdCpuShare = (ServerUsage.cpuSeconds(pid) - cpuStart) / ((System.nanoTime() - cpuStartNanos) / 1e9);
+        double heldSeconds = (System.nanoTime() - cpuStartNanos) / 1e9;
+        double holdCpuShare = (ServerUsage.cpuSeconds(pid) - cpuStart) / heldSeconds;
+        Map<String, Double> busiest = ServerUsage.busiestThreads(threadsBefore, ServerUsage.threadCpuSeconds(pid), heldSeconds, 8);
         long expected = 0;
         for (TailClient tail : tails) {
             if (tail.status == 200) {
@@ -492,6 +569,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         result.put("heapBytesPerConnection", connected == 0 ? null : heapGrowth / connected);
         result.put("rssBytesPerConnection", connected == 0 ? null : rssGrowth / connected);
         result.put("serverCpuShareOfOneCoreWhileHeld", round(holdCpuShare));
+        result.put("serverBusiestThreadsShareOfOneCoreWhileHeld", busiest);
         result.put("classesGrownMost", ServerUsage.grewMost(classesBefore, classesWith, 15));
 
         summary.add(String.format("idle: %d of %d streams open in %.1f s, %d still open after %d s",
@@ -611,12 +689,14 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         }
         double cpuStart = ServerUsage.cpuSeconds(server.pid());
         double clientCpuStart = ServerUsage.cpuSeconds(ProcessHandle.current().pid());
+        Map<String, Double> threadsBefore = ServerUsage.threadCpuSeconds(server.pid());
         long windowStart = System.nanoTime();
         while ((wait = deadline - System.nanoTime()) > 0) {
             TimeUnit.NANOSECONDS.sleep(wait);
         }
         double window = (System.nanoTime() - windowStart) / 1e9;
         double cpuShare = (ServerUsage.cpuSeconds(server.pid()) - cpuStart) / window;
+        Map<String, Double> busiest = ServerUsage.busiestThreads(threadsBefore, ServerUsage.threadCpuSeconds(server.pid()), window, 8);
         double clientCpuShare = (ServerUsage.cpuSeconds(ProcessHandle.current().pid()) - clientCpuStart) / window;
         long serverThreads = ServerUsage.threads(server.pid());
         long serverRss = ServerUsage.rssBytes(server.pid());
@@ -646,6 +726,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         result.put("pollLatencyMs", percentiles(latency));
         result.put("serverCpuShareOfOneCore", round(cpuShare));
         result.put("benchClientCpuShareOfOneCore", round(clientCpuShare));
+        result.put("serverBusiestThreadsShareOfOneCore", busiest);
         result.put("serverThreads", serverThreads);
         result.put("serverRssBytes", serverRss);
         result.put("workLogs", creator.report());

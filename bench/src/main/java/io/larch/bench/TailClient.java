@@ -26,7 +26,18 @@ final class TailClient implements SseConnection.Listener {
     volatile String failure;
     volatile boolean streaming;
     volatile boolean finished;
+    private volatile boolean stopRequested;
+    /** The end reason of the current connection (null while it runs). */
     String endReason;
+    /** Every end the server sent, in order. */
+    final java.util.List<String> endReasons = new java.util.ArrayList<>();
+    volatile boolean endedByServer;
+    int reconnects;
+    private boolean reconnectOnDrop;
+    /** Set by a dropped notice when reconnecting: the reading thread closes and resumes. */
+    private boolean resumeAfterDrop;
+    /** The id of the last log event received, from any connection: where a reconnect resumes. */
+    private String lastId;
     long droppedNotices;
     long droppedEvents;
     long otherEvents;
@@ -44,29 +55,65 @@ final class TailClient implements SseConnection.Listener {
         this.opened = opened;
     }
 
-    /** Starts the reading thread: connect (one of {@code handshakes} at a time), then read until the stream ends. */
-    void start(String url, String path, String token, java.util.concurrent.Semaphore handshakes) {
+    /**
+     * Starts the reading thread: connect (one of {@code handshakes} at a time), then read until
+     * the stream ends. When the server ends it for a reason other than the credential and
+     * {@code reconnect} is set, connects again with {@code lastEventId} = the last id received,
+     * as the contract tells clients to: the events dropped before are then re-sent. A
+     * {@code dropped} notice makes it do the same at once (close, resume from the last id).
+     */
+    void start(String url, String path, String token, java.util.concurrent.Semaphore handshakes, int bufferBytes,
+               boolean reconnect) {
+        reconnectOnDrop = reconnect;
         reader = Thread.ofVirtual().start(() -> {
+            boolean counted = false;
             try {
-                handshakes.acquire();
-                try {
-                    connection = SseConnection.open(url, path, token, 30_000);
-                } finally {
-                    handshakes.release();
+                while (!stopRequested) {
+                    String resume = lastId == null ? "" : (path.contains("?") ? "&" : "?") + "lastEventId=" + lastId;
+                    handshakes.acquire();
+                    try {
+                        connection = SseConnection.open(url, path + resume, token, 30_000, bufferBytes);
+                    } finally {
+                        handshakes.release();
+                    }
+                    if (connection.status() != 200) {
+                        if (!counted) {
+                            status = connection.status();
+                        }
+                        failure = connection.status() + ": " + connection.errorBody();
+                        return;
+                    }
+                    status = 200;
+                    streaming = true;
+                    if (!counted) {
+                        counted = true;
+                        opened.countDown();
+                    }
+                    endReason = null;
+                    connection.read(this);
+                    heartbeats += connection.comments();
+                    if (stopRequested) {
+                        return;
+                    }
+                    if (endReason != null) {
+                        endReasons.add(endReason);
+                    }
+                    if (reconnect && resumeAfterDrop) {
+                        // Events were dropped: resuming from the last one received gets them back.
+                        resumeAfterDrop = false;
+                        reconnects++;
+                        continue;
+                    }
+                    if (!reconnect || endReason == null || endReason.contains("\"credential\"")) {
+                        endedByServer = true;
+                        return;
+                    }
+                    reconnects++;
                 }
-                status = connection.status();
-                if (status != 200) {
-                    failure = connection.errorBody();
-                    return;
-                }
-                streaming = true;
-                opened.countDown();
-                connection.read(this);
-                heartbeats = connection.comments();
             } catch (Exception e) {
                 failure = e.toString();
             } finally {
-                if (!streaming) {
+                if (!counted) {
                     opened.countDown();
                 }
                 streaming = false;
@@ -77,11 +124,19 @@ final class TailClient implements SseConnection.Listener {
 
     @Override
     public void block(String type, String id, String data, long arrivalNanos) {
+        if (resumeAfterDrop) {
+            // What this connection still has buffered comes after the gap: the resume re-sends it.
+            return;
+        }
         switch (type) {
             case "log" -> log(id, data, arrivalNanos);
             case "dropped" -> {
                 droppedNotices++;
                 droppedEvents += Math.max(0, number(data, "\"dropped\":"));
+                if (reconnectOnDrop) {
+                    resumeAfterDrop = true;
+                    connection.close();
+                }
             }
             case "end" -> endReason = data;
             default -> {
@@ -91,6 +146,9 @@ final class TailClient implements SseConnection.Listener {
     }
 
     private void log(String id, String data, long arrivalNanos) {
+        if (id != null) {
+            lastId = id;
+        }
         long sentNanos = data == null ? -1 : number(data, "\"sentNanos\":");
         if (sentNanos < 0) {
             otherEvents++;
@@ -135,6 +193,7 @@ final class TailClient implements SseConnection.Listener {
 
     /** Closes the stream and waits for the reading thread. */
     void stop() throws InterruptedException {
+        stopRequested = true;
         SseConnection open = connection;
         if (open != null) {
             open.close();

@@ -21,7 +21,7 @@ class SseConnectionTest {
         try (ServerSocket server = new ServerSocket(0)) {
             Thread.ofVirtual().start(() -> serveChunked(server, body.getBytes(StandardCharsets.UTF_8), 7));
             SseConnection connection = SseConnection.open("http://127.0.0.1:" + server.getLocalPort(),
-                    SseConnection.path("/api/log/stream", "user:u1"), "token", 5000);
+                    SseConnection.path("/api/log/stream", "user:u1"), "token", 5000, 64);
             List<String> blocks = new ArrayList<>();
             connection.read((type, id, data, nanos) -> blocks.add(type + "|" + id + "|" + data));
             assertEquals(List.of("retry|null|2000", "log|6H02EB77C0000|{\"attrs\":{\"benchSeq\":\"5\",\"sentNanos\":\"123\"}}",
