@@ -21,6 +21,7 @@ import io.larch.http.HttpServer;
 import io.larch.ingest.EventSink;
 import io.larch.ingest.IdGenerator;
 import io.larch.ingest.IngestService;
+import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
 import io.larch.lifecycle.Maintenance;
@@ -40,6 +41,10 @@ import io.larch.security.ViewerTokens;
 import io.larch.storage.Compactor;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
+import io.larch.tail.EndReason;
+import io.larch.tail.StreamKind;
+import io.larch.tail.StreamSession;
+import io.larch.tail.TailHub;
 import io.larch.storage.HeadIndexMemory;
 import io.larch.storage.PartIntegrity;
 import io.larch.storage.Sealer;
@@ -76,6 +81,7 @@ public final class Larch implements AutoCloseable {
     private Database database;
     private Engine engine;
     private Javalin http;
+    private TailHub tail;
     private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
@@ -134,16 +140,27 @@ public final class Larch implements AutoCloseable {
                 security.redaction(), redactor, rateLimits, clock);
         RequestSignatures signatures = new RequestSignatures(clock, RequestSignatures.DEFAULT_MAX_REMEMBERED_SIGNATURES,
                 RequestSignatures.DEFAULT_MAX_PER_PROJECT);
-        IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), ids,
+        // The hub asks the ordering for its release point, the ordering hands the hub what it releases.
+        StoredOrder[] order = new StoredOrder[1];
+        LarchConfig.Tail tailConfig = config.tail();
+        tail = new TailHub(action -> order[0].atReleasePoint(action), new TailHub.Limits(tailConfig.maxConnections(),
+                tailConfig.maxPerUser(), TailHub.Limits.DEFAULT_QUEUE_EVENTS, TailHub.Limits.DEFAULT_MAX_BACKLOG_EVENTS));
+        order[0] = new StoredOrder(ids, tail::released);
+        IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), order[0],
                 new TemplateFingerprinter(), limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
-        ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, audit, authenticator::invalidate, clock);
+        TailHub hub = tail;
+        ProjectAdmin projectAdmin = new ProjectAdmin(database, projects, keys, audit, () -> {
+            authenticator.invalidate();
+            hub.credentialsChanged();
+        }, clock);
         Searcher searcher = new Searcher(engine);
         Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
                 engine.integrity());
         PrometheusMeterRegistry metrics = metrics(engine);
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
+        tailMetrics(metrics, tail);
 
         Aggregator aggregator = new Aggregator(engine);
         FunctionCounter.builder("larch_point_read_row_groups", searcher,
@@ -161,9 +178,10 @@ public final class Larch implements AutoCloseable {
         });
         HttpServer.Options httpOptions = new HttpServer.Options(config.host(), config.port(), config.queryTimeout(),
                 config.queryConcurrencyPerKey(), security.viewerTokenMaxTtl(), security.corsOrigins(),
-                security.httpIdleTimeout(), trustedProxies, rateLimits);
+                security.httpIdleTimeout(), trustedProxies, rateLimits,
+                new StreamSession.Timing(StreamSession.Timing.DEFAULT_HEARTBEAT, tailConfig.idleTimeout()));
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
-                engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, audit, maintenance,
+                engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock));
         routes = built.routes();
@@ -228,6 +246,27 @@ public final class Larch implements AutoCloseable {
                 .description("request signatures remembered against replay (bounded)").register(registry);
     }
 
+    private static void tailMetrics(PrometheusMeterRegistry registry, TailHub hub) {
+        for (StreamKind kind : StreamKind.values()) {
+            Gauge.builder("larch_tail_connections", hub, h -> h.openStreams(kind)).tag("stream", kind.wireName())
+                    .description("live streams open, by kind").register(registry);
+        }
+        FunctionCounter.builder("larch_tail_events_served", hub, TailHub::servedEvents)
+                .description("events sent to live streams (live and caught up on resume)").register(registry);
+        for (String reason : List.of(TailHub.DROP_SLOW, TailHub.DROP_BEHIND)) {
+            FunctionCounter.builder("larch_tail_dropped_events", hub, h -> h.droppedEvents(reason)).tag("reason", reason)
+                    .description("matching events not sent live (the client resumes them with Last-Event-ID), by reason")
+                    .register(registry);
+        }
+        for (EndReason reason : EndReason.values()) {
+            FunctionCounter.builder("larch_tail_streams_ended", hub, h -> h.endedStreams(reason))
+                    .tag("reason", reason.wireName()).description("live streams the server ended, by reason")
+                    .register(registry);
+        }
+        FunctionCounter.builder("larch_tail_streams_refused", hub, TailHub::refusedStreams)
+                .description("live streams refused with 429 at LARCH_MAX_SSE_CONNECTIONS").register(registry);
+    }
+
     private static String hostForUrl(String host) {
         return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     }
@@ -260,6 +299,10 @@ public final class Larch implements AutoCloseable {
             return;
         }
         closed = true;
+        if (tail != null) {
+            // Streams are told the server is stopping and end, so stopping HTTP does not wait on them.
+            tail.close();
+        }
         if (http != null) {
             http.stop();
         }

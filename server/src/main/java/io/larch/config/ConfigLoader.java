@@ -126,12 +126,17 @@ public final class ConfigLoader {
             problems.add(Settings.HEAD_INDEX_MAX_BYTES.name() + ": must be at least 1MB");
         }
         LarchConfig.Security security = security();
+        LarchConfig.Tail tail = new LarchConfig.Tail(integer(Settings.MAX_SSE_CONNECTIONS, 1, 1_000_000),
+                integer(Settings.MAX_STREAMS_PER_USER, 1, 1000), duration(Settings.SSE_IDLE_TIMEOUT));
+        if (tail.idleTimeout() != null && tail.idleTimeout().toSeconds() < 60) {
+            problems.add(Settings.SSE_IDLE_TIMEOUT.name() + ": must be at least 1m (streams send a heartbeat every 15 s)");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
-                scrubInterval, headIndexMaxBytes, security);
+                scrubInterval, headIndexMaxBytes, security, tail);
     }
 
     private LarchConfig.Security security() {

@@ -24,7 +24,18 @@ public record LarchConfig(
         int queryConcurrencyPerKey,
         Duration scrubInterval,
         long headIndexMaxBytes,
-        Security security) {
+        Security security,
+        Tail tail) {
+
+    /**
+     * Live streams (SSE tail and work-log feeds).
+     *
+     * @param maxConnections  streams open at once on this server; beyond it 429
+     * @param maxPerUser      work-log streams of one end user; a newer one closes the oldest
+     * @param idleTimeout     a stream that has delivered nothing for this long is ended (the client reconnects)
+     */
+    public record Tail(int maxConnections, int maxPerUser, Duration idleTimeout) {
+    }
 
     /**
      * Access and abuse settings.

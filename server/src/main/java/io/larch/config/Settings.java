@@ -59,11 +59,19 @@ public final class Settings {
     public static final Setting RATE_WORK_LOG_PER_USER = new Setting("LARCH_RATE_WORK_LOG_PER_USER_PER_MIN", "60",
             "work-log events (kind work) one userId may add per minute (0: no limit)", false);
 
+    public static final Setting MAX_SSE_CONNECTIONS = new Setting("LARCH_MAX_SSE_CONNECTIONS", "1000",
+            "live streams (GET /api/log/stream, /api/work-log/stream) open at once; beyond it 429 with Retry-After", false);
+    public static final Setting MAX_STREAMS_PER_USER = new Setting("LARCH_MAX_STREAMS_PER_USER", "3",
+            "work-log streams one end user (userId) may hold; a newer one ends the oldest", false);
+    public static final Setting SSE_IDLE_TIMEOUT = new Setting("LARCH_SSE_IDLE_TIMEOUT", "30m",
+            "a live stream that has delivered no event for this long is ended (clients reconnect with Last-Event-ID)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
             REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,
-            RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER);
+            RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER, MAX_SSE_CONNECTIONS, MAX_STREAMS_PER_USER,
+            SSE_IDLE_TIMEOUT);
 
     private Settings() {
     }

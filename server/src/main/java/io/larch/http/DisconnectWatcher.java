@@ -1,7 +1,6 @@
 package io.larch.http;
 
 import io.javalin.http.Context;
-import io.larch.search.QueryBudget;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -16,28 +15,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices clients that hang up while their query runs, and cancels the query.
+ * Notices clients that hang up while their request runs (a query, a live stream), and tells
+ * whoever watches (the query is cancelled, the stream ends).
  *
  * <p>Why not Jetty's listeners: while a blocking handler runs, Jetty does not read the connection,
  * so it learns of a closed socket only when the response is written, after the query has spent
  * its time. The kernel knows at once: the server side of the socket goes to CLOSE_WAIT. So a
  * thread checks the kernel's socket table ({@code /proc/net/tcp}, {@code /proc/net/tcp6}) every
- * {@link #POLL_MILLIS} ms while queries run. Where there is no such table (not Linux), queries
- * simply run to their time budget.
+ * poll interval while requests are watched. Where there is no such table (not Linux), queries
+ * simply run to their time budget and streams end at their next heartbeat.
  */
 final class DisconnectWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DisconnectWatcher.class);
-    static final long POLL_MILLIS = 200;
+    /** How often queries are checked: a hung-up query should stop spending at once. */
+    static final long QUERY_POLL_MILLIS = 200;
+    /** How often streams are checked: they hold little, and thousands of them make the table long. */
+    static final long STREAM_POLL_MILLIS = 1000;
     private static final List<Path> SOCKET_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     private static final String CLOSE_WAIT = "08";
 
-    /** Running queries by their connection's two ends. */
-    private final Map<QueryBudget, Connection> watched = new ConcurrentHashMap<>();
+    /** What to do when a watched connection is closed by its client, by watch. */
+    private final Map<Object, Watch> watched = new ConcurrentHashMap<>();
+    private final long pollMillis;
     private final boolean available = SOCKET_TABLES.stream().anyMatch(Files::isReadable);
     private final Thread thread;
     private volatile boolean closing;
 
-    DisconnectWatcher() {
+    DisconnectWatcher(long pollMillis) {
+        this.pollMillis = pollMillis;
         thread = Thread.ofPlatform().name("disconnect-watcher").daemon(true).unstarted(this::run);
         if (available) {
             thread.start();
@@ -51,8 +56,11 @@ final class DisconnectWatcher implements AutoCloseable {
     record Connection(InetAddress localAddress, int localPort, InetAddress remoteAddress, int remotePort) {
     }
 
-    /** Watches the request's connection until the returned action is run. */
-    Runnable watch(Context ctx, QueryBudget budget) {
+    private record Watch(Connection connection, Runnable onHangUp) {
+    }
+
+    /** Runs {@code onHangUp} if the client closes the request's connection before the returned action is run. */
+    Runnable watch(Context ctx, Runnable onHangUp) {
         if (!available) {
             return () -> { };
         }
@@ -63,14 +71,15 @@ final class DisconnectWatcher implements AutoCloseable {
         } catch (UnknownHostException notAnAddress) {
             return () -> { };
         }
-        watched.put(budget, connection);
-        return () -> watched.remove(budget);
+        Object key = new Object();
+        watched.put(key, new Watch(connection, onHangUp));
+        return () -> watched.remove(key);
     }
 
     private void run() {
         while (!closing) {
             try {
-                Thread.sleep(POLL_MILLIS);
+                Thread.sleep(pollMillis);
             } catch (InterruptedException e) {
                 return;
             }
@@ -78,9 +87,12 @@ final class DisconnectWatcher implements AutoCloseable {
                 continue;
             }
             Set<Connection> closedByClient = closedByClient();
-            watched.forEach((budget, connection) -> {
-                if (closedByClient.contains(connection)) {
-                    budget.cancel();
+            if (closedByClient.isEmpty()) {
+                continue;
+            }
+            watched.forEach((key, watch) -> {
+                if (closedByClient.contains(watch.connection())) {
+                    watch.onHangUp().run();
                 }
             });
         }
@@ -92,6 +104,10 @@ final class DisconnectWatcher implements AutoCloseable {
         for (Path table : SOCKET_TABLES) {
             try {
                 for (String line : Files.readAllLines(table)) {
+                    // Most lines are not in CLOSE_WAIT: skip them before splitting.
+                    if (!line.contains(" " + CLOSE_WAIT + " ")) {
+                        continue;
+                    }
                     String[] fields = line.trim().split("\\s+");
                     if (fields.length > 3 && CLOSE_WAIT.equals(fields[3])) {
                         closed.add(connection(fields[1], fields[2]));

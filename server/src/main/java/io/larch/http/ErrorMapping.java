@@ -10,6 +10,7 @@ import io.larch.search.QueryCancelledException;
 import io.larch.search.QueryFailedException;
 import io.larch.search.QueryOutOfMemoryException;
 import io.larch.search.QueryTimeoutException;
+import io.larch.tail.TooManyStreamsException;
 import io.larch.security.AuthException;
 import io.larch.security.ConflictException;
 import io.larch.security.NotFoundException;
@@ -83,6 +84,10 @@ final class ErrorMapping {
         config.routes.exception(QueryCancelledException.class, (e, ctx) -> {
             LOG.debug("query cancelled: {}", e.getMessage());
             respond(ctx, 503, ApiError.of("the query was cancelled: " + e.getMessage()));
+        });
+        config.routes.exception(TooManyStreamsException.class, (e, ctx) -> {
+            ctx.header("Retry-After", "5");
+            respond(ctx, 429, ApiError.of(e.getMessage()));
         });
         config.routes.exception(TooManyQueriesException.class, (e, ctx) -> {
             ctx.header("Retry-After", "1");

@@ -20,6 +20,8 @@ import io.larch.security.TrustedProxies;
 import io.larch.security.ProjectAdmin;
 import io.larch.security.ViewerTokens;
 import io.larch.storage.EventStore;
+import io.larch.tail.StreamSession;
+import io.larch.tail.TailHub;
 import io.larch.wal.WriteAheadLog;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -45,7 +47,7 @@ public final class HttpServer {
     public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, EventStore store,
                                WriteAheadLog wal, Authenticator authenticator, ViewerTokens viewerTokens,
                                ProjectAdmin projects, ProjectPolicies policies, RequestSignatures signatures,
-                               RateLimiter limiter, AuditRepository audit, Maintenance maintenance, Database database,
+                               RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Options options, Clock clock) {
     }
@@ -57,7 +59,7 @@ public final class HttpServer {
      */
     public record Options(String host, int port, Duration queryTimeout, int queryConcurrencyPerKey,
                           Duration viewerTokenMaxTtl, Set<String> corsOrigins, Duration idleTimeout,
-                          TrustedProxies trustedProxies, RateLimits rateLimits) {
+                          TrustedProxies trustedProxies, RateLimits rateLimits, StreamSession.Timing streamTiming) {
     }
 
     /** A built server and the routes it declares. */
@@ -125,6 +127,10 @@ public final class HttpServer {
             SearchRoutes search = new SearchRoutes(deps.searcher(), gate, deps.clock());
             search.install(routes);
             new WorkLogRoutes(search).install(routes);
+            StreamRoutes streams = new StreamRoutes(deps.tail(), deps.searcher(), gate, credentials,
+                    options.streamTiming(), deps.clock());
+            config.events.serverStopped(streams::close);
+            streams.install(routes);
             new TokenRoutes(deps.viewerTokens(), options.viewerTokenMaxTtl(), deps.clock()).install(routes);
             new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
             new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),

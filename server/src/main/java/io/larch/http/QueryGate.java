@@ -32,7 +32,7 @@ final class QueryGate implements AutoCloseable {
     static final int MAX_CALLERS = 100_000;
     private final ConcurrentHashMap<String, Semaphore> slots = new ConcurrentHashMap<>();
     private final AtomicLong lastSweepNanos = new AtomicLong(System.nanoTime() - 2_000_000_000L);
-    private final DisconnectWatcher watcher = new DisconnectWatcher();
+    private final DisconnectWatcher watcher = new DisconnectWatcher(DisconnectWatcher.QUERY_POLL_MILLIS);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "query-deadlines");
         thread.setDaemon(true);
@@ -75,7 +75,7 @@ final class QueryGate implements AutoCloseable {
         }
         try (QueryBudget budget = QueryBudget.start(timeout, timer)) {
             Runnable unregister = cancelOnDisconnect(ctx, budget);
-            Runnable unwatch = watcher.watch(ctx, budget);
+            Runnable unwatch = watcher.watch(ctx, budget::cancel);
             try {
                 return query.apply(budget);
             } catch (QueryTimeoutException e) {

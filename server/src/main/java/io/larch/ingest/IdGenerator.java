@@ -33,6 +33,12 @@ public final class IdGenerator {
         }
     }
 
+    /** Above every id handed out so far and at most every id handed out later. */
+    public synchronized long lowestNext() {
+        return sequence > EventId.MAX_SEQUENCE ? EventId.pack(lastMillis + 1, node, 0)
+                : EventId.pack(lastMillis, node, sequence);
+    }
+
     /** {@code count} consecutive ids. */
     public synchronized long[] next(int count) {
         long[] ids = new long[count];

@@ -15,21 +15,24 @@ import java.util.Map;
 /**
  * Validates and stores a batch: all of it or nothing. In order: parse, normalize and validate
  * every event (redacting secrets on the way, before anything is stored), drop work-log repeats
- * (debounce), take the batch from the rate limits, append durably. Thread-safe; each call runs
+ * (debounce), take the batch from the rate limits, hand out ids ({@link StoredOrder}), append durably. Thread-safe; each call runs
  * on the caller's thread up to the shared durable append.
  */
 public final class IngestService {
     private final EventSink sink;
-    private final IdGenerator ids;
+    /** Events are normalized before their ids are handed out. */
+    private static final long UNASSIGNED_ID = 0;
+
+    private final StoredOrder order;
     private final EventNormalizer normalizer;
     private final RateLimiter limiter;
     private final Debouncer debouncer;
     private final Clock clock;
 
-    public IngestService(EventSink sink, IdGenerator ids, Fingerprinter fingerprinter, RateLimiter limiter,
+    public IngestService(EventSink sink, StoredOrder order, Fingerprinter fingerprinter, RateLimiter limiter,
                          Debouncer debouncer, Clock clock) {
         this.sink = sink;
-        this.ids = ids;
+        this.order = order;
         this.normalizer = new EventNormalizer(fingerprinter);
         this.limiter = limiter;
         this.debouncer = debouncer;
@@ -51,40 +54,55 @@ public final class IngestService {
             return new IngestResult(0, List.of(), 0);
         }
         long receivedAt = clock.millis();
-        long[] eventIds = ids.next(nodes.size());
         EventNormalizer.Batch batch = new EventNormalizer.Batch(request.projectId(), receivedAt, request.redactor(),
                 new ArrayList<>());
         List<LogEvent> events = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
-            events.add(normalizer.normalize(nodes.get(i), i, eventIds[i], batch));
+            // Ids come once the batch is known to be stored whole: see StoredOrder.
+            events.add(normalizer.normalize(nodes.get(i), i, UNASSIGNED_ID, batch));
         }
         if (!batch.errors().isEmpty()) {
             throw new InvalidBatchException(nodes.size(), batch.errors());
         }
-        List<Long> idList = new ArrayList<>(events.size());
-        List<LogEvent> kept = new ArrayList<>(events.size());
+        boolean[] kept = new boolean[events.size()];
+        int keptCount = 0;
         List<Long> debounceKeys = new ArrayList<>();
         Map<String, Integer> workLogsByUser = new HashMap<>();
-        for (LogEvent event : events) {
+        for (int i = 0; i < events.size(); i++) {
+            LogEvent event = events.get(i);
             if (event.kind() == Kind.WORK && event.userId() != null) {
                 long key = Debouncer.key(event.projectId(), event.userId(), event.attrs().get(WorkLogFields.ENTRY_ID),
-                        event.attrs().get(WorkLogFields.LOG_TYPE), event.status(),
-                        event.message());
+                        event.attrs().get(WorkLogFields.LOG_TYPE), event.status(), event.message());
                 if (debouncer.isRepeat(key)) {
-                    idList.add(null);
                     continue;
                 }
                 debounceKeys.add(key);
                 workLogsByUser.merge(event.userId(), 1, Integer::sum);
             }
-            kept.add(event);
-            idList.add(event.id());
+            kept[i] = true;
+            keptCount++;
         }
         Runnable refund = () -> { };
+        StoredOrder.Ticket ticket = null;
+        List<LogEvent> stored = List.of();
+        List<Long> idList = new ArrayList<>(events.size());
         try {
-            refund = limiter.admitEvents(request.projectId(), request.limits(), kept.size(), workLogsByUser);
-            if (!kept.isEmpty()) {
-                sink.append(kept);
+            refund = limiter.admitEvents(request.projectId(), request.limits(), keptCount, workLogsByUser);
+            if (keptCount > 0) {
+                ticket = order.begin(keptCount);
+                List<LogEvent> withIds = new ArrayList<>(keptCount);
+                int next = 0;
+                for (int i = 0; i < events.size(); i++) {
+                    if (kept[i]) {
+                        long id = ticket.ids()[next++];
+                        withIds.add(events.get(i).withId(id));
+                        idList.add(id);
+                    } else {
+                        idList.add(null);
+                    }
+                }
+                sink.append(withIds);
+                stored = withIds;
             }
         } catch (RuntimeException notStored) {
             // Nothing of this batch is stored: its events must not count as seen (a retry passes)
@@ -92,7 +110,14 @@ public final class IngestService {
             debounceKeys.forEach(debouncer::forget);
             refund.run();
             throw notStored;
+        } finally {
+            if (ticket != null) {
+                order.finish(ticket, stored);
+            }
         }
-        return new IngestResult(kept.size(), idList, events.size() - kept.size());
+        if (keptCount == 0) {
+            events.forEach(event -> idList.add(null));
+        }
+        return new IngestResult(keptCount, idList, events.size() - keptCount);
     }
 }

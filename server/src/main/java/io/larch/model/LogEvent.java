@@ -38,6 +38,12 @@ public record LogEvent(
         attrs = AttrMap.copyOf(attrs);
     }
 
+    /** This event under another id (ids are handed out once a batch is known to be stored). */
+    public LogEvent withId(long newId) {
+        return new LogEvent(newId, ts, receivedAt, projectId, kind, level, message, source, stack, fingerprint, userId,
+                conversationId, buildId, deploymentId, traceId, status, attrs);
+    }
+
     /** Newest first: larger ts first, then larger id. The one order every reader returns. */
     public static int compareNewestFirst(LogEvent a, LogEvent b) {
         int byTs = Long.compare(b.ts, a.ts);

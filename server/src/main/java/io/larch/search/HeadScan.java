@@ -48,7 +48,7 @@ public final class HeadScan {
         long[] exactValues = Planner.exactValueHashes(query);
         List<Block> blocks = new ArrayList<>();
         for (HeadSegment segment : snapshot.head()) {
-            if (!bounds.kinds().contains(segment.kind())) {
+            if (!segment.holdsAnyOf(bounds.kinds())) {
                 continue;
             }
             HeadSegment.View view = segment.view();

@@ -8,6 +8,7 @@ import io.larch.part.LongHashSet;
 import io.larch.part.RowTokens;
 import io.larch.part.TokenFilter;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -35,6 +36,8 @@ public final class HeadSegment {
 
     private final long segmentId;
     private final Kind kind;
+    /** One bit per {@link Kind} ordinal of the events appended; written under {@code this}. */
+    private volatile int kindsHeld;
     private final HeadIndexMemory memory;
     /** All guarded by {@code this}; slots below {@link #size} (and of blocks below size / BLOCK_EVENTS) never change once written. */
     private LogEvent[] events = new LogEvent[BLOCK_EVENTS];
@@ -75,6 +78,21 @@ public final class HeadSegment {
         return kind;
     }
 
+    /**
+     * Whether any event here is of one of {@code kinds}. A segment is filed under its first
+     * batch's kind, but a batch that mixes kinds is written whole to one segment, so the kinds
+     * actually held are kept apart from {@link #kind()}.
+     */
+    public boolean holdsAnyOf(Set<Kind> kinds) {
+        int held = kindsHeld;
+        for (Kind wanted : kinds) {
+            if ((held & (1 << wanted.ordinal())) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Appends durable events. */
     public void append(List<LogEvent> batch) {
         long postingDelta;
@@ -83,6 +101,7 @@ public final class HeadSegment {
                 events = Arrays.copyOf(events, Math.max(events.length * 2, size + batch.size()));
             }
             long postingsBefore = postingBytes;
+            int kinds = kindsHeld;
             for (LogEvent event : batch) {
                 int block = size / BLOCK_EVENTS;
                 if (size % BLOCK_EVENTS == 0) {
@@ -91,12 +110,14 @@ public final class HeadSegment {
                 blockMinTs[block] = Math.min(blockMinTs[block], event.ts());
                 blockMaxTs[block] = Math.max(blockMaxTs[block], event.ts());
                 blockLevels[block] |= 1 << event.level().severity();
+                kinds |= 1 << event.kind().ordinal();
                 if (postings != null) {
                     addPostings(event, size);
                 }
                 events[size++] = event;
             }
             postingDelta = postingBytes - postingsBefore;
+            kindsHeld = kinds;
         }
         if (postingDelta != 0 && !memory.reserve(postingDelta)) {
             dropPostings(postingDelta);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.http.DeclaredRoute;
 import io.larch.testing.HttpJson;
+import io.larch.testing.SseClient;
 import io.larch.testing.MutableClock;
 import io.larch.testing.TestServer;
 import java.net.http.HttpRequest;
@@ -95,6 +96,8 @@ class AuthorizationMatrixTest {
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
+        examples.put("GET /api/log/stream", () -> new Example("/api/log/stream?project=shop", null));
+        examples.put("GET /api/work-log/stream", () -> new Example("/api/work-log/stream?project=shop&userId=u1", null));
         examples.put("POST /api/tokens", () -> new Example("/api/tokens?project=shop", "{\"userId\":\"u1\"}"));
         examples.put("GET /api/log/histogram", () -> new Example("/api/log/histogram?project=shop", null));
         examples.put("GET /api/log/top", () -> new Example("/api/log/top?project=shop", null));
@@ -286,7 +289,20 @@ class AuthorizationMatrixTest {
             case "DELETE" -> request.DELETE();
             default -> request.method(route.method(), body).header("Content-Type", "application/json");
         }
+        if (route.path().endsWith("/stream")) {
+            return openStream(example, credential);
+        }
         return http.send(request, credential);
+    }
+
+    /** A live stream never ends by itself: its status, and its body only when it was refused. */
+    private HttpJson.Response openStream(Example example, String credential) {
+        try (SseClient stream = SseClient.open(http.uri(example.path()), credential, Map.of())) {
+            return new HttpJson.Response(stream.status(), stream.status() == 200 ? "" : stream.errorBody(), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void expect(List<String> failures, String what, HttpJson.Response response, int status) {

@@ -67,6 +67,26 @@ class SearchApiTest {
     }
 
     @Test
+    void aBatchMixingKindsIsFoundByEachKindBeforeAndAfterSealing() {
+        // The batch is written whole under its first event's kind; the work log in it must still
+        // be found by kind:work in the head (the live tail's differential test caught this).
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String key = server.createProject("mixed");
+            ingest(http, key, List.of(event(1, "an app line", "info", "app"), event(2, "a work line", "info", "work"),
+                    event(3, "a build line", "info", "build")));
+            for (boolean sealed : new boolean[] {false, true}) {
+                if (sealed) {
+                    server.sealNow();
+                }
+                assertEquals(List.of("a work line"), messages(search(http, key, Map.of("kind", "work"))), "sealed " + sealed);
+                assertEquals(List.of("a build line"), messages(search(http, key, Map.of("q", "kind:build"))), "sealed " + sealed);
+                assertEquals(3, messages(search(http, key, Map.of())).size());
+            }
+        }
+    }
+
+    @Test
     void onePageAcrossHeadAndPartsIsOrderedAndCursorsWalkEverythingOnce() {
         try (TestServer server = TestServer.start(dataDir)) {
             String key = server.createProject("Shop");

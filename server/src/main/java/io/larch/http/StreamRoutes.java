@@ -1,0 +1,148 @@
+package io.larch.http;
+
+import io.javalin.http.Context;
+import io.larch.model.EventId;
+import io.larch.model.InvalidInputException;
+import io.larch.query.Query;
+import io.larch.search.Searcher;
+import io.larch.security.AuthException;
+import io.larch.security.Caller;
+import io.larch.tail.EndReason;
+import io.larch.tail.StreamKind;
+import io.larch.tail.StreamSession;
+import io.larch.tail.Subscription;
+import io.larch.tail.TailHub;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live streams: {@code GET /api/log/stream} (events matching a query) and
+ * {@code GET /api/work-log/stream} (one end user's work logs), as Server-Sent Events or NDJSON.
+ * {@code Last-Event-ID} (or {@code lastEventId}) resumes after that event. Errors before the
+ * stream starts are ordinary JSON errors; once it runs, the server says why it ends in an
+ * {@code end} event.
+ */
+final class StreamRoutes {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
+
+    private final TailHub hub;
+    private final Searcher searcher;
+    private final QueryGate gate;
+    private final Credentials credentials;
+    private final StreamSession.Timing timing;
+    private final Clock clock;
+    /** Streams whose client hung up end within a second, so they do not hold a slot until the next heartbeat. */
+    private final DisconnectWatcher hangUps = new DisconnectWatcher(DisconnectWatcher.STREAM_POLL_MILLIS);
+
+    StreamRoutes(TailHub hub, Searcher searcher, QueryGate gate, Credentials credentials, StreamSession.Timing timing,
+                 Clock clock) {
+        this.hub = hub;
+        this.searcher = searcher;
+        this.gate = gate;
+        this.credentials = credentials;
+        this.timing = timing;
+        this.clock = clock;
+    }
+
+    void install(RouteTable routes) {
+        routes.get("/api/log/stream", Access.READ, (ctx, grant) ->
+                stream(ctx, grant, Access.READ, StreamKind.LOG, LogFilters.of(ctx, grant.project(), clock.millis()).query()));
+        routes.get("/api/work-log/stream", Access.WORK_LOG_READ, (ctx, grant) ->
+                stream(ctx, grant, Access.WORK_LOG_READ, StreamKind.WORK_LOG, WorkLogScope.query(ctx, grant, true)));
+    }
+
+    private void stream(Context ctx, Grant grant, Access access, StreamKind kind, Query query)
+            throws IOException, InterruptedException {
+        boolean ndjson = ndjson(ctx);
+        Long resumeAfter = resumeAfter(ctx);
+        EventStreamOutput output = new EventStreamOutput(ctx.res().getOutputStream(), ndjson);
+        Subscription subscription = hub.open(kind, grant.project().id(), query);
+        StreamSession session = new StreamSession(hub, subscription,
+                (afterId, limit) -> {
+                    Searcher.AfterPage page = gate.run(ctx, grant.caller(), budget -> searcher.after(query, afterId, limit, budget));
+                    return new StreamSession.Page(page.events(), page.more());
+                },
+                guard(ctx, grant, access), timing, clock);
+        ctx.status(200);
+        ctx.contentType(EventStreamOutput.contentType(ndjson));
+        ctx.header("Cache-Control", "no-cache, no-transform");
+        // nginx and friends buffer responses unless told not to: a tail must arrive as it happens.
+        ctx.header("X-Accel-Buffering", "no");
+        Runnable unwatch = hangUps.watch(ctx, () -> subscription.end(EndReason.CLIENT_GONE,
+                "the client closed the connection"));
+        try {
+            output.open();
+            session.run(resumeAfter, output);
+        } catch (IOException clientGone) {
+            LOG.debug("a live stream's client went away: {}", clientGone.getMessage());
+        } catch (RuntimeException e) {
+            // The response has started: the client is told in the stream, not with a status.
+            LOG.warn("a live stream failed: {}", e.getMessage());
+            try {
+                output.end(EndReason.SERVER_STOPPING, "the stream failed (" + e.getMessage()
+                        + "); reconnect with Last-Event-ID to resume");
+            } catch (IOException ignored) {
+                // The client is gone as well.
+            }
+        } finally {
+            unwatch.run();
+            subscription.close();
+        }
+    }
+
+    /** Stops watching for hung-up clients (the server is stopping). */
+    void close() {
+        hangUps.close();
+    }
+
+    /** The credential is checked again on each heartbeat and when a key is revoked anywhere on this node. */
+    private StreamSession.Guard guard(Context ctx, Grant grant, Access access) {
+        long expiresAt = grant.caller() instanceof Caller.Viewer viewer ? viewer.expiresAtMillis() : Long.MAX_VALUE;
+        return new StreamSession.Guard() {
+            @Override
+            public String refusal() {
+                try {
+                    credentials.grant(ctx, access, grant.clientIp());
+                    return null;
+                } catch (AuthException e) {
+                    return e.getMessage();
+                }
+            }
+
+            @Override
+            public long expiresAtMillis() {
+                return expiresAt;
+            }
+        };
+    }
+
+    private static boolean ndjson(Context ctx) {
+        String format = ctx.queryParam("format");
+        if (format == null || format.isBlank()) {
+            return false;
+        }
+        return switch (format.trim().toLowerCase(Locale.ROOT)) {
+            case "sse" -> false;
+            case "ndjson" -> true;
+            default -> throw new InvalidInputException("format: use sse (the default) or ndjson, got '" + format + "'");
+        };
+    }
+
+    /** The {@code Last-Event-ID} header, else the {@code lastEventId} parameter; null to start live. */
+    private static Long resumeAfter(Context ctx) {
+        String header = ctx.header("Last-Event-ID");
+        String text = header != null && !header.isBlank() ? header : ctx.queryParam("lastEventId");
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return EventId.parse(text.trim());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("Last-Event-ID: not an event id: '" + text.trim()
+                    + "' (send the id: of the last event received, 13 characters)");
+        }
+    }
+}

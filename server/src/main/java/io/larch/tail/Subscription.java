@@ -1,0 +1,204 @@
+package io.larch.tail;
+
+import io.larch.model.LogEvent;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * One live stream's place in the {@link TailHub}: a matcher and a bounded queue between the
+ * hub's dispatcher (which only offers, never waits) and the stream's reader (the HTTP request's
+ * thread, which waits for events and writes them out). When the queue is full the event is
+ * dropped and counted; a batch that drops any is a strike, {@link #MAX_STRIKES} in a row end the
+ * stream, and a batch delivered whole resets the count. Thread-safe.
+ */
+public final class Subscription implements AutoCloseable {
+    /** Batches in a row that overflowed the queue before the stream is ended. */
+    public static final int MAX_STRIKES = 3;
+    /** Events handed to the reader at most per {@link #await}. */
+    private static final int MAX_PER_DELIVERY = 1000;
+
+    private final TailHub hub;
+    private final StreamKind kind;
+    private final long projectId;
+    private final String userId;
+    private final Predicate<LogEvent> matcher;
+    private final int capacity;
+    private final long openedAtNanos = System.nanoTime();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Guarded by {@code lock}. */
+    private final ArrayDeque<LogEvent> queue = new ArrayDeque<>();
+    /** Guarded by {@code lock}. */
+    private long dropped;
+    /** Guarded by {@code lock}. */
+    private int strikes;
+    /** Guarded by {@code lock}. */
+    private boolean recheck;
+    /** Guarded by {@code lock}. */
+    private EndReason ended;
+    /** Guarded by {@code lock}. */
+    private String endMessage;
+    /** Guarded by {@code lock}. */
+    private boolean closed;
+
+    /** Dispatcher thread only: the batch this subscription was last offered events of. */
+    long offeredInBatch = -1;
+    /** Dispatcher thread only: whether an event of that batch was dropped. */
+    boolean droppedInBatch;
+
+    Subscription(TailHub hub, StreamKind kind, long projectId, String userId, Predicate<LogEvent> matcher,
+                 int capacity) {
+        this.hub = hub;
+        this.kind = kind;
+        this.projectId = projectId;
+        this.userId = userId;
+        this.matcher = matcher;
+        this.capacity = capacity;
+    }
+
+    public StreamKind kind() {
+        return kind;
+    }
+
+    long projectId() {
+        return projectId;
+    }
+
+    /** The user this stream is limited to (it is indexed under it), or null. */
+    String userId() {
+        return userId;
+    }
+
+    boolean matches(LogEvent event) {
+        return matcher.test(event);
+    }
+
+    long openedAtNanos() {
+        return openedAtNanos;
+    }
+
+    /** Dispatcher: queues {@code event}, or counts it dropped when the queue is full. */
+    void offer(LogEvent event) {
+        lock.lock();
+        try {
+            if (closed || ended != null) {
+                return;
+            }
+            if (queue.size() >= capacity) {
+                dropped++;
+                droppedInBatch = true;
+                hub.countDropped(TailHub.DROP_SLOW, 1);
+            } else {
+                queue.addLast(event);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Dispatcher: the batch is done; a strike if it dropped, the stream ends at {@link #MAX_STRIKES}. */
+    void endOfBatch() {
+        lock.lock();
+        try {
+            if (droppedInBatch) {
+                strikes++;
+                if (strikes >= MAX_STRIKES && ended == null) {
+                    ended = EndReason.TOO_SLOW;
+                    endMessage = "this client read too slowly: events were dropped in " + strikes
+                            + " batches in a row; reconnect with Last-Event-ID to resume after the last event received";
+                }
+            } else {
+                strikes = 0;
+            }
+            droppedInBatch = false;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Events lost before they reached any queue (the hub fell behind): told, no strike. */
+    void lost(long count) {
+        lock.lock();
+        try {
+            dropped += count;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the stream from outside (revocation, a newer stream of the user, shutdown). */
+    public void end(EndReason reason, String message) {
+        lock.lock();
+        try {
+            if (ended == null) {
+                ended = reason;
+                endMessage = message;
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Asks the reader to check its credential again (a key was revoked somewhere). */
+    void recheck() {
+        lock.lock();
+        try {
+            recheck = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for something to hand over: events, a drop count, a
+     * recheck or the end. An empty delivery means the wait ran out.
+     */
+    public Delivery await(long timeoutMillis) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (queue.isEmpty() && dropped == 0 && !recheck && ended == null && nanos > 0) {
+                nanos = changed.awaitNanos(nanos);
+            }
+            List<LogEvent> events = new ArrayList<>(Math.min(queue.size(), MAX_PER_DELIVERY));
+            while (!queue.isEmpty() && events.size() < MAX_PER_DELIVERY) {
+                events.add(queue.pollFirst());
+            }
+            // The events still queued go out before the end is told.
+            boolean ending = ended != null && queue.isEmpty();
+            Delivery delivery = new Delivery(events, dropped, strikes, recheck, ending ? ended : null,
+                    ending ? endMessage : null);
+            dropped = 0;
+            recheck = false;
+            return delivery;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes the stream out of the hub; idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+        hub.closed(this);
+    }
+}
