@@ -57,7 +57,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
     @Option(names = "--head-events", defaultValue = "100000", description = "events loaded into each server's head before a phase")
     int headEvents;
 
-    @Option(names = "--clients", defaultValue = "1000", description = "latency: streams of one user each")
+    @Option(names = "--clients", defaultValue = "1000", description = "latency: streams of one user each (0 with --unfiltered-clients 0: ingest alone)")
     int clients;
 
     @Option(names = "--unfiltered-clients", defaultValue = "5", description = "latency: streams of everything (admin-style)")
@@ -193,8 +193,9 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
     private Map<String, Object> latency(Server server, List<String> loghubLines, List<String> summary) throws Exception {
         AtomicLong benchEventsReceived = new AtomicLong();
         List<TailClient> tails = new ArrayList<>();
-        String[] users = new String[clients];
-        for (int i = 0; i < clients; i++) {
+        // With --clients 0 the events still go to one user, whom nobody follows: ingest alone, for comparison.
+        String[] users = new String[Math.max(1, clients)];
+        for (int i = 0; i < users.length; i++) {
             users[i] = "tail-u" + i;
         }
         CountDownLatch opened = new CountDownLatch(clients + unfilteredClients);
