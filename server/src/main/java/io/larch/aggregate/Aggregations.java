@@ -26,4 +26,19 @@ public final class Aggregations {
     /** Totals by level and kind; error rate is (error + fatal) / total, 0 when there are no events. */
     public record Stats(long total, Map<String, Long> byLevel, Map<String, Long> byKind, double errorRate) {
     }
+
+    /**
+     * Work-log entries per UTC day of their creation (days with none are left out, oldest
+     * first), by type and latest status; {@code total} sums them.
+     */
+    public record WorkLogStats(List<WorkLogDay> days, long total) {
+    }
+
+    /** {@code dayStartMillis}: midnight UTC. */
+    public record WorkLogDay(long dayStartMillis, List<WorkLogCount> counts) {
+    }
+
+    /** {@code logType} and {@code status} are null for entries stored without one. */
+    public record WorkLogCount(String logType, String status, long count) {
+    }
 }

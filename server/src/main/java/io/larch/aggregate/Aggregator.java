@@ -55,6 +55,7 @@ public final class Aggregator {
     private final FingerprintHours fingerprintHours;
     private final FingerprintMinutes fingerprintMinutes;
     private final RawCounter rawCounter;
+    private final WorkLogCounts workLogCounts;
 
     public Aggregator(Engine storage) {
         this.store = storage.store();
@@ -66,6 +67,7 @@ public final class Aggregator {
         this.fingerprintHours = new FingerprintHours(engine, partFiles);
         this.fingerprintMinutes = new FingerprintMinutes(engine, partFiles);
         this.rawCounter = new RawCounter(new PartPointReader(partFiles));
+        this.workLogCounts = new WorkLogCounts(store, engine, partFiles, blooms, integrity);
     }
 
     /** Row groups of parts counted without DuckDB (range ends with a time and level filter) since start. */
@@ -542,6 +544,16 @@ public final class Aggregator {
             parameters.addAll(where.parameters());
         }
         return selects.isEmpty() ? null : new CompiledSql(String.join(" UNION ALL ", selects), parameters);
+    }
+
+    /**
+     * Work-log entries of {@code scope} (its project, kind work, maybe one user or conversation)
+     * created in {@code [fromMillis, toMillis)}, per UTC day by type and latest status
+     * ({@link WorkLogCounts}).
+     */
+    public Aggregations.WorkLogStats workLogStats(Query scope, long fromMillis, long toMillis, QueryBudget budget) {
+        Query read = Query.and(List.of(scope, new Query.TimeWithin(fromMillis, Long.MAX_VALUE)));
+        return retryingAfterDamage(read, () -> workLogCounts.count(scope, fromMillis, toMillis, budget));
     }
 
     /** Totals by level and kind, and the error rate. */

@@ -126,7 +126,7 @@ public final class HttpServer {
             new IngestRoutes(deps.ingest(), deps.policies(), deps.signatures()).install(routes);
             SearchRoutes search = new SearchRoutes(deps.searcher(), gate, deps.clock());
             search.install(routes);
-            new WorkLogRoutes(search).install(routes);
+            new WorkLogRoutes(search, deps, gate).install(routes);
             StreamRoutes streams = new StreamRoutes(deps.tail(), deps.searcher(), gate, credentials,
                     options.streamTiming(), deps.clock());
             config.events.serverStopped(streams::close);

@@ -16,17 +16,16 @@ import java.util.Map;
 
 /**
  * {@code POST /api/log}: native ingest. The signature (when the project's policy asks for one)
- * is checked over the body exactly as received, before it is decompressed or parsed.
+ * is checked over the body exactly as received, before it is decompressed or parsed
+ * ({@link IngestPolicy}).
  */
 final class IngestRoutes {
     private final IngestService ingest;
-    private final ProjectPolicies policies;
-    private final RequestSignatures signatures;
+    private final IngestPolicy policy;
 
     IngestRoutes(IngestService ingest, ProjectPolicies policies, RequestSignatures signatures) {
         this.ingest = ingest;
-        this.policies = policies;
-        this.signatures = signatures;
+        this.policy = new IngestPolicy(policies, signatures);
     }
 
     void install(RouteTable routes) {
@@ -35,9 +34,7 @@ final class IngestRoutes {
 
     private void ingest(Context ctx, Grant grant, byte[] rawBody) {
         Project project = grant.project();
-        ProjectPolicies.Policy policy = policies.of(project.id());
-        signatures.verify(project.id(), policy.signing(), policy.signingSecrets(),
-                ctx.header(RequestSignatures.TIMESTAMP_HEADER), ctx.header(RequestSignatures.SIGNATURE_HEADER), rawBody);
+        ProjectPolicies.Policy policy = this.policy.verify(ctx, grant, rawBody);
         byte[] body = RequestBodies.decode(ctx, rawBody, IngestLimits.MAX_BODY_BYTES);
         // The raw header: Jetty's parsed content type throws on an unknown charset.
         IngestResult result = ingest.ingest(new IngestRequest(project.id(), body, ctx.header("Content-Type"), policy.redactor(),

@@ -73,6 +73,24 @@ final class QueryGate implements AutoCloseable {
             throw new TooManyQueriesException("this credential already runs " + perCredential
                     + " queries (LARCH_QUERY_CONCURRENCY_PER_KEY); retry when one finishes");
         }
+        try {
+            return withBudget(ctx, query);
+        } finally {
+            semaphore.release();
+        }
+    }
+
+    /**
+     * Runs {@code lookup}, a small read on the way to a write (the entry a work-log update
+     * names), with a query's time budget and cancellation but without taking one of the
+     * caller's query slots: a key that writes from many threads must not be refused because it
+     * also reads. Its cost is bounded by the lookup itself and the write path's rate limits.
+     */
+    <T> T runLookup(Context ctx, Function<QueryBudget, T> lookup) {
+        return withBudget(ctx, lookup);
+    }
+
+    private <T> T withBudget(Context ctx, Function<QueryBudget, T> query) {
         try (QueryBudget budget = QueryBudget.start(timeout, timer)) {
             Runnable unregister = cancelOnDisconnect(ctx, budget);
             Runnable unwatch = watcher.watch(ctx, budget::cancel);
@@ -88,8 +106,6 @@ final class QueryGate implements AutoCloseable {
                 unwatch.run();
                 unregister.run();
             }
-        } finally {
-            semaphore.release();
         }
     }
 

@@ -15,6 +15,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** {@code GET /api/log}: search. */
 final class SearchRoutes {
@@ -42,24 +43,45 @@ final class SearchRoutes {
      * paging, or oldest first after the event id in {@code after}; {@code limit} either way.
      */
     void answer(Context ctx, Grant access, Query query) throws IOException {
+        answer(ctx, access, query, PageShape.AS_FOUND);
+    }
+
+    /**
+     * Like {@link #answer(Context, Grant, Query)}, with the newest-first page's events passed
+     * through {@code shape} (the cursor still follows the page as found, so no event is skipped
+     * by paging) and its extra fields written after the paging ones.
+     */
+    void answer(Context ctx, Grant access, Query query, PageShape shape) throws IOException {
         String after = ctx.queryParam("after");
         if (after != null) {
-            searchAfter(ctx, access, query, after);
+            searchAfter(ctx, access, query, after, shape.extra());
             return;
         }
         SearchRequest request = new SearchRequest(query, cursor(ctx), limit(ctx));
         SearchPage page = gate.run(ctx, access.caller(), budget -> searcher.search(request, budget));
-        respond(ctx, page.events(), page.partsSkipped(),
-                json -> json.writeStringField("next", page.next() == null ? null : page.next().encode()));
+        respond(ctx, shape.newestFirst().apply(page.events()), page.partsSkipped(), json -> {
+            json.writeStringField("next", page.next() == null ? null : page.next().encode());
+            shape.extra().write(json);
+        });
     }
 
-    /** What paging fields an answer carries after its events. */
-    private interface PagingFields {
+    /** Fields an answer carries after its events. */
+    interface JsonFields {
+        JsonFields NONE = json -> { };
+
         void write(JsonGenerator json) throws IOException;
     }
 
+    /**
+     * What a route built on search changes in its answer: the events of a newest-first page
+     * (not of an {@code after} page, which feeds read in full), and fields added to either.
+     */
+    record PageShape(UnaryOperator<List<LogEvent>> newestFirst, JsonFields extra) {
+        static final PageShape AS_FOUND = new PageShape(UnaryOperator.identity(), JsonFields.NONE);
+    }
+
     /** {@code {"events":[...], <paging>, "partial":true, "partsSkipped":N}}, the last two only when parts were skipped. */
-    private static void respond(Context ctx, List<LogEvent> events, int partsSkipped, PagingFields paging)
+    private static void respond(Context ctx, List<LogEvent> events, int partsSkipped, JsonFields paging)
             throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream(256 + events.size() * 512);
         try (JsonGenerator json = JSON.createGenerator(body)) {
@@ -83,7 +105,7 @@ final class SearchRoutes {
      * {@code after=<event id>}: the events stored after that one, oldest first, for feeds that
      * poll for what is new; {@code more} says to ask again right away with the last id.
      */
-    private void searchAfter(Context ctx, Grant access, Query query, String after) throws IOException {
+    private void searchAfter(Context ctx, Grant access, Query query, String after, JsonFields extra) throws IOException {
         if (ctx.queryParam("cursor") != null) {
             throw new InvalidInputException("after and cursor: use one (after pages forward from an event id, cursor pages back)");
         }
@@ -94,6 +116,7 @@ final class SearchRoutes {
         respond(ctx, page.events(), page.partsSkipped(), json -> {
             json.writeBooleanField("more", page.more());
             json.writeStringField("last", last);
+            extra.write(json);
         });
     }
 

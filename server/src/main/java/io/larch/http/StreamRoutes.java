@@ -15,6 +15,7 @@ import io.larch.tail.TailHub;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Locale;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,7 @@ final class StreamRoutes {
         routes.get("/api/log/stream", Access.READ, (ctx, grant) ->
                 stream(ctx, grant, Access.READ, StreamKind.LOG, LogFilters.of(ctx, grant.project(), clock.millis()).query()));
         routes.get("/api/work-log/stream", Access.WORK_LOG_READ, (ctx, grant) ->
-                stream(ctx, grant, Access.WORK_LOG_READ, StreamKind.WORK_LOG, WorkLogScope.query(ctx, grant, true)));
+                stream(ctx, grant, Access.WORK_LOG_READ, StreamKind.WORK_LOG, workLogs(ctx, grant)));
     }
 
     private void stream(Context ctx, Grant grant, Access access, StreamKind kind, Query query)
@@ -71,6 +72,7 @@ final class StreamRoutes {
         ctx.header("Cache-Control", "no-cache, no-transform");
         // nginx and friends buffer responses unless told not to: a tail must arrive as it happens.
         ctx.header("X-Accel-Buffering", "no");
+        subscription.onAbort(() -> cutConnection(ctx));
         Runnable unwatch = hangUps.watch(ctx, () -> subscription.end(EndReason.CLIENT_GONE,
                 "the client closed the connection"));
         try {
@@ -93,9 +95,29 @@ final class StreamRoutes {
         }
     }
 
+    /** Closes the request's connection under its blocked writer, which then fails at once. */
+    private static void cutConnection(Context ctx) {
+        try {
+            ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
+                    .getEndPoint().close();
+        } catch (RuntimeException notJetty) {
+            LOG.debug("could not cut a stream's connection: {}", notJetty.getMessage());
+        }
+    }
+
     /** Stops watching for hung-up clients (the server is stopping). */
     void close() {
         hangUps.close();
+    }
+
+    /** One end user's work logs: a stream is one user's feed (the per-user stream cap counts it). */
+    private static Query workLogs(Context ctx, Grant grant) {
+        WorkLogScope scope = WorkLogScope.of(ctx, grant);
+        if (scope.userId() == null) {
+            throw new InvalidInputException("userId: required; a work-log stream is one end user's feed"
+                    + " (for every user's work logs use GET /api/log/stream?kind=work)");
+        }
+        return scope.query();
     }
 
     /** The credential is checked again on each heartbeat and when a key is revoked anywhere on this node. */

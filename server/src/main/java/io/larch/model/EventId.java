@@ -12,7 +12,9 @@ public final class EventId {
     public static final int MAX_SEQUENCE = (1 << SEQUENCE_BITS) - 1;
     public static final int TEXT_LENGTH = 13;
 
-    private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
+    /** The 32 digits of the text form, in value order (SQL that formats ids uses it too). */
+    public static final String DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    private static final char[] ALPHABET = DIGITS.toCharArray();
     private static final byte[] DECODE = new byte[128];
 
     static {

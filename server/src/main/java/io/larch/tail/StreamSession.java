@@ -174,7 +174,7 @@ public final class StreamSession {
     }
 
     private void end(Output output, EndReason reason, String message) throws IOException {
-        hub.ended(reason);
+        subscription.end(reason, message);
         output.end(reason, message);
     }
 }

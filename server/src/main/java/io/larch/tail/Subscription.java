@@ -47,6 +47,9 @@ public final class Subscription implements AutoCloseable {
     /** Guarded by {@code lock}. */
     private boolean closed;
 
+    /** Cuts the connection: for a client too slow to read even the end of its stream. */
+    private volatile Runnable abort = () -> { };
+
     /** Dispatcher thread only: the batch this subscription was last offered events of. */
     long offeredInBatch = -1;
     /** Dispatcher thread only: whether an event of that batch was dropped. */
@@ -102,17 +105,23 @@ public final class Subscription implements AutoCloseable {
         }
     }
 
-    /** Dispatcher: the batch is done; a strike if it dropped, the stream ends at {@link #MAX_STRIKES}. */
+    /** Sets how to cut the connection when the client is too slow to be told anything. */
+    public void onAbort(Runnable cutConnection) {
+        this.abort = cutConnection;
+    }
+
+    /**
+     * Dispatcher: the batch is done; a strike if it dropped. At {@link #MAX_STRIKES} the stream
+     * ends and its connection is cut: its reader is most likely blocked writing to a client that
+     * does not read, and would otherwise hold the stream until the idle timeout.
+     */
     void endOfBatch() {
+        boolean outOfStrikes = false;
         lock.lock();
         try {
             if (droppedInBatch) {
                 strikes++;
-                if (strikes >= MAX_STRIKES && ended == null) {
-                    ended = EndReason.TOO_SLOW;
-                    endMessage = "this client read too slowly: events were dropped in " + strikes
-                            + " batches in a row; reconnect with Last-Event-ID to resume after the last event received";
-                }
+                outOfStrikes = strikes >= MAX_STRIKES;
             } else {
                 strikes = 0;
             }
@@ -120,6 +129,10 @@ public final class Subscription implements AutoCloseable {
             changed.signalAll();
         } finally {
             lock.unlock();
+        }
+        if (outOfStrikes && end(EndReason.TOO_SLOW, "this client read too slowly: events were dropped in "
+                + MAX_STRIKES + " batches in a row; reconnect with Last-Event-ID to resume after the last event received")) {
+            abort.run();
         }
     }
 
@@ -134,18 +147,24 @@ public final class Subscription implements AutoCloseable {
         }
     }
 
-    /** Ends the stream from outside (revocation, a newer stream of the user, shutdown). */
-    public void end(EndReason reason, String message) {
+    /**
+     * Ends the stream (its reader tells the client {@code message} and returns) and counts why.
+     * Returns false when it had ended already.
+     */
+    public boolean end(EndReason reason, String message) {
         lock.lock();
         try {
-            if (ended == null) {
-                ended = reason;
-                endMessage = message;
-            }
             changed.signalAll();
+            if (ended != null) {
+                return false;
+            }
+            ended = reason;
+            endMessage = message;
         } finally {
             lock.unlock();
         }
+        hub.ended(reason);
+        return true;
     }
 
     /** Asks the reader to check its credential again (a key was revoked somewhere). */

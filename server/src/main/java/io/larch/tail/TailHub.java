@@ -187,8 +187,8 @@ public final class TailHub implements AutoCloseable {
         served.add(count);
     }
 
-    /** Counts a stream ended by the server. */
-    public void ended(EndReason reason) {
+    /** Counts a stream ended by the server (once per stream, by {@link Subscription#end}). */
+    void ended(EndReason reason) {
         ends.computeIfAbsent(reason, r -> new LongAdder()).increment();
     }
 

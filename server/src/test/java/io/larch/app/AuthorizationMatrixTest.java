@@ -43,6 +43,7 @@ class AuthorizationMatrixTest {
     private String otherProjectKey;
     private String viewerToken;
     private String expiredViewerToken;
+    private String matrixEntryId;
 
     /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
     private record Example(String path, String body) {
@@ -52,7 +53,8 @@ class AuthorizationMatrixTest {
     void start(@TempDir Path dataDir) {
         server = TestServer.start(dataDir, Map.of(), clock);
         http = server.http();
-        http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
+        HttpJson.Response shop = http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
+        assertEquals(201, shop.status(), "creating project shop: " + shop.body());
         otherProjectKey = http.post("/admin/projects", ADMIN, "{\"name\":\"Other\",\"slug\":\"other\"}").json()
                 .get("key").asText();
         for (String scopes : List.of("ingest", "read", "admin", "ingest,read,admin")) {
@@ -98,6 +100,11 @@ class AuthorizationMatrixTest {
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
         examples.put("GET /api/log/stream", () -> new Example("/api/log/stream?project=shop", null));
         examples.put("GET /api/work-log/stream", () -> new Example("/api/work-log/stream?project=shop&userId=u1", null));
+        examples.put("POST /api/work-log/create", () -> new Example("/api/work-log/create?project=shop",
+                "{\"userId\":\"u-matrix\",\"message\":\"matrix entry\"}"));
+        examples.put("POST /api/work-log/update", () -> new Example("/api/work-log/update?project=shop",
+                "{\"entryId\":\"" + matrixEntry() + "\",\"status\":\"success\"}"));
+        examples.put("GET /api/work-log/stats", () -> new Example("/api/work-log/stats?project=shop&userId=u1", null));
         examples.put("POST /api/tokens", () -> new Example("/api/tokens?project=shop", "{\"userId\":\"u1\"}"));
         examples.put("GET /api/log/histogram", () -> new Example("/api/log/histogram?project=shop", null));
         examples.put("GET /api/log/top", () -> new Example("/api/log/top?project=shop", null));
@@ -119,6 +126,17 @@ class AuthorizationMatrixTest {
         examples.put("POST /admin/projects/{slug}/signing-secret", () -> new Example("/admin/projects/shop/signing-secret", ""));
         examples.put("GET /admin/audit", () -> new Example("/admin/audit?project=shop", null));
         return examples;
+    }
+
+    /** A work-log entry of project shop, made on first use, for the update example. */
+    private String matrixEntry() {
+        if (matrixEntryId == null) {
+            HttpJson.Response created = http.post("/api/work-log/create", shopKeys.get("ingest"),
+                    "{\"userId\":\"u-matrix\",\"logType\":\"tool_call\",\"status\":\"working\",\"message\":\"matrix tool call\"}");
+            assertEquals(202, created.status(), created.body());
+            matrixEntryId = created.json().get("entryId").asText();
+        }
+        return matrixEntryId;
     }
 
     /** The credential each access accepts. */

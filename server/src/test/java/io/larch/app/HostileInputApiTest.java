@@ -207,6 +207,7 @@ class HostileInputApiTest {
                 Tuple.of(5, ingests()),
                 Tuple.of(2, admin()),
                 Tuple.of(3, workLogs()),
+                Tuple.of(2, workLogWrites()),
                 Tuple.of(2, tokens()),
                 Tuple.of(2, settings()),
                 Tuple.of(1, Combinators.combine(Arbitraries.of("/healthz", "/readyz", "/metrics", "/config",
@@ -231,9 +232,29 @@ class HostileInputApiTest {
 
     private Arbitrary<ApiRequest> workLogs() {
         Arbitrary<Map<String, Value>> params = Arbitraries.maps(Arbitraries.of("userId", "conversationId", "limit",
-                "cursor", "after", "project"), values()).ofMaxSize(4);
-        return Combinators.combine(params, credentials())
-                .as((p, credential) -> new ApiRequest("GET", "/api/work-log/list", p, null, null, credential));
+                "cursor", "after", "project", "from", "to"), values()).ofMaxSize(4);
+        return Combinators.combine(params, Arbitraries.of("/api/work-log/list", "/api/work-log/stats"), credentials())
+                .as((p, path, credential) -> new ApiRequest("GET", path, p, null, null, credential));
+    }
+
+    private Arbitrary<ApiRequest> workLogWrites() {
+        Arbitrary<String> field = Arbitraries.of("userId", "conversationId", "logType", "status", "message", "metadata",
+                "entryId", "extra");
+        Arbitrary<String> fieldValue = Arbitraries.of("\"u1\"", "\"\"", "null", "5", "true", "[]", "{}", "\"tool_call\"",
+                "\"working\"", "\"success\"", "\"" + "u".repeat(300) + "\"", "\"a\\u0000b\"", "1e400", "-0",
+                "{\"a\":1}", "{\"logType\":\"x\"}", "{\"a\":{\"b\":[1]}}", "{\"n\":1e400,\"s\":\"" + "v".repeat(5000) + "\"}",
+                "\"6H02EB77C0000\"", "\"ZZZZZZZZZZZZZ\"", "\"0000000000000\"", "\"" + "m".repeat(40_000) + "\"");
+        Arbitrary<byte[]> body = Arbitraries.maps(field, fieldValue).ofMaxSize(5).map(fields -> {
+            StringBuilder json = new StringBuilder("{");
+            fields.forEach((name, value) -> json.append(json.length() > 1 ? "," : "").append('"').append(name)
+                    .append("\":").append(value));
+            return json.append('}').toString().getBytes(StandardCharsets.UTF_8);
+        });
+        Arbitrary<byte[]> broken = Arbitraries.of("", "[]", "null", "{", "\"text\"", "[" + "[".repeat(5000) + "]".repeat(5000) + "]")
+                .map(text -> text.getBytes(StandardCharsets.UTF_8));
+        return Combinators.combine(Arbitraries.frequencyOf(Tuple.of(5, body), Tuple.of(1, broken)),
+                Arbitraries.of("/api/work-log/create", "/api/work-log/update"), credentials())
+                .as((bytes, path, credential) -> new ApiRequest("POST", path, Map.of(), "application/json", bytes, credential));
     }
 
     private Arbitrary<ApiRequest> tokens() {

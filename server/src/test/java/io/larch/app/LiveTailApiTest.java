@@ -242,6 +242,63 @@ class LiveTailApiTest {
         }
     }
 
+    /** Ingests {@code batches} batches of 30 events of 16 KB; returns the time it took. */
+    private static Duration ingestLarge(HttpJson http, String key, int batches, int from) {
+        String filler = "x".repeat(16 * 1024);
+        long started = System.nanoTime();
+        for (int b = 0; b < batches; b++) {
+            StringBuilder events = new StringBuilder();
+            for (int i = 0; i < 30; i++) {
+                events.append(i == 0 ? "" : ",").append("{\"message\":\"big ").append(from + b).append('-').append(i)
+                        .append(' ').append(filler).append("\"}");
+            }
+            ingest(http, key, events.toString());
+        }
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    @Test
+    void aClientThatStopsReadingIsDroppedWhileItsNeighbourGetsEverythingAndIngestGoesOn(@TempDir Path dataDir)
+            throws Exception {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String ingestKey = project(http, "shop");
+            String readKey = key(http, "shop", "\"read\"");
+            int batches = 120;
+            Duration alone = ingestLarge(http, ingestKey, batches, 0);
+            // A client that sends its request and never reads: its socket fills, then its queue.
+            try (java.net.Socket stuck = new java.net.Socket()) {
+                stuck.setReceiveBufferSize(4096);
+                stuck.connect(new java.net.InetSocketAddress("127.0.0.1", server.larch().port()));
+                stuck.getOutputStream().write(("GET /api/log/stream?project=shop HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                        + readKey + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                stuck.getOutputStream().flush();
+                SseClient reading = stream(http, "/api/log/stream?project=shop", readKey, null);
+                assertEquals(200, reading.status());
+                Thread.sleep(200);
+                int[] received = new int[1];
+                Thread reader = Thread.ofVirtual().start(() -> {
+                    try {
+                        received[0] = reading.logEvents(batches * 30, Duration.ofSeconds(60)).size();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                Duration withStuck = ingestLarge(http, ingestKey, batches, batches);
+                reader.join();
+                assertEquals(batches * 30, received[0], "the client beside it received every event");
+                assertTrue(http.metric("larch_tail_streams_ended_total{reason=\"too_slow\"}") >= 1.0,
+                        "the stuck client was ended after its strikes: " + http.get("/metrics", null).body().lines()
+                                .filter(l -> l.startsWith("larch_tail")).toList());
+                assertTrue(http.metric("larch_tail_dropped_events_total{reason=\"slow_client\"}") > 0);
+                // Ingest never waits on a stream: the same batches take about as long (a loose bound for a busy machine).
+                assertTrue(withStuck.toMillis() < alone.toMillis() * 3 + 2000,
+                        "ingest with a stuck client took " + withStuck.toMillis() + " ms, alone " + alone.toMillis() + " ms");
+                reading.close();
+            }
+        }
+    }
+
     @Test
     void aRevokedKeyEndsItsOpenStreams(@TempDir Path dataDir) throws Exception {
         try (TestServer server = TestServer.start(dataDir)) {
