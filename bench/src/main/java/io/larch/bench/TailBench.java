@@ -353,6 +353,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         long droppedEvents = 0;
         long otherEvents = 0;
         long reconnects = 0;
+        long closedWithoutEnd = 0;
         int connected = 0;
         int clientsWithMissing = 0;
         Map<Integer, Integer> refusedByStatus = new TreeMap<>();
@@ -373,6 +374,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
                 endReasons.merge(reason, 1, Integer::sum);
             }
             reconnects += tail.reconnects;
+            closedWithoutEnd += tail.closedWithoutEnd;
             droppedNotices += tail.droppedNotices;
             droppedEvents += tail.droppedEvents;
             otherEvents += tail.otherEvents;
@@ -442,6 +444,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
                     example.put("droppedNotices", tail.droppedNotices);
                     example.put("endReasons", tail.endReasons);
                     example.put("reconnects", tail.reconnects);
+                    example.put("closedWithoutEnd", tail.closedWithoutEnd);
                     example.put("failure", tail.failure);
                     missingExamples.add(example);
                 }
@@ -467,6 +470,7 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         map.put("droppedEventsNotified", droppedEvents);
         map.put("endReasons", endReasons);
         map.put("reconnects", reconnects);
+        map.put("closedByTheServerWithoutEndEvent", closedWithoutEnd);
         map.put("latencyMeasuredEvents", fromAck.getTotalCount());
         map.put("latencyFrom202Ms", percentiles(fromAck));
         // Stored, released to the tail and acknowledged happen in that order on the server, but
@@ -483,10 +487,10 @@ final class TailBench extends BenchMain.Common implements Callable<Integer> {
         @SuppressWarnings("unchecked")
         Map<String, Object> send = (Map<String, Object>) group.get("latencyFromSendMs");
         return String.format("%s/%s connected (refused: %s); from 202 p50 %s / p99 %s / p999 %s / max %s ms; from send p50 %s / p99 %s / p999 %s ms;"
-                        + " %s of %s events missing (%s clients), %s duplicates, %s out of order, %s dropped notices, %s reconnects",
+                        + " %s of %s events missing (%s clients), %s duplicates, %s out of order, %s dropped notices, %s closed without end, %s reconnects",
                 group.get("connected"), group.get("clients"), group.get("refusedByStatus"), ack.get("p50"), ack.get("p99"), ack.get("p999"), ack.get("max"),
                 send.get("p50"), send.get("p99"), send.get("p999"), group.get("eventsMissing"), group.get("eventsExpected"),
-                group.get("clientsWithMissingEvents"), group.get("duplicates"), group.get("outOfIdOrder"), group.get("droppedNotices"), group.get("reconnects"));
+                group.get("clientsWithMissingEvents"), group.get("duplicates"), group.get("outOfIdOrder"), group.get("droppedNotices"), group.get("closedByTheServerWithoutEndEvent"), group.get("reconnects"));
     }
 
     // ---- phase 2: idle connections ---------------------------------------------------------

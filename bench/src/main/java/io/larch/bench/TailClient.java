@@ -33,6 +33,8 @@ final class TailClient implements SseConnection.Listener {
     final java.util.List<String> endReasons = new java.util.ArrayList<>();
     volatile boolean endedByServer;
     int reconnects;
+    /** Connections the server closed without an {@code end} event (nor a {@code dropped} one before). */
+    int closedWithoutEnd;
     private boolean reconnectOnDrop;
     /** Set by a dropped notice when reconnecting: the reading thread closes and resumes. */
     private boolean resumeAfterDrop;
@@ -60,7 +62,8 @@ final class TailClient implements SseConnection.Listener {
      * the stream ends. When the server ends it for a reason other than the credential and
      * {@code reconnect} is set, connects again with {@code lastEventId} = the last id received,
      * as the contract tells clients to: the events dropped before are then re-sent. A
-     * {@code dropped} notice makes it do the same at once (close, resume from the last id).
+     * {@code dropped} notice makes it do the same at once (close, resume from the last id), and
+     * so does a connection closed without an {@code end}, as an EventSource would.
      */
     void start(String url, String path, String token, java.util.concurrent.Semaphore handshakes, int bufferBytes,
                boolean reconnect) {
@@ -97,6 +100,13 @@ final class TailClient implements SseConnection.Listener {
                     }
                     if (endReason != null) {
                         endReasons.add(endReason);
+                    } else if (!resumeAfterDrop) {
+                        // Closed with no end event: an EventSource reconnects, so does this client.
+                        closedWithoutEnd++;
+                        if (reconnect) {
+                            reconnects++;
+                            continue;
+                        }
                     }
                     if (reconnect && resumeAfterDrop) {
                         // Events were dropped: resuming from the last one received gets them back.
