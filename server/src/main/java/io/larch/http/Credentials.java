@@ -27,6 +27,9 @@ final class Credentials {
     }
 
     /** The client's address: the peer, or who a trusted proxy says it forwards. */
+    /** The query parameter a browser's EventSource sends its viewer token in. */
+    static final String VIEWER_TOKEN_PARAM = "viewerToken";
+
     String clientIp(Context ctx) {
         return clientIp.apply(ctx);
     }
@@ -36,7 +39,7 @@ final class Credentials {
         if (access == Access.PUBLIC) {
             return new Grant(null, null, ip);
         }
-        Caller caller = caller(ctx);
+        Caller caller = caller(ctx, access);
         Project project = switch (access) {
             case PUBLIC -> null;
             case ADMIN_TOKEN -> {
@@ -69,6 +72,25 @@ final class Credentials {
             }
         };
         return new Grant(caller, project, ip);
+    }
+
+    /**
+     * The caller of the request's credential: the Authorization header ({@code Bearer}), else
+     * X-Api-Key; on work-log reads also a viewer token in {@code ?viewerToken=}, because a
+     * browser's EventSource cannot send headers. Only a viewer token may ride in a URL (URLs end
+     * up in proxy logs): it is short-lived and reads one user's feed.
+     */
+    private Caller caller(Context ctx, Access access) {
+        String inUrl = access == Access.WORK_LOG_READ ? ctx.queryParam(VIEWER_TOKEN_PARAM) : null;
+        if (inUrl != null && !inUrl.isBlank() && ctx.header("Authorization") == null && ctx.header("X-Api-Key") == null) {
+            Caller caller = authenticator.authenticate(inUrl.trim());
+            if (!(caller instanceof Caller.Viewer)) {
+                throw AuthException.unauthenticated(VIEWER_TOKEN_PARAM + ": only a viewer token may be sent in a URL;"
+                        + " send keys in the Authorization header (and rotate this one: URLs are logged)");
+            }
+            return caller;
+        }
+        return caller(ctx);
     }
 
     private Caller caller(Context ctx) {

@@ -78,6 +78,26 @@ class WorkLogStreamApiTest {
     }
 
     @Test
+    void aBrowserSendsItsViewerTokenInTheUrlButNeverAKey(@TempDir Path dataDir) throws Exception {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String ingestKey = project(http, "shop");
+            String readKey = key(http, "shop", "\"read\"");
+            String token = token(http, readKey, "{\"userId\":\"alice\"}");
+            try (SseClient feed = stream(http, "/api/work-log/stream?viewerToken=" + token, null, null);
+                 SseClient keyInUrl = stream(http, "/api/work-log/stream?userId=alice&viewerToken=" + readKey, null, null)) {
+                assertEquals(200, feed.status(), "EventSource cannot send headers: the token rides in the URL");
+                assertEquals(401, keyInUrl.status());
+                assertTrue(keyInUrl.errorBody().contains("only a viewer token may be sent in a URL"), keyInUrl.errorBody());
+                create(http, ingestKey, "alice", null, "hello");
+                assertEquals(1, feed.logEvents(1, WAIT).size());
+            }
+            assertEquals(200, http.get("/api/work-log/list?viewerToken=" + token, null).status());
+            assertEquals(401, http.get("/api/log?viewerToken=" + token, null).status(), "only work-log reads take it");
+        }
+    }
+
+    @Test
     void anUpdateArrivesAsTheSameEntryWithItsNewStatus(@TempDir Path dataDir) throws Exception {
         try (TestServer server = TestServer.start(dataDir)) {
             HttpJson http = server.http();
