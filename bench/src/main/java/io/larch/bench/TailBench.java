@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
  * The client runs on the same machine as the server: every latency includes the client's own
  * scheduling on the shared cores.
  */
-@Command(name = "tail", description = "Live tail: SSE latency under ingest, idle-connection memory, work-log pollers' CPU.")
+@Command(name = "tail", mixinStandardHelpOptions = true, description = "Live tail: SSE latency under ingest, idle-connection memory, work-log pollers' CPU.")
 final class TailBench extends BenchMain.Common implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
