@@ -149,6 +149,12 @@ final class TailClient implements SseConnection.Listener {
                 }
             }
             case "end" -> endReason = data;
+            case "live" -> {
+                // Everything up to this id is behind the stream: a cut before the first event resumes here.
+                if (id != null && (lastId == null || id.compareTo(lastId) > 0)) {
+                    lastId = id;
+                }
+            }
             default -> {
                 // retry, and anything newer: not counted
             }

@@ -267,6 +267,14 @@ final class TailCommand implements Callable<Integer> {
                         }
                         return new Reconnect("the server ended the stream (" + (said.isEmpty() ? "no reason given" : said) + ")", true, 0);
                     }
+                    case "live" -> {
+                        // Everything up to this id is behind us: a cut before the first event resumes here.
+                        long value = idValue(event.lastEventId());
+                        if (value > lastIdValue) {
+                            lastId = event.lastEventId();
+                            lastIdValue = value;
+                        }
+                    }
                     default -> {
                         // another kind of event: not ours to print
                     }
