@@ -24,11 +24,13 @@ final class EventStreamOutput implements StreamSession.Output {
 
     private final OutputStream out;
     private final boolean ndjson;
+    private final RenderedEvents rendered;
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(4096);
 
-    EventStreamOutput(OutputStream out, boolean ndjson) {
+    EventStreamOutput(OutputStream out, boolean ndjson, RenderedEvents rendered) {
         this.out = out;
         this.ndjson = ndjson;
+        this.rendered = rendered;
     }
 
     static String contentType(boolean ndjson) {
@@ -49,9 +51,7 @@ final class EventStreamOutput implements StreamSession.Output {
             if (!ndjson) {
                 ascii("id: " + EventId.format(event.id()) + "\nevent: log\ndata: ");
             }
-            try (JsonGenerator json = JSON.createGenerator(buffer)) {
-                EventJson.write(json, event);
-            }
+            buffer.writeBytes(rendered.json(event));
             ascii(ndjson ? "\n" : "\n\n");
         }
         flush();

@@ -37,6 +37,7 @@ final class StreamRoutes {
     private final Clock clock;
     /** Streams whose client hung up end within a second, so they do not hold a slot until the next heartbeat. */
     private final DisconnectWatcher hangUps = new DisconnectWatcher(DisconnectWatcher.STREAM_POLL_MILLIS);
+    private final RenderedEvents rendered = new RenderedEvents();
 
     StreamRoutes(TailHub hub, Searcher searcher, QueryGate gate, Credentials credentials, StreamSession.Timing timing,
                  Clock clock) {
@@ -59,7 +60,7 @@ final class StreamRoutes {
             throws IOException, InterruptedException {
         boolean ndjson = ndjson(ctx);
         Long resumeAfter = resumeAfter(ctx);
-        EventStreamOutput output = new EventStreamOutput(ctx.res().getOutputStream(), ndjson);
+        EventStreamOutput output = new EventStreamOutput(ctx.res().getOutputStream(), ndjson, rendered);
         Subscription subscription = hub.open(kind, grant.project().id(), query);
         StreamSession session = new StreamSession(hub, subscription,
                 (afterId, limit) -> {
