@@ -136,7 +136,7 @@ public final class HeadScan {
         return high;
     }
 
-    /** Whether the block's time span and levels may hold a match; a block still filling always may. */
+    /** Whether the block's time span, levels and ids may hold a match; a block still filling always may. */
     private static boolean admits(HeadSegment.View view, int block, Planner.Bounds bounds) {
         if (!view.isFull(block)) {
             return true;
@@ -145,7 +145,8 @@ public final class HeadScan {
         long maxTs = view.blockMaxTs(block);
         return maxTs >= bounds.fromMillis() && minTs < bounds.toMillis()
                 && (view.blockLevels(block) & bounds.levelMask()) != 0
-                && (bounds.olderThan() == null || minTs <= bounds.olderThan().ts());
+                && (bounds.olderThan() == null || minTs <= bounds.olderThan().ts())
+                && view.blockMaxId(block) > bounds.idAbove();
     }
 
     /** The shortest postings among {@code hashes} (every match has each value), or null if the segment keeps none. */

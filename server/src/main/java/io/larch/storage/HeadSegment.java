@@ -44,6 +44,8 @@ public final class HeadSegment {
     private int size;
     private long[] blockMinTs = new long[4];
     private long[] blockMaxTs = new long[4];
+    /** The largest event id of each block: a read of "what came after id X" skips the blocks below X. */
+    private long[] blockMaxId = new long[4];
     private int[] blockLevels = new int[4];
     private long[][] blockFilters = new long[4][];
     /** Full blocks below this have their filter. */
@@ -109,6 +111,7 @@ public final class HeadSegment {
                 }
                 blockMinTs[block] = Math.min(blockMinTs[block], event.ts());
                 blockMaxTs[block] = Math.max(blockMaxTs[block], event.ts());
+                blockMaxId[block] = Math.max(blockMaxId[block], event.id());
                 blockLevels[block] |= 1 << event.level().severity();
                 kinds |= 1 << event.kind().ordinal();
                 if (postings != null) {
@@ -129,11 +132,13 @@ public final class HeadSegment {
             int grown = block * 2;
             blockMinTs = Arrays.copyOf(blockMinTs, grown);
             blockMaxTs = Arrays.copyOf(blockMaxTs, grown);
+            blockMaxId = Arrays.copyOf(blockMaxId, grown);
             blockLevels = Arrays.copyOf(blockLevels, grown);
             blockFilters = Arrays.copyOf(blockFilters, grown);
         }
         blockMinTs[block] = Long.MAX_VALUE;
         blockMaxTs[block] = Long.MIN_VALUE;
+        blockMaxId[block] = Long.MIN_VALUE;
     }
 
     private void addPostings(LogEvent event, int position) {
@@ -256,7 +261,7 @@ public final class HeadSegment {
 
     /** The events and index as they are now; later appends do not change it. */
     public synchronized View view() {
-        return new View(this, events, size, blockMinTs, blockMaxTs, blockLevels,
+        return new View(this, events, size, blockMinTs, blockMaxTs, blockMaxId, blockLevels,
                 Arrays.copyOf(blockFilters, (size + BLOCK_EVENTS - 1) / BLOCK_EVENTS));
     }
 
@@ -294,12 +299,14 @@ public final class HeadSegment {
         private final int size;
         private final long[] minTs;
         private final long[] maxTs;
+        private final long[] maxId;
         private final int[] levels;
         private final long[][] filters;
 
-        View(HeadSegment segment, LogEvent[] events, int size, long[] minTs, long[] maxTs, int[] levels,
+        View(HeadSegment segment, LogEvent[] events, int size, long[] minTs, long[] maxTs, long[] maxId, int[] levels,
              long[][] filters) {
             this.segment = segment;
+            this.maxId = maxId;
             this.events = events;
             this.size = size;
             this.minTs = minTs;
@@ -347,6 +354,11 @@ public final class HeadSegment {
 
         public long blockMaxTs(int block) {
             return maxTs[block];
+        }
+
+        /** The largest event id in the block. */
+        public long blockMaxId(int block) {
+            return maxId[block];
         }
 
         /** Bit {@code 1 << severity} for each level the block holds. */
