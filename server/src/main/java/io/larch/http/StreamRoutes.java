@@ -64,7 +64,9 @@ final class StreamRoutes {
         Subscription subscription = hub.open(kind, grant.project().id(), query);
         StreamSession session = new StreamSession(hub, subscription,
                 (afterId, limit) -> {
-                    Searcher.AfterPage page = gate.run(ctx, grant.caller(), budget -> searcher.after(query, afterId, limit, budget));
+                    // Catch-up reads take a query's time budget but none of the key's query slots: a
+                    // restart makes every stream of a key resume at once, and they must not get 429s.
+                    Searcher.AfterPage page = gate.runLookup(ctx, budget -> searcher.after(query, afterId, limit, budget));
                     return new StreamSession.Page(page.events(), page.more());
                 },
                 guard(ctx, grant, access), timing, clock);
@@ -85,7 +87,8 @@ final class StreamRoutes {
             // The response has started: the client is told in the stream, not with a status.
             LOG.warn("a live stream failed: {}", e.getMessage());
             try {
-                output.end(EndReason.SERVER_STOPPING, "the stream failed (" + e.getMessage()
+                subscription.end(EndReason.FAILED, "the stream failed");
+                output.end(EndReason.FAILED, "the stream failed (" + e.getMessage()
                         + "); reconnect with Last-Event-ID to resume");
             } catch (IOException ignored) {
                 // The client is gone as well.

@@ -14,6 +14,8 @@ public enum EndReason {
     CREDENTIAL,
     /** The client closed the connection (seen in the kernel's socket table before a write failed). */
     CLIENT_GONE,
+    /** Reading the store to catch up failed (a query timed out, parts were unreadable): resume later. */
+    FAILED,
     /** The server is shutting down. */
     SERVER_STOPPING;
 

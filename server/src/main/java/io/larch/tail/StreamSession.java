@@ -87,25 +87,49 @@ public final class StreamSession {
     public void run(Long resumeAfter, Output output) throws IOException, InterruptedException {
         try (subscription) {
             long last;
-            if (resumeAfter != null) {
-                // Most of a long gap is read before going live, so live events do not pile up
-                // in the queue while it is read.
-                last = catchUp(resumeAfter, hub.releasePoint(), output);
-                long point = hub.goLive(subscription);
-                // An id from the future (a client's mistake) must not hide the events to come.
-                last = Math.min(catchUp(last, point, output), point - 1);
-            } else {
-                last = hub.goLive(subscription) - 1;
+            try {
+                if (resumeAfter != null) {
+                    // Most of a long gap is read before going live, so live events do not pile up
+                    // in the queue while it is read.
+                    last = catchUp(resumeAfter, hub.releasePoint(), output);
+                    long point = hub.goLive(subscription);
+                    // An id from the future (a client's mistake) must not hide the events to come.
+                    last = Math.min(catchUp(last, point, output), point - 1);
+                } else {
+                    last = hub.goLive(subscription) - 1;
+                }
+            } catch (Stopped stopped) {
+                return;
+            } catch (RuntimeException readFailed) {
+                end(output, EndReason.FAILED, "catching up from the store failed (" + readFailed.getMessage()
+                        + "); reconnect with Last-Event-ID to try again");
+                return;
             }
             output.live(last);
             live(last, output);
         }
     }
 
+    /** The stream ended while it caught up (its end is written). */
+    private static final class Stopped extends Exception {
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
+
     /** Sends the stored matches after {@code after} and below {@code point}; returns the last id sent. */
-    private long catchUp(long after, long point, Output output) throws IOException {
+    private long catchUp(long after, long point, Output output) throws IOException, Stopped {
         long last = after;
         while (true) {
+            // A revoked key gets no more history either, and a stream ended meanwhile stops reading.
+            if (refused(output)) {
+                throw new Stopped();
+            }
+            Subscription.Ending ending = subscription.ending();
+            if (ending != null) {
+                output.end(ending.reason(), ending.message());
+                throw new Stopped();
+            }
             Page page = stored.after(last, CATCH_UP_PAGE);
             List<LogEvent> below = new ArrayList<>(page.events().size());
             for (LogEvent event : page.events()) {

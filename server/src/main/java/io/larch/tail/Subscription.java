@@ -54,6 +54,10 @@ public final class Subscription implements AutoCloseable {
     private volatile Runnable abort = () -> { };
     /** When the reader last came for events (it is not blocked writing then). */
     private volatile long readerSeenNanos = System.nanoTime();
+    /** Whether the reader is waiting in {@link #await} now (signalled, it comes back at once). */
+    private volatile boolean readerWaiting;
+    /** When the stream was ended; guarded by {@code lock}. */
+    private long endedAtNanos;
     private volatile boolean aborted;
     /** Guarded by {@code lock}: when the last strike was counted. */
     private long lastStrikeNanos = Long.MIN_VALUE / 2;
@@ -140,7 +144,9 @@ public final class Subscription implements AutoCloseable {
                 strikes = 0;
             }
             droppedInBatch = false;
-            stuck = ended != null && now - readerSeenNanos > STUCK_NANOS;
+            // Stuck: the stream ended a while ago and its reader has not come for anything since.
+            stuck = ended != null && !readerWaiting && readerSeenNanos - endedAtNanos < 0
+                    && now - endedAtNanos > STUCK_NANOS;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -166,6 +172,20 @@ public final class Subscription implements AutoCloseable {
         }
     }
 
+    /** Why and how the stream was ended. */
+    public record Ending(EndReason reason, String message) {
+    }
+
+    /** How the stream was ended (its reader may not have told the client yet), or null while it goes on. */
+    public Ending ending() {
+        lock.lock();
+        try {
+            return ended == null ? null : new Ending(ended, endMessage);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Ends the stream (its reader tells the client {@code message} and returns) and counts why.
      * Returns false when it had ended already.
@@ -179,6 +199,7 @@ public final class Subscription implements AutoCloseable {
             }
             ended = reason;
             endMessage = message;
+            endedAtNanos = System.nanoTime();
         } finally {
             lock.unlock();
         }
@@ -206,8 +227,13 @@ public final class Subscription implements AutoCloseable {
         lock.lock();
         try {
             long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            while (queue.isEmpty() && dropped == 0 && !recheck && ended == null && nanos > 0) {
-                nanos = changed.awaitNanos(nanos);
+            readerWaiting = true;
+            try {
+                while (queue.isEmpty() && dropped == 0 && !recheck && ended == null && nanos > 0) {
+                    nanos = changed.awaitNanos(nanos);
+                }
+            } finally {
+                readerWaiting = false;
             }
             List<LogEvent> events = new ArrayList<>(Math.min(queue.size(), MAX_PER_DELIVERY));
             while (!queue.isEmpty() && events.size() < MAX_PER_DELIVERY) {

@@ -150,6 +150,10 @@ public final class TailHub implements AutoCloseable {
                 limits.queueEvents(), limits.strikeWindow().toNanos());
         open.add(subscription);
         openByKind.get(kind).incrementAndGet();
+        if (closing) {
+            // close() may have gone over the open streams before this one was added.
+            subscription.end(EndReason.SERVER_STOPPING, "the server is stopping; reconnect with Last-Event-ID");
+        }
         if (kind == StreamKind.WORK_LOG && userId != null) {
             Subscription oldest = null;
             synchronized (byUser) {
@@ -291,32 +295,42 @@ public final class TailHub implements AutoCloseable {
     private void deliver(List<LogEvent> events) {
         long number = ++batchNumber;
         List<Subscription> touched = new ArrayList<>();
-        for (LogEvent event : events) {
-            ProjectStreams project = streams.get(event.projectId());
-            if (project == null) {
-                continue;
-            }
-            if (event.userId() != null) {
-                List<Subscription> ofUser = project.byUser.get(event.userId());
-                if (ofUser != null) {
-                    offer(ofUser, event, number, touched);
+        try {
+            for (LogEvent event : events) {
+                ProjectStreams project = streams.get(event.projectId());
+                if (project == null) {
+                    continue;
                 }
+                if (event.userId() != null) {
+                    List<Subscription> ofUser = project.byUser.get(event.userId());
+                    if (ofUser != null) {
+                        offer(ofUser, event, number, touched);
+                    }
+                }
+                offer(project.others, event, number, touched);
             }
-            offer(project.others, event, number, touched);
-        }
-        for (Subscription subscription : touched) {
-            subscription.endOfBatch();
+        } finally {
+            // Readers are woken for what they got, whatever happened to the rest of the batch.
+            for (Subscription subscription : touched) {
+                subscription.endOfBatch();
+            }
         }
     }
 
     private static void offer(List<Subscription> candidates, LogEvent event, long batch, List<Subscription> touched) {
         for (Subscription subscription : candidates) {
-            if (subscription.matches(event)) {
-                if (subscription.offeredInBatch != batch) {
-                    subscription.offeredInBatch = batch;
-                    touched.add(subscription);
+            try {
+                if (subscription.matches(event)) {
+                    if (subscription.offeredInBatch != batch) {
+                        subscription.offeredInBatch = batch;
+                        touched.add(subscription);
+                    }
+                    subscription.offer(event);
                 }
-                subscription.offer(event);
+            } catch (RuntimeException e) {
+                // One stream's failure must not cost the others the event; this one is told of a gap.
+                LOG.error("matching an event for a live stream failed; the stream is told it lost it", e);
+                subscription.lost(1);
             }
         }
     }
