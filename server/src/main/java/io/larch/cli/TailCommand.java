@@ -267,6 +267,8 @@ final class TailCommand implements Callable<Integer> {
                         }
                         return new Reconnect("the server ended the stream (" + (said.isEmpty() ? "no reason given" : said) + ")", true, 0);
                     }
+                    case "partial" -> err.println("larch: " + jsonOf(event.data()).path("message").asText(
+                            "damaged parts were skipped: some events are missing"));
                     case "live" -> {
                         // Everything up to this id is behind us: a cut before the first event resumes here.
                         long value = idValue(event.lastEventId());

@@ -69,6 +69,15 @@ final class EventStreamOutput implements StreamSession.Output {
     }
 
     @Override
+    public void partial(int partsSkipped) throws IOException {
+        String fields = "\"partsSkipped\":" + partsSkipped + ",\"message\":" + quoted(partsSkipped
+                + " damaged parts were skipped while catching up: events they held are missing from this stream"
+                + " (see GET /admin/storage)");
+        control("partial", "{" + fields + "}", fields);
+        flush();
+    }
+
+    @Override
     public void dropped(long count, int strikes) throws IOException {
         control("dropped", "{\"dropped\":" + count + ",\"strikes\":" + strikes + "}", "\"dropped\":" + count
                 + ",\"strikes\":" + strikes);

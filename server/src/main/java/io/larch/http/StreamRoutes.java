@@ -67,7 +67,7 @@ final class StreamRoutes {
                     // Catch-up reads take a query's time budget but none of the key's query slots: a
                     // restart makes every stream of a key resume at once, and they must not get 429s.
                     Searcher.AfterPage page = gate.runLookup(ctx, budget -> searcher.after(query, afterId, limit, budget));
-                    return new StreamSession.Page(page.events(), page.more());
+                    return new StreamSession.Page(page.events(), page.more(), page.partsSkipped());
                 },
                 guard(ctx, grant, access), timing, clock);
         ctx.status(200);

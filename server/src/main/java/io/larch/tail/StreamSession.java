@@ -29,6 +29,9 @@ public final class StreamSession {
          */
         void live(long caughtUpTo) throws IOException;
 
+        /** Catching up skipped {@code partsSkipped} damaged parts: what they held is not in this stream. */
+        void partial(int partsSkipped) throws IOException;
+
         void dropped(long count, int strikes) throws IOException;
 
         void heartbeat() throws IOException;
@@ -42,8 +45,11 @@ public final class StreamSession {
         Page after(long afterId, int limit);
     }
 
-    /** A page of stored events; {@code more} when others follow the last. */
-    public record Page(List<LogEvent> events, boolean more) {
+    /**
+     * A page of stored events; {@code more} when others follow the last; {@code partsSkipped}
+     * damaged (quarantined) parts that could have held some of them.
+     */
+    public record Page(List<LogEvent> events, boolean more, int partsSkipped) {
     }
 
     /** Whether the stream's credential still holds: null when it does, else why not. */
@@ -68,6 +74,7 @@ public final class StreamSession {
     private final Guard guard;
     private final Timing timing;
     private final Clock clock;
+    private boolean toldPartial;
 
     public StreamSession(TailHub hub, Subscription subscription, StoredAfter stored, Guard guard, Timing timing,
                          Clock clock) {
@@ -131,6 +138,11 @@ public final class StreamSession {
                 throw new Stopped();
             }
             Page page = stored.after(last, CATCH_UP_PAGE);
+            if (page.partsSkipped() > 0 && !toldPartial) {
+                // Damaged data is never served as if it were whole: the client is told once.
+                toldPartial = true;
+                output.partial(page.partsSkipped());
+            }
             List<LogEvent> below = new ArrayList<>(page.events().size());
             for (LogEvent event : page.events()) {
                 if (event.id() < point) {

@@ -346,6 +346,36 @@ class LiveTailApiTest {
     }
 
     @Test
+    void aResumeAcrossADamagedPartSaysSo(@TempDir Path dataDir) throws Exception {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String ingestKey = project(http, "shop");
+            String readKey = key(http, "shop", "\"read\"");
+            ingest(http, ingestKey, "{\"message\":\"sealed one\"},{\"message\":\"sealed two\"}");
+            server.sealNow();
+            List<Path> parts;
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dataDir.resolve("parts"))) {
+                parts = files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().endsWith(".rollup.parquet"))
+                        .toList();
+            }
+            assertEquals(1, parts.size(), parts.toString());
+            byte[] bytes = java.nio.file.Files.readAllBytes(parts.getFirst());
+            bytes[bytes.length / 2] ^= 0x10;
+            java.nio.file.Files.write(parts.getFirst(), bytes);
+            server.sealNow(); // its scrub finds the damage and quarantines the part
+            ingest(http, ingestKey, "{\"message\":\"in the head\"}");
+            try (SseClient client = stream(http, "/api/log/stream?project=shop", readKey, EventId.format(0))) {
+                SseClient.Frame partial = client.next("partial", WAIT);
+                assertNotNull(partial, "the stream says it is missing what the damaged part held");
+                assertEquals(1, read(partial.data()).get("partsSkipped").asInt());
+                List<String> messages = client.logEvents(1, WAIT).stream().map(f -> read(f.data()).get("message").asText())
+                        .toList();
+                assertEquals(List.of("in the head"), messages);
+            }
+        }
+    }
+
+    @Test
     void aRevokedKeyEndsItsOpenStreams(@TempDir Path dataDir) throws Exception {
         try (TestServer server = TestServer.start(dataDir)) {
             HttpJson http = server.http();
