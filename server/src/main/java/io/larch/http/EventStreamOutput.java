@@ -70,17 +70,15 @@ final class EventStreamOutput implements StreamSession.Output {
 
     @Override
     public void partial(int partsSkipped) throws IOException {
-        String fields = "\"partsSkipped\":" + partsSkipped + ",\"message\":" + quoted(partsSkipped
+        control("partial", "\"partsSkipped\":" + partsSkipped + ",\"message\":" + quoted(partsSkipped
                 + " damaged parts were skipped while catching up: events they held are missing from this stream"
-                + " (see GET /admin/storage)");
-        control("partial", "{" + fields + "}", fields);
+                + " (see GET /admin/storage)"));
         flush();
     }
 
     @Override
     public void dropped(long count, int strikes) throws IOException {
-        control("dropped", "{\"dropped\":" + count + ",\"strikes\":" + strikes + "}", "\"dropped\":" + count
-                + ",\"strikes\":" + strikes);
+        control("dropped", "\"dropped\":" + count + ",\"strikes\":" + strikes);
         flush();
     }
 
@@ -92,16 +90,16 @@ final class EventStreamOutput implements StreamSession.Output {
 
     @Override
     public void end(EndReason reason, String message) throws IOException {
-        String fields = "\"reason\":" + quoted(reason.wireName()) + ",\"message\":" + quoted(message);
-        control("end", "{" + fields + "}", fields);
+        control("end", "\"reason\":" + quoted(reason.wireName()) + ",\"message\":" + quoted(message));
         flush();
     }
 
-    private void control(String type, String sseData, String ndjsonFields) throws IOException {
+    /** A control message: {@code event: <type>} with the JSON object of {@code fields}, or an NDJSON line with a type. */
+    private void control(String type, String fields) throws IOException {
         if (ndjson) {
-            utf8("{\"type\":\"" + type + "\"," + ndjsonFields + "}\n");
+            utf8("{\"type\":\"" + type + "\"," + fields + "}\n");
         } else {
-            utf8("event: " + type + "\ndata: " + sseData + "\n\n");
+            utf8("event: " + type + "\ndata: {" + fields + "}\n\n");
         }
     }
 

@@ -65,7 +65,7 @@ public final class IngestService {
             throw new InvalidBatchException(nodes.size(), batch.errors());
         }
         boolean[] kept = new boolean[events.size()];
-        int keptCount = 0;
+        List<LogEvent> keptEvents = new ArrayList<>(events.size());
         List<Long> debounceKeys = new ArrayList<>();
         Map<String, Integer> workLogsByUser = new HashMap<>();
         for (int i = 0; i < events.size(); i++) {
@@ -80,26 +80,18 @@ public final class IngestService {
                 workLogsByUser.merge(event.userId(), 1, Integer::sum);
             }
             kept[i] = true;
-            keptCount++;
+            keptEvents.add(event);
         }
         Runnable refund = () -> { };
         StoredOrder.Ticket ticket = null;
         List<LogEvent> stored = List.of();
-        List<Long> idList = new ArrayList<>(events.size());
         try {
-            refund = limiter.admitEvents(request.projectId(), request.limits(), keptCount, workLogsByUser);
-            if (keptCount > 0) {
-                ticket = order.begin(keptCount);
-                List<LogEvent> withIds = new ArrayList<>(keptCount);
-                int next = 0;
-                for (int i = 0; i < events.size(); i++) {
-                    if (kept[i]) {
-                        long id = ticket.ids()[next++];
-                        withIds.add(events.get(i).withId(id));
-                        idList.add(id);
-                    } else {
-                        idList.add(null);
-                    }
+            refund = limiter.admitEvents(request.projectId(), request.limits(), keptEvents.size(), workLogsByUser);
+            if (!keptEvents.isEmpty()) {
+                ticket = order.begin(keptEvents.size());
+                List<LogEvent> withIds = new ArrayList<>(keptEvents.size());
+                for (int i = 0; i < keptEvents.size(); i++) {
+                    withIds.add(keptEvents.get(i).withId(ticket.ids()[i]));
                 }
                 sink.append(withIds);
                 stored = withIds;
@@ -115,9 +107,12 @@ public final class IngestService {
                 order.finish(ticket, stored);
             }
         }
-        if (keptCount == 0) {
-            events.forEach(event -> idList.add(null));
+        // The response's ids line up with the request's events: null for a debounced one.
+        List<Long> idList = new ArrayList<>(events.size());
+        int next = 0;
+        for (boolean wasKept : kept) {
+            idList.add(wasKept ? stored.get(next++).id() : null);
         }
-        return new IngestResult(keptCount, idList, events.size() - keptCount);
+        return new IngestResult(stored.size(), idList, events.size() - stored.size());
     }
 }

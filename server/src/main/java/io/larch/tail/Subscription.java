@@ -31,7 +31,6 @@ public final class Subscription implements AutoCloseable {
     private final Predicate<LogEvent> matcher;
     private final int capacity;
     private final long strikeWindowNanos;
-    private final long openedAtNanos = System.nanoTime();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -93,10 +92,6 @@ public final class Subscription implements AutoCloseable {
 
     boolean matches(LogEvent event) {
         return matcher.test(event);
-    }
-
-    long openedAtNanos() {
-        return openedAtNanos;
     }
 
     /** Dispatcher: queues {@code event}, or counts it dropped when the queue is full. */

@@ -10,7 +10,6 @@ import io.larch.model.EventId;
 import io.larch.testing.HttpJson;
 import io.larch.testing.SseClient;
 import io.larch.testing.TestServer;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -418,9 +417,5 @@ class LiveTailApiTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    static URI uri(HttpJson http, String path) {
-        return http.uri(path);
     }
 }

@@ -33,7 +33,6 @@ public final class SseClient implements AutoCloseable {
     private final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
     private final Thread reader;
     private volatile int comments;
-    private volatile boolean finished;
 
     private SseClient(HttpResponse<InputStream> response) {
         this.response = response;
@@ -118,11 +117,6 @@ public final class SseClient implements AutoCloseable {
         return comments;
     }
 
-    /** True once the server closed the stream (or it was closed here). */
-    public boolean finished() {
-        return finished;
-    }
-
     private void read() {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             if (response.statusCode() != 200) {
@@ -156,8 +150,6 @@ public final class SseClient implements AutoCloseable {
             }
         } catch (IOException e) {
             // Closed here or by the server.
-        } finally {
-            finished = true;
         }
     }
 
