@@ -1,0 +1,8 @@
+package io.larch.objectstore;
+
+/** There is no object under the key. */
+public final class ObjectNotFoundException extends ObjectStoreException {
+    public ObjectNotFoundException(String key) {
+        super("no object " + key + " in the archive");
+    }
+}
