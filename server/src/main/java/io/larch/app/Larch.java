@@ -25,6 +25,10 @@ import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
 import io.larch.lifecycle.Maintenance;
+import io.larch.lifecycle.RetentionPolicies;
+import io.larch.meta.MaintenanceRunRepository;
+import io.larch.objectstore.LocalDirObjectStore;
+import io.larch.objectstore.ObjectStore;
 import io.larch.meta.ApiKeyRepository;
 import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
@@ -58,6 +62,8 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +81,8 @@ public final class Larch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Larch.class);
     /** Rate-limit buckets and debounce entries per map, at most: a few MB each. */
     private static final int RATE_LIMIT_KEYS = 100_000;
+    /** Ingest starts a maintenance run when the last one started longer ago than this. */
+    private static final Duration MAINTENANCE_NUDGE_AFTER = Duration.ofMinutes(5);
 
     private final LarchConfig config;
     private DataDirLock lock;
@@ -82,6 +90,8 @@ public final class Larch implements AutoCloseable {
     private Engine engine;
     private Javalin http;
     private TailHub tail;
+    private Maintenance maintenance;
+    private Optional<ObjectStore> archive = Optional.empty();
     private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
@@ -147,7 +157,19 @@ public final class Larch implements AutoCloseable {
                 tailConfig.maxPerUser(), TailHub.Limits.DEFAULT_QUEUE_EVENTS, TailHub.Limits.DEFAULT_MAX_BACKLOG_EVENTS,
                 TailHub.Limits.DEFAULT_STRIKE_WINDOW));
         order[0] = new StoredOrder(ids, tail::released);
-        IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), order[0],
+        // Lifecycle: archive, retention, cleanup; ingest nudges it so a sleeping host still maintains itself.
+        RetentionPolicies retention = new RetentionPolicies(database, new ProjectSettingRepository(database), projects,
+                audit, clock);
+        archive = Optional.of(new LocalDirObjectStore(config.dataDir().resolve("archive")));
+        LarchConfig.Lifecycle lifecycle = config.lifecycle();
+        maintenance = new Maintenance(engine.wal()::rotateAll, engine, parts, archive, retention,
+                new MaintenanceRunRepository(database), config.nodeId(), clock, new Maintenance.Options(
+                lifecycle.maintenanceInterval(), MAINTENANCE_NUDGE_AFTER, lifecycle.archiveLocalGrace(),
+                Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes()));
+        engine.integrity().useColdParts(maintenance.coldParts());
+        maintenance.start();
+        IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents(),
+                maintenance::nudge), order[0],
                 new TemplateFingerprinter(), limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
@@ -157,8 +179,6 @@ public final class Larch implements AutoCloseable {
             hub.credentialsChanged();
         }, clock);
         Searcher searcher = new Searcher(engine);
-        Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
-                engine.integrity());
         PrometheusMeterRegistry metrics = metrics(engine);
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
         tailMetrics(metrics, tail);
@@ -183,7 +203,7 @@ public final class Larch implements AutoCloseable {
                 new StreamSession.Timing(StreamSession.Timing.DEFAULT_HEARTBEAT, tailConfig.idleTimeout()));
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
-                database, config.dataDir(),
+                retention, database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock));
         routes = built.routes();
         http = built.javalin().start();
@@ -307,9 +327,13 @@ public final class Larch implements AutoCloseable {
         if (http != null) {
             http.stop();
         }
+        if (maintenance != null) {
+            maintenance.close();
+        }
         if (engine != null) {
             engine.close();
         }
+        archive.ifPresent(ObjectStore::close);
         if (database != null) {
             database.close();
         }
@@ -325,12 +349,17 @@ public final class Larch implements AutoCloseable {
         }
     }
 
-    /** Ingest's sink: the WAL, with back-pressure when sealing falls behind. */
-    private record WalSink(WriteAheadLog wal, EventStore store, long headMaxEvents) implements EventSink {
+    /**
+     * Ingest's sink: the WAL, with back-pressure when sealing falls behind; each stored batch
+     * nudges maintenance (a time comparison unless a run is due).
+     */
+    private record WalSink(WriteAheadLog wal, EventStore store, long headMaxEvents, Runnable nudgeMaintenance)
+            implements EventSink {
         /** One record for the whole batch, filed under its first event's kind: atomic whatever the kinds. */
         @Override
         public void append(List<LogEvent> events) {
             wal.append(events.getFirst().kind(), events);
+            nudgeMaintenance.run();
         }
 
         @Override

@@ -131,12 +131,17 @@ public final class ConfigLoader {
         if (tail.idleTimeout() != null && tail.idleTimeout().toSeconds() < 60) {
             problems.add(Settings.SSE_IDLE_TIMEOUT.name() + ": must be at least 1m (streams send a heartbeat every 15 s)");
         }
+        LarchConfig.Lifecycle lifecycle = new LarchConfig.Lifecycle(duration(Settings.MAINTENANCE_INTERVAL),
+                duration(Settings.ARCHIVE_LOCAL_GRACE), size(Settings.ARCHIVE_CACHE_SIZE));
+        if (lifecycle.archiveCacheBytes() > 0 && lifecycle.archiveCacheBytes() < 64L * 1024 * 1024) {
+            problems.add(Settings.ARCHIVE_CACHE_SIZE.name() + ": must be at least 64MB (a part fetched back is up to about 25MB)");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
-                scrubInterval, headIndexMaxBytes, security, tail);
+                scrubInterval, headIndexMaxBytes, security, tail, lifecycle);
     }
 
     private LarchConfig.Security security() {

@@ -25,7 +25,18 @@ public record LarchConfig(
         Duration scrubInterval,
         long headIndexMaxBytes,
         Security security,
-        Tail tail) {
+        Tail tail,
+        Lifecycle lifecycle) {
+
+    /**
+     * Maintenance and the archive's local side.
+     *
+     * @param maintenanceInterval how often maintenance runs
+     * @param archiveLocalGrace   how long an archived part's local file is kept
+     * @param archiveCacheBytes   the size of the cache of parts fetched back from the archive
+     */
+    public record Lifecycle(Duration maintenanceInterval, Duration archiveLocalGrace, long archiveCacheBytes) {
+    }
 
     /**
      * Live streams (SSE tail and work-log feeds).

@@ -66,12 +66,19 @@ public final class Settings {
     public static final Setting SSE_IDLE_TIMEOUT = new Setting("LARCH_SSE_IDLE_TIMEOUT", "30m",
             "a live stream that has delivered no event for this long is ended (clients reconnect with Last-Event-ID)", false);
 
+    public static final Setting MAINTENANCE_INTERVAL = new Setting("LARCH_MAINTENANCE_INTERVAL", "5m",
+            "how often maintenance runs (archive, retention, compaction, cleanup); ingest also starts a run when the last is older than 5m", false);
+    public static final Setting ARCHIVE_LOCAL_GRACE = new Setting("LARCH_ARCHIVE_LOCAL_GRACE", "3d",
+            "how long an archived part's local file is kept after its upload was verified (queries read it locally meanwhile)", false);
+    public static final Setting ARCHIVE_CACHE_SIZE = new Setting("LARCH_ARCHIVE_CACHE_SIZE", "2GB",
+            "disk for parts fetched back from the archive for queries (least recently used out)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
             REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,
             RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER, MAX_SSE_CONNECTIONS, MAX_STREAMS_PER_USER,
-            SSE_IDLE_TIMEOUT);
+            SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE);
 
     private Settings() {
     }

@@ -19,6 +19,8 @@ import java.util.OptionalLong;
  *   parts/{project id}/{kind}/{name}.bloom   its token bloom filters
  *   parts/{project id}/{kind}/{name}.rollup.parquet   its counts per minute, level, fingerprint
  *   tmp/                                   files being written; emptied at start-up
+ *   cache/{project id}/{kind}/{name}.parquet   parts fetched back from the archive (bounded, LRU)
+ *   archive/                               the embedded archive (LARCH_ARCHIVE_STORE=local)
  * </pre>
  */
 public final class FileNames {
@@ -39,6 +41,8 @@ public final class FileNames {
     /** Where the files of parts that failed their checksum are moved, kept for inspection. */
     public static final String QUARANTINE_DIR = "quarantine";
     public static final String TMP_SUFFIX = ".tmp";
+    /** Where parts whose local file was deleted after archiving are fetched back to for queries. */
+    public static final String CACHE_DIR = "cache";
 
     private FileNames() {
     }
@@ -109,6 +113,15 @@ public final class FileNames {
     /** A part merged by compaction from catalog parts {@code firstInputId..lastInputId}. */
     public static String compactedPartName(int nodeId, long firstInputId, long lastInputId) {
         return String.format(Locale.ROOT, "c%d-%x-%x", nodeId, firstInputId, lastInputId);
+    }
+
+    public static Path cacheDir(Path dataDir) {
+        return dataDir.resolve(CACHE_DIR);
+    }
+
+    /** Where a part that lives only in the archive is fetched back to. */
+    public static Path cachedPartFile(Path dataDir, long projectId, Kind kind, String partName) {
+        return cacheDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + PART_SUFFIX);
     }
 
     public static Path quarantineDir(Path dataDir) {

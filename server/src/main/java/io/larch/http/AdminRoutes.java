@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
 import io.larch.config.Setting;
 import io.larch.config.Settings;
-import io.larch.lifecycle.Maintenance;
 import io.larch.meta.ApiKeyRecord;
 import io.larch.meta.Project;
 import io.larch.model.InvalidInputException;
@@ -26,18 +25,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** {@code /admin/...} and {@code GET /config}: projects, keys, maintenance. */
+/** {@code /admin/...} and {@code GET /config}: projects, keys, storage. */
 final class AdminRoutes {
 
     private final ProjectAdmin projects;
     private final EventStore store;
-    private final Maintenance maintenance;
     private final Map<String, String> effectiveConfig;
 
-    AdminRoutes(ProjectAdmin projects, EventStore store, Maintenance maintenance, Map<String, String> effectiveConfig) {
+    AdminRoutes(ProjectAdmin projects, EventStore store, Map<String, String> effectiveConfig) {
         this.projects = projects;
         this.store = store;
-        this.maintenance = maintenance;
         this.effectiveConfig = effectiveConfig;
     }
 
@@ -47,7 +44,6 @@ final class AdminRoutes {
         routes.post("/admin/projects/{slug}/keys", Access.PROJECT_ADMIN, JsonBodies.MAX_ADMIN_BODY, this::createKey);
         routes.get("/admin/projects/{slug}/keys", Access.PROJECT_ADMIN, this::listKeys);
         routes.delete("/admin/projects/{slug}/keys/{prefix}", Access.PROJECT_ADMIN, this::revokeKey);
-        routes.post("/admin/maintain", Access.ADMIN_TOKEN, 0, this::maintain);
         routes.get("/admin/storage", Access.ADMIN_TOKEN, this::storage);
         routes.get("/config", Access.ADMIN_TOKEN, this::showConfig);
     }
@@ -98,19 +94,6 @@ final class AdminRoutes {
     private void revokeKey(Context ctx, Grant grant) {
         projects.revokeKey(grant.actor(), grant.project().slug(), ctx.pathParam("prefix"));
         ctx.status(204);
-    }
-
-    private void maintain(Context ctx, Grant grant, byte[] ignoredBody) throws InterruptedException, IOException {
-        Optional<PartIntegrity.Scrub> scrub = maintenance.sealNow(Duration.ofMinutes(5));
-        if (scrub.isEmpty()) {
-            ctx.status(503).json(ApiError.of("sealing did not finish within 5 minutes; the server log says why"));
-            return;
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("sealed", true);
-        body.put("partsChecked", scrub.get().checked());
-        body.put("partsQuarantined", scrub.get().quarantined());
-        ctx.json(body);
     }
 
     /** What each project stores: published parts, their events and bytes, and events not yet sealed. */

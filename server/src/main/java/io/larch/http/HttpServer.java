@@ -7,6 +7,7 @@ import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
 import io.larch.ingest.IngestService;
 import io.larch.lifecycle.Maintenance;
+import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.search.Searcher;
@@ -47,7 +48,8 @@ public final class HttpServer {
     public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, EventStore store,
                                WriteAheadLog wal, Authenticator authenticator, ViewerTokens viewerTokens,
                                ProjectAdmin projects, ProjectPolicies policies, RequestSignatures signatures,
-                               RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance, Database database,
+                               RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance,
+                               RetentionPolicies retention, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Options options, Clock clock) {
     }
@@ -133,9 +135,10 @@ public final class HttpServer {
             streams.install(routes);
             new TokenRoutes(deps.viewerTokens(), options.viewerTokenMaxTtl(), deps.clock()).install(routes);
             new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
-            new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),
+            new AdminRoutes(deps.projects(), deps.store(),
                     AdminRoutes.describe(deps.effectiveConfig())).install(routes);
             new AuditRoutes(deps.audit(), deps.projects()).install(routes);
+            new LifecycleRoutes(deps.maintenance(), deps.retention()).install(routes);
             new ProjectSettingsRoutes(deps.policies(), options.rateLimits()).install(routes);
         });
         return new Built(javalin, table[0].routes());

@@ -61,6 +61,9 @@ final class SearchRoutes {
         SearchPage page = gate.run(ctx, access.caller(), budget -> searcher.search(request, budget));
         respond(ctx, shape.newestFirst().apply(page.events()), page.partsSkipped(), json -> {
             json.writeStringField("next", page.next() == null ? null : page.next().encode());
+            if (page.archivedPartsRead() > 0) {
+                json.writeNumberField("archivedPartsRead", page.archivedPartsRead());
+            }
             shape.extra().write(json);
         });
     }

@@ -1,6 +1,7 @@
 package io.larch.meta;
 
 import io.larch.model.Kind;
+import io.larch.part.ArchiveState;
 import io.larch.part.PartRecord;
 import io.larch.part.PartState;
 import java.sql.Connection;
@@ -12,13 +13,15 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /** The part catalog and the record of sealed WAL segments. */
 public final class PartRepository {
     private static final String COLUMNS =
             "id, name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, size_bytes, levels, created_at, "
-                    + "checksum, rollup_checksum";
+                    + "checksum, rollup_checksum, archive_state";
+    private static final String ARCHIVE_COLUMNS = ", archive_key, archive_md5, archived_at, local_deleted_at";
     private final Database database;
 
     public PartRepository(Database database) {
@@ -106,27 +109,128 @@ public final class PartRepository {
     /** Quarantined parts with the reason each was set aside, oldest first. */
     public List<Quarantined> listQuarantined() {
         return select("SELECT " + COLUMNS + ", quarantine_reason FROM parts WHERE state = 'quarantined' ORDER BY id",
-                rows -> new Quarantined(read(rows), rows.getString(16)));
+                rows -> new Quarantined(read(rows), rows.getString(17)));
     }
 
     /** A part set aside, and why. */
     public record Quarantined(PartRecord part, String reason) {
     }
 
-    /** Retired parts of this node retired at or before {@code retiredBefore}. */
+    /**
+     * Retired parts of this node retired at or before {@code retiredBefore} whose bytes are only
+     * local (those with archive objects are swept by the lifecycle, which can delete objects).
+     */
     public List<PartRecord> listRetired(int nodeId, long retiredBefore) {
-        return select("SELECT " + COLUMNS + " FROM parts WHERE state = 'retired' AND node_id = ? AND retired_at <= ? ORDER BY id",
-                PartRepository::read, nodeId, retiredBefore);
+        return select("SELECT " + COLUMNS + " FROM parts WHERE state = 'retired' AND node_id = ? AND retired_at <= ? "
+                + "AND archive_state = 'local' ORDER BY id", PartRepository::read, nodeId, retiredBefore);
     }
 
-    /** Forgets a retired part whose files are deleted. */
+    /** Retired parts of this node retired at or before {@code retiredBefore} that have (or may have) archive objects. */
+    public List<ArchiveEntry> listRetiredArchived(int nodeId, long retiredBefore) {
+        return select("SELECT " + COLUMNS + ARCHIVE_COLUMNS + " FROM parts WHERE state = 'retired' AND node_id = ? "
+                + "AND retired_at <= ? AND archive_state IN ('archiving', 'archived', 'local_deleted') ORDER BY id",
+                PartRepository::readArchiveEntry, nodeId, retiredBefore);
+    }
+
+    /**
+     * Forgets a retired part whose files (and objects) are deleted: a part that retention expired
+     * keeps a tombstone row in archive state {@code deleted}; one that compaction replaced is removed.
+     */
     public void deleteRetired(long partId) {
-        database.read(c -> {
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM parts WHERE id = ? AND state = 'retired'")) {
+        database.transaction(c -> {
+            try (PreparedStatement tombstone = c.prepareStatement(
+                    "UPDATE parts SET archive_state = 'deleted' WHERE id = ? AND state = 'retired' AND expired_at IS NOT NULL");
+                 PreparedStatement delete = c.prepareStatement(
+                         "DELETE FROM parts WHERE id = ? AND state = 'retired' AND expired_at IS NULL")) {
+                tombstone.setLong(1, partId);
+                tombstone.executeUpdate();
                 delete.setLong(1, partId);
                 return delete.executeUpdate();
             }
         });
+    }
+
+    /**
+     * Retires published parts whose data is past their project's retention, in one transaction;
+     * returns those it retired (a part compacted or quarantined meanwhile is left out).
+     */
+    public List<PartRecord> expire(List<PartRecord> expired, long now) {
+        return database.transaction(c -> {
+            List<PartRecord> retired = new ArrayList<>();
+            try (PreparedStatement update = c.prepareStatement("UPDATE parts SET state = 'retired', retired_at = ?, "
+                    + "expired_at = ? WHERE id = ? AND state = 'published'")) {
+                for (PartRecord part : expired) {
+                    update.setLong(1, now);
+                    update.setLong(2, now);
+                    update.setLong(3, part.id());
+                    if (update.executeUpdate() == 1) {
+                        retired.add(part);
+                    }
+                }
+            }
+            return retired;
+        });
+    }
+
+    /** A part with its archive columns: the object key, its MD5 (hex) and when each archive step happened (0: not yet). */
+    public record ArchiveEntry(PartRecord part, String key, String md5Hex, long archivedAt, long localDeletedAt) {
+    }
+
+    /** Published parts of this node in archive state {@code state}, oldest data first. */
+    public List<ArchiveEntry> listArchive(int nodeId, ArchiveState state) {
+        return select("SELECT " + COLUMNS + ARCHIVE_COLUMNS + " FROM parts WHERE state = 'published' AND node_id = ? "
+                + "AND archive_state = ? ORDER BY max_ts, id", PartRepository::readArchiveEntry, nodeId, state.wireName());
+    }
+
+    /**
+     * Moves a part's archive state from {@code from} to {@code to}, recording the key (archiving),
+     * the MD5 and time (archived) or the time (local_deleted). False when the part is not in
+     * {@code from} any more (or not published): someone else moved it.
+     */
+    public boolean moveArchive(long partId, ArchiveState from, ArchiveState to, String key, String md5Hex, long now) {
+        String set = switch (to) {
+            case ARCHIVING -> "archive_key = ?";
+            case ARCHIVED -> "archive_md5 = ?, archived_at = ?";
+            case LOCAL_DELETED -> "local_deleted_at = ?";
+            default -> throw new IllegalArgumentException("the archiver does not move parts to " + to);
+        };
+        return database.transaction(c -> {
+            try (PreparedStatement update = c.prepareStatement("UPDATE parts SET archive_state = ?, " + set
+                    + " WHERE id = ? AND archive_state = ? AND state = 'published'")) {
+                int i = 1;
+                update.setString(i++, to.wireName());
+                switch (to) {
+                    case ARCHIVING -> update.setString(i++, key);
+                    case ARCHIVED -> {
+                        update.setString(i++, md5Hex);
+                        update.setLong(i++, now);
+                    }
+                    default -> update.setLong(i++, now);
+                }
+                update.setLong(i++, partId);
+                update.setString(i, from.wireName());
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** The archive key recorded for a part (from the time it was marked archiving), if any. */
+    public Optional<String> archiveKey(long partId) {
+        List<String> keys = select("SELECT archive_key FROM parts WHERE id = ? AND archive_key IS NOT NULL",
+                rows -> rows.getString(1), partId);
+        return keys.stream().findFirst();
+    }
+
+    /** Parts, events and bytes by catalog state and archive state, over every node. */
+    public List<StateCount> stateCounts() {
+        return select("SELECT state, archive_state, COUNT(*), COALESCE(SUM(row_count), 0), COALESCE(SUM(size_bytes), 0) "
+                + "FROM parts GROUP BY state, archive_state ORDER BY state, archive_state",
+                rows -> new StateCount(PartState.valueOf(rows.getString(1).toUpperCase(Locale.ROOT)),
+                        ArchiveState.parse(rows.getString(2)), rows.getLong(3), rows.getLong(4), rows.getLong(5)));
+    }
+
+    /** How many parts (with how many events and bytes) are in one catalog state and archive state. */
+    public record StateCount(PartState state, ArchiveState archive, long parts, long events, long bytes) {
     }
 
     public Set<Long> sealedSegmentIds(int nodeId) {
@@ -185,8 +289,8 @@ public final class PartRepository {
     private static PartRecord insert(Connection c, PartRecord part) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement(
                 "INSERT INTO parts (name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, "
-                        + "size_bytes, levels, created_at, checksum, rollup_checksum) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + "size_bytes, levels, created_at, checksum, rollup_checksum, archive_state) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             insert.setString(1, part.name());
             insert.setLong(2, part.projectId());
@@ -202,6 +306,7 @@ public final class PartRepository {
             insert.setLong(12, part.createdAt());
             insert.setLong(13, part.checksum());
             insert.setLong(14, part.rollupChecksum());
+            insert.setString(15, part.archive().wireName());
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 keys.next();
@@ -215,6 +320,10 @@ public final class PartRepository {
                 Kind.parse(rows.getString(4)).orElseThrow(),
                 PartState.valueOf(rows.getString(5).toUpperCase(Locale.ROOT)), rows.getInt(6), rows.getLong(7),
                 rows.getLong(8), rows.getLong(9), rows.getLong(10), rows.getLong(11), rows.getInt(12),
-                rows.getLong(13), rows.getLong(14), rows.getLong(15));
+                rows.getLong(13), rows.getLong(14), rows.getLong(15), ArchiveState.parse(rows.getString(16)));
+    }
+
+    private static ArchiveEntry readArchiveEntry(ResultSet rows) throws SQLException {
+        return new ArchiveEntry(read(rows), rows.getString(17), rows.getString(18), rows.getLong(19), rows.getLong(20));
     }
 }

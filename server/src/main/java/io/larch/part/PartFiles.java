@@ -20,8 +20,27 @@ public final class PartFiles {
         this.dataDir = dataDir;
     }
 
+    /**
+     * The Parquet file queries read: the local file, or for a part that lives only in the archive
+     * its copy in the cache (which the lifecycle's cache fetches before a query reads it).
+     */
     public Path path(PartRecord part) {
+        return part.isArchiveOnly() ? cachedPath(part) : localPath(part);
+    }
+
+    /** The part's own local file, whether or not it still exists. */
+    public Path localPath(PartRecord part) {
         return FileNames.partFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
+    /** Where the part is fetched back to from the archive. */
+    public Path cachedPath(PartRecord part) {
+        return FileNames.cachedPartFile(dataDir, part.projectId(), part.kind(), part.name());
+    }
+
+    /** The directory of fetched-back parts. */
+    public Path cacheDir() {
+        return FileNames.cacheDir(dataDir);
     }
 
     public Path bloomPath(PartRecord part) {

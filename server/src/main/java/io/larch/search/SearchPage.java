@@ -8,9 +8,11 @@ import java.util.List;
  *
  * @param partsRead    how many parts the query opened, for tests and metrics
  * @param partsSkipped how many parts that could hold matches are quarantined (their files were
- *                     damaged): when above zero the page may lack events and says it is partial
+ *                     damaged) or only in an archive that cannot be reached now: when above
+ *                     zero the page may lack events and says it is partial
+ * @param archivedPartsRead how many of the parts read live only in the archive (fetched into the cache)
  */
-public record SearchPage(List<LogEvent> events, Cursor next, int partsRead, int partsSkipped) {
+public record SearchPage(List<LogEvent> events, Cursor next, int partsRead, int partsSkipped, int archivedPartsRead) {
     public boolean isPartial() {
         return partsSkipped > 0;
     }

@@ -15,12 +15,13 @@ import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
 import io.larch.storage.PartIntegrity;
 import io.larch.storage.StoreSnapshot;
+import io.larch.part.PartRecord;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.PriorityQueue;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -71,7 +72,8 @@ public final class Searcher {
         // One more than the page, so that a full page knows whether a next one exists.
         TopEvents top = new TopEvents(request.limit() + 1);
         HeadScan.forEachMatch(snapshot, query, budget, top::offer, () -> top.isFull() ? top.oldest().ts() : Long.MIN_VALUE);
-        int partsRead = readPartsNewestFirst(snapshot, query, top, budget);
+        PartsTally tally = new PartsTally();
+        readPartsNewestFirst(snapshot, query, top, budget, tally);
         List<LogEvent> events = top.newestFirst();
         Cursor nextCursor = null;
         if (events.size() > request.limit()) {
@@ -79,7 +81,8 @@ public final class Searcher {
             LogEvent last = events.getLast();
             nextCursor = new Cursor(last.ts(), last.id());
         }
-        return new SearchPage(List.copyOf(events), nextCursor, partsRead, partsSkipped(query));
+        return new SearchPage(List.copyOf(events), nextCursor, tally.read.size(), partsSkipped(query) + tally.unavailable,
+                tally.archivedRead());
     }
 
     /**
@@ -99,8 +102,8 @@ public final class Searcher {
             }
         };
         HeadScan.forEachMatch(snapshot, after, budget, offer);
-        List<PartScan> scans = Planner.plan(snapshot.parts(), after, blooms).stream()
-                .filter(scan -> integrity.readable(scan.part())).toList();
+        PartsTally tally = new PartsTally();
+        List<PartScan> scans = readable(Planner.plan(snapshot.parts(), after, blooms), tally);
         if (!scans.isEmpty()) {
             readViaSql(scans, after, STORED_ORDER, limit + 1, budget).forEach(offer);
         }
@@ -108,7 +111,7 @@ public final class Searcher {
         events.sort(Comparator.comparingLong(LogEvent::id));
         boolean more = events.size() > limit;
         return new AfterPage(List.copyOf(more ? events.subList(0, limit) : events), more,
-                Planner.candidateParts(snapshot.quarantined(), after).size());
+                Planner.candidateParts(snapshot.quarantined(), after).size() + tally.unavailable);
     }
 
     /**
@@ -123,15 +126,43 @@ public final class Searcher {
         return Planner.candidateParts(store.snapshot().quarantined(), query).size();
     }
 
+    /** What a query read of the parts, for its answer: parts read, archive-only ones among them, and archive-only ones it could not fetch. */
+    private static final class PartsTally {
+        final Map<Long, PartRecord> read = new HashMap<>();
+        int unavailable;
+
+        int archivedRead() {
+            return (int) read.values().stream().filter(PartRecord::isArchiveOnly).count();
+        }
+    }
+
+    /**
+     * The scans whose parts a query may read now. An archive-only part that cannot be fetched
+     * (the archive is down) is left out and counted: the answer then says it is partial. A
+     * damaged one is quarantined, and counted with the quarantined parts.
+     */
+    private List<PartScan> readable(List<PartScan> candidates, PartsTally tally) {
+        List<PartScan> readable = new ArrayList<>(candidates.size());
+        for (PartScan scan : candidates) {
+            if (integrity.readable(scan.part())) {
+                readable.add(scan);
+            } else if (scan.part().isArchiveOnly()
+                    && store.snapshot().quarantined().stream().noneMatch(p -> p.id() == scan.part().id())) {
+                tally.unavailable++;
+            }
+        }
+        return readable;
+    }
+
     /**
      * Offers the matches in the snapshot's parts to {@code top}, newest parts first, until no
-     * remaining part can place an event on the page; returns how many parts were read.
+     * remaining part can place an event on the page; {@code tally} counts what was read.
      */
-    private int readPartsNewestFirst(StoreSnapshot snapshot, Query query, TopEvents top, QueryBudget budget) {
+    private void readPartsNewestFirst(StoreSnapshot snapshot, Query query, TopEvents top, QueryBudget budget,
+                                      PartsTally tally) {
         List<PartScan> planned = Planner.plan(snapshot.parts(), query, blooms);
         PointSearch.Anchors anchors = PointSearch.anchors(query);
         List<PartScan> scans = tailFirst(planned);
-        Set<Long> partsRead = new HashSet<>();
         // A word the blooms place in one or two row groups of the newest part is rare: its matches
         // are spread thin, so read many narrowed parts per statement instead of growing from one.
         int batchSize = isRare(planned) ? MAX_PARTS_PER_STATEMENT : 1;
@@ -147,13 +178,11 @@ public final class Searcher {
             // bound lets DuckDB skip row groups by their ts statistics.
             Query bounded = boundary == null ? query
                     : Query.and(List.of(query, new Query.TimeWithin(boundary.ts(), Long.MAX_VALUE)));
-            readParts(batch, bounded, anchors, top.capacity(), budget).forEach(top::offer);
-            batch.forEach(scan -> partsRead.add(scan.part().id()));
+            readParts(batch, bounded, anchors, top.capacity(), budget, tally).forEach(top::offer);
             if (!top.isFull()) {
                 batchSize = Math.min(batchSize * 2, MAX_PARTS_PER_STATEMENT);
             }
         }
-        return partsRead.size();
     }
 
     /**
@@ -212,8 +241,9 @@ public final class Searcher {
      * through DuckDB.
      */
     private List<LogEvent> readParts(List<PartScan> candidates, Query query, PointSearch.Anchors anchors, int limit,
-                                     QueryBudget budget) {
-        List<PartScan> scans = candidates.stream().filter(scan -> integrity.readable(scan.part())).toList();
+                                     QueryBudget budget, PartsTally tally) {
+        List<PartScan> scans = readable(candidates, tally);
+        scans.forEach(scan -> tally.read.put(scan.part().id(), scan.part()));
         List<PartScan> viaSql = scans;
         List<LogEvent> events = new ArrayList<>();
         if (!anchors.isEmpty()) {

@@ -3,6 +3,7 @@ package io.larch.storage;
 import io.larch.datadir.FileNames;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
+import io.larch.part.ArchiveState;
 import io.larch.part.PartBlooms;
 import io.larch.part.PartFiles;
 import io.larch.part.PartRecord;
@@ -23,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Merges a project's small parts into larger ones, and deletes the files of replaced parts once
- * no query can still be reading them. Runs on its own thread every {@link Policy#interval()},
+ * Merges a project's small local parts into larger ones, and deletes the files of replaced (or
+ * expired) local parts once no query can still be reading them; parts with archive objects are
+ * swept by the lifecycle, which can delete objects. Runs on its own thread every {@link Policy#interval()},
  * and on demand ({@link #compactNow}).
  *
  * <p>Which parts: per project and kind, published parts smaller than half the target size,
@@ -160,7 +162,8 @@ public final class Compactor implements AutoCloseable {
     List<List<PartRecord>> groups(List<PartRecord> published) {
         Map<String, List<PartRecord>> byProjectAndKind = new TreeMap<>();
         for (PartRecord part : published) {
-            if (part.rowCount() < policy.targetRows() / 2) {
+            // Parts on their way to the archive (or in it) are past the warm boundary and stay as they are.
+            if (part.rowCount() < policy.targetRows() / 2 && part.archive() == ArchiveState.LOCAL) {
                 byProjectAndKind.computeIfAbsent(part.projectId() + "/" + part.kind().wireName(), k -> new ArrayList<>()).add(part);
             }
         }

@@ -3,6 +3,7 @@ package io.larch.storage;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.part.ArchiveState;
 import io.larch.part.PartRecord;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -107,6 +108,40 @@ public final class EventStore {
             return new StoreSnapshot(List.copyOf(parts), snapshot.head(), snapshot.quarantined());
         });
         return published;
+    }
+
+    /**
+     * Moves a published part to another archive state (catalog first, then the snapshot): from
+     * then on queries find its bytes where {@code to} says. False when the catalog had it in
+     * another state or no longer published (compacted, quarantined, expired meanwhile).
+     */
+    public boolean moveArchive(PartRecord part, ArchiveState from, ArchiveState to, String key, String md5Hex) {
+        if (!partRepository.moveArchive(part.id(), from, to, key, md5Hex, clock.millis())) {
+            return false;
+        }
+        current.updateAndGet(snapshot -> {
+            List<PartRecord> parts = new ArrayList<>(snapshot.parts());
+            parts.replaceAll(p -> p.id() == part.id() ? p.withArchive(to) : p);
+            return new StoreSnapshot(List.copyOf(parts), snapshot.head(), snapshot.quarantined());
+        });
+        return true;
+    }
+
+    /**
+     * Retires published parts past their retention (catalog first, then the snapshot, one step
+     * each): later queries no longer see them; their files go after the retired grace. Returns
+     * the parts retired.
+     */
+    public List<PartRecord> expire(List<PartRecord> expired) {
+        List<PartRecord> retired = partRepository.expire(expired, clock.millis());
+        Set<Long> ids = new HashSet<>();
+        retired.forEach(p -> ids.add(p.id()));
+        current.updateAndGet(snapshot -> {
+            List<PartRecord> parts = new ArrayList<>(snapshot.parts());
+            parts.removeIf(p -> ids.contains(p.id()));
+            return new StoreSnapshot(List.copyOf(parts), snapshot.head(), snapshot.quarantined());
+        });
+        return retired;
     }
 
     /**

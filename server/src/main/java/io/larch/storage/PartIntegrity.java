@@ -50,12 +50,19 @@ public final class PartIntegrity {
     /** Part ids whose rollup file matched its checksum in this process. */
     private final Set<Long> verifiedRollups = ConcurrentHashMap.newKeySet();
     private final AtomicLong rollupsSetAside = new AtomicLong();
+    /** Fetches archive-only parts into the cache; set once at wiring, before queries run. */
+    private volatile ColdParts coldParts = ColdParts.NONE;
 
     public PartIntegrity(EventStore store, PartFiles files, PartBlooms blooms, boolean readOnly) {
         this.store = store;
         this.files = files;
         this.blooms = blooms;
         this.readOnly = readOnly;
+    }
+
+    /** Where archive-only parts are fetched from (the lifecycle's cache); {@link ColdParts#NONE} until set. */
+    public void useColdParts(ColdParts coldParts) {
+        this.coldParts = coldParts;
     }
 
     /** What checking a file found. */
@@ -74,6 +81,9 @@ public final class PartIntegrity {
 
     /** Whether a query may read {@code part}: checked once per process; one that is damaged is quarantined. */
     public boolean readable(PartRecord part) {
+        if (part.isArchiveOnly()) {
+            return fetchArchived(part, false) == Check.WHOLE;
+        }
         if (part.checksum() == PartRecord.NO_CHECKSUM || verifiedParts.contains(part.id())) {
             return true;
         }
@@ -97,6 +107,9 @@ public final class PartIntegrity {
      */
     public Check recheck(PartRecord part) {
         verifiedParts.remove(part.id());
+        if (part.isArchiveOnly()) {
+            return fetchArchived(part, true);
+        }
         if (part.checksum() == PartRecord.NO_CHECKSUM) {
             return Check.WHOLE;
         }
@@ -176,7 +189,8 @@ public final class PartIntegrity {
             if (part.checksum() != PartRecord.NO_CHECKSUM) {
                 checked++;
             }
-            Check check = recheck(part);
+            // An archive-only part's object was verified when it was fetched; its sidecars are local and checked here.
+            Check check = part.isArchiveOnly() ? Check.WHOLE : recheck(part);
             if (check == Check.DAMAGED) {
                 quarantined++;
             } else if (check == Check.WHOLE) {
@@ -234,6 +248,18 @@ public final class PartIntegrity {
         } catch (IOException e) {
             return "the file cannot be read (" + e.getClass().getSimpleName() + ")";
         }
+    }
+
+    /**
+     * An archive-only part: its cached copy (fetched now when missing, or {@code again}); an
+     * object missing from the archive or not matching the part's checksum quarantines the part.
+     */
+    private Check fetchArchived(PartRecord part, boolean again) {
+        Check check = coldParts.fetch(part, again);
+        if (check == Check.DAMAGED) {
+            quarantine(part, "its archived object is missing or does not match the part's checksum");
+        }
+        return check;
     }
 
     private Check checkNow(PartRecord part) {

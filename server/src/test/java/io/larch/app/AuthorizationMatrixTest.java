@@ -125,6 +125,11 @@ class AuthorizationMatrixTest {
                 "{\"redaction\":\"on\"}"));
         examples.put("POST /admin/projects/{slug}/signing-secret", () -> new Example("/admin/projects/shop/signing-secret", ""));
         examples.put("GET /admin/audit", () -> new Example("/admin/audit?project=shop", null));
+        examples.put("GET /admin/projects/{slug}/retention", () -> new Example("/admin/projects/shop/retention", null));
+        examples.put("PUT /admin/projects/{slug}/retention", () -> new Example("/admin/projects/shop/retention",
+                "{\"preset\":\"default\"}"));
+        examples.put("POST /admin/purge", () -> new Example("/admin/purge", ""));
+        examples.put("GET /api/stats/system", () -> new Example("/api/stats/system", null));
         return examples;
     }
 
