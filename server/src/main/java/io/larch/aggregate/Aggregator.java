@@ -180,7 +180,10 @@ public final class Aggregator {
 
     /** The row groups to read of the parts of {@code parts} that may match {@code query} and whose files are whole. */
     private List<PartScan> planRaw(List<PartRecord> parts, Query query) {
-        return Planner.plan(integrity.readable(Planner.candidateParts(parts, query)), query, blooms);
+        // Planned by the blooms first, checked after: a part that lives only in the archive is
+        // fetched only when its row groups are really to be read.
+        return Planner.plan(parts, query, blooms).stream()
+                .filter(scan -> integrity.readable(scan.part())).toList();
     }
 
     /** How many quarantined parts could have held matches of {@code query}: above zero, an answer is partial. */

@@ -191,7 +191,10 @@ final class WorkLogCounts {
 
     /** The row groups of readable parts that may hold matches of {@code query}. */
     private List<PartScan> plan(List<PartRecord> parts, Query query) {
-        return Planner.plan(integrity.readable(Planner.candidateParts(parts, query)), query, blooms);
+        // Planned by the blooms first, checked after: a part that lives only in the archive is
+        // fetched only when its row groups are really to be read.
+        return Planner.plan(parts, query, blooms).stream()
+                .filter(scan -> integrity.readable(scan.part())).toList();
     }
 
     /** The id an entryId attr names when it is one {@link EventId#format} could write (others match no entry). */

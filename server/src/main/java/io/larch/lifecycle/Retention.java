@@ -63,7 +63,7 @@ public record Retention(Preset preset, Duration hot, Duration warm, Duration del
         Retention base = preset.retention();
         Duration newDeleteAfter = deleteAfter == null ? base.deleteAfter : deleteAfter;
         Duration newWarm = warm == null ? (preset == Preset.OVERFLOW ? newDeleteAfter : base.warm) : warm;
-        Duration newHot = hot == null ? (preset == Preset.OVERFLOW ? newDeleteAfter : base.hot) : hot;
+        Duration newHot = hot == null ? (preset == Preset.OVERFLOW ? newWarm : base.hot) : hot;
         Retention retention = new Retention(preset, newHot, newWarm, newDeleteAfter);
         retention.check();
         return retention;

@@ -69,6 +69,49 @@ class LifecycleApiTest {
         }
     }
 
+    @Test
+    void ingestStartsMaintenanceWhenTheLastRunIsOlderThanFiveMinutes() throws Exception {
+        MutableClock clock = MutableClock.at("2026-12-01T10:00:00Z");
+        try (TestServer server = TestServer.start(dataDir, Map.of(), clock)) {
+            HttpJson http = server.http();
+            String key = server.createProject("Sleepy");
+            maintain(http);
+            ingest(http, key, "app", 1);
+            Thread.sleep(300);
+            assertEquals("admin", lastRun(http).get("trigger").asText(), "a run 0 minutes ago is recent enough");
+            clock.advance(Duration.ofMinutes(6));
+            ingest(http, key, "app", 1);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!lastRun(http).get("trigger").asText().equals("ingest") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("ingest", lastRun(http).get("trigger").asText(), "ingest started a run by itself");
+        }
+    }
+
+    @Test
+    void purgeDeletesExpiredDataWithoutWaitingTheQueryGrace() throws Exception {
+        MutableClock clock = MutableClock.at("2026-12-01T10:00:00Z");
+        try (TestServer server = TestServer.start(dataDir, Map.of(), clock)) {
+            HttpJson http = server.http();
+            String key = server.createProject("Purged");
+            assertEquals(200, putRetention(http, "purged", "{\"preset\":\"overflow\"}").status());
+            ingest(http, key, "app", 10);
+            maintain(http);
+            clock.advance(Duration.ofHours(25));
+            HttpJson.Response purge = http.post("/admin/purge", TestServer.ADMIN_TOKEN, "");
+            assertEquals(200, purge.status(), purge.body());
+            assertEquals(1, purge.json().get("retention").get("expiredParts").asInt(), purge.body());
+            assertEquals(1, purge.json().get("retiredPartsDeleted").asInt(), purge.body());
+            assertEquals(List.of(), localPartFiles());
+            assertEquals(0, search(http, key).get("events").size());
+        }
+    }
+
+    private static JsonNode lastRun(HttpJson http) {
+        return http.get("/api/stats/system", TestServer.ADMIN_TOKEN).json().get("lastMaintenance");
+    }
+
     private void walk(String preset, Duration hot, Duration warm, Duration deleteAfter, String kind) throws Exception {
         MutableClock clock = MutableClock.at("2026-12-01T10:00:00Z");
         try (TestServer server = TestServer.start(dataDir, Map.of(), clock)) {
@@ -99,11 +142,17 @@ class LifecycleApiTest {
             clock.advance(QUERY_GRACE);
             maintain(http);
             assertEquals(List.of(), localPartFiles(), "the local copy is deleted after the query grace");
+            JsonNode stats1 = http.get("/api/log/stats", key, Map.of("kind", "app,work")).json();
+            assertEquals(120, stats1.get("total").asInt(), "counts come from the local rollup: " + stats1);
+            assertEquals(0, cacheDownloads(http), "... without downloading the part");
             JsonNode cold = search(http, key);
             assertEquals(120, cold.get("events").size(), "searchable from the archive: " + cold);
             assertEquals(1, cold.get("archivedPartsRead").asInt());
             assertFalse(cold.has("partial"));
+            assertEquals(1, cacheDownloads(http), "the search fetched the part once");
             assertEquals(120, search(http, key, "needle").get("events").size(), "a word search reads the archive too");
+            assertEquals(0, search(http, key, "haystack").get("events").size());
+            assertEquals(1, cacheDownloads(http), "later reads come from the cache");
             JsonNode stats = http.get("/api/stats/system", TestServer.ADMIN_TOKEN).json();
             assertEquals(1, stats.get("parts").get("local_deleted").asInt(), stats.toString());
 
@@ -150,6 +199,11 @@ class LifecycleApiTest {
         return http.send(HttpRequest.newBuilder(URI.create(http.base() + "/admin/projects/" + project + "/retention"))
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)),
                 TestServer.ADMIN_TOKEN);
+    }
+
+    private static int cacheDownloads(HttpJson http) {
+        JsonNode stats = http.get("/api/stats/system", TestServer.ADMIN_TOKEN).json();
+        return stats.get("archive").get("cache").get("downloads").asInt();
     }
 
     private static void assertTier(HttpJson http, String tier, int events) {

@@ -41,6 +41,7 @@ public final class LocalStore implements AutoCloseable {
     public final Searcher searcher;
     public final Aggregator aggregator;
     public final Compactor compactor;
+    public final MutableClock clock;
     private final Compactor.Policy policy;
     private final Compactor.Hooks hooks;
     private long nextSegment;
@@ -49,15 +50,24 @@ public final class LocalStore implements AutoCloseable {
         this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE);
     }
 
+    /** On {@code clock}, which a test keeps across restarts (the store's own starts at 2026-11-22T10:00Z each time). */
+    public LocalStore(Path dataDir, MutableClock clock) throws IOException {
+        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE, clock);
+    }
+
     /**
      * Opens the engine as a server start does (removing what an interrupted seal or merge left),
      * without starting the WAL, the sealer or the compactor: tests seal and compact by hand.
      */
     public LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks) throws IOException {
+        this(dataDir, policy, hooks, MutableClock.at("2026-11-22T10:00:00Z"));
+    }
+
+    private LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks, MutableClock clock) throws IOException {
         this.dataDir = dataDir;
         this.policy = policy;
         this.hooks = hooks;
-        MutableClock clock = MutableClock.at("2026-11-22T10:00:00Z");
+        this.clock = clock;
         database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
         parts = new PartRepository(database);
         WalOptions wal = new WalOptions(dataDir, WalDurability.NONE, Duration.ofMillis(5), 16L << 20, Duration.ofHours(1));
