@@ -232,6 +232,11 @@ public final class S3ObjectStore implements ObjectStore {
                     .prefix(bucket.prefix() + prefix).continuationToken(token).build();
             ListObjectsV2Response page = call("list", prefix + "*", Side.READ, () -> reader.listObjectsV2(request));
             for (S3Object object : page.contents()) {
+                // A key ending in / is a folder marker (made by S3 consoles, and listed by some
+                // servers for every directory), never an object Larch wrote.
+                if (object.key().endsWith("/")) {
+                    continue;
+                }
                 objects.add(new StoredObject(object.key().substring(bucket.prefix().length()), object.size(), md5Hex(object.eTag())));
             }
             continuation = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
