@@ -329,7 +329,9 @@ public final class S3ObjectStore implements ObjectStore {
 
     private ObjectStoreException translate(String what, String key, Side side, SdkException e) {
         if (e instanceof AwsServiceException service) {
-            String code = service.awsErrorDetails() == null ? "" : String.valueOf(service.awsErrorDetails().errorCode());
+            String reported = service.awsErrorDetails() == null ? null : service.awsErrorDetails().errorCode();
+            // A HEAD answer has no body, so no error code: name the status instead.
+            String code = reported == null || reported.isBlank() ? "HTTP " + service.statusCode() : reported;
             if (DIGEST_CODES.contains(code) || (service.statusCode() == 400 && code.toLowerCase(Locale.ROOT).contains("digest"))) {
                 return new ObjectDigestException(describe() + " rejected the upload of " + key + " (" + code
                         + "): the bytes it received do not have the MD5 that was sent; nothing was stored");
