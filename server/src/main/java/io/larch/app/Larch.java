@@ -27,7 +27,7 @@ import io.larch.ingest.TemplateFingerprinter;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.MaintenanceRunRepository;
-import io.larch.objectstore.LocalDirObjectStore;
+import io.larch.objectstore.ObjectStores;
 import io.larch.objectstore.ObjectStore;
 import io.larch.meta.ApiKeyRepository;
 import io.larch.meta.AuditRepository;
@@ -160,7 +160,7 @@ public final class Larch implements AutoCloseable {
         // Lifecycle: archive, retention, cleanup; ingest nudges it so a sleeping host still maintains itself.
         RetentionPolicies retention = new RetentionPolicies(database, new ProjectSettingRepository(database), projects,
                 audit, clock);
-        archive = Optional.of(new LocalDirObjectStore(config.dataDir().resolve("archive")));
+        archive = ObjectStores.open(config.archive(), config.dataDir());
         LarchConfig.Lifecycle lifecycle = config.lifecycle();
         maintenance = new Maintenance(engine.wal()::rotateAll, engine, parts, archive, retention,
                 new MaintenanceRunRepository(database), config.nodeId(), clock, new Maintenance.Options(

@@ -2,6 +2,8 @@ package io.larch.config;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +30,9 @@ public final class ConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     /** scheme://host[:port], nothing more: what a browser sends in Origin. */
     private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:\\d{1,5})?|https?://\\[[0-9A-Fa-f:]+](:\\d{1,5})?");
+    /** What S3 and R2 accept as a bucket name (dots and underscores for older buckets and MinIO). */
+    private static final Pattern S3_BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]");
+    private static final Pattern S3_REGION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb|k|m|g)?", Pattern.CASE_INSENSITIVE);
 
     private final Map<String, String> values = new HashMap<>();
@@ -136,12 +141,105 @@ public final class ConfigLoader {
         if (lifecycle.archiveCacheBytes() > 0 && lifecycle.archiveCacheBytes() < 64L * 1024 * 1024) {
             problems.add(Settings.ARCHIVE_CACHE_SIZE.name() + ": must be at least 64MB (a part fetched back is up to about 25MB)");
         }
+        LarchConfig.Archive archive = archive(dataDir);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
-                scrubInterval, headIndexMaxBytes, security, tail, lifecycle);
+                scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive);
+    }
+
+    private LarchConfig.Archive archive(Path dataDir) {
+        ArchiveStore store = parse(Settings.ARCHIVE_STORE, text -> ArchiveStore.valueOf(text.toUpperCase(Locale.ROOT)),
+                "one of local, s3, off");
+        Path dir = Optional.ofNullable(values.get(Settings.ARCHIVE_DIR.name())).map(Path::of)
+                .orElse(dataDir.resolve("archive")).toAbsolutePath().normalize();
+        Optional<LarchConfig.S3> s3 = store == ArchiveStore.S3 ? Optional.ofNullable(s3()) : Optional.empty();
+        return new LarchConfig.Archive(store, dir, s3);
+    }
+
+    /** The bucket settings, checked only when the archive is S3 (an unused half-filled block is not an error). */
+    private LarchConfig.S3 s3() {
+        int before = problems.size();
+        String bucket = text(Settings.S3_BUCKET).trim();
+        if (bucket.isEmpty()) {
+            problems.add(Settings.S3_BUCKET.name() + ": required with " + Settings.ARCHIVE_STORE.name()
+                    + "=s3 (the name of an existing bucket)");
+        } else if (!S3_BUCKET.matcher(bucket).matches()) {
+            problems.add(Settings.S3_BUCKET.name() + ": '" + bucket + "' is not a bucket name (3-63 characters: a-z, 0-9, '.', '-', '_')");
+        }
+        Optional<URI> endpoint = s3Endpoint();
+        String region = text(Settings.S3_REGION).trim();
+        if (!S3_REGION.matcher(region).matches()) {
+            problems.add(Settings.S3_REGION.name() + ": expected a region like us-east-1 (R2: auto), got '" + region + "'");
+        }
+        Boolean pathStyle = parse(Settings.S3_PATH_STYLE, ConfigLoader::trueFalse, "true or false");
+        String prefix = text(Settings.S3_PREFIX).trim();
+        if (prefix.startsWith("/")) {
+            problems.add(Settings.S3_PREFIX.name() + ": must not start with / (keys are relative to the bucket), got '" + prefix + "'");
+        }
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            prefix = prefix + "/";
+        }
+        Optional<LarchConfig.S3Credentials> write = credentials(Settings.S3_ACCESS_KEY_ID, Settings.S3_SECRET_ACCESS_KEY, true);
+        Optional<LarchConfig.S3Credentials> read = credentials(Settings.S3_READ_ACCESS_KEY_ID, Settings.S3_READ_SECRET_ACCESS_KEY, false);
+        if (problems.size() > before) {
+            return null;
+        }
+        return new LarchConfig.S3(bucket, endpoint, region, pathStyle, prefix, write.orElseThrow(), read);
+    }
+
+    private Optional<URI> s3Endpoint() {
+        String raw = text(Settings.S3_ENDPOINT).trim();
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        String expected = ": expected a URL like https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000, got '" + raw + "'";
+        try {
+            URI uri = new URI(raw);
+            boolean web = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
+            boolean bare = (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
+                    && uri.getRawQuery() == null && uri.getRawFragment() == null && uri.getRawUserInfo() == null;
+            if (!web || uri.getHost() == null || !bare) {
+                problems.add(Settings.S3_ENDPOINT.name() + expected + " (scheme and host, no path: the bucket is LARCH_S3_BUCKET)");
+                return Optional.empty();
+            }
+            return Optional.of(uri);
+        } catch (URISyntaxException e) {
+            problems.add(Settings.S3_ENDPOINT.name() + expected);
+            return Optional.empty();
+        }
+    }
+
+    /** A key pair: both halves or neither; {@code required} pairs must be there. */
+    private Optional<LarchConfig.S3Credentials> credentials(Setting idSetting, Setting secretSetting, boolean required) {
+        String id = text(idSetting).trim();
+        String secret = text(secretSetting).trim();
+        if (id.isEmpty() && secret.isEmpty()) {
+            if (required) {
+                problems.add(idSetting.name() + " and " + secretSetting.name() + ": required with "
+                        + Settings.ARCHIVE_STORE.name() + "=s3 (the key pair that may write to the bucket)");
+            }
+            return Optional.empty();
+        }
+        if (id.isEmpty()) {
+            problems.add(idSetting.name() + ": required when " + secretSetting.name() + " is set (set both or neither)");
+            return Optional.empty();
+        }
+        if (secret.isEmpty()) {
+            problems.add(secretSetting.name() + ": required when " + idSetting.name() + " is set (set both or neither)");
+            return Optional.empty();
+        }
+        return Optional.of(new LarchConfig.S3Credentials(id, secret));
+    }
+
+    private static boolean trueFalse(String text) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes" -> true;
+            case "false", "off", "no" -> false;
+            default -> throw new IllegalArgumentException(text);
+        };
     }
 
     private LarchConfig.Security security() {

@@ -1,5 +1,6 @@
 package io.larch.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -26,7 +27,8 @@ public record LarchConfig(
         long headIndexMaxBytes,
         Security security,
         Tail tail,
-        Lifecycle lifecycle) {
+        Lifecycle lifecycle,
+        Archive archive) {
 
     /**
      * Maintenance and the archive's local side.
@@ -46,6 +48,36 @@ public record LarchConfig(
      * @param idleTimeout     a stream that has delivered nothing for this long is ended (the client reconnects)
      */
     public record Tail(int maxConnections, int maxPerUser, Duration idleTimeout) {
+    }
+
+    /**
+     * Where archived parts go ({@code objectstore.ObjectStores#open} makes the store).
+     *
+     * @param store which kind of store
+     * @param dir   with {@link ArchiveStore#LOCAL}: the directory (default {@code <data dir>/archive})
+     * @param s3    with {@link ArchiveStore#S3}: the bucket and its credentials; empty otherwise
+     */
+    public record Archive(ArchiveStore store, Path dir, Optional<S3> s3) {
+    }
+
+    /**
+     * An S3-compatible bucket (AWS S3, Cloudflare R2, MinIO).
+     *
+     * @param endpoint        the S3 API URL when it is not AWS; empty: AWS S3 of {@code region}
+     * @param prefix          prepended to every key: empty or a folder ending in {@code /}
+     * @param write           the credentials that upload and delete (and read, unless {@code read} is given)
+     * @param read            separate read-only credentials for download, stat and list
+     */
+    public record S3(String bucket, Optional<URI> endpoint, String region, boolean pathStyle, String prefix,
+                     S3Credentials write, Optional<S3Credentials> read) {
+    }
+
+    /** An access key pair; {@link #toString} hides the secret so a logged config leaks nothing. */
+    public record S3Credentials(String accessKeyId, String secretAccessKey) {
+        @Override
+        public String toString() {
+            return "S3Credentials[accessKeyId=" + accessKeyId + ", secretAccessKey=<hidden>]";
+        }
     }
 
     /**

@@ -72,13 +72,37 @@ public final class Settings {
             "how long an archived part's local file is kept after its upload was verified (queries read it locally meanwhile)", false);
     public static final Setting ARCHIVE_CACHE_SIZE = new Setting("LARCH_ARCHIVE_CACHE_SIZE", "2GB",
             "disk for parts fetched back from the archive for queries (least recently used out)", false);
+    public static final Setting ARCHIVE_STORE = new Setting("LARCH_ARCHIVE_STORE", "local",
+            "where archived parts go: local (a directory, LARCH_ARCHIVE_DIR), s3 (an S3-compatible bucket: S3, R2, MinIO; the LARCH_S3_* settings) or off (nothing is archived)", false);
+    public static final Setting ARCHIVE_DIR = new Setting("LARCH_ARCHIVE_DIR", null,
+            "with LARCH_ARCHIVE_STORE=local: the archive directory; default <data dir>/archive", false);
+    public static final Setting S3_BUCKET = new Setting("LARCH_S3_BUCKET", null,
+            "with LARCH_ARCHIVE_STORE=s3: the bucket (it must exist; Larch does not create it)", false);
+    public static final Setting S3_ENDPOINT = new Setting("LARCH_S3_ENDPOINT", null,
+            "the S3 API URL when it is not AWS: http://127.0.0.1:9000 (MinIO), https://<account>.r2.cloudflarestorage.com (R2); empty: AWS S3 of LARCH_S3_REGION", false);
+    public static final Setting S3_REGION = new Setting("LARCH_S3_REGION", "us-east-1",
+            "the bucket's region (R2: auto)", false);
+    public static final Setting S3_PATH_STYLE = new Setting("LARCH_S3_PATH_STYLE", "false",
+            "true: address the bucket as <endpoint>/<bucket>/<key> (MinIO and most self-hosted servers); false: <bucket>.<endpoint>/<key>", false);
+    public static final Setting S3_PREFIX = new Setting("LARCH_S3_PREFIX", "",
+            "a folder in the bucket prepended to every key, like larch/ (a trailing / is added); empty: the bucket's root", false);
+    public static final Setting S3_ACCESS_KEY_ID = new Setting("LARCH_S3_ACCESS_KEY_ID", null,
+            "access key id of the credentials that write (upload, delete); they also read unless LARCH_S3_READ_ACCESS_KEY_ID is set", false);
+    public static final Setting S3_SECRET_ACCESS_KEY = new Setting("LARCH_S3_SECRET_ACCESS_KEY", null,
+            "secret access key of LARCH_S3_ACCESS_KEY_ID", true);
+    public static final Setting S3_READ_ACCESS_KEY_ID = new Setting("LARCH_S3_READ_ACCESS_KEY_ID", null,
+            "optional: access key id of separate read-only credentials (download, stat, list), for least privilege", false);
+    public static final Setting S3_READ_SECRET_ACCESS_KEY = new Setting("LARCH_S3_READ_SECRET_ACCESS_KEY", null,
+            "secret access key of LARCH_S3_READ_ACCESS_KEY_ID", true);
 
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
             REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,
             RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER, MAX_SSE_CONNECTIONS, MAX_STREAMS_PER_USER,
-            SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE);
+            SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE,
+            ARCHIVE_STORE, ARCHIVE_DIR, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_PREFIX,
+            S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY);
 
     private Settings() {
     }

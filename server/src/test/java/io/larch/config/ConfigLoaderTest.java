@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,6 +79,78 @@ class ConfigLoaderTest {
                 .contains("LARCH_RATE_WORK_LOG_PER_USER_PER_MIN: must be between 0 and"));
         assertTrue(failure(Map.of("LARCH_VIEWER_TOKEN_MAX_TTL", "forever")).getMessage().contains("LARCH_VIEWER_TOKEN_MAX_TTL"));
         assertTrue(failure(Map.of("LARCH_HTTP_IDLE_TIMEOUT", "0s")).getMessage().contains("LARCH_HTTP_IDLE_TIMEOUT: must be longer than zero"));
+    }
+
+    private static final Map<String, String> S3 = Map.of("LARCH_ARCHIVE_STORE", "s3", "LARCH_S3_BUCKET", "larch-parts",
+            "LARCH_S3_ACCESS_KEY_ID", "writer", "LARCH_S3_SECRET_ACCESS_KEY", "writer-secret");
+
+    private static Map<String, String> s3With(String... pairs) {
+        Map<String, String> env = new java.util.HashMap<>(S3);
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i + 1] == null) {
+                env.remove(pairs[i]);
+            } else {
+                env.put(pairs[i], pairs[i + 1]);
+            }
+        }
+        return env;
+    }
+
+    @Test
+    void archiveIsALocalDirectoryUnderTheDataDirByDefault() {
+        LarchConfig.Archive archive = ConfigLoader.load(Map.of("LARCH_DATA_DIR", tmp.toString()), null, Map.of()).archive();
+        assertEquals(new LarchConfig.Archive(ArchiveStore.LOCAL, tmp.resolve("archive"), Optional.empty()), archive);
+        assertEquals(tmp.resolve("elsewhere"), ConfigLoader.load(Map.of("LARCH_ARCHIVE_DIR", tmp.resolve("elsewhere").toString()),
+                null, Map.of()).archive().dir());
+        assertEquals(ArchiveStore.OFF, ConfigLoader.load(Map.of("LARCH_ARCHIVE_STORE", "off"), null, Map.of()).archive().store());
+        assertEquals(ArchiveStore.LOCAL, ConfigLoader.load(Map.of("LARCH_S3_BUCKET", "unused"), null, Map.of()).archive().store(),
+                "S3 settings without LARCH_ARCHIVE_STORE=s3 are not checked and not used");
+    }
+
+    @Test
+    void s3ArchiveSettingsAreReadWithDefaults() {
+        LarchConfig.S3 s3 = ConfigLoader.load(S3, null, Map.of()).archive().s3().orElseThrow();
+        assertEquals(new LarchConfig.S3("larch-parts", Optional.empty(), "us-east-1", false, "",
+                new LarchConfig.S3Credentials("writer", "writer-secret"), Optional.empty()), s3);
+        LarchConfig.S3 r2 = ConfigLoader.load(s3With("LARCH_S3_ENDPOINT", "https://abc123.r2.cloudflarestorage.com",
+                "LARCH_S3_REGION", "auto", "LARCH_S3_PATH_STYLE", "true", "LARCH_S3_PREFIX", "larch",
+                "LARCH_S3_READ_ACCESS_KEY_ID", "reader", "LARCH_S3_READ_SECRET_ACCESS_KEY", "reader-secret"), null, Map.of())
+                .archive().s3().orElseThrow();
+        assertEquals(Optional.of(URI.create("https://abc123.r2.cloudflarestorage.com")), r2.endpoint());
+        assertEquals("auto", r2.region());
+        assertTrue(r2.pathStyle());
+        assertEquals("larch/", r2.prefix(), "a prefix is a folder");
+        assertEquals(Optional.of(new LarchConfig.S3Credentials("reader", "reader-secret")), r2.read());
+        assertEquals("larch/", ConfigLoader.load(s3With("LARCH_S3_PREFIX", "larch/"), null, Map.of()).archive().s3().orElseThrow().prefix());
+        assertTrue(!r2.toString().contains("reader-secret") && !r2.toString().contains("writer-secret"), "secrets stay out of logs");
+        assertTrue(Settings.S3_SECRET_ACCESS_KEY.secret() && Settings.S3_READ_SECRET_ACCESS_KEY.secret());
+        assertTrue(Settings.ALL.contains(Settings.S3_READ_SECRET_ACCESS_KEY) && Settings.ALL.contains(Settings.ARCHIVE_STORE));
+    }
+
+    @Test
+    void badArchiveSettingsFailWithTheSettingsName() {
+        check(Map.of("LARCH_ARCHIVE_STORE", "gcs"), "LARCH_ARCHIVE_STORE: expected one of local, s3, off, got 'gcs'");
+        check(s3With("LARCH_S3_BUCKET", null), "LARCH_S3_BUCKET: required with LARCH_ARCHIVE_STORE=s3");
+        check(s3With("LARCH_S3_BUCKET", "Bad_Bucket!"), "LARCH_S3_BUCKET: 'Bad_Bucket!' is not a bucket name");
+        check(s3With("LARCH_S3_ACCESS_KEY_ID", null, "LARCH_S3_SECRET_ACCESS_KEY", null),
+                "LARCH_S3_ACCESS_KEY_ID and LARCH_S3_SECRET_ACCESS_KEY: required with LARCH_ARCHIVE_STORE=s3");
+        check(s3With("LARCH_S3_SECRET_ACCESS_KEY", null), "LARCH_S3_SECRET_ACCESS_KEY: required when LARCH_S3_ACCESS_KEY_ID is set");
+        check(s3With("LARCH_S3_READ_ACCESS_KEY_ID", "reader"),
+                "LARCH_S3_READ_SECRET_ACCESS_KEY: required when LARCH_S3_READ_ACCESS_KEY_ID is set");
+        check(s3With("LARCH_S3_READ_SECRET_ACCESS_KEY", "s"), "LARCH_S3_READ_ACCESS_KEY_ID: required when LARCH_S3_READ_SECRET_ACCESS_KEY is set");
+        check(s3With("LARCH_S3_ENDPOINT", "127.0.0.1:9000"), "LARCH_S3_ENDPOINT: expected a URL like");
+        check(s3With("LARCH_S3_ENDPOINT", "ftp://minio:9000"), "LARCH_S3_ENDPOINT: expected a URL like");
+        check(s3With("LARCH_S3_ENDPOINT", "http://minio:9000/larch-parts"), "(scheme and host, no path: the bucket is LARCH_S3_BUCKET)");
+        check(s3With("LARCH_S3_ENDPOINT", "http://exa mple.com"), "LARCH_S3_ENDPOINT: expected a URL like");
+        check(s3With("LARCH_S3_PATH_STYLE", "sometimes"), "LARCH_S3_PATH_STYLE: expected true or false, got 'sometimes'");
+        check(s3With("LARCH_S3_REGION", "US East"), "LARCH_S3_REGION: expected a region like us-east-1");
+        check(s3With("LARCH_S3_PREFIX", "/larch"), "LARCH_S3_PREFIX: must not start with /");
+        assertEquals(2, failure(s3With("LARCH_S3_BUCKET", null, "LARCH_S3_ENDPOINT", "nope")).problems().size(), "all at once");
+    }
+
+    private static void check(Map<String, String> env, String expected) {
+        String message = failure(env).getMessage();
+        assertTrue(message.contains(expected), message);
     }
 
     @Test
