@@ -66,12 +66,17 @@ public final class Settings {
     public static final Setting SSE_IDLE_TIMEOUT = new Setting("LARCH_SSE_IDLE_TIMEOUT", "30m",
             "a live stream that has delivered no event for this long is ended (clients reconnect with Last-Event-ID)", false);
 
+    public static final Setting MIN_FREE_DISK = new Setting("LARCH_MIN_FREE_DISK", null,
+            "free space the data dir's file system must keep (a size like 1GB, or a share like 5%); below it ingest answers 507 and queries go on. Default: 1GB or 5% of the file system, whichever is smaller: room for sealing (which needs about a tenth of the WAL it turns into parts, then frees the WAL) and for compaction on a large disk, while a small disk is not refused at 1GB; 0 turns the check off", false);
+    public static final Setting SHUTDOWN_SEAL_TIMEOUT = new Setting("LARCH_SHUTDOWN_SEAL_TIMEOUT", "30s",
+            "on stop (SIGTERM), how long sealing the WAL into parts may take; what is not sealed by then is replayed at the next start (0s: do not seal)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
             REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,
             RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER, MAX_SSE_CONNECTIONS, MAX_STREAMS_PER_USER,
-            SSE_IDLE_TIMEOUT);
+            SSE_IDLE_TIMEOUT, MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT);
 
     private Settings() {
     }
