@@ -28,6 +28,8 @@ final class EffectiveConfig {
         values.put(Settings.QUERY_TIMEOUT.name(), config.queryTimeout().toMillis() + "ms");
         values.put(Settings.QUERY_CONCURRENCY_PER_KEY.name(), Integer.toString(config.queryConcurrencyPerKey()));
         values.put(Settings.SCRUB_INTERVAL.name(), config.scrubInterval().toMillis() + "ms");
+        values.put(Settings.MIN_FREE_DISK.name(), config.minFreeDisk().toString());
+        values.put(Settings.SHUTDOWN_SEAL_TIMEOUT.name(), config.shutdownSealTimeout().toMillis() + "ms");
         return values;
     }
 }

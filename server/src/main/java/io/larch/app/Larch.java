@@ -15,11 +15,13 @@ import io.larch.security.Redactor;
 import io.larch.security.RequestSignatures;
 import io.larch.security.TrustedProxies;
 import io.larch.datadir.DataDirLock;
+import io.larch.datadir.DiskSpace;
 import io.larch.datadir.ServerInfo;
 import io.larch.http.DeclaredRoute;
 import io.larch.http.HttpServer;
 import io.larch.ingest.EventSink;
 import io.larch.ingest.IdGenerator;
+import io.larch.ingest.InsufficientStorageException;
 import io.larch.ingest.IngestService;
 import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
@@ -52,6 +54,7 @@ import io.larch.tail.TailHub;
 import io.larch.storage.HeadIndexMemory;
 import io.larch.storage.PartIntegrity;
 import io.larch.storage.Sealer;
+import io.larch.wal.WalException;
 import io.larch.wal.WriteAheadLog;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -73,9 +76,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start: lock the data dir, open metadata, open the storage {@link Engine} (which removes what
  * an interrupted seal left and replays the WAL into the head), start it (sealing, compaction, then
- * the WAL), then HTTP. Stop is the reverse: HTTP first (in-flight requests finish), then the
- * engine (the WAL writes and fsyncs queued batches, then sealing stops), then metadata. Whatever
- * was not sealed is replayed at the next start.
+ * the WAL), then HTTP. Stop ({@link #close}) is the reverse: live streams end (each told
+ * {@code server_stopping}), HTTP stops accepting and lets requests in progress finish (up to
+ * {@link HttpServer#DRAIN_TIMEOUT}), the WAL's active segments are sealed (up to
+ * LARCH_SHUTDOWN_SEAL_TIMEOUT), then the engine closes (the WAL writes and fsyncs queued
+ * batches, then sealing stops), then metadata. Whatever was not sealed is replayed at the next start.
  */
 public final class Larch implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Larch.class);
@@ -95,16 +100,28 @@ public final class Larch implements AutoCloseable {
     private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
+    // [disk floor] LARCH_MIN_FREE_DISK: the probe tests replace (null: the real file system).
+    private final DiskSpace.Probe diskProbe;
+    private DiskSpace disk;
 
-    private Larch(LarchConfig config) {
+    private Larch(LarchConfig config, DiskSpace.Probe diskProbe) {
         this.config = config;
+        this.diskProbe = diskProbe;
     }
 
     /**
      * Starts a server. {@code console} receives the one-time admin token when one is generated.
      */
     public static Larch start(LarchConfig config, Clock clock, PrintStream console) {
-        Larch larch = new Larch(config);
+        return start(config, clock, console, null);
+    }
+
+    /**
+     * [disk floor] For tests: as {@link #start(LarchConfig, Clock, PrintStream)}, with the data
+     * dir's free space read from {@code diskProbe} (a nearly full disk without root).
+     */
+    public static Larch start(LarchConfig config, Clock clock, PrintStream console, DiskSpace.Probe diskProbe) {
+        Larch larch = new Larch(config, diskProbe);
         try {
             larch.startComponents(clock, console);
             return larch;
@@ -122,6 +139,9 @@ public final class Larch implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         lock = DataDirLock.tryAcquire(config.dataDir()).orElseThrow(() -> new IllegalStateException(
                 "data dir " + config.dataDir() + " is in use by another Larch process; stop it or use another --data-dir"));
+        // [disk floor]
+        disk = new DiskSpace(diskProbe != null ? diskProbe : DiskSpace.Probe.of(config.dataDir()),
+                config.minFreeDisk()::floorBytes, clock, DiskSpace.DEFAULT_MAX_AGE);
         database = Database.open(config.metadataUrl());
         SettingRepository settings = new SettingRepository(database);
         ProjectRepository projects = new ProjectRepository(database);
@@ -168,7 +188,7 @@ public final class Larch implements AutoCloseable {
                 Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes()));
         engine.integrity().useColdParts(maintenance.coldParts());
         maintenance.start();
-        IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents(),
+        IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents(), disk,
                 maintenance::nudge), order[0],
                 new TemplateFingerprinter(), limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
@@ -180,6 +200,10 @@ public final class Larch implements AutoCloseable {
         }, clock);
         Searcher searcher = new Searcher(engine);
         PrometheusMeterRegistry metrics = metrics(engine);
+        // [disk floor]
+        Gauge.builder("larch_disk_free_bytes", disk, d -> d.reading().usableBytes())
+                .description("bytes free on the data dir's file system (-1: unreadable); below LARCH_MIN_FREE_DISK ingest answers 507")
+                .register(metrics);
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
         tailMetrics(metrics, tail);
 
@@ -204,7 +228,7 @@ public final class Larch implements AutoCloseable {
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 retention, database, config.dataDir(),
-                metrics, EffectiveConfig.of(config), httpOptions, clock));
+                metrics, EffectiveConfig.of(config), httpOptions, clock, disk));
         routes = built.routes();
         http = built.javalin().start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
@@ -325,7 +349,12 @@ public final class Larch implements AutoCloseable {
             tail.close();
         }
         if (http != null) {
+            // Graceful: no new connections; requests in progress finish (HttpServer.DRAIN_TIMEOUT).
             http.stop();
+        }
+        if (engine != null && http != null) {
+            // [shutdown] Nothing appends any more: seal what the WAL holds, so the next start replays nothing.
+            sealBeforeStop();
         }
         if (maintenance != null) {
             maintenance.close();
@@ -349,21 +378,63 @@ public final class Larch implements AutoCloseable {
         }
     }
 
+    /** [shutdown] Seals the WAL's active segments within LARCH_SHUTDOWN_SEAL_TIMEOUT; what is left is replayed. */
+    private void sealBeforeStop() {
+        long started = System.nanoTime();
+        try {
+            boolean sealed = engine.sealAll(config.shutdownSealTimeout());
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            if (sealed) {
+                LOG.info("sealed the WAL before stopping in {} ms; the next start replays nothing", millis);
+            } else {
+                LOG.warn("sealing did not finish within LARCH_SHUTDOWN_SEAL_TIMEOUT={} ms; the next start replays"
+                        + " what is left ({} events)", config.shutdownSealTimeout().toMillis(), engine.store().headEventCount());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("could not seal before stopping ({}); the next start replays the WAL", e.getMessage());
+        }
+    }
+
+    private static final String DISK_FULL = "the server's disk is full: nothing of this request was stored or"
+            + " acknowledged; keep the events and retry after Retry-After seconds (the operator must free space on the"
+            + " data dir's disk, or lower LARCH_MIN_FREE_DISK)";
+
     /**
-     * Ingest's sink: the WAL, with back-pressure when sealing falls behind; each stored batch
-     * nudges maintenance (a time comparison unless a run is due).
+     * Ingest's sink: the WAL, with back-pressure when sealing falls behind or the disk fills; each
+     * stored batch nudges maintenance (a time comparison unless a run is due).
      */
-    private record WalSink(WriteAheadLog wal, EventStore store, long headMaxEvents, Runnable nudgeMaintenance)
-            implements EventSink {
+    private record WalSink(WriteAheadLog wal, EventStore store, long headMaxEvents, DiskSpace disk,
+                           Runnable nudgeMaintenance) implements EventSink {
         /** One record for the whole batch, filed under its first event's kind: atomic whatever the kinds. */
         @Override
         public void append(List<LogEvent> events) {
-            wal.append(events.getFirst().kind(), events);
+            try {
+                wal.append(events.getFirst().kind(), events);
+            } catch (WalException e) {
+                if (!e.diskFull()) {
+                    throw e;
+                }
+                // [disk floor] The WAL found the disk full: nothing was acknowledged; look again at once.
+                disk.refreshSoon();
+                DiskSpace.Reading reading = disk.reading();
+                throw new InsufficientStorageException(DISK_FULL, reading.usableBytes(), reading.floorBytes());
+            }
             nudgeMaintenance.run();
         }
 
         @Override
         public void checkAccepting() {
+            // [disk floor] Before anything is written, so a refused batch leaves nothing behind.
+            DiskSpace.Reading reading = disk.reading();
+            if (reading.belowFloor()) {
+                throw new InsufficientStorageException("the server's disk is nearly full (" + reading.usableBytes()
+                        + " bytes free, below LARCH_MIN_FREE_DISK=" + reading.floorBytes() + " bytes): nothing of this"
+                        + " request was stored; keep the events and retry after Retry-After seconds (the operator must"
+                        + " free space on the data dir's disk, or lower LARCH_MIN_FREE_DISK)",
+                        reading.usableBytes(), reading.floorBytes());
+            }
             if (store.headEventCount() > headMaxEvents) {
                 throw new RejectedRequestException(503, "ingest is paused: " + store.headEventCount()
                         + " events are waiting to be sealed (LARCH_HEAD_MAX_EVENTS=" + headMaxEvents

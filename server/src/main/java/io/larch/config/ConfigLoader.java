@@ -33,6 +33,7 @@ public final class ConfigLoader {
     /** What S3 and R2 accept as a bucket name (dots and underscores for older buckets and MinIO). */
     private static final Pattern S3_BUCKET = Pattern.compile("[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]");
     private static final Pattern S3_REGION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern PERCENT = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,3})?)\\s*%");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb|k|m|g)?", Pattern.CASE_INSENSITIVE);
 
     private final Map<String, String> values = new HashMap<>();
@@ -142,12 +143,16 @@ public final class ConfigLoader {
             problems.add(Settings.ARCHIVE_CACHE_SIZE.name() + ": must be at least 64MB (a part fetched back is up to about 25MB)");
         }
         LarchConfig.Archive archive = archive(dataDir);
+        LarchConfig.MinFreeDisk minFreeDisk = minFreeDisk();
+        Duration shutdownSealTimeout = parse(Settings.SHUTDOWN_SEAL_TIMEOUT, ConfigLoader::parseDuration,
+                "a duration like 30s or 2m (0s: do not seal on stop)");
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
-                scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive);
+                scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
+                shutdownSealTimeout);
     }
 
     private LarchConfig.Archive archive(Path dataDir) {
@@ -264,6 +269,25 @@ public final class ConfigLoader {
         long workLogPerUser = integer(Settings.RATE_WORK_LOG_PER_USER, 0, Integer.MAX_VALUE);
         return new LarchConfig.Security(redaction, Set.copyOf(origins), text(Settings.TRUSTED_PROXIES).trim(), maxTtl, idle,
                 projectEvents, projectRequests, ipRequests, workLogPerUser);
+    }
+
+    /** A size ("1GB", "0" turns the check off), a percentage ("5%", "2.5%"), or unset: the default. */
+    private LarchConfig.MinFreeDisk minFreeDisk() {
+        String raw = values.get(Settings.MIN_FREE_DISK.name());
+        if (raw == null || raw.isBlank()) {
+            return LarchConfig.MinFreeDisk.DEFAULT;
+        }
+        Matcher percent = PERCENT.matcher(raw.trim());
+        if (percent.matches()) {
+            double share = Double.parseDouble(percent.group(1));
+            if (share >= 100) {
+                problems.add(Settings.MIN_FREE_DISK.name() + ": a share of the disk must be below 100%, got '" + raw + "'");
+            }
+            return new LarchConfig.MinFreeDisk(-1, share);
+        }
+        Long bytes = parse(Settings.MIN_FREE_DISK, ConfigLoader::parseSize,
+                "a size like 512MB or 1GB, or a share of the disk like 5%");
+        return new LarchConfig.MinFreeDisk(bytes == null ? -1 : bytes, -1);
     }
 
     private static boolean onOff(String text) {

@@ -28,7 +28,9 @@ public record LarchConfig(
         Security security,
         Tail tail,
         Lifecycle lifecycle,
-        Archive archive) {
+        Archive archive,
+        MinFreeDisk minFreeDisk,
+        Duration shutdownSealTimeout) {
 
     /**
      * Maintenance and the archive's local side.
@@ -38,6 +40,33 @@ public record LarchConfig(
      * @param archiveCacheBytes   the size of the cache of parts fetched back from the archive
      */
     public record Lifecycle(Duration maintenanceInterval, Duration archiveLocalGrace, long archiveCacheBytes) {
+    }
+
+    /**
+     * The free space the data dir's file system must keep for ingest to go on
+     * ({@code LARCH_MIN_FREE_DISK}): a fixed size, a share of the file system, or both (the
+     * default), when the smaller of the two applies.
+     *
+     * @param bytes   a fixed floor, or -1 when none is set
+     * @param percent a share of the file system's size (0 to 100), or -1 when none is set
+     */
+    public record MinFreeDisk(long bytes, double percent) {
+        /** 1 GB or 5%, whichever is smaller (see the setting's description for why). */
+        public static final MinFreeDisk DEFAULT = new MinFreeDisk(1L << 30, 5);
+
+        /** The floor in bytes on a file system of {@code totalBytes}. */
+        public long floorBytes(long totalBytes) {
+            long ofTotal = percent < 0 ? Long.MAX_VALUE : (long) (totalBytes * (percent / 100));
+            return Math.min(bytes < 0 ? Long.MAX_VALUE : bytes, ofTotal);
+        }
+
+        @Override
+        public String toString() {
+            if (bytes >= 0 && percent >= 0) {
+                return "min(" + bytes + "B, " + percent + "%)";
+            }
+            return bytes >= 0 ? bytes + "B" : percent + "%";
+        }
     }
 
     /**

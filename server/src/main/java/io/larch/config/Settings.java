@@ -94,6 +94,10 @@ public final class Settings {
             "optional: access key id of separate read-only credentials (download, stat, list), for least privilege", false);
     public static final Setting S3_READ_SECRET_ACCESS_KEY = new Setting("LARCH_S3_READ_SECRET_ACCESS_KEY", null,
             "secret access key of LARCH_S3_READ_ACCESS_KEY_ID", true);
+    public static final Setting MIN_FREE_DISK = new Setting("LARCH_MIN_FREE_DISK", null,
+            "free space the data dir's file system must keep (a size like 1GB, or a share like 5%); below it ingest answers 507 and queries go on. Default: 1GB or 5% of the file system, whichever is smaller: room for sealing (which needs about a tenth of the WAL it turns into parts, then frees the WAL) and for compaction on a large disk, while a small disk is not refused at 1GB; 0 turns the check off", false);
+    public static final Setting SHUTDOWN_SEAL_TIMEOUT = new Setting("LARCH_SHUTDOWN_SEAL_TIMEOUT", "30s",
+            "on stop (SIGTERM), how long sealing the WAL into parts may take; what is not sealed by then is replayed at the next start (0s: do not seal)", false);
 
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
@@ -102,7 +106,8 @@ public final class Settings {
             RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER, MAX_SSE_CONNECTIONS, MAX_STREAMS_PER_USER,
             SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE,
             ARCHIVE_STORE, ARCHIVE_DIR, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_PREFIX,
-            S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY);
+            S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY,
+            MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT);
 
     private Settings() {
     }

@@ -2,6 +2,7 @@ package io.larch.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.larch.ingest.InsufficientStorageException;
 import io.larch.ingest.InvalidBatchException;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.model.InvalidInputException;
@@ -31,6 +32,11 @@ final class ErrorMapping {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapping.class);
     /** The header that carries a 500's error id, the key to its entry in the server log. */
     static final String ERROR_ID_HEADER = "X-Larch-Error-Id";
+
+    /** What a client is told when a write found the disk full. */
+    static final String DISK_FULL = "the server's disk is full: nothing of this request was stored or acknowledged;"
+            + " keep the events and retry after Retry-After seconds (the operator must free space on the data dir's"
+            + " disk, or lower LARCH_MIN_FREE_DISK)";
 
     private ErrorMapping() {
     }
@@ -74,7 +80,17 @@ final class ErrorMapping {
         });
         config.routes.exception(NotFoundException.class, (e, ctx) -> respond(ctx, 404, ApiError.of(e.getMessage())));
         config.routes.exception(ConflictException.class, (e, ctx) -> respond(ctx, 409, ApiError.of(e.getMessage())));
+        Counter diskFullRejections = Counter.builder("larch_ingest_rejected_disk_full")
+                .description("ingest requests answered 507: the data dir's disk was below LARCH_MIN_FREE_DISK or full")
+                .register(metrics);
+        config.routes.exception(InsufficientStorageException.class, (e, ctx) ->
+                insufficientStorage(ctx, diskFullRejections, e.getMessage(), e.freeBytes(), e.floorBytes()));
         config.routes.exception(WalException.class, (e, ctx) -> {
+            if (e.diskFull()) {
+                LOG.warn("ingest could not store a batch: {}", e.getMessage());
+                insufficientStorage(ctx, diskFullRejections, DISK_FULL, -1, -1);
+                return;
+            }
             LOG.error("ingest failed to persist a batch: {}", e.getMessage());
             ctx.header("Retry-After", "5");
             respond(ctx, 503, ApiError.of("could not store the batch (" + e.getMessage()
@@ -119,6 +135,25 @@ final class ErrorMapping {
                 }
             });
         }
+    }
+
+    /**
+     * 507 Insufficient Storage: nothing of the request was stored; the client keeps the batch and
+     * retries after Retry-After (space returns when an operator frees it or sealing shrinks the
+     * WAL), the operator frees space or lowers the floor. Free bytes and floor are given when known.
+     */
+    private static void insufficientStorage(Context ctx, Counter rejections, String message, long freeBytes,
+                                            long floorBytes) {
+        rejections.increment();
+        ctx.header("Retry-After", Integer.toString(InsufficientStorageException.RETRY_AFTER_SECONDS));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", message);
+        if (freeBytes >= 0) {
+            body.put("freeBytes", freeBytes);
+            body.put("minFreeBytes", floorBytes);
+        }
+        body.put("retryAfterSeconds", InsufficientStorageException.RETRY_AFTER_SECONDS);
+        ctx.status(507).json(body);
     }
 
     /** Whether a handler already wrote a JSON error (then Javalin's generic error page must not replace it). */

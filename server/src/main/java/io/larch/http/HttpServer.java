@@ -5,6 +5,7 @@ import io.javalin.Javalin;
 import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
+import io.larch.datadir.DiskSpace;
 import io.larch.ingest.IngestService;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
@@ -28,6 +29,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +43,12 @@ public final class HttpServer {
     /** A request body slower than this is cut off (512 KB, the largest, may take 8.5 minutes). */
     static final long MIN_REQUEST_BYTES_PER_SECOND = 1024;
 
+    /**
+     * On stop, the longest requests in progress may take to finish: an ingest waits for one
+     * fsync, a query for at most LARCH_QUERY_TIMEOUT (30 s by default, so a longer query is cut).
+     */
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
+
     private HttpServer() {
     }
 
@@ -51,7 +59,7 @@ public final class HttpServer {
                                RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance,
                                RetentionPolicies retention, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
-                               Options options, Clock clock) {
+                               Options options, Clock clock, DiskSpace disk) {
     }
 
     /**
@@ -101,7 +109,15 @@ public final class HttpServer {
             config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
             config.http.maxRequestSize = 1024 * 1024;
             config.router.ignoreTrailingSlashes = true;
-            config.jetty.modifyServer(server -> server.setErrorHandler(new JettyErrorResponses()));
+            config.jetty.modifyServer(server -> {
+                server.setErrorHandler(new JettyErrorResponses());
+                // Graceful stop: connectors stop accepting, requests in progress finish (an ingest
+                // gets its 202 once its batch is durable), up to DRAIN_TIMEOUT. Javalin puts its
+                // servlet context inside this wrapper. Live streams would hold it to the end, so
+                // the tail hub ends them first (Larch.close).
+                server.setHandler(new GracefulHandler());
+                server.setStopTimeout(DRAIN_TIMEOUT.toMillis());
+            });
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(MAX_HEADER_BYTES);
                 http.setSendServerVersion(false);
@@ -122,7 +138,7 @@ public final class HttpServer {
                     ctx.status(204);
                 }
             });
-            new HealthRoutes(deps.database(), deps.dataDir(), deps.wal()).install(routes);
+            new HealthRoutes(deps.database(), deps.dataDir(), deps.wal(), deps.disk()).install(routes);
             routes.get("/metrics", Access.PUBLIC, (ctx, grant) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(deps.metrics().scrape()));
             new IngestRoutes(deps.ingest(), deps.policies(), deps.signatures()).install(routes);

@@ -17,7 +17,9 @@ public interface EventSink {
 
     /**
      * Throws {@link RejectedRequestException} (503) when the store cannot take more right now,
-     * e.g. because sealing has fallen behind; checked before any work on a batch.
+     * e.g. because sealing has fallen behind, or {@link InsufficientStorageException} (507) when
+     * its disk is below the free space it must keep; checked before any work on a batch, so a
+     * refused batch leaves nothing behind. Must be cheap: it runs on every request.
      */
     void checkAccepting();
 }

@@ -44,6 +44,7 @@ public final class IngestService {
      *
      * @throws RejectedRequestException when the body as a whole is unusable (400, 413, 415) or
      *                                  the store is not accepting (503)
+     * @throws InsufficientStorageException when the store's disk is (nearly) full (507); nothing is stored
      * @throws InvalidBatchException    when any event is invalid; nothing is stored
      * @throws io.larch.security.RateLimitedException when the batch passes a rate limit; nothing is stored
      */

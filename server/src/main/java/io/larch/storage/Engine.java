@@ -217,6 +217,17 @@ public final class Engine implements AutoCloseable {
         return wal;
     }
 
+    /**
+     * For a stop: closes every active WAL segment and waits up to {@code timeout} until the
+     * sealer has sealed every closed one (a zero timeout only closes them). Returns whether all
+     * were sealed; what was not is replayed and sealed at the next open, so giving up loses
+     * nothing. A seal that fails (a full disk) keeps retrying until the timeout.
+     */
+    public boolean sealAll(Duration timeout) throws InterruptedException {
+        wal().rotateAll();
+        return sealer().awaitIdle(timeout);
+    }
+
     /** The highest event id in the catalog or the replayed WAL: new ids must be above it. */
     public long maxEventId() {
         return maxEventId;

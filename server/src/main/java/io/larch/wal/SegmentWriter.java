@@ -5,6 +5,7 @@ import io.larch.model.Kind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -31,7 +32,10 @@ final class SegmentWriter {
     /**
      * Creates the segment file with its header and makes the file's existence durable (fsync of
      * the file and of its directory), so records written later cannot end up in a file that a
-     * crash makes disappear.
+     * crash makes disappear. When that fails (a full disk fails the header's write), the file is
+     * deleted again: a full disk refuses every batch, and each would otherwise leave an empty
+     * segment behind until the next start. A crash before the delete leaves a file without a
+     * whole header, which replay deletes.
      */
     static SegmentWriter create(long id, Kind kind, Path path, long nowMillis) throws IOException {
         Fsync.createDirectories(path.getParent());
@@ -45,6 +49,11 @@ final class SegmentWriter {
             Fsync.directory(path.getParent());
         } catch (IOException e) {
             channel.close();
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException notDeleted) {
+                e.addSuppressed(notDeleted);
+            }
             throw e;
         }
         SegmentWriter writer = new SegmentWriter(id, kind, path, nowMillis, channel);

@@ -432,8 +432,7 @@ public final class WriteAheadLog implements AutoCloseable {
     }
 
     private static WalException failure(String what, IOException e) {
-        String reason = e.getMessage() != null && e.getMessage().contains("No space left")
-                ? "the disk is full" : e.getMessage();
+        String reason = WalException.isDiskFullMessage(e.getMessage()) ? "the disk is full" : e.getMessage();
         return new WalException(what + ": " + reason, e);
     }
 

@@ -59,6 +59,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void minFreeDiskTakesASizeOrAShareAndFailsWithItsName() {
+        assertEquals(LarchConfig.MinFreeDisk.DEFAULT, ConfigLoader.load(Map.of(), null, Map.of()).minFreeDisk());
+        check("2GB", new LarchConfig.MinFreeDisk(2L << 30, -1));
+        check("0", new LarchConfig.MinFreeDisk(0, -1));
+        check("5%", new LarchConfig.MinFreeDisk(-1, 5));
+        check("2.5 %", new LarchConfig.MinFreeDisk(-1, 2.5));
+        assertTrue(failure(Map.of("LARCH_MIN_FREE_DISK", "lots")).getMessage()
+                .contains("LARCH_MIN_FREE_DISK: expected a size like 512MB or 1GB, or a share of the disk like 5%, got 'lots'"));
+        assertTrue(failure(Map.of("LARCH_MIN_FREE_DISK", "100%")).getMessage().contains("LARCH_MIN_FREE_DISK: a share of the disk must be below 100%"));
+        assertTrue(failure(Map.of("LARCH_MIN_FREE_DISK", "-1GB")).getMessage().contains("LARCH_MIN_FREE_DISK"));
+        assertEquals(Duration.ofSeconds(30), ConfigLoader.load(Map.of(), null, Map.of()).shutdownSealTimeout());
+        assertEquals(Duration.ZERO, ConfigLoader.load(Map.of("LARCH_SHUTDOWN_SEAL_TIMEOUT", "0s"), null, Map.of()).shutdownSealTimeout());
+        assertTrue(failure(Map.of("LARCH_SHUTDOWN_SEAL_TIMEOUT", "a while")).getMessage().contains("LARCH_SHUTDOWN_SEAL_TIMEOUT"));
+    }
+
+    private static void check(String minFreeDisk, LarchConfig.MinFreeDisk expected) {
+        assertEquals(expected, ConfigLoader.load(Map.of("LARCH_MIN_FREE_DISK", minFreeDisk), null, Map.of()).minFreeDisk(),
+                minFreeDisk);
+    }
+
+    @Test
     void securitySettingsHaveSafeDefaultsAndFailWithTheirNames() {
         LarchConfig.Security defaults = ConfigLoader.load(Map.of(), null, Map.of()).security();
         assertTrue(defaults.redaction(), "redaction is on unless turned off");

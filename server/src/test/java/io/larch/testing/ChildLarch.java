@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 
 /** Larch in a separate JVM, so a test can kill it with SIGKILL. */
 public final class ChildLarch implements AutoCloseable {
@@ -30,7 +32,7 @@ public final class ChildLarch implements AutoCloseable {
                 "--data-dir", dataDir.toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(dataDir).toFile()));
         builder.environment().put("LARCH_ADMIN_TOKEN", TestServer.ADMIN_TOKEN);
         builder.environment().put("LARCH_DUCKDB_MEMORY_LIMIT", "256MB");
         builder.environment().putAll(env);
@@ -65,6 +67,22 @@ public final class ChildLarch implements AutoCloseable {
     public int stop() throws InterruptedException {
         process.destroy();
         return process.waitFor();
+    }
+
+    /** SIGTERM without waiting, so a test can watch what the server does while it stops. */
+    public void sendSigterm() {
+        process.destroy();
+    }
+
+    /** The exit code once the process ended, or empty if it still runs after {@code timeout}. */
+    public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? OptionalInt.of(process.exitValue())
+                : OptionalInt.empty();
+    }
+
+    /** Where the child's output goes (appended over restarts): beside the data dir. */
+    public static Path logFile(Path dataDir) {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".log");
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.app.Larch;
 import io.larch.config.ConfigLoader;
 import io.larch.config.LarchConfig;
+import io.larch.datadir.DiskSpace;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -19,13 +20,16 @@ public final class TestServer implements AutoCloseable {
     private final Path dataDir;
     private final Map<String, String> settings;
     private final Clock clock;
+    /** The data dir's free space as tests play it, or null: the real file system's. */
+    private final DiskSpace.Probe diskProbe;
     private Larch larch;
     private HttpJson http;
 
-    private TestServer(Path dataDir, Map<String, String> settings, Clock clock) {
+    private TestServer(Path dataDir, Map<String, String> settings, Clock clock, DiskSpace.Probe diskProbe) {
         this.dataDir = dataDir;
         this.settings = settings;
         this.clock = clock;
+        this.diskProbe = diskProbe;
     }
 
     public static TestServer start(Path dataDir) {
@@ -33,7 +37,12 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Path dataDir, Map<String, String> settings, Clock clock) {
-        TestServer server = new TestServer(dataDir, settings, clock);
+        return start(dataDir, settings, clock, null);
+    }
+
+    /** A server whose data dir's free space is read from {@code diskProbe} (a full disk without root). */
+    public static TestServer start(Path dataDir, Map<String, String> settings, Clock clock, DiskSpace.Probe diskProbe) {
+        TestServer server = new TestServer(dataDir, settings, clock, diskProbe);
         server.startLarch();
         return server;
     }
@@ -47,7 +56,8 @@ public final class TestServer implements AutoCloseable {
         env.put("LARCH_DUCKDB_MEMORY_LIMIT", "256MB");
         env.putAll(settings);
         LarchConfig config = ConfigLoader.load(env, null, Map.of());
-        larch = Larch.start(config, clock, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        larch = Larch.start(config, clock, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                diskProbe);
         http = new HttpJson("http://127.0.0.1:" + larch.port());
     }
 
