@@ -15,7 +15,9 @@ import io.larch.security.Redactor;
 import io.larch.security.RequestSignatures;
 import io.larch.security.TrustedProxies;
 import io.larch.datadir.DataDirLock;
+import io.larch.datadir.FileNames;
 import io.larch.datadir.ServerInfo;
+import io.larch.http.BuildLines;
 import io.larch.http.DeclaredRoute;
 import io.larch.http.HttpServer;
 import io.larch.ingest.EventSink;
@@ -24,14 +26,18 @@ import io.larch.ingest.IngestService;
 import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
+import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.ApiKeyRepository;
 import io.larch.meta.AuditRepository;
+import io.larch.meta.BuildLogRepository;
 import io.larch.meta.Database;
 import io.larch.meta.PartRepository;
 import io.larch.meta.ProjectRepository;
 import io.larch.meta.SettingRepository;
 import io.larch.model.LogEvent;
+import io.larch.objectstore.LocalDirObjectStore;
+import io.larch.objectstore.ObjectStore;
 import io.larch.search.Searcher;
 import io.larch.security.AdminToken;
 import io.larch.security.ApiKeys;
@@ -82,6 +88,8 @@ public final class Larch implements AutoCloseable {
     private Engine engine;
     private Javalin http;
     private TailHub tail;
+    private ObjectStore archive;
+    private BuildLogArchiver buildLogs;
     private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
@@ -146,7 +154,18 @@ public final class Larch implements AutoCloseable {
         tail = new TailHub(action -> order[0].atReleasePoint(action), new TailHub.Limits(tailConfig.maxConnections(),
                 tailConfig.maxPerUser(), TailHub.Limits.DEFAULT_QUEUE_EVENTS, TailHub.Limits.DEFAULT_MAX_BACKLOG_EVENTS,
                 TailHub.Limits.DEFAULT_STRIKE_WINDOW));
-        order[0] = new StoredOrder(ids, tail::released);
+        // build logs: the archiver reads the store through search, so it exists before the ordering releases a batch.
+        // integrator: replace with the configured store
+        archive = new LocalDirObjectStore(config.dataDir().resolve("archive"));
+        BuildLogArchiver[] archiver = new BuildLogArchiver[1];
+        TailHub hubForOrder = tail;
+        order[0] = new StoredOrder(ids, released -> {
+            hubForOrder.released(released);
+            if (archiver[0] != null) { // set below, before HTTP starts: nothing is released earlier
+                archiver[0].offer(released);
+            }
+        });
+        // end build logs
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents()), order[0],
                 new TemplateFingerprinter(), limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
@@ -157,11 +176,18 @@ public final class Larch implements AutoCloseable {
             hub.credentialsChanged();
         }, clock);
         Searcher searcher = new Searcher(engine);
+        // build logs: one archived object per finished build, written by one worker thread.
+        buildLogs = new BuildLogArchiver(archive, new BuildLogRepository(database), BuildLines.reader(searcher),
+                BuildLines.encoder(), FileNames.tmpDir(config.dataDir()), clock, BuildLogArchiver.Options.DEFAULTS);
+        archiver[0] = buildLogs;
+        buildLogs.start();
+        // end build logs
         Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
                 engine.integrity());
         PrometheusMeterRegistry metrics = metrics(engine);
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
         tailMetrics(metrics, tail);
+        buildLogMetrics(metrics, buildLogs);
 
         Aggregator aggregator = new Aggregator(engine);
         FunctionCounter.builder("larch_point_read_row_groups", searcher,
@@ -184,7 +210,7 @@ public final class Larch implements AutoCloseable {
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 database, config.dataDir(),
-                metrics, EffectiveConfig.of(config), httpOptions, clock));
+                metrics, EffectiveConfig.of(config), httpOptions, clock, buildLogs));
         routes = built.routes();
         http = built.javalin().start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
@@ -268,6 +294,23 @@ public final class Larch implements AutoCloseable {
                 .description("live streams refused with 429 at LARCH_MAX_SSE_CONNECTIONS").register(registry);
     }
 
+    private static void buildLogMetrics(PrometheusMeterRegistry registry, BuildLogArchiver archiver) {
+        FunctionCounter.builder("larch_build_logs_archived", archiver, BuildLogArchiver::written)
+                .description("build-log objects written to the archive (one per build end)").register(registry);
+        FunctionCounter.builder("larch_build_logs_dropped", archiver, BuildLogArchiver::dropped)
+                .description("build ends not queued for archiving because the queue was full (written at the build's next end)")
+                .register(registry);
+        FunctionCounter.builder("larch_build_logs_failed", archiver, BuildLogArchiver::failed)
+                .description("build-log objects that could not be written (after retries)").register(registry);
+        FunctionCounter.builder("larch_build_logs_incomplete", archiver, BuildLogArchiver::incomplete)
+                .description("build logs not archived because a quarantined part could hold some of their lines")
+                .register(registry);
+        FunctionCounter.builder("larch_build_logs_retries", archiver, BuildLogArchiver::retried)
+                .description("build-log uploads retried because the archive was unavailable").register(registry);
+        Gauge.builder("larch_build_logs_queued", archiver, BuildLogArchiver::queued)
+                .description("finished builds waiting to be archived").register(registry);
+    }
+
     private static String hostForUrl(String host) {
         return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     }
@@ -307,8 +350,15 @@ public final class Larch implements AutoCloseable {
         if (http != null) {
             http.stop();
         }
+        if (buildLogs != null) {
+            // Before the engine (it reads the store), the archive and the metadata it writes.
+            buildLogs.close();
+        }
         if (engine != null) {
             engine.close();
+        }
+        if (archive != null) {
+            archive.close();
         }
         if (database != null) {
             database.close();

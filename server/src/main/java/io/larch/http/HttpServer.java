@@ -6,6 +6,7 @@ import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
 import io.larch.ingest.IngestService;
+import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
@@ -49,7 +50,7 @@ public final class HttpServer {
                                ProjectAdmin projects, ProjectPolicies policies, RequestSignatures signatures,
                                RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
-                               Options options, Clock clock) {
+                               Options options, Clock clock, BuildLogArchiver buildLogs) {
     }
 
     /**
@@ -131,6 +132,8 @@ public final class HttpServer {
                     options.streamTiming(), deps.clock());
             config.events.serverStopped(streams::close);
             streams.install(routes);
+            new BuildLogRoutes(deps.searcher(), gate, deps.buildLogs(), deps.dataDir(), deps.buildLogs().options())
+                    .install(routes);
             new TokenRoutes(deps.viewerTokens(), options.viewerTokenMaxTtl(), deps.clock()).install(routes);
             new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
             new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),
