@@ -1,6 +1,7 @@
 package io.larch.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.javalin.http.Context;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 final class BuildLogRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(BuildLogRoutes.class);
-    private static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+    private static final JsonFactory JSON = new JsonFactoryBuilder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .rootValueSeparator((String) null).build();
     /** The text format's time: fixed width, milliseconds, UTC. */
     static final DateTimeFormatter TEXT_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);

@@ -1,6 +1,7 @@
 package io.larch.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.larch.model.EventId;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /** The client-facing JSON of an event: camelCase names, ISO-8601 times, level names, string ids. */
 public final class EventJson {
-    private static final JsonFactory LINES = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+    private static final JsonFactory LINES = new JsonFactoryBuilder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .rootValueSeparator((String) null).build();
 
     private EventJson() {
     }
