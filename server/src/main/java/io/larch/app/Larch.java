@@ -16,7 +16,9 @@ import io.larch.security.RequestSignatures;
 import io.larch.security.TrustedProxies;
 import io.larch.datadir.DataDirLock;
 import io.larch.datadir.DiskSpace;
+import io.larch.datadir.FileNames;
 import io.larch.datadir.ServerInfo;
+import io.larch.http.BuildLines;
 import io.larch.http.DeclaredRoute;
 import io.larch.http.HttpServer;
 import io.larch.ingest.EventSink;
@@ -26,18 +28,20 @@ import io.larch.ingest.IngestService;
 import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
+import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.MaintenanceRunRepository;
 import io.larch.objectstore.ObjectStores;
-import io.larch.objectstore.ObjectStore;
 import io.larch.meta.ApiKeyRepository;
 import io.larch.meta.AuditRepository;
+import io.larch.meta.BuildLogRepository;
 import io.larch.meta.Database;
 import io.larch.meta.PartRepository;
 import io.larch.meta.ProjectRepository;
 import io.larch.meta.SettingRepository;
 import io.larch.model.LogEvent;
+import io.larch.objectstore.ObjectStore;
 import io.larch.search.Searcher;
 import io.larch.security.AdminToken;
 import io.larch.security.ApiKeys;
@@ -97,6 +101,7 @@ public final class Larch implements AutoCloseable {
     private TailHub tail;
     private Maintenance maintenance;
     private Optional<ObjectStore> archive = Optional.empty();
+    private BuildLogArchiver buildLogs;
     private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
@@ -176,7 +181,15 @@ public final class Larch implements AutoCloseable {
         tail = new TailHub(action -> order[0].atReleasePoint(action), new TailHub.Limits(tailConfig.maxConnections(),
                 tailConfig.maxPerUser(), TailHub.Limits.DEFAULT_QUEUE_EVENTS, TailHub.Limits.DEFAULT_MAX_BACKLOG_EVENTS,
                 TailHub.Limits.DEFAULT_STRIKE_WINDOW));
-        order[0] = new StoredOrder(ids, tail::released);
+        // build logs: the archiver reads the store through search, so it exists before the ordering releases a batch.
+        BuildLogArchiver[] archiver = new BuildLogArchiver[1];
+        TailHub hubForOrder = tail;
+        order[0] = new StoredOrder(ids, released -> {
+            hubForOrder.released(released);
+            if (archiver[0] != null) { // set below, before HTTP starts: nothing is released earlier
+                archiver[0].offer(released);
+            }
+        });
         // Lifecycle: archive, retention, cleanup; ingest nudges it so a sleeping host still maintains itself.
         RetentionPolicies retention = new RetentionPolicies(database, new ProjectSettingRepository(database), projects,
                 audit, clock);
@@ -199,6 +212,13 @@ public final class Larch implements AutoCloseable {
             hub.credentialsChanged();
         }, clock);
         Searcher searcher = new Searcher(engine);
+        // build logs: one archived object per finished build, written by one worker thread (none when archiving is off).
+        if (archive.isPresent()) {
+            buildLogs = new BuildLogArchiver(archive.get(), new BuildLogRepository(database), BuildLines.reader(searcher),
+                    BuildLines.encoder(), FileNames.tmpDir(config.dataDir()), clock, BuildLogArchiver.Options.DEFAULTS);
+            archiver[0] = buildLogs;
+            buildLogs.start();
+        }
         PrometheusMeterRegistry metrics = metrics(engine);
         // [disk floor]
         Gauge.builder("larch_disk_free_bytes", disk, d -> d.reading().usableBytes())
@@ -206,6 +226,9 @@ public final class Larch implements AutoCloseable {
                 .register(metrics);
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
         tailMetrics(metrics, tail);
+        if (buildLogs != null) {
+            buildLogMetrics(metrics, buildLogs);
+        }
 
         Aggregator aggregator = new Aggregator(engine);
         FunctionCounter.builder("larch_point_read_row_groups", searcher,
@@ -228,7 +251,7 @@ public final class Larch implements AutoCloseable {
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 retention, database, config.dataDir(),
-                metrics, EffectiveConfig.of(config), httpOptions, clock, disk));
+                metrics, EffectiveConfig.of(config), httpOptions, clock, disk, buildLogs));
         routes = built.routes();
         http = built.javalin().start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
@@ -312,6 +335,23 @@ public final class Larch implements AutoCloseable {
                 .description("live streams refused with 429 at LARCH_MAX_SSE_CONNECTIONS").register(registry);
     }
 
+    private static void buildLogMetrics(PrometheusMeterRegistry registry, BuildLogArchiver archiver) {
+        FunctionCounter.builder("larch_build_logs_archived", archiver, BuildLogArchiver::written)
+                .description("build-log objects written to the archive (one per build end)").register(registry);
+        FunctionCounter.builder("larch_build_logs_dropped", archiver, BuildLogArchiver::dropped)
+                .description("build ends not queued for archiving because the queue was full (written at the build's next end)")
+                .register(registry);
+        FunctionCounter.builder("larch_build_logs_failed", archiver, BuildLogArchiver::failed)
+                .description("build-log objects that could not be written (after retries)").register(registry);
+        FunctionCounter.builder("larch_build_logs_incomplete", archiver, BuildLogArchiver::incomplete)
+                .description("build logs not archived because a quarantined part could hold some of their lines")
+                .register(registry);
+        FunctionCounter.builder("larch_build_logs_retries", archiver, BuildLogArchiver::retried)
+                .description("build-log uploads retried because the archive was unavailable").register(registry);
+        Gauge.builder("larch_build_logs_queued", archiver, BuildLogArchiver::queued)
+                .description("finished builds waiting to be archived").register(registry);
+    }
+
     private static String hostForUrl(String host) {
         return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     }
@@ -358,6 +398,10 @@ public final class Larch implements AutoCloseable {
         }
         if (maintenance != null) {
             maintenance.close();
+        }
+        if (buildLogs != null) {
+            // Before the engine (it reads the store), the archive and the metadata it writes.
+            buildLogs.close();
         }
         if (engine != null) {
             engine.close();

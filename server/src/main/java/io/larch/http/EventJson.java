@@ -1,17 +1,38 @@
 package io.larch.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.larch.model.EventId;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.model.WorkLogFields;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /** The client-facing JSON of an event: camelCase names, ISO-8601 times, level names, string ids. */
 public final class EventJson {
+    private static final JsonFactory LINES = new JsonFactoryBuilder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .rootValueSeparator((String) null).build();
+
     private EventJson() {
+    }
+
+    /**
+     * {@code events} as NDJSON: one object each, each line ending in {@code \n}; {@code out} is
+     * flushed, not closed. The one NDJSON encoding: routes and the build-log archive both use it.
+     */
+    public static void writeLines(List<LogEvent> events, OutputStream out) throws IOException {
+        try (JsonGenerator json = LINES.createGenerator(out)) {
+            for (LogEvent event : events) {
+                write(json, event);
+                json.writeRaw('\n');
+            }
+        }
     }
 
     public static void write(JsonGenerator json, LogEvent e) throws IOException {

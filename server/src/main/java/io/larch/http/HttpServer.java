@@ -7,6 +7,7 @@ import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
 import io.larch.datadir.DiskSpace;
 import io.larch.ingest.IngestService;
+import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.AuditRepository;
@@ -59,7 +60,7 @@ public final class HttpServer {
                                RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance,
                                RetentionPolicies retention, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
-                               Options options, Clock clock, DiskSpace disk) {
+                               Options options, Clock clock, DiskSpace disk, BuildLogArchiver buildLogs) {
     }
 
     /**
@@ -149,6 +150,9 @@ public final class HttpServer {
                     options.streamTiming(), deps.clock());
             config.events.serverStopped(streams::close);
             streams.install(routes);
+            new BuildLogRoutes(deps.searcher(), gate, deps.buildLogs(), deps.dataDir(),
+                    deps.buildLogs() == null ? BuildLogArchiver.Options.DEFAULTS : deps.buildLogs().options())
+                    .install(routes);
             new TokenRoutes(deps.viewerTokens(), options.viewerTokenMaxTtl(), deps.clock()).install(routes);
             new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
             new AdminRoutes(deps.projects(), deps.store(),

@@ -8,6 +8,7 @@ import io.larch.security.Caller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,6 +65,47 @@ final class QueryGate implements AutoCloseable {
      * shares its slots.
      */
     <T> T run(Context ctx, Caller caller, Function<QueryBudget, T> query) {
+        Semaphore semaphore = takeSlot(caller);
+        try {
+            return withBudget(ctx, query);
+        } finally {
+            semaphore.release();
+        }
+    }
+
+    /** Budgeted reads, one after another, inside {@link #runPaged}. */
+    interface PagedReads {
+        /** Runs one read (a page) with its own time budget, cancelled when the client goes away. */
+        <T> T read(Function<QueryBudget, T> read);
+    }
+
+    /** Work that pages through the store and writes as it goes. */
+    @FunctionalInterface
+    interface PagedWork {
+        void run(PagedReads reads) throws IOException;
+    }
+
+    /**
+     * Runs {@code work} holding one of {@code caller}'s query slots throughout (a download counts
+     * as one query), with a fresh time budget for each page it reads: a 100 k-line build streams
+     * for longer than one query may run, but no page may.
+     */
+    void runPaged(Context ctx, Caller caller, PagedWork work) throws IOException {
+        Semaphore semaphore = takeSlot(caller);
+        try {
+            work.run(new PagedReads() {
+                @Override
+                public <T> T read(Function<QueryBudget, T> read) {
+                    return withBudget(ctx, read);
+                }
+            });
+        } finally {
+            semaphore.release();
+        }
+    }
+
+    /** One of the caller's slots, or 429. */
+    private Semaphore takeSlot(Caller caller) {
         if (slots.size() >= MAX_CALLERS) {
             dropIdleSlots();
         }
@@ -73,11 +115,7 @@ final class QueryGate implements AutoCloseable {
             throw new TooManyQueriesException("this credential already runs " + perCredential
                     + " queries (LARCH_QUERY_CONCURRENCY_PER_KEY); retry when one finishes");
         }
-        try {
-            return withBudget(ctx, query);
-        } finally {
-            semaphore.release();
-        }
+        return semaphore;
     }
 
     /**

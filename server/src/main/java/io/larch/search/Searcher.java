@@ -110,8 +110,9 @@ public final class Searcher {
         List<LogEvent> events = new ArrayList<>(firstStored);
         events.sort(Comparator.comparingLong(LogEvent::id));
         boolean more = events.size() > limit;
+        // The latest snapshot, not the one read: a part found damaged by this very read was skipped too.
         return new AfterPage(List.copyOf(more ? events.subList(0, limit) : events), more,
-                Planner.candidateParts(snapshot.quarantined(), after).size() + tally.unavailable);
+                partsSkipped(after) + tally.unavailable);
     }
 
     /**

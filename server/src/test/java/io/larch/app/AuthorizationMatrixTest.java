@@ -44,6 +44,7 @@ class AuthorizationMatrixTest {
     private String viewerToken;
     private String expiredViewerToken;
     private String matrixEntryId;
+    private boolean matrixBuildIngested;
 
     /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
     private record Example(String path, String body) {
@@ -106,6 +107,13 @@ class AuthorizationMatrixTest {
                 "{\"entryId\":\"" + matrixEntry() + "\",\"status\":\"success\"}"));
         examples.put("GET /api/work-log/stats", () -> new Example("/api/work-log/stats?project=shop&userId=u1", null));
         examples.put("POST /api/tokens", () -> new Example("/api/tokens?project=shop", "{\"userId\":\"u1\"}"));
+        examples.put("GET /api/builds/{buildId}/logs", () -> new Example("/api/builds/" + matrixBuild() + "/logs?project=shop", null));
+        examples.put("GET /api/builds/{buildId}/logs.ndjson.gz", () -> new Example("/api/builds/" + matrixBuild()
+                + "/logs.ndjson.gz?project=shop", null));
+        examples.put("GET /api/deployments/{deploymentId}/logs", () -> new Example("/api/deployments/" + matrixBuild()
+                + "/logs?project=shop", null));
+        examples.put("GET /api/deployments/{deploymentId}/logs.ndjson.gz", () -> new Example("/api/deployments/"
+                + matrixBuild() + "/logs.ndjson.gz?project=shop", null));
         examples.put("GET /api/log/histogram", () -> new Example("/api/log/histogram?project=shop", null));
         examples.put("GET /api/log/top", () -> new Example("/api/log/top?project=shop", null));
         examples.put("GET /api/log/stats", () -> new Example("/api/log/stats?project=shop", null));
@@ -142,6 +150,17 @@ class AuthorizationMatrixTest {
             matrixEntryId = created.json().get("entryId").asText();
         }
         return matrixEntryId;
+    }
+
+    /** A build and a deployment of project shop (both with this id), made on first use, for the build-log examples. */
+    private String matrixBuild() {
+        if (!matrixBuildIngested) {
+            HttpJson.Response ingested = http.post("/api/log", shopKeys.get("ingest"),
+                    "{\"kind\":\"build\",\"buildId\":\"mb1\",\"deploymentId\":\"mb1\",\"message\":\"matrix build\"}");
+            assertEquals(202, ingested.status(), ingested.body());
+            matrixBuildIngested = true;
+        }
+        return "mb1";
     }
 
     /** The credential each access accepts. */

@@ -17,6 +17,12 @@ public final class Events {
                 null, null, Map.of());
     }
 
+    /** A line of build {@code buildId}: kind {@code kind}, with {@code status} (null for none). */
+    public static LogEvent buildLine(long id, long projectId, Kind kind, String buildId, String status, String message) {
+        return new LogEvent(id, 1_795_000_000_000L + id, 1_795_000_000_000L + id, projectId, kind, Level.INFO, message,
+                null, null, "fp", null, null, buildId, null, null, status, Map.of());
+    }
+
     /** {@code count} events with ids and timestamps counting up from {@code firstId}. */
     public static List<LogEvent> batch(long firstId, int count, Kind kind, String prefix) {
         List<LogEvent> events = new ArrayList<>(count);
