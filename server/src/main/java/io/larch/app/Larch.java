@@ -24,6 +24,7 @@ import io.larch.ingest.IngestService;
 import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
+import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.ApiKeyRepository;
 import io.larch.meta.AuditRepository;
@@ -80,6 +81,7 @@ public final class Larch implements AutoCloseable {
     private DataDirLock lock;
     private Database database;
     private Engine engine;
+    private Eraser eraser;
     private Javalin http;
     private TailHub tail;
     private List<DeclaredRoute> routes;
@@ -159,6 +161,11 @@ public final class Larch implements AutoCloseable {
         Searcher searcher = new Searcher(engine);
         Maintenance maintenance = new Maintenance(engine.wal()::rotateAll, engine.sealer(), engine.compactor(),
                 engine.integrity());
+        // Parts are read from their local files until archived parts exist; build-log objects are
+        // not rebuilt yet (nothing writes them): both are the integrator's to plug in here.
+        eraser = new Eraser(Eraser.Dependencies.of(engine, database, parts, audit, engine.wal()::rotateAll,
+                engine.partFiles()::path, erased -> { }, config.nodeId(), clock, Eraser.Hooks.NONE));
+        eraser.start();
         PrometheusMeterRegistry metrics = metrics(engine);
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
         tailMetrics(metrics, tail);
@@ -183,7 +190,7 @@ public final class Larch implements AutoCloseable {
                 new StreamSession.Timing(StreamSession.Timing.DEFAULT_HEARTBEAT, tailConfig.idleTimeout()));
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
-                database, config.dataDir(),
+                eraser, database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock));
         routes = built.routes();
         http = built.javalin().start();
@@ -306,6 +313,10 @@ public final class Larch implements AutoCloseable {
         }
         if (http != null) {
             http.stop();
+        }
+        if (eraser != null) {
+            // Before the engine: a request it was running stays running and resumes at the next start.
+            eraser.close();
         }
         if (engine != null) {
             engine.close();

@@ -6,6 +6,7 @@ import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
 import io.larch.ingest.IngestService;
+import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
 import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
@@ -47,7 +48,8 @@ public final class HttpServer {
     public record Dependencies(IngestService ingest, Searcher searcher, Aggregator aggregator, EventStore store,
                                WriteAheadLog wal, Authenticator authenticator, ViewerTokens viewerTokens,
                                ProjectAdmin projects, ProjectPolicies policies, RequestSignatures signatures,
-                               RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance, Database database,
+                               RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance,
+                               Eraser eraser, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Options options, Clock clock) {
     }
@@ -136,6 +138,7 @@ public final class HttpServer {
             new AdminRoutes(deps.projects(), deps.store(), deps.maintenance(),
                     AdminRoutes.describe(deps.effectiveConfig())).install(routes);
             new AuditRoutes(deps.audit(), deps.projects()).install(routes);
+            new EraseRoutes(deps.eraser(), deps.projects()).install(routes);
             new ProjectSettingsRoutes(deps.policies(), options.rateLimits()).install(routes);
         });
         return new Built(javalin, table[0].routes());
