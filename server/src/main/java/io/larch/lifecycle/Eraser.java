@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  *       them) and publishes it in place of the old one; a part that held only the user's rows is
  *       retired with no replacement. The old part's files are deleted at once (see
  *       {@link #rewrite} for why that is safe for queries still reading the old snapshot);</li>
- *   <li>repeats that pass when compaction replaced a part meanwhile, until a pass finds nothing;</li>
+ *   <li>repeats that pass when compaction replaced a part meanwhile, until a pass finds nothing;
+ *       then deletes the files of parts compaction retired and still keeps for its grace period
+ *       (they may hold the user's rows too);</li>
  *   <li>tells the listener ({@link ErasedUser}), then records the request done.</li>
  * </ol>
  * Events of the user that arrive after step 1 are not erased: the application must stop sending
@@ -287,6 +289,7 @@ public final class Eraser implements AutoCloseable {
                         + " times in a row; submit the request again");
             }
         }
+        deleteRetired(request);
         deps.onErased().accept(new ErasedUser(request.id(), request.userId(), request.projectId()));
         if (!skippedDamaged.isEmpty()) {
             return new Outcome("parts " + String.join(", ", skippedDamaged) + " may hold the user but failed their "
@@ -348,6 +351,21 @@ public final class Eraser implements AutoCloseable {
         LOG.info("erase request {}: removed {} events from part {} ({})", request.id(), filtered.rowsRemoved(),
                 part.name(), published.isEmpty() ? "retired, nothing else was in it" : "replaced by " + name);
         return true;
+    }
+
+    /**
+     * Deletes the files of parts of the request's project(s) that compaction retired and keeps
+     * for its grace period: they may hold the user's rows too. As with {@link #rewrite}'s own old
+     * parts, a query still reading one skips it (it is no longer published). Idempotent, and
+     * safe beside compaction's own sweep (both delete if present).
+     */
+    private void deleteRetired(EraseRequest request) throws IOException {
+        for (PartRecord retired : deps.parts().listRetired(deps.nodeId(), Long.MAX_VALUE)) {
+            if (inScope(request, retired.projectId())) {
+                deleteFiles(retired);
+                deps.parts().deleteRetired(retired.id());
+            }
+        }
     }
 
     /**
