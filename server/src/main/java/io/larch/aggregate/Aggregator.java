@@ -168,10 +168,15 @@ public final class Aggregator {
      * {@link #partsSkipped}). A failure with every file whole is a real fault and is thrown.
      */
     private <T> T retryingAfterDamage(Query query, Supplier<T> aggregation) {
+        List<PartRecord> partsBefore = store.snapshot().parts();
         try {
             return aggregation.get();
         } catch (QueryFailedException failed) {
-            if (integrity.recheckAfterReadError(Planner.candidateParts(store.snapshot().parts(), query)) == 0) {
+            // A part replaced meanwhile (erasure deletes the old files at once) fails the read of
+            // an older snapshot without any file being damaged: the next run reads the new one.
+            boolean replacedMeanwhile = store.snapshot().parts() != partsBefore;
+            if (integrity.recheckAfterReadError(Planner.candidateParts(store.snapshot().parts(), query)) == 0
+                    && !replacedMeanwhile) {
                 throw failed;
             }
             return aggregation.get();

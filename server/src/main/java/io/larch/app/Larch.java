@@ -29,6 +29,7 @@ import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.TemplateFingerprinter;
 import io.larch.lifecycle.BuildLogArchiver;
+import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.MaintenanceRunRepository;
@@ -97,6 +98,7 @@ public final class Larch implements AutoCloseable {
     private DataDirLock lock;
     private Database database;
     private Engine engine;
+    private Eraser eraser;
     private Javalin http;
     private TailHub tail;
     private Maintenance maintenance;
@@ -219,6 +221,17 @@ public final class Larch implements AutoCloseable {
             archiver[0] = buildLogs;
             buildLogs.start();
         }
+        // Erase reads archive-only parts through the archive cache; the archive objects of the parts
+        // it replaces are deleted by the next maintenance run. Build-log objects are rebuilt by the
+        // build-log archiver's next end event, not here (see README, Erasing a user's data).
+        eraser = new Eraser(Eraser.Dependencies.of(engine, database, parts, audit, engine.wal()::rotateAll,
+                part -> {
+                    if (part.isArchiveOnly() && maintenance.coldParts().fetch(part, false) != PartIntegrity.Check.WHOLE) {
+                        throw new IOException("part " + part.name() + " lives only in the archive, which cannot be read now");
+                    }
+                    return engine.partFiles().path(part);
+                }, erased -> { }, config.nodeId(), clock, Eraser.Hooks.NONE));
+        eraser.start();
         PrometheusMeterRegistry metrics = metrics(engine);
         // [disk floor]
         Gauge.builder("larch_disk_free_bytes", disk, d -> d.reading().usableBytes())
@@ -250,7 +263,7 @@ public final class Larch implements AutoCloseable {
                 new StreamSession.Timing(StreamSession.Timing.DEFAULT_HEARTBEAT, tailConfig.idleTimeout()));
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
-                retention, database, config.dataDir(),
+                retention, eraser, database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock, disk, buildLogs));
         routes = built.routes();
         http = built.javalin().start();
@@ -391,6 +404,10 @@ public final class Larch implements AutoCloseable {
         if (http != null) {
             // Graceful: no new connections; requests in progress finish (HttpServer.DRAIN_TIMEOUT).
             http.stop();
+        }
+        if (eraser != null) {
+            // Before the engine: a request it was running stays running and resumes at the next start.
+            eraser.close();
         }
         if (engine != null && http != null) {
             // [shutdown] Nothing appends any more: seal what the WAL holds, so the next start replays nothing.

@@ -124,6 +124,14 @@ public final class FileNames {
         return cacheDir(dataDir).resolve(Long.toString(projectId)).resolve(kind.wireName()).resolve(partName + PART_SUFFIX);
     }
 
+    /**
+     * A part rewritten by erase request {@code requestId} from catalog part {@code inputId},
+     * without one user's rows: a resumed request writes the same name again.
+     */
+    public static String erasedPartName(int nodeId, long inputId, long requestId) {
+        return String.format(Locale.ROOT, "e%d-%x-%x", nodeId, inputId, requestId);
+    }
+
     public static Path quarantineDir(Path dataDir) {
         return dataDir.resolve(QUARANTINE_DIR);
     }

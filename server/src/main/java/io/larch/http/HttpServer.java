@@ -8,6 +8,7 @@ import io.larch.aggregate.Aggregator;
 import io.larch.datadir.DiskSpace;
 import io.larch.ingest.IngestService;
 import io.larch.lifecycle.BuildLogArchiver;
+import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.AuditRepository;
@@ -58,7 +59,7 @@ public final class HttpServer {
                                WriteAheadLog wal, Authenticator authenticator, ViewerTokens viewerTokens,
                                ProjectAdmin projects, ProjectPolicies policies, RequestSignatures signatures,
                                RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance,
-                               RetentionPolicies retention, Database database,
+                               RetentionPolicies retention, Eraser eraser, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Options options, Clock clock, DiskSpace disk, BuildLogArchiver buildLogs) {
     }
@@ -159,6 +160,7 @@ public final class HttpServer {
                     AdminRoutes.describe(deps.effectiveConfig())).install(routes);
             new AuditRoutes(deps.audit(), deps.projects()).install(routes);
             new LifecycleRoutes(deps.maintenance(), deps.retention()).install(routes);
+            new EraseRoutes(deps.eraser(), deps.projects()).install(routes);
             new ProjectSettingsRoutes(deps.policies(), options.rateLimits()).install(routes);
         });
         return new Built(javalin, table[0].routes());

@@ -104,6 +104,9 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** Work that does nothing: for a caller with nothing to add to a transaction. */
+    public static final SqlWork<Void> NOTHING_MORE = c -> null;
+
     /** Work against a JDBC connection. */
     @FunctionalInterface
     public interface SqlWork<T> {

@@ -76,10 +76,22 @@ public final class PartRepository {
      * and the inputs retired. Fails (and changes nothing) unless every input is still published.
      */
     public PartRecord publishCompacted(List<PartRecord> inputs, PartRecord merged, long now) {
+        return replaceParts(inputs, List.of(merged), now, Database.NOTHING_MORE).getFirst();
+    }
+
+    /**
+     * Replaces {@code retired} by {@code replacements} (0..n parts) in one transaction, together
+     * with {@code alsoInTransaction} (a caller's bookkeeping that must commit with the swap): the
+     * replacements are published and the retired parts retired. Fails (and changes nothing)
+     * unless every retired part is still published (compaction or a quarantine got there first).
+     * Returns the replacements with their catalog ids.
+     */
+    public List<PartRecord> replaceParts(List<PartRecord> retired, List<PartRecord> replacements, long now,
+                                         Database.SqlWork<?> alsoInTransaction) {
         return database.transaction(c -> {
             try (PreparedStatement retire = c.prepareStatement(
                     "UPDATE parts SET state = 'retired', retired_at = ? WHERE id = ? AND state = 'published'")) {
-                for (PartRecord input : inputs) {
+                for (PartRecord input : retired) {
                     retire.setLong(1, now);
                     retire.setLong(2, input.id());
                     if (retire.executeUpdate() != 1) {
@@ -87,7 +99,12 @@ public final class PartRepository {
                     }
                 }
             }
-            return insert(c, merged);
+            List<PartRecord> published = new ArrayList<>(replacements.size());
+            for (PartRecord replacement : replacements) {
+                published.add(insert(c, replacement));
+            }
+            alsoInTransaction.run(c);
+            return published;
         });
     }
 

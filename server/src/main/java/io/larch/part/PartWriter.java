@@ -20,6 +20,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,18 +69,67 @@ public final class PartWriter {
             Kind kind = group.getKey().kind();
             List<LogEvent> projectEvents = group.getValue();
             projectEvents.sort(PART_ORDER);
-            String name = FileNames.sealedPartName(nodeId, segmentId, projectId, kind);
-            Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
-            Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
-            Path postingsTmp = tmpFile(name, FileNames.POSTINGS_SUFFIX);
-            Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
-            new PartParquetWriter(PartSchema.ROW_GROUP_SIZE, PartParquetWriter.ZSTD_LEVEL).write(projectEvents, tmp);
-            TokenBloomWriter.write(projectEvents, PartSchema.ROW_GROUP_SIZE, bloomTmp);
-            PartPostingsWriter.write(projectEvents, postingsTmp);
-            RollupParquetWriter.write(projectEvents, rollupTmp);
-            parts.add(install(stats(name, projectId, kind, projectEvents), tmp, bloomTmp, postingsTmp, rollupTmp));
+            parts.add(writeEvents(FileNames.sealedPartName(nodeId, segmentId, projectId, kind), projectId, kind,
+                    projectEvents));
         }
         return parts;
+    }
+
+    /** What {@link #writeFiltered} wrote: the new part (empty when no row was kept) and the rows left out. */
+    public record Filtered(Optional<PartRecord> part, long rowsRemoved) {
+    }
+
+    /**
+     * Writes {@code input}'s rows that {@code keep} accepts, in their order, as a new part named
+     * {@code name}, read from {@code file} (the input's Parquet file, or a local copy of it). Its
+     * blooms, postings and rollup are built from the kept rows, so no trace of a removed row is
+     * left in them (counts, latest-message samples). When every row is kept nothing is written
+     * (the part needs no change); when none is, no part is written either. Returns the record,
+     * not yet published; the files are installed like a sealed part's.
+     *
+     * <p>Reads the part's rows into memory (parts are bounded by compaction's target rows).
+     */
+    public Filtered writeFiltered(PartRecord input, Path file, String name, Predicate<LogEvent> keep)
+            throws IOException {
+        List<LogEvent> kept = new ArrayList<>();
+        long removed = 0;
+        try (Connection connection = engine.connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT " + PartSchema.ALL_COLUMNS + " FROM read_parquet("
+                     + DuckDbEngine.quotePath(file) + ", file_row_number = true) ORDER BY file_row_number")) {
+            while (rows.next()) {
+                LogEvent row = PartRows.read(rows);
+                if (keep.test(row)) {
+                    kept.add(row);
+                } else {
+                    removed++;
+                }
+            }
+        } catch (SQLException e) {
+            throw new IOException("reading part " + input.name() + " to rewrite it failed: " + e.getMessage(), e);
+        }
+        if (removed + kept.size() != input.rowCount()) {
+            throw new IOException("part " + input.name() + " read " + (removed + kept.size()) + " rows, the catalog lists "
+                    + input.rowCount());
+        }
+        if (removed == 0 || kept.isEmpty()) {
+            return new Filtered(Optional.empty(), removed);
+        }
+        // Rows are stored sorted by (ts, id); sorting again keeps that true whatever the source.
+        kept.sort(PART_ORDER);
+        return new Filtered(Optional.of(writeEvents(name, input.projectId(), input.kind(), kept)), removed);
+    }
+
+    /** Writes one part of one project and kind from {@code events} sorted by (ts, id), with its sidecars. */
+    private PartRecord writeEvents(String name, long projectId, Kind kind, List<LogEvent> events) throws IOException {
+        Path tmp = tmpFile(name, FileNames.PART_SUFFIX);
+        Path bloomTmp = tmpFile(name, FileNames.BLOOM_SUFFIX);
+        Path postingsTmp = tmpFile(name, FileNames.POSTINGS_SUFFIX);
+        Path rollupTmp = tmpFile(name, FileNames.ROLLUP_SUFFIX);
+        new PartParquetWriter(PartSchema.ROW_GROUP_SIZE, PartParquetWriter.ZSTD_LEVEL).write(events, tmp);
+        TokenBloomWriter.write(events, PartSchema.ROW_GROUP_SIZE, bloomTmp);
+        PartPostingsWriter.write(events, postingsTmp);
+        RollupParquetWriter.write(events, rollupTmp);
+        return install(stats(name, projectId, kind, events), tmp, bloomTmp, postingsTmp, rollupTmp);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.larch.storage;
 
+import io.larch.meta.Database;
 import io.larch.meta.PartRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
@@ -98,13 +99,24 @@ public final class EventStore {
      * step each): a query sees either all inputs or the merged part, never both and never neither.
      */
     public PartRecord publishCompacted(List<PartRecord> inputs, PartRecord merged) {
-        PartRecord published = partRepository.publishCompacted(inputs, merged, clock.millis());
-        Set<Long> inputIds = new HashSet<>();
-        inputs.forEach(p -> inputIds.add(p.id()));
+        return replaceParts(inputs, List.of(merged), Database.NOTHING_MORE).getFirst();
+    }
+
+    /**
+     * Publishes {@code replacements} (0..n parts) in place of {@code retired}, catalog first (in
+     * one transaction with {@code alsoInTransaction}), then the snapshot, in one step each: a
+     * query sees either all the retired parts or all the replacements. Fails and changes nothing
+     * unless every retired part is still published. Returns the replacements as published.
+     */
+    public List<PartRecord> replaceParts(List<PartRecord> retired, List<PartRecord> replacements,
+                                         Database.SqlWork<?> alsoInTransaction) {
+        List<PartRecord> published = partRepository.replaceParts(retired, replacements, clock.millis(), alsoInTransaction);
+        Set<Long> retiredIds = new HashSet<>();
+        retired.forEach(p -> retiredIds.add(p.id()));
         current.updateAndGet(snapshot -> {
             List<PartRecord> parts = new ArrayList<>(snapshot.parts());
-            parts.removeIf(p -> inputIds.contains(p.id()));
-            parts.add(published);
+            parts.removeIf(p -> retiredIds.contains(p.id()));
+            parts.addAll(published);
             return new StoreSnapshot(List.copyOf(parts), snapshot.head(), snapshot.quarantined());
         });
         return published;

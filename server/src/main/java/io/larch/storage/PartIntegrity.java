@@ -266,10 +266,34 @@ public final class PartIntegrity {
         Check check = check(files.path(part), part.checksum());
         switch (check) {
             case WHOLE -> verifiedParts.add(part.id());
-            case DAMAGED -> quarantine(part, describeDamage(files.path(part), part.checksum()));
+            case DAMAGED -> {
+                if (!replacedMeanwhile(part)) {
+                    quarantine(part, describeDamage(files.path(part), part.checksum()));
+                }
+            }
             case UNKNOWN -> { }
         }
         return check;
+    }
+
+    /**
+     * Whether {@code part}'s file is missing because the part was replaced since the caller took
+     * its snapshot: erasure deletes a rewritten part's files at once (it cannot wait for
+     * compaction's grace period: the user's rows must go), so a query still reading the older
+     * snapshot may find them gone. That is not damage: nothing is quarantined or logged as an
+     * error, and the caller skips the part as it skips a damaged one (its rows, minus the erased
+     * ones, are in the replacement, which the next query's snapshot holds). A part still
+     * published whose file is missing is damage.
+     */
+    private boolean replacedMeanwhile(PartRecord part) {
+        if (Files.exists(files.path(part))) {
+            return false;
+        }
+        boolean stillPublished = store.snapshot().parts().stream().anyMatch(p -> p.id() == part.id());
+        if (!stillPublished) {
+            LOG.debug("part {} was replaced while a query read an older snapshot; skipped", part.name());
+        }
+        return !stillPublished;
     }
 
     private void quarantine(PartRecord part, String reason) {

@@ -45,6 +45,7 @@ class AuthorizationMatrixTest {
     private String expiredViewerToken;
     private String matrixEntryId;
     private boolean matrixBuildIngested;
+    private String matrixEraseId;
 
     /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
     private record Example(String path, String body) {
@@ -138,7 +139,21 @@ class AuthorizationMatrixTest {
                 "{\"preset\":\"default\"}"));
         examples.put("POST /admin/purge", () -> new Example("/admin/purge", ""));
         examples.put("GET /api/stats/system", () -> new Example("/api/stats/system", null));
+        examples.put("POST /admin/erase", () -> new Example("/admin/erase?project=shop",
+                "{\"userId\":\"u-matrix-erase\",\"project\":\"shop\"}"));
+        examples.put("GET /admin/erase", () -> new Example("/admin/erase?project=shop", null));
+        examples.put("GET /admin/erase/{id}", () -> new Example("/admin/erase/" + matrixErase() + "?project=shop", null));
         return examples;
+    }
+
+    /** An erase request in project shop, made on first use, for the status example. */
+    private String matrixErase() {
+        if (matrixEraseId == null) {
+            HttpJson.Response created = http.post("/admin/erase", ADMIN, "{\"userId\":\"u-nobody\",\"project\":\"shop\"}");
+            assertEquals(202, created.status(), created.body());
+            matrixEraseId = created.json().get("id").asText();
+        }
+        return matrixEraseId;
     }
 
     /** A work-log entry of project shop, made on first use, for the update example. */

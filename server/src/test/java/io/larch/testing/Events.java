@@ -23,6 +23,12 @@ public final class Events {
                 null, null, "fp", null, null, buildId, null, null, status, Map.of());
     }
 
+    /** An app event of end user {@code userId}. */
+    public static LogEvent ofUser(long id, long ts, long projectId, String userId, String message) {
+        return new LogEvent(id, ts, ts, projectId, Kind.APP, Level.INFO, message, null, null, "fp", userId, null, null, null,
+                null, null, Map.of());
+    }
+
     /** {@code count} events with ids and timestamps counting up from {@code firstId}. */
     public static List<LogEvent> batch(long firstId, int count, Kind kind, String prefix) {
         List<LogEvent> events = new ArrayList<>(count);
