@@ -409,7 +409,7 @@ public final class Larch implements AutoCloseable {
             // Before the engine: a request it was running stays running and resumes at the next start.
             eraser.close();
         }
-        if (engine != null && http != null) {
+        if (engine != null && http != null && !config.shutdownSealTimeout().isZero()) {
             // [shutdown] Nothing appends any more: seal what the WAL holds, so the next start replays nothing.
             sealBeforeStop();
         }

@@ -208,7 +208,11 @@ class IngestApiTest {
     @Test
     void healthAndReadiness() {
         check(http.get("/healthz", null), 200, "{\"status\":\"ok\"}");
-        check(http.get("/readyz", null), 200, "{\"status\":\"ready\",\"checks\":{\"metadata\":\"ok\",\"dataDir\":\"ok\",\"wal\":\"ok\"}}");
+        HttpJson.Response ready = http.get("/readyz", null);
+        assertEquals(200, ready.status(), ready.body());
+        assertTrue(ready.body().startsWith("{\"status\":\"ready\",\"checks\":{\"metadata\":\"ok\",\"dataDir\":\"ok\",\"wal\":\"ok\"}"),
+                ready.body());
+        assertEquals("ok", ready.json().get("disk").get("ingest").asText(), ready.body());
         assertTrue(http.get("/metrics", null).body().contains("larch_head_events"));
     }
 }

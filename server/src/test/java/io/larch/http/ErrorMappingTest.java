@@ -62,6 +62,9 @@ class ErrorMappingTest {
                 throw new ConflictException("a project with slug 'x' already exists");
             }),
             Map.entry("/wal", ctx -> {
+                throw new WalException("write failed", new IOException("Input/output error"));
+            }),
+            Map.entry("/wal-full", ctx -> {
                 throw new WalException("disk full", new IOException("No space left on device"));
             }),
             Map.entry("/timeout", ctx -> {
@@ -114,7 +117,8 @@ class ErrorMappingTest {
         check("/forbidden", 403, "{\"error\":\"this key may not read\"}");
         check("/missing", 404, "{\"error\":\"no project 'x'\"}");
         check("/conflict", 409, "{\"error\":\"a project with slug 'x' already exists\"}");
-        check("/wal", 503, "{\"error\":\"could not store the batch (disk full); nothing was acknowledged, retry later\"}");
+        check("/wal", 503, "{\"error\":\"could not store the batch (write failed); nothing was acknowledged, retry later\"}");
+        assertEquals(507, http.get("/wal-full", null).status(), "a full disk is 507, not 500 or 503");
         check("/timeout", 503, "{\"error\":\"the query took longer than 10 s\"}");
         check("/busy", 429, "{\"error\":\"4 queries of this key are running\"}");
         check("/nowhere", 404, "{\"error\":\"no such endpoint: GET /nowhere\"}");
@@ -124,6 +128,7 @@ class ErrorMappingTest {
     void retryableFailuresSayWhenToRetryAndAuthFailuresHowToAuthenticate() {
         assertEquals("1", http.get("/full", null).header("Retry-After"));
         assertEquals("5", http.get("/wal", null).header("Retry-After"));
+        assertEquals("30", http.get("/wal-full", null).header("Retry-After"));
         assertEquals("1", http.get("/busy", null).header("Retry-After"));
         assertEquals("Bearer", http.get("/unauthenticated", null).header("WWW-Authenticate"));
         assertEquals(null, http.get("/forbidden", null).header("WWW-Authenticate"));

@@ -54,6 +54,9 @@ public final class TestServer implements AutoCloseable {
         env.put("LARCH_ADMIN_TOKEN", ADMIN_TOKEN);
         env.put("LARCH_WAL_DURABILITY", "none");
         env.put("LARCH_DUCKDB_MEMORY_LIMIT", "256MB");
+        // Tests stop and restart to exercise WAL replay: no sealing on stop unless a test asks
+        // (GracefulShutdownTest checks sealing on SIGTERM in a child process).
+        env.put("LARCH_SHUTDOWN_SEAL_TIMEOUT", "0s");
         env.putAll(settings);
         LarchConfig config = ConfigLoader.load(env, null, Map.of());
         larch = Larch.start(config, clock, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
