@@ -120,10 +120,12 @@ final class ArchiveCache implements ColdParts {
             LOG.warn("cannot fetch part {} from the archive now: {}", part.name(), e.getMessage());
             return PartIntegrity.Check.UNKNOWN;
         }
-        PartIntegrity.Check check = PartIntegrity.check(target, part.checksum());
-        if (part.checksum() != PartRecord.NO_CHECKSUM && check != PartIntegrity.Check.WHOLE) {
-            deleteQuietly(target);
-            return check;
+        if (part.checksum() != PartRecord.NO_CHECKSUM) {
+            PartIntegrity.Check check = PartIntegrity.check(target, part.checksum());
+            if (check != PartIntegrity.Check.WHOLE) {
+                deleteQuietly(target);
+                return check;
+            }
         }
         try {
             long bytes = Files.size(target);

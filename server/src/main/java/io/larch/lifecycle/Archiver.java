@@ -11,6 +11,7 @@ import io.larch.part.PartRecord;
 import io.larch.storage.EventStore;
 import io.larch.storage.PartIntegrity;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -153,7 +154,7 @@ final class Archiver {
                 hooks.afterMarkedArchived(part);
                 LOG.debug("archived part {} ({} events) as {}", part.name(), part.rowCount(), key);
             }
-        } catch (ObjectStoreException | java.io.UncheckedIOException e) {
+        } catch (ObjectStoreException | UncheckedIOException e) {
             counts.failed("archiving part " + part.name() + " to " + objects.describe() + " failed: " + e.getMessage()
                     + "; its local copy stays and it is tried again on the next run");
         }

@@ -396,10 +396,7 @@ public final class Eraser implements AutoCloseable {
 
     private void deleteFiles(PartRecord part) throws IOException {
         deps.blooms().forget(part.name());
-        Files.deleteIfExists(deps.partFiles().path(part));
-        Files.deleteIfExists(deps.partFiles().bloomPath(part));
-        Files.deleteIfExists(deps.partFiles().postingsPath(part));
-        Files.deleteIfExists(deps.partFiles().rollupPath(part));
+        deps.partFiles().deleteAll(part);
     }
 
     /** Records the end of a request with its audit entry, in one transaction. */

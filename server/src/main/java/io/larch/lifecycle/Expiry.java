@@ -7,8 +7,6 @@ import io.larch.part.PartFiles;
 import io.larch.part.PartRecord;
 import io.larch.storage.EventStore;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,7 +71,7 @@ final class Expiry {
         for (PartRepository.ArchiveEntry entry : parts.listRetiredArchived(nodeId, now - queryGrace.toMillis())) {
             try {
                 objectsDeleted += deleteObjects(entry);
-                deleteLocal(entry.part());
+                files.deleteAll(entry.part());
                 parts.deleteRetired(entry.part().id());
                 swept++;
             } catch (ObjectStoreException | IOException e) {
@@ -97,10 +95,4 @@ final class Expiry {
         return deleted;
     }
 
-    private void deleteLocal(PartRecord part) throws IOException {
-        for (Path file : List.of(files.localPath(part), files.cachedPath(part), files.bloomPath(part),
-                files.postingsPath(part), files.rollupPath(part))) {
-            Files.deleteIfExists(file);
-        }
-    }
 }

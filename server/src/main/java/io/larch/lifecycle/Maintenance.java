@@ -1,5 +1,6 @@
 package io.larch.lifecycle;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.larch.meta.MaintenanceRunRepository;
 import io.larch.meta.PartRepository;
@@ -10,10 +11,12 @@ import io.larch.storage.PartIntegrity;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -127,7 +130,7 @@ public final class Maintenance implements AutoCloseable {
                     nudged.set(false);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        } catch (RejectedExecutionException stopping) {
             nudged.set(false);
         }
     }
@@ -269,7 +272,7 @@ public final class Maintenance implements AutoCloseable {
         public Map<String, Object> toMap() {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("trigger", trigger);
-            map.put("startedAt", java.time.Instant.ofEpochMilli(startedAt).toString());
+            map.put("startedAt", Instant.ofEpochMilli(startedAt).toString());
             map.put("durationMs", durationMillis);
             map.put("outcome", outcome());
             if (error != null) {
@@ -311,7 +314,7 @@ public final class Maintenance implements AutoCloseable {
         String toJson() {
             try {
                 return JSON.writeValueAsString(toMap());
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 return "{}";
             }
         }

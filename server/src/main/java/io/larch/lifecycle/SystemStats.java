@@ -1,5 +1,7 @@
 package io.larch.lifecycle;
 
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.larch.meta.MaintenanceRunRepository;
 import io.larch.meta.PartRepository;
 import io.larch.part.ArchiveState;
@@ -88,8 +90,8 @@ final class SystemStats {
 
     /** JSON text to embed as it is (the run's stored summary). */
     record RawJson(String json) {
-        @com.fasterxml.jackson.annotation.JsonValue
-        @com.fasterxml.jackson.annotation.JsonRawValue
+        @JsonValue
+        @JsonRawValue
         public String json() {
             return json;
         }

@@ -38,6 +38,17 @@ public final class PartFiles {
         return FileNames.cachedPartFile(dataDir, part.projectId(), part.kind(), part.name());
     }
 
+    /**
+     * Deletes every file of a part that is gone from the catalog's view: its local Parquet file,
+     * its cached copy, its blooms, postings and rollup. Missing files are skipped, so a delete
+     * interrupted by a crash is finished by the next.
+     */
+    public void deleteAll(PartRecord part) throws IOException {
+        for (Path file : List.of(localPath(part), cachedPath(part), bloomPath(part), postingsPath(part), rollupPath(part))) {
+            Files.deleteIfExists(file);
+        }
+    }
+
     /** The directory of fetched-back parts. */
     public Path cacheDir() {
         return FileNames.cacheDir(dataDir);

@@ -142,10 +142,7 @@ public final class Compactor implements AutoCloseable {
             for (PartRecord retired : parts.listRetired(nodeId, clock.millis() - grace.toMillis())) {
                 try {
                     blooms.forget(retired.name());
-                    Files.deleteIfExists(partFiles.path(retired));
-                    Files.deleteIfExists(partFiles.bloomPath(retired));
-                    Files.deleteIfExists(partFiles.postingsPath(retired));
-                    Files.deleteIfExists(partFiles.rollupPath(retired));
+                    partFiles.deleteAll(retired);
                     parts.deleteRetired(retired.id());
                     swept++;
                 } catch (IOException e) {

@@ -8,13 +8,24 @@ import io.larch.model.LogEvent;
 import io.larch.query.EventMatcher;
 import io.larch.query.Query;
 import io.larch.query.QueryParser;
+import io.larch.lifecycle.Maintenance;
+import io.larch.lifecycle.RetentionPolicies;
+import io.larch.meta.AuditRepository;
+import io.larch.meta.MaintenanceRunRepository;
+import io.larch.meta.ProjectRepository;
+import io.larch.meta.ProjectSettingRepository;
+import io.larch.objectstore.LocalDirObjectStore;
+import io.larch.objectstore.ObjectStore;
+import io.larch.part.PartRecord;
 import io.larch.testing.LocalStore;
 import io.larch.testing.RandomCorpus;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * One meaning through the whole search path: the same random queries over the same random events
  * give the same pages and cursors while the events are in the head, after they are sealed into
  * parts (planner, token blooms, postings, point reads in Java, DuckDB), after the parts are
- * compacted and after a restart, and those pages are the ones {@link EventMatcher} picks from the
+ * compacted, after a restart and read back from the archive, and those pages are the ones {@link EventMatcher} picks from the
  * events, newest first; so do the pages of events stored after a given id.
  */
 class SearchPathDifferentialTest {
@@ -78,7 +89,33 @@ class SearchPathDifferentialTest {
         }
         try (LocalStore restarted = new LocalStore(dir)) {
             assertSamePages("after a restart", restarted, queries, limits, expected);
+            try (Maintenance maintenance = archiving(restarted, new LocalDirObjectStore(dir.resolve("archive")))) {
+                restarted.clock.advance(Duration.ofDays(40));
+                maintenance.run("test");
+                restarted.clock.advance(Duration.ofDays(4));
+                maintenance.run("test");
+                restarted.clock.advance(Duration.ofMinutes(10));
+                assertEquals("ok", maintenance.run("test").outcome());
+                assertTrue(restarted.store.snapshot().parts().stream().allMatch(PartRecord::isArchiveOnly),
+                        "every part lives only in the archive now");
+                assertSamePages("from the archive", restarted, queries, limits, expected);
+                assertEquals(restarted.store.snapshot().parts().size(),
+                        ((Number) maintenance.cacheStats().orElseThrow().get("downloads")).intValue(),
+                        "each archived part was downloaded once, then read from the cache");
+            }
         }
+    }
+
+    /** Maintenance that archives to {@code archive} and reads archive-only parts through its cache. */
+    private static Maintenance archiving(LocalStore store, ObjectStore archive) {
+        RetentionPolicies policies = new RetentionPolicies(store.database, new ProjectSettingRepository(store.database),
+                new ProjectRepository(store.database), new AuditRepository(store.database), store.clock);
+        Maintenance maintenance = new Maintenance(() -> { }, store.engine, store.parts, Optional.of(archive), policies,
+                new MaintenanceRunRepository(store.database), 0, store.clock,
+                new Maintenance.Options(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofDays(3),
+                        Duration.ofMinutes(5), 1L << 30));
+        store.engine.integrity().useColdParts(maintenance.coldParts());
+        return maintenance;
     }
 
     @Test
