@@ -40,6 +40,8 @@ import java.util.stream.Collectors;
  * rows through DuckDB otherwise (bloom-pruned), and the head in Java. Thread-safe.
  */
 public final class Aggregator {
+    /** Runs of one aggregation at most, when parts are damaged or replaced under it. */
+    private static final int MAX_RUNS = 4;
     /** More buckets than this is a mistake (an interval far too small for the range). */
     public static final int MAX_BUCKETS = 10_000;
     public static final int MAX_TOP = 1000;
@@ -168,18 +170,20 @@ public final class Aggregator {
      * {@link #partsSkipped}). A failure with every file whole is a real fault and is thrown.
      */
     private <T> T retryingAfterDamage(Query query, Supplier<T> aggregation) {
-        List<PartRecord> partsBefore = store.snapshot().parts();
-        try {
-            return aggregation.get();
-        } catch (QueryFailedException failed) {
-            // A part replaced meanwhile (erasure deletes the old files at once) fails the read of
-            // an older snapshot without any file being damaged: the next run reads the new one.
-            boolean replacedMeanwhile = store.snapshot().parts() != partsBefore;
-            if (integrity.recheckAfterReadError(Planner.candidateParts(store.snapshot().parts(), query)) == 0
-                    && !replacedMeanwhile) {
-                throw failed;
+        for (int attempt = 1; ; attempt++) {
+            List<PartRecord> partsBefore = store.snapshot().parts();
+            try {
+                return aggregation.get();
+            } catch (QueryFailedException failed) {
+                // A part replaced meanwhile (erasure deletes the old files at once) fails the read of
+                // an older snapshot without any file being damaged: the next run reads the new one,
+                // unless that too is replaced under it (a busy erasure), hence the bounded loop.
+                boolean replacedMeanwhile = store.snapshot().parts() != partsBefore;
+                boolean damageFound = integrity.recheckAfterReadError(Planner.candidateParts(store.snapshot().parts(), query)) > 0;
+                if ((!damageFound && !replacedMeanwhile) || attempt == MAX_RUNS) {
+                    throw failed;
+                }
             }
-            return aggregation.get();
         }
     }
 

@@ -222,15 +222,19 @@ public final class Larch implements AutoCloseable {
             buildLogs.start();
         }
         // Erase reads archive-only parts through the archive cache; the archive objects of the parts
-        // it replaces are deleted by the next maintenance run. Build-log objects are rebuilt by the
-        // build-log archiver's next end event, not here (see README, Erasing a user's data).
+        // it replaces are deleted by the next maintenance run. The build-log objects of the builds
+        // the user's lines were in are written again before the request is done.
         eraser = new Eraser(Eraser.Dependencies.of(engine, database, parts, audit, engine.wal()::rotateAll,
                 part -> {
                     if (part.isArchiveOnly() && maintenance.coldParts().fetch(part, false) != PartIntegrity.Check.WHOLE) {
                         throw new IOException("part " + part.name() + " lives only in the archive, which cannot be read now");
                     }
                     return engine.partFiles().path(part);
-                }, erased -> { }, config.nodeId(), clock, Eraser.Hooks.NONE));
+                }, erased -> {
+                    if (buildLogs != null) {
+                        buildLogs.rewriteErased(erased.builds());
+                    }
+                }, config.nodeId(), clock, Eraser.Hooks.NONE));
         eraser.start();
         PrometheusMeterRegistry metrics = metrics(engine);
         // [disk floor]

@@ -3,6 +3,7 @@ package io.larch.lifecycle;
 import io.larch.datadir.FileNames;
 import io.larch.meta.BuildLogRecord;
 import io.larch.meta.BuildLogRepository;
+import io.larch.meta.ErasedBuild;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.objectstore.Digests;
@@ -12,6 +13,7 @@ import io.larch.objectstore.StoredObject;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,6 +117,8 @@ public final class BuildLogArchiver implements AutoCloseable {
     /** Builds to retry, soonest first. Worker thread only. */
     private final PriorityQueue<Retry> retries = new PriorityQueue<>(Comparator.comparingLong(Retry::dueNanos));
     private final Thread worker;
+    /** Held while one object is read and written: by the worker, or by {@link #rewriteErased}'s caller. */
+    private final ReentrantLock writing = new ReentrantLock();
     private volatile boolean stopping;
     /** True while the worker writes an object or has retries waiting; for {@link #awaitIdle}. */
     private volatile boolean busy;
@@ -196,6 +201,33 @@ public final class BuildLogArchiver implements AutoCloseable {
     /** Downloads the object of {@code record} into {@code target} (see {@link ObjectStore#get}). */
     public void fetch(BuildLogRecord record, Path target) {
         store.get(record.objectKey(), target);
+    }
+
+    /**
+     * Writes the objects of {@code builds} again after an erasure removed lines from them, on the
+     * calling thread. Writes are serialized with the worker's ({@link #writing}), so a write that
+     * read the store before the erasure cannot land after this one. A build left with no line, or
+     * one that a quarantined part could hold lines of, loses its object and record instead (the
+     * routes then read the store): an object still holding erased lines is never kept.
+     *
+     * @throws UncheckedIOException when the disk failed, and {@link io.larch.objectstore.ObjectStoreException}
+     *                              when the store failed: the erasure must be tried again
+     */
+    public void rewriteErased(List<ErasedBuild> builds) {
+        for (ErasedBuild erased : builds) {
+            BuildKey build = new BuildKey(erased.projectId(), erased.buildId());
+            try {
+                Outcome outcome = write(build);
+                if (outcome != Outcome.WRITTEN && records.find(build.projectId(), build.buildId()).isPresent()) {
+                    store.delete(objectKey(build.projectId(), build.buildId()));
+                    records.delete(build.projectId(), build.buildId());
+                }
+                LOG.info("the log of build {} (project {}) was {} after an erasure", build.buildId(), build.projectId(),
+                        outcome == Outcome.WRITTEN ? "written again" : "deleted");
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing the log of build " + build.buildId() + " again failed", e);
+            }
+        }
     }
 
     /** Waits until nothing is queued, being written or waiting for a retry; false on timeout. For tests. */
@@ -326,8 +358,17 @@ public final class BuildLogArchiver implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(waitNanos), e.getMessage());
     }
 
-    /** Steps 1-3 of the class comment. */
+    /** Steps 1-3 of the class comment, one build at a time ({@link #writing}). */
     private Outcome write(BuildKey build) throws IOException {
+        writing.lock();
+        try {
+            return writeLocked(build);
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    private Outcome writeLocked(BuildKey build) throws IOException {
         Path tmp = Files.createTempFile(tmpDir, "build-log-", FileNames.TMP_SUFFIX);
         try {
             long lines = 0;

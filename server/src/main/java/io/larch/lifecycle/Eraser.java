@@ -7,6 +7,7 @@ import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
 import io.larch.meta.EraseRepository;
 import io.larch.meta.EraseRequest;
+import io.larch.meta.ErasedBuild;
 import io.larch.meta.MetadataException;
 import io.larch.meta.PartRepository;
 import io.larch.model.InvalidInputException;
@@ -34,8 +35,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -60,7 +63,9 @@ import org.slf4j.LoggerFactory;
  *   <li>repeats that pass when compaction replaced a part meanwhile, until a pass finds nothing;
  *       then deletes the files of parts compaction retired and still keeps for its grace period
  *       (they may hold the user's rows too);</li>
- *   <li>tells the listener ({@link ErasedUser}), then records the request done.</li>
+ *   <li>tells the listener ({@link ErasedUser}) with the builds whose lines included the
+ *       user's (recorded in each swap's transaction, so a resumed request still knows them), so
+ *       their build-log objects are written again; then records the request done.</li>
  * </ol>
  * Events of the user that arrive after step 1 are not erased: the application must stop sending
  * them first. Parts already quarantined (damaged) are not rewritten: their files are in
@@ -94,8 +99,10 @@ public final class Eraser implements AutoCloseable {
      * the user. It may block; throwing fails the request (with the exception's message).
      *
      * @param projectId the project erased in, or null for every project
+     * @param builds    the builds whose lines included the user's (found by this request or an
+     *                  earlier one for the same user that failed before their objects were rewritten)
      */
-    public record ErasedUser(long requestId, String userId, Long projectId) {
+    public record ErasedUser(long requestId, String userId, Long projectId, List<ErasedBuild> builds) {
     }
 
     /** Test hooks at the crash points of one part's rewrite; they may throw to stop it there. */
@@ -290,7 +297,8 @@ public final class Eraser implements AutoCloseable {
             }
         }
         deleteRetired(request);
-        deps.onErased().accept(new ErasedUser(request.id(), request.userId(), request.projectId()));
+        deps.onErased().accept(new ErasedUser(request.id(), request.userId(), request.projectId(),
+                requests.builds(request.userId(), request.projectId())));
         if (!skippedDamaged.isEmpty()) {
             return new Outcome("parts " + String.join(", ", skippedDamaged) + " may hold the user but failed their "
                     + "check and were quarantined: their files in quarantine/ were not rewritten; delete them by hand");
@@ -323,7 +331,16 @@ public final class Eraser implements AutoCloseable {
         String userId = request.userId();
         Path source = deps.sources().localCopy(part);
         String name = FileNames.erasedPartName(deps.nodeId(), part.id(), request.id());
-        PartWriter.Filtered filtered = deps.writer().writeFiltered(part, source, name, event -> !userId.equals(event.userId()));
+        Set<ErasedBuild> builds = new HashSet<>();
+        PartWriter.Filtered filtered = deps.writer().writeFiltered(part, source, name, event -> {
+            if (!userId.equals(event.userId())) {
+                return true;
+            }
+            if (event.buildId() != null) {
+                builds.add(new ErasedBuild(event.projectId(), event.buildId()));
+            }
+            return false;
+        });
         if (filtered.rowsRemoved() == 0) {
             // The postings share one list between values of the same 64-bit hash: another user's rows.
             return true;
@@ -334,6 +351,7 @@ public final class Eraser implements AutoCloseable {
         try {
             published = deps.store().replaceParts(List.of(part), replacements, c -> {
                 requests.countRewrite(c, request.id(), filtered.rowsRemoved());
+                requests.addBuilds(c, request.id(), builds);
                 return null;
             });
         } catch (MetadataException e) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Retention: retires whole parts whose newest event is past their project's {@code deleteAfter},
  * and deletes the files and archive objects of retired parts that have objects (compaction's
- * sweep deletes the purely local ones).
+ * sweep deletes the purely local ones). Quarantined parts past retention lose their files in
+ * {@code quarantine/} too: damaged data is not kept longer than whole data.
  *
  * <p>Crash safety: retiring is one catalog transaction, then the snapshot (queries stop seeing
  * the parts at once). After the query grace the objects are deleted, then the local files and the
@@ -29,7 +30,8 @@ final class Expiry {
     private static final Logger LOG = LoggerFactory.getLogger(Expiry.class);
 
     /** What one run did. */
-    record Run(int expiredParts, long expiredEvents, int sweptArchivedParts, int objectsDeleted, String lastError) {
+    record Run(int expiredParts, long expiredEvents, int expiredQuarantined, int sweptArchivedParts, int objectsDeleted,
+               String lastError) {
     }
 
     private final EventStore store;
@@ -68,6 +70,26 @@ final class Expiry {
         int swept = 0;
         int objectsDeleted = 0;
         String lastError = null;
+        int expiredQuarantined = 0;
+        for (PartRecord part : store.snapshot().quarantined()) {
+            if (policies.of(part.projectId()).retention().tierOf(part.maxTs(), now) != Tier.EXPIRED) {
+                continue;
+            }
+            // Files first, then the catalog: a crash between leaves a quarantined part with no
+            // files, which the next run retires (the deletes are idempotent).
+            try {
+                files.deleteQuarantined(part);
+                if (store.expireQuarantined(part)) {
+                    expiredQuarantined++;
+                    LOG.info("retention deleted the files of quarantined part {} ({} events of project {})", part.name(),
+                            part.rowCount(), part.projectId());
+                }
+            } catch (IOException e) {
+                lastError = "deleting quarantined part " + part.name() + " past retention failed: " + e.getMessage()
+                        + "; it is tried again on the next run";
+                LOG.warn(lastError);
+            }
+        }
         for (PartRepository.ArchiveEntry entry : parts.listRetiredArchived(nodeId, now - queryGrace.toMillis())) {
             try {
                 objectsDeleted += deleteObjects(entry);
@@ -80,7 +102,7 @@ final class Expiry {
                 LOG.warn(lastError);
             }
         }
-        return new Run(expired.size(), events, swept, objectsDeleted, lastError);
+        return new Run(expired.size(), events, expiredQuarantined, swept, objectsDeleted, lastError);
     }
 
     private int deleteObjects(PartRepository.ArchiveEntry entry) {

@@ -295,6 +295,7 @@ public final class Maintenance implements AutoCloseable {
                 Map<String, Object> retention = new LinkedHashMap<>();
                 retention.put("expiredParts", expiry.expiredParts());
                 retention.put("expiredEvents", expiry.expiredEvents());
+                retention.put("expiredQuarantinedParts", expiry.expiredQuarantined());
                 retention.put("deletedArchivedParts", expiry.sweptArchivedParts());
                 retention.put("objectsDeleted", expiry.objectsDeleted());
                 if (expiry.lastError() != null) {

@@ -52,4 +52,15 @@ public final class BuildLogRepository {
             }
         });
     }
+
+    /** Forgets the build's object (it was deleted); false when none was recorded. */
+    public boolean delete(long projectId, String buildId) {
+        return database.read(c -> {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM build_logs WHERE project_id = ? AND build_id = ?")) {
+                delete.setLong(1, projectId);
+                delete.setString(2, buildId);
+                return delete.executeUpdate() > 0;
+            }
+        });
+    }
 }

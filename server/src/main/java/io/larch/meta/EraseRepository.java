@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -88,6 +89,53 @@ public final class EraseRepository {
             update.setLong(2, id);
             update.executeUpdate();
         }
+    }
+
+    /** Records the builds a part swap removed lines from, inside that swap's transaction. */
+    public void addBuilds(Connection c, long id, Collection<ErasedBuild> builds) throws SQLException {
+        if (builds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement insert = c.prepareStatement(
+                "INSERT INTO erase_builds (request_id, project_id, build_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+            for (ErasedBuild build : builds) {
+                insert.setLong(1, id);
+                insert.setLong(2, build.projectId());
+                insert.setString(3, build.buildId());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    /**
+     * The builds any request to erase {@code userId} removed lines from, in {@code projectId}
+     * (null: every project), in (project, build) order. Every request's, not one's: a request
+     * that failed before their objects were rewritten leaves them to the next request for the
+     * same user, which finds no part holding the user any more.
+     */
+    public List<ErasedBuild> builds(String userId, Long projectId) {
+        return database.read(c -> {
+            List<ErasedBuild> builds = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement("SELECT DISTINCT b.project_id, b.build_id FROM erase_builds b "
+                    + "JOIN erase_requests r ON r.id = b.request_id WHERE r.user_id = ? AND (? IS NULL OR b.project_id = ?) "
+                    + "ORDER BY b.project_id, b.build_id")) {
+                select.setString(1, userId);
+                if (projectId == null) {
+                    select.setNull(2, Types.INTEGER);
+                    select.setNull(3, Types.INTEGER);
+                } else {
+                    select.setLong(2, projectId);
+                    select.setLong(3, projectId);
+                }
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        builds.add(new ErasedBuild(rows.getLong(1), rows.getString(2)));
+                    }
+                }
+            }
+            return builds;
+        });
     }
 
     /** Records the parts looked at so far in this pass (a resumed request counts its last pass). */

@@ -189,6 +189,23 @@ public final class PartRepository {
         });
     }
 
+    /**
+     * Retires a quarantined part past its project's retention (its files in {@code quarantine/}
+     * already deleted): from then on it is swept like any expired part (its archive objects, then
+     * a tombstone). False when it was no longer quarantined.
+     */
+    public boolean expireQuarantined(long partId, long now) {
+        return database.transaction(c -> {
+            try (PreparedStatement update = c.prepareStatement("UPDATE parts SET state = 'retired', retired_at = ?, "
+                    + "expired_at = ? WHERE id = ? AND state = 'quarantined'")) {
+                update.setLong(1, now);
+                update.setLong(2, now);
+                update.setLong(3, partId);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** A part with its archive columns: the object key, its MD5 (hex) and when each archive step happened (0: not yet). */
     public record ArchiveEntry(PartRecord part, String key, String md5Hex, long archivedAt, long localDeletedAt) {
     }

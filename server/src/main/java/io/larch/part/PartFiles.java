@@ -100,6 +100,19 @@ public final class PartFiles {
         }
     }
 
+    /**
+     * Deletes what {@link #moveAside} kept of a quarantined part (and its cached copy): for
+     * retention, which must not keep damaged data longer than whole data. Missing files are skipped.
+     */
+    public void deleteQuarantined(PartRecord part) throws IOException {
+        Path aside = FileNames.quarantineDir(dataDir).resolve(Long.toString(part.projectId())).resolve(part.kind().wireName());
+        for (Path file : List.of(localPath(part), bloomPath(part), postingsPath(part), rollupPath(part))) {
+            Files.deleteIfExists(aside.resolve(file.getFileName()));
+            Files.deleteIfExists(file);
+        }
+        Files.deleteIfExists(cachedPath(part));
+    }
+
     /** Moves a rollup that failed its checksum aside: counts then come from the part's rows. */
     public void moveRollupAside(PartRecord part) throws IOException {
         Path target = FileNames.quarantineDir(dataDir).resolve(Long.toString(part.projectId()))

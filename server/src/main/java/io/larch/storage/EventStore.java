@@ -169,6 +169,23 @@ public final class EventStore {
     }
 
     /**
+     * Retires a quarantined part past its retention (catalog first, then the snapshot's list of
+     * quarantined parts, so answers stop calling themselves partial for it). False when it was no
+     * longer quarantined.
+     */
+    public boolean expireQuarantined(PartRecord part) {
+        if (!partRepository.expireQuarantined(part.id(), clock.millis())) {
+            return false;
+        }
+        current.updateAndGet(snapshot -> {
+            List<PartRecord> quarantined = new ArrayList<>(snapshot.quarantined());
+            quarantined.removeIf(p -> p.id() == part.id());
+            return new StoreSnapshot(snapshot.parts(), snapshot.head(), List.copyOf(quarantined));
+        });
+        return true;
+    }
+
+    /**
      * Takes a part out of every later snapshot of this process only, without touching the
      * catalog: for a read-only view of a data dir that another process owns.
      */

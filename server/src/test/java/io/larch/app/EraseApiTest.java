@@ -8,17 +8,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.model.EventId;
 import io.larch.testing.HttpJson;
+import io.larch.testing.MutableClock;
 import io.larch.testing.SseClient;
 import io.larch.testing.TestServer;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +103,7 @@ class EraseApiTest {
             return files.filter(Files::isRegularFile).filter(f -> {
                 try {
                     return new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(word);
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }).map(Path::toString).toList();
@@ -180,6 +188,113 @@ class EraseApiTest {
             assertEquals(0, server.http().get("/api/log", shop, Map.of("q", "user:A", "from", "2026-01-01T00:00:00Z")).json()
                     .get("events").size(), "nothing comes back at the next start");
             assertEquals("done", server.http().get("/admin/erase/" + id, shopAdmin).json().get("status").asText());
+        }
+    }
+
+    /**
+     * A's events live only in the archive (local copies dropped) and in a finished build's
+     * archived log object: after the erasure neither the archive's part objects, the build's
+     * object, its download nor a search holds them, and B's are all there.
+     */
+    @Test
+    void erasesFromArchivedPartsAndBuildLogObjects() throws Exception {
+        MutableClock clock = MutableClock.at("2026-11-01T10:00:00Z");
+        try (TestServer server = TestServer.start(dataDir, Map.of(), clock)) {
+            HttpJson http = server.http();
+            String shop = server.createProject("Shop");
+            List<String> build = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String user = i % 2 == 0 ? "A" : "B";
+                String words = user.equals("A") ? "zebra step " : "plain step ";
+                build.add("{\"kind\":\"build\",\"buildId\":\"b1\",\"message\":\"" + words + i + "\",\"userId\":\"" + user + "\"}");
+            }
+            build.add("{\"kind\":\"build\",\"buildId\":\"b1\",\"message\":\"done\",\"status\":\"success\",\"userId\":\"B\"}");
+            ingest(http, shop, "[" + String.join(",", build) + "]");
+            ingest(http, shop, batch(clock.instant().minusSeconds(60), 4, 3));
+            server.sealNow();
+            Path buildObject = dataDir.resolve("archive/builds/1/b1.ndjson.gz");
+            awaitFile(buildObject);
+            assertTrue(gunzip(buildObject).contains("zebra"));
+
+            // Cold: archived, then the local copies dropped after the local grace and the query grace.
+            clock.advance(Duration.ofDays(31));
+            assertTrue(maintain(http).get("archive").get("parts").asInt() >= 2);
+            clock.advance(Duration.ofDays(3).plusMinutes(1));
+            maintain(http);
+            clock.advance(Duration.ofMinutes(6));
+            maintain(http);
+            assertEquals(List.of(), localPartFiles(), "every part lives only in the archive");
+            assertEquals(6, count(http, shop, "user:A"));
+            assertEquals(6, archivedRows("user_id = 'A'"));
+
+            HttpJson.Response accepted = http.post("/admin/erase", ADMIN, "{\"userId\":\"A\"}");
+            assertEquals(202, accepted.status(), accepted.body());
+            JsonNode done = awaitFinished(http, ADMIN, accepted.json().get("id").asLong());
+            assertEquals("done", done.get("status").asText(), done.toString());
+            assertEquals(6, done.get("eventsRemoved").asInt(), done.toString());
+            assertEquals(0, count(http, shop, "user:A"));
+            assertEquals(0, count(http, shop, "zebra"));
+            assertEquals(8, count(http, shop, "user:B"));
+
+            String object = gunzip(buildObject);
+            assertFalse(object.contains("zebra"), object);
+            assertEquals(4, object.lines().count(), "B's three lines and the end: " + object);
+            HttpJson.Response download = http.get("/api/builds/b1/logs", shop, Map.of("format", "text"));
+            assertEquals(200, download.status(), download.body());
+            assertFalse(download.body().contains("zebra"), download.body());
+            assertEquals(4, download.body().lines().count(), download.body());
+
+            // The old objects go after the query grace; the rewritten parts are archived again.
+            clock.advance(Duration.ofMinutes(6));
+            maintain(http);
+            assertEquals(0, archivedRows("user_id = 'A'"), "no archived part object holds A");
+            assertEquals(8, archivedRows("user_id = 'B'"), "B's rows are archived once, in the rewritten parts");
+        }
+    }
+
+    private static JsonNode maintain(HttpJson http) {
+        HttpJson.Response response = http.post("/admin/maintain", ADMIN, "");
+        assertEquals(200, response.status(), response.body());
+        return response.json();
+    }
+
+    private static void awaitFile(Path file) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!Files.exists(file) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(file), file + " was not written");
+    }
+
+    private static String gunzip(Path file) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Local Parquet files of parts (not rollups, not the cache, not the archive). */
+    private List<Path> localPartFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(dataDir.resolve("parts"))) {
+            return files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().endsWith(".rollup.parquet")).toList();
+        }
+    }
+
+    /** Rows matching {@code where} in every part object of the archive (rollups aside), read by DuckDB. */
+    private long archivedRows(String where) throws Exception {
+        List<String> objects;
+        try (Stream<Path> files = Files.walk(dataDir.resolve("archive"))) {
+            objects = files.map(Path::toString)
+                    .filter(f -> f.endsWith(".parquet") && !f.endsWith(".rollup.parquet") && !f.contains(".tmp")).toList();
+        }
+        if (objects.isEmpty()) {
+            return 0;
+        }
+        String list = objects.stream().map(f -> "'" + f.replace("'", "''") + "'").collect(Collectors.joining(","));
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
+             ResultSet rows = duck.createStatement().executeQuery(
+                     "SELECT count(*) FROM read_parquet([" + list + "]) WHERE " + where)) {
+            rows.next();
+            return rows.getLong(1);
         }
     }
 

@@ -108,6 +108,50 @@ class LifecycleApiTest {
         }
     }
 
+    @Test
+    void retentionDeletesTheFilesOfQuarantinedPartsToo() throws Exception {
+        MutableClock clock = MutableClock.at("2026-12-01T10:00:00Z");
+        try (TestServer server = TestServer.start(dataDir, Map.of(), clock)) {
+            HttpJson http = server.http();
+            String key = server.createProject("Damaged");
+            assertEquals(200, putRetention(http, "damaged", "{\"preset\":\"overflow\"}").status());
+            ingest(http, key, "app", 20);
+            maintain(http);
+            Path part = localPartFiles().getFirst();
+            byte[] bytes = Files.readAllBytes(part);
+            bytes[bytes.length / 2] ^= 0x5a;
+            Files.write(part, bytes);
+            JsonNode scrubbed = maintain(http);
+            assertEquals(1, http.get("/admin/storage", TestServer.ADMIN_TOKEN).json().get("quarantined").size(), scrubbed.toString());
+            assertFalse(quarantinedFiles().isEmpty());
+            assertTrue(search(http, key).has("partial"), "an answer that could have read it says partial");
+
+            clock.advance(Duration.ofHours(23));
+            assertEquals(0, maintain(http).get("retention").get("expiredQuarantinedParts").asInt(), "kept until 24h");
+            clock.advance(Duration.ofHours(2));
+            JsonNode expired = maintain(http);
+            assertEquals(1, expired.get("retention").get("expiredQuarantinedParts").asInt(), expired.toString());
+            assertEquals(List.of(), quarantinedFiles(), "damaged data is not kept past retention either");
+            assertEquals(0, http.get("/admin/storage", TestServer.ADMIN_TOKEN).json().get("quarantined").size());
+            assertFalse(search(http, key).has("partial"), "nothing in retention is missing any more");
+            clock.advance(QUERY_GRACE);
+            maintain(http);
+            server.restart();
+            assertEquals(0, server.http().get("/admin/storage", TestServer.ADMIN_TOKEN).json().get("quarantined").size(),
+                    "the catalog no longer lists it after a restart");
+        }
+    }
+
+    private List<Path> quarantinedFiles() throws IOException {
+        Path quarantine = dataDir.resolve("quarantine");
+        if (!Files.isDirectory(quarantine)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(quarantine)) {
+            return files.filter(Files::isRegularFile).toList();
+        }
+    }
+
     private static JsonNode lastRun(HttpJson http) {
         return http.get("/api/stats/system", TestServer.ADMIN_TOKEN).json().get("lastMaintenance");
     }

@@ -121,7 +121,7 @@ class EraserTest {
             assertEquals(EraseRequest.Status.PENDING, request.status());
             eraser.runPending();
             assertErased(local, request.id());
-            assertEquals(List.of(new Eraser.ErasedUser(request.id(), "A", 1L)), told);
+            assertEquals(List.of(new Eraser.ErasedUser(request.id(), "A", 1L, List.of())), told, "no build lines were erased");
             assertEquals(3, eraser.find(request.id()).orElseThrow().partsChecked(), "project 1's parts");
 
             PartRecord replaced = before.getFirst();
