@@ -27,6 +27,7 @@ import io.larch.ingest.InsufficientStorageException;
 import io.larch.ingest.IngestService;
 import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
+import io.larch.ingest.FingerprintMerges;
 import io.larch.ingest.TemplateFingerprinter;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
@@ -38,6 +39,7 @@ import io.larch.meta.ApiKeyRepository;
 import io.larch.meta.AuditRepository;
 import io.larch.meta.BuildLogRepository;
 import io.larch.meta.Database;
+import io.larch.meta.FingerprintRepository;
 import io.larch.meta.PartRepository;
 import io.larch.meta.ProjectRepository;
 import io.larch.meta.SettingRepository;
@@ -203,9 +205,11 @@ public final class Larch implements AutoCloseable {
                 Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes()));
         engine.integrity().useColdParts(maintenance.coldParts());
         maintenance.start();
+        FingerprintRepository fingerprintRecords = new FingerprintRepository(database);
+        FingerprintMerges fingerprintMerges = new FingerprintMerges(fingerprintRecords.allMerges());
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents(), disk,
                 maintenance::nudge), order[0],
-                new TemplateFingerprinter(), limiter, debouncer, clock);
+                new TemplateFingerprinter(), fingerprintMerges, limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
         TailHub hub = tail;
@@ -268,7 +272,8 @@ public final class Larch implements AutoCloseable {
         HttpServer.Built built = HttpServer.create(new HttpServer.Dependencies(ingest, searcher, aggregator, store,
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 retention, eraser, database, config.dataDir(),
-                metrics, EffectiveConfig.of(config), httpOptions, clock, disk, buildLogs));
+                metrics, EffectiveConfig.of(config), httpOptions, clock, disk, buildLogs, fingerprintRecords,
+                fingerprintMerges));
         routes = built.routes();
         http = built.javalin().start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),

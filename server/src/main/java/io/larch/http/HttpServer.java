@@ -6,6 +6,7 @@ import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
 import io.larch.datadir.DiskSpace;
+import io.larch.ingest.FingerprintMerges;
 import io.larch.ingest.IngestService;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
@@ -13,6 +14,7 @@ import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.AuditRepository;
 import io.larch.meta.Database;
+import io.larch.meta.FingerprintRepository;
 import io.larch.search.Searcher;
 import io.larch.security.Authenticator;
 import io.larch.security.ClientAddress;
@@ -61,7 +63,8 @@ public final class HttpServer {
                                RateLimiter limiter, TailHub tail, AuditRepository audit, Maintenance maintenance,
                                RetentionPolicies retention, Eraser eraser, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
-                               Options options, Clock clock, DiskSpace disk, BuildLogArchiver buildLogs) {
+                               Options options, Clock clock, DiskSpace disk, BuildLogArchiver buildLogs,
+                               FingerprintRepository fingerprintRecords, FingerprintMerges fingerprintMerges) {
     }
 
     /**
@@ -156,6 +159,8 @@ public final class HttpServer {
                     .install(routes);
             new TokenRoutes(deps.viewerTokens(), options.viewerTokenMaxTtl(), deps.clock()).install(routes);
             new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
+            new FingerprintRoutes(deps.aggregator(), gate, deps.fingerprintRecords(), deps.fingerprintMerges(),
+                    deps.database(), deps.audit(), deps.clock()).install(routes);
             new AdminRoutes(deps.projects(), deps.store(),
                     AdminRoutes.describe(deps.effectiveConfig())).install(routes);
             new AuditRoutes(deps.audit(), deps.projects()).install(routes);

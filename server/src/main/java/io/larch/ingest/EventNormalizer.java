@@ -29,10 +29,12 @@ final class EventNormalizer {
     private static final int MAX_FLATTEN_DEPTH = 8;
 
     private final Fingerprinter fingerprinter;
+    private final FingerprintMerges merges;
     private final ValueInterner interner = new ValueInterner();
 
-    EventNormalizer(Fingerprinter fingerprinter) {
+    EventNormalizer(Fingerprinter fingerprinter, FingerprintMerges merges) {
         this.fingerprinter = fingerprinter;
+        this.merges = merges;
     }
 
     /** Context of one batch: who, when, its redaction (null: off), and where errors go. */
@@ -73,8 +75,10 @@ final class EventNormalizer {
             attrs.replaceAll(redactor::redactAttribute);
         }
         if (fingerprint == null || fingerprint.isBlank()) {
-            fingerprint = fingerprinter.fingerprint(source, message, stack);
+            fingerprint = fingerprinter.fingerprint(batch.projectId(), source, message, stack);
         }
+        // A merge rule applies to a client-supplied fingerprint too: the admin merged the group.
+        fingerprint = merges.resolve(batch.projectId(), fingerprint);
         return new LogEvent(id, ts, batch.receivedAt(), batch.projectId(), kind, level, message, interner.intern(source),
                 stack, interner.intern(fingerprint), userId, conversationId, buildId, deploymentId, traceId, status, attrs);
     }

@@ -6,6 +6,9 @@ package io.larch.ingest;
  */
 public interface Fingerprinter {
 
-    /** The fingerprint of an event without a client-supplied one. {@code source} and {@code stack} may be null. */
-    String fingerprint(String source, String message, String stack);
+    /**
+     * The fingerprint of an event of {@code projectId} without a client-supplied one.
+     * {@code source} and {@code stack} may be null.
+     */
+    String fingerprint(long projectId, String source, String message, String stack);
 }

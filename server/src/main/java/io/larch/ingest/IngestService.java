@@ -29,11 +29,11 @@ public final class IngestService {
     private final Debouncer debouncer;
     private final Clock clock;
 
-    public IngestService(EventSink sink, StoredOrder order, Fingerprinter fingerprinter, RateLimiter limiter,
-                         Debouncer debouncer, Clock clock) {
+    public IngestService(EventSink sink, StoredOrder order, Fingerprinter fingerprinter, FingerprintMerges merges,
+                         RateLimiter limiter, Debouncer debouncer, Clock clock) {
         this.sink = sink;
         this.order = order;
-        this.normalizer = new EventNormalizer(fingerprinter);
+        this.normalizer = new EventNormalizer(fingerprinter, merges);
         this.limiter = limiter;
         this.debouncer = debouncer;
         this.clock = clock;

@@ -26,7 +26,7 @@ public final class TemplateFingerprinter implements Fingerprinter {
     });
 
     @Override
-    public String fingerprint(String source, String message, String stack) {
+    public String fingerprint(long projectId, String source, String message, String stack) {
         StringBuilder input = new StringBuilder(message.length() + 64);
         input.append(source == null ? "" : source).append('\n').append(template(message)).append('\n');
         if (stack != null) {

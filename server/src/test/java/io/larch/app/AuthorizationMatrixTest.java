@@ -84,6 +84,15 @@ class AuthorizationMatrixTest {
         return created.json().get("key").asText();
     }
 
+    /** A merge rule of project shop, made for one deletion. */
+    private String newShopMerge() {
+        String fingerprint = "fp-" + System.nanoTime();
+        HttpJson.Response created = http.post("/admin/projects/shop/fingerprints/merges", ADMIN,
+                "{\"fingerprint\":\"" + fingerprint + "\",\"into\":\"fp-target\"}");
+        assertEquals(201, created.status(), created.body());
+        return fingerprint;
+    }
+
     private String mintToken(String user, String ttl) {
         HttpJson.Response minted = http.post("/api/tokens", shopKeys.get("read"),
                 "{\"userId\":\"" + user + "\",\"ttl\":\"" + ttl + "\"}");
@@ -143,6 +152,13 @@ class AuthorizationMatrixTest {
                 "{\"userId\":\"u-matrix-erase\",\"project\":\"shop\"}"));
         examples.put("GET /admin/erase", () -> new Example("/admin/erase?project=shop", null));
         examples.put("GET /admin/erase/{id}", () -> new Example("/admin/erase/" + matrixErase() + "?project=shop", null));
+        examples.put("GET /api/fingerprints", () -> new Example("/api/fingerprints?project=shop", null));
+        examples.put("GET /admin/projects/{slug}/fingerprints/merges", () -> new Example(
+                "/admin/projects/shop/fingerprints/merges", null));
+        examples.put("POST /admin/projects/{slug}/fingerprints/merges", () -> new Example(
+                "/admin/projects/shop/fingerprints/merges", "{\"fingerprint\":\"fp-matrix\",\"into\":\"fp-target\"}"));
+        examples.put("DELETE /admin/projects/{slug}/fingerprints/merges/{fingerprint}", () -> new Example(
+                "/admin/projects/shop/fingerprints/merges/" + newShopMerge(), null));
         return examples;
     }
 

@@ -13,12 +13,12 @@ class TemplateFingerprinterTest {
     }
 
     private void same(String a, String b) {
-        assertEquals(fingerprinter.fingerprint("svc", a, null), fingerprinter.fingerprint("svc", b, null),
+        assertEquals(fingerprinter.fingerprint(1, "svc", a, null), fingerprinter.fingerprint(1, "svc", b, null),
                 "'" + a + "' and '" + b + "' should group");
     }
 
     private void different(String a, String b) {
-        assertNotEquals(fingerprinter.fingerprint("svc", a, null), fingerprinter.fingerprint("svc", b, null),
+        assertNotEquals(fingerprinter.fingerprint(1, "svc", a, null), fingerprinter.fingerprint(1, "svc", b, null),
                 "'" + a + "' and '" + b + "' should not group");
     }
 
@@ -63,14 +63,14 @@ class TemplateFingerprinterTest {
         String stackA = "java.lang.IllegalStateException: boom\n\tat com.shop.Cart.add(Cart.java:42)\n\tat com.shop.Api.post(Api.java:10)";
         String stackB = "java.lang.IllegalStateException: boom\n\tat com.shop.Cart.add(Cart.java:57)\n\tat com.shop.Api.post(Api.java:11)";
         String stackC = "java.lang.IllegalStateException: boom\n\tat com.shop.Order.place(Order.java:42)";
-        assertEquals(fingerprinter.fingerprint("api", "boom", stackA), fingerprinter.fingerprint("api", "boom", stackB));
-        assertNotEquals(fingerprinter.fingerprint("api", "boom", stackA), fingerprinter.fingerprint("api", "boom", stackC));
-        assertNotEquals(fingerprinter.fingerprint("api", "boom", null), fingerprinter.fingerprint("worker", "boom", null));
-        assertEquals(fingerprinter.fingerprint(null, "boom", null), fingerprinter.fingerprint("", "boom", null));
+        assertEquals(fingerprinter.fingerprint(1, "api", "boom", stackA), fingerprinter.fingerprint(1, "api", "boom", stackB));
+        assertNotEquals(fingerprinter.fingerprint(1, "api", "boom", stackA), fingerprinter.fingerprint(1, "api", "boom", stackC));
+        assertNotEquals(fingerprinter.fingerprint(1, "api", "boom", null), fingerprinter.fingerprint(1, "worker", "boom", null));
+        assertEquals(fingerprinter.fingerprint(1, null, "boom", null), fingerprinter.fingerprint(1, "", "boom", null));
     }
 
     @Test
     void fingerprintIsHexSha1() {
-        assertEquals(40, fingerprinter.fingerprint("svc", "x", null).length());
+        assertEquals(40, fingerprinter.fingerprint(1, "svc", "x", null).length());
     }
 }

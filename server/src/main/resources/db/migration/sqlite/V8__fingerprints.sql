@@ -1,0 +1,23 @@
+-- Fingerprint groups: the readable template of each fingerprint the extractor learned (so
+-- GET /api/fingerprints shows text, not a hash, after restarts and on every node), and merge
+-- rules: events whose fingerprint is `fingerprint` are stored under `into` from then on. A rule
+-- is made by an admin (POST .../fingerprints/merges) or by the extractor when a template
+-- generalized into another group (made_by 'generalized').
+CREATE TABLE fingerprint_templates (
+    project_id   INTEGER NOT NULL REFERENCES projects (id),
+    fingerprint  TEXT    NOT NULL,
+    source       TEXT,
+    template     TEXT    NOT NULL,
+    first_seen   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (project_id, fingerprint)
+);
+
+CREATE TABLE fingerprint_merges (
+    project_id   INTEGER NOT NULL REFERENCES projects (id),
+    fingerprint  TEXT    NOT NULL,
+    into_fingerprint TEXT NOT NULL,
+    made_at      INTEGER NOT NULL,
+    made_by      TEXT    NOT NULL,
+    PRIMARY KEY (project_id, fingerprint)
+);

@@ -1,0 +1,143 @@
+package io.larch.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.larch.testing.HttpJson;
+import io.larch.testing.TestServer;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code GET /api/fingerprints} and merge rules: after an admin merges one fingerprint into
+ * another, new events of either land in the merged group (a client-supplied fingerprint too),
+ * the listing counts the old events with it, rules survive a restart, and deleting a rule stops it.
+ */
+class FingerprintApiTest {
+    private static final String ADMIN = TestServer.ADMIN_TOKEN;
+    private static final Map<String, String> ALL_TIME = Map.of("from", "2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void mergedFingerprintsGroupOldAndNewEvents() {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String shop = server.createProject("Shop");
+            ingest(http, shop, "[{\"message\":\"order 1 failed\"},{\"message\":\"order 2 failed\"},"
+                    + "{\"message\":\"payment declined for card\"},{\"message\":\"x\",\"fingerprint\":\"client-fp\"}]");
+            JsonNode before = fingerprints(http, shop);
+            assertEquals(3, before.size(), before.toString());
+            String order = fingerprintOf(before, "order 2 failed");
+            String payment = fingerprintOf(before, "payment declined for card");
+            assertEquals(2, before.get(0).get("count").asInt(), "the two orders are one group: " + before);
+
+            HttpJson.Response merged = merge(http, ADMIN, "{\"fingerprint\":\"" + payment + "\",\"into\":\"" + order + "\"}");
+            assertEquals(201, merged.status(), merged.body());
+            assertEquals(order, merged.json().get("landsIn").asText());
+            assertEquals(201, merge(http, ADMIN, "{\"fingerprint\":\"client-fp\",\"into\":\"" + payment + "\"}").status(),
+                    "a chain: client-fp into payment into order");
+            ingest(http, shop, "[{\"message\":\"payment declined for card\"},{\"message\":\"y\",\"fingerprint\":\"client-fp\"}]");
+            JsonNode stored = http.get("/api/log", shop, Map.of("q", "payment", "from", "2026-01-01T00:00:00Z")).json().get("events");
+            assertEquals(order, stored.get(0).get("fingerprint").asText(), "a new event lands in the merged group");
+            assertEquals(payment, stored.get(1).get("fingerprint").asText(), "a stored one keeps its fingerprint");
+
+            JsonNode after = fingerprints(http, shop);
+            assertEquals(1, after.size(), after.toString());
+            assertEquals(order, after.get(0).get("fingerprint").asText());
+            assertEquals(6, after.get(0).get("count").asInt(), "old and new events of all three count in the group");
+            assertEquals(List.of("client-fp", payment).stream().sorted().toList(), texts(after.get(0).get("mergedFrom")));
+
+            server.restart();
+            HttpJson again = server.http();
+            ingest(again, shop, "[{\"message\":\"payment declined for card\"}]");
+            assertEquals(7, fingerprints(again, shop).get(0).get("count").asInt(), "rules survive a restart");
+            assertEquals(2, again.get("/admin/projects/shop/fingerprints/merges", ADMIN).json().get("merges").size());
+
+            HttpJson.Response deleted = again.send(HttpRequest.newBuilder(URI.create(again.base()
+                    + "/admin/projects/shop/fingerprints/merges/" + payment)).DELETE(), ADMIN);
+            assertEquals(200, deleted.status(), deleted.body());
+            ingest(again, shop, "[{\"message\":\"payment declined for card\"}]");
+            JsonNode unmerged = fingerprints(again, shop);
+            assertEquals(3, countOf(unmerged, payment), "after the rule is deleted, payment is its own group again (its"
+                    + " events stored outside the rule, and client-fp still merged into it): " + unmerged);
+
+            List<String> actions = new ArrayList<>();
+            again.get("/admin/audit?project=shop", ADMIN).json().get("entries").forEach(e -> actions.add(e.get("action").asText()));
+            assertEquals(List.of("fingerprint.unmerge", "fingerprint.merge", "fingerprint.merge"), actions.subList(0, 3));
+        }
+    }
+
+    @Test
+    void badMergesSayWhatIsWrong() {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            server.createProject("Shop");
+            server.createProject("Other");
+            String otherAdmin = http.post("/admin/projects/other/keys", ADMIN, "{\"scopes\":[\"admin\"]}").json().get("key").asText();
+            assertEquals(201, merge(http, ADMIN, "{\"fingerprint\":\"a\",\"into\":\"b\"}").status());
+            check(merge(http, ADMIN, "{\"fingerprint\":\"b\",\"into\":\"a\"}"), 400, "would make a cycle");
+            check(merge(http, ADMIN, "{\"fingerprint\":\"a\",\"into\":\"a\"}"), 400, "cannot be merged into itself");
+            check(merge(http, ADMIN, "{\"into\":\"a\"}"), 400, "fingerprint: missing");
+            check(merge(http, ADMIN, "{\"fingerprint\":\"a\",\"into\":7}"), 400, "into: must be a string");
+            check(merge(http, ADMIN, "{\"fingerprint\":\"a\",\"into\":\"" + "x".repeat(300) + "\"}"), 400, "at most 256");
+            check(merge(http, ADMIN, "{\"fingerprint\":\"a\",\"to\":\"b\"}"), 400, "to: unknown field");
+            check(merge(http, otherAdmin, "{\"fingerprint\":\"c\",\"into\":\"d\"}"), 403, "");
+            check(http.send(HttpRequest.newBuilder(URI.create(http.base() + "/admin/projects/shop/fingerprints/merges/zz"))
+                    .DELETE(), ADMIN), 404, "no merge rule for fingerprint 'zz'");
+            check(http.get("/api/fingerprints", server.createProject("Third"), Map.of("limit", "0")), 400, "limit");
+        }
+    }
+
+    private static void check(HttpJson.Response response, int status, String inBody) {
+        assertEquals(status, response.status(), response.body());
+        assertTrue(response.body().contains(inBody), response.body());
+    }
+
+    private static void ingest(HttpJson http, String key, String body) {
+        HttpJson.Response response = http.post("/api/log", key, body);
+        assertEquals(202, response.status(), response.body());
+    }
+
+    private static HttpJson.Response merge(HttpJson http, String key, String body) {
+        return http.post("/admin/projects/shop/fingerprints/merges", key, body);
+    }
+
+    private static JsonNode fingerprints(HttpJson http, String key) {
+        HttpJson.Response response = http.get("/api/fingerprints", key, ALL_TIME);
+        assertEquals(200, response.status(), response.body());
+        return response.json().get("fingerprints");
+    }
+
+    private static String fingerprintOf(JsonNode listing, String sample) {
+        for (JsonNode entry : listing) {
+            if (entry.get("sample").asText().equals(sample)) {
+                return entry.get("fingerprint").asText();
+            }
+        }
+        throw new AssertionError("no group with sample '" + sample + "' in " + listing);
+    }
+
+    private static int countOf(JsonNode listing, String fingerprint) {
+        for (JsonNode entry : listing) {
+            if (entry.get("fingerprint").asText().equals(fingerprint)) {
+                return entry.get("count").asInt();
+            }
+        }
+        return 0;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> values = new ArrayList<>();
+        array.forEach(v -> values.add(v.asText()));
+        return values;
+    }
+}
