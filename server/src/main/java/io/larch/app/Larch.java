@@ -28,7 +28,7 @@ import io.larch.ingest.IngestService;
 import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.FingerprintMerges;
-import io.larch.ingest.TemplateFingerprinter;
+import io.larch.ingest.MaskingFingerprinter;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
@@ -209,7 +209,7 @@ public final class Larch implements AutoCloseable {
         FingerprintMerges fingerprintMerges = new FingerprintMerges(fingerprintRecords.allMerges());
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents(), disk,
                 maintenance::nudge), order[0],
-                new TemplateFingerprinter(), fingerprintMerges, limiter, debouncer, clock);
+                new MaskingFingerprinter(), fingerprintMerges, limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
         TailHub hub = tail;

@@ -21,6 +21,7 @@ public final class LarchCommand {
         commandLine.addSubcommand("query", new QueryCommand());
         commandLine.addSubcommand("tail", new TailCommand());
         commandLine.addSubcommand("verify", new VerifyCommand());
+        commandLine.addSubcommand("fingerprint-eval", new FingerprintEvalCommand());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof ConfigException) {

@@ -33,7 +33,7 @@ class IngestServiceTest {
         @Override
         public void checkAccepting() {
         }
-    }, new StoredOrder(new IdGenerator(clock, 0), released -> { }), new TemplateFingerprinter(), new FingerprintMerges(List.of()), new RateLimiter(clock, 1000),
+    }, new StoredOrder(new IdGenerator(clock, 0), released -> { }), new MaskingFingerprinter(), new FingerprintMerges(List.of()), new RateLimiter(clock, 1000),
             new Debouncer(clock, Debouncer.DEFAULT_WINDOW, 1000), clock);
     private static final RateLimits NO_LIMITS = new RateLimits(0, 0, 0, 0);
 
@@ -183,7 +183,7 @@ class IngestServiceTest {
             @Override
             public void checkAccepting() {
             }
-        }, new StoredOrder(new IdGenerator(clock, 0), released -> { }), new TemplateFingerprinter(), new FingerprintMerges(List.of()), new RateLimiter(clock, 1000),
+        }, new StoredOrder(new IdGenerator(clock, 0), released -> { }), new MaskingFingerprinter(), new FingerprintMerges(List.of()), new RateLimiter(clock, 1000),
                 new Debouncer(clock, Debouncer.DEFAULT_WINDOW, 1000), clock);
         byte[] batch = ("[{\"message\":\"thinking\",\"kind\":\"work\",\"userId\":\"u1\"},{\"message\":\"a\"},"
                 + "{\"message\":\"b\"}]").getBytes(StandardCharsets.UTF_8);

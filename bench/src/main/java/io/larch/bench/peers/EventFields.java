@@ -3,7 +3,7 @@ package io.larch.bench.peers;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.larch.ingest.Fingerprinter;
-import io.larch.ingest.TemplateFingerprinter;
+import io.larch.ingest.MaskingFingerprinter;
 
 /**
  * The fields of a generated event as a peer stores them. Peers do not compute fingerprints, so
@@ -12,7 +12,7 @@ import io.larch.ingest.TemplateFingerprinter;
 record EventFields(long ts, String level, String kind, String source, String userId, String conversationId,
                    String message, String stack, String fingerprint, String attrsJson) {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Fingerprinter FINGERPRINTER = new TemplateFingerprinter();
+    private static final Fingerprinter FINGERPRINTER = new MaskingFingerprinter();
 
     static EventFields parse(String eventJson) throws Exception {
         JsonNode e = JSON.readTree(eventJson);

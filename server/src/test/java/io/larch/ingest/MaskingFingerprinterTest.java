@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import org.junit.jupiter.api.Test;
 
-class TemplateFingerprinterTest {
-    private final TemplateFingerprinter fingerprinter = new TemplateFingerprinter();
+class MaskingFingerprinterTest {
+    private final MaskingFingerprinter fingerprinter = new MaskingFingerprinter();
 
     private static void check(String message, String template) {
-        assertEquals(template, TemplateFingerprinter.template(message), "template of '" + message + "'");
+        assertEquals(template, MaskingFingerprinter.template(message), "template of '" + message + "'");
     }
 
     private void same(String a, String b) {
