@@ -21,7 +21,7 @@ record EventFields(long ts, String level, String kind, String source, String use
         String stack = text(e, "stack");
         return new EventFields(e.get("ts").asLong(), e.get("level").asText(), e.has("kind") ? e.get("kind").asText() : "app",
                 source, text(e, "userId"), text(e, "conversationId"), message, stack,
-                FINGERPRINTER.fingerprint(source, message, stack), e.has("attrs") ? e.get("attrs").toString() : "{}");
+                FINGERPRINTER.fingerprint(1, source, message, stack), e.has("attrs") ? e.get("attrs").toString() : "{}");
     }
 
     private static String text(JsonNode e, String field) {

@@ -1,7 +1,6 @@
 package io.larch.ingest.fingerprint;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Set;
 
 /**
  * Splits a message into whitespace-separated tokens and masks what is evidently variable, with
@@ -14,7 +13,8 @@ import java.util.List;
  * month abbreviations are parts of dates. Other words are kept: which of them vary is what
  * {@link TemplateExtractor} learns.
  *
- * <p>Allocation is one array and the tokens' strings; no regular expression runs.
+ * <p>No regular expression runs; {@link #maskInto} appends to the caller's buffer, so a message
+ * whose masked form is known costs no allocation but its key.
  */
 public final class MessageMasker {
     /** The placeholder of a variable part, as templates show it. */
@@ -27,8 +27,18 @@ public final class MessageMasker {
 
     /** The masked tokens of {@code message}, at most {@link #MAX_TOKENS}; none for a blank message. */
     public static String[] mask(String message) {
-        List<String> tokens = new ArrayList<>(16);
+        StringBuilder masked = new StringBuilder(message.length() + 16);
+        int count = maskInto(message, masked);
+        return tokensOf(masked, 0, count);
+    }
+
+    /**
+     * Appends the masked tokens of {@code message} to {@code out}, one space between them (masked
+     * tokens hold no whitespace, so {@link #tokensOf} gets them back); returns how many.
+     */
+    public static int maskInto(String message, StringBuilder out) {
         int n = message.length();
+        int count = 0;
         int i = 0;
         while (i < n) {
             while (i < n && Character.isWhitespace(message.charAt(i))) {
@@ -37,6 +47,14 @@ public final class MessageMasker {
             if (i >= n) {
                 break;
             }
+            if (count > 0) {
+                out.append(' ');
+            }
+            if (count == MAX_TOKENS - 1) {
+                out.append(VARIABLE);
+                return MAX_TOKENS;
+            }
+            count++;
             int start = i;
             int open = quoteOpening(message, i);
             int close = open < 0 ? -1 : message.indexOf(message.charAt(open), open + 1);
@@ -46,24 +64,34 @@ public final class MessageMasker {
                 while (tokenEnd < n && !Character.isWhitespace(message.charAt(tokenEnd))) {
                     tokenEnd++;
                 }
-                if (tokens.size() == MAX_TOKENS - 1) {
-                    tokens.add(VARIABLE);
-                    break;
-                }
-                tokens.add(maskToken(message, start, open) + VARIABLE + maskToken(message, close + 1, tokenEnd));
+                appendMasked(message, start, open, out);
+                out.append(VARIABLE);
+                appendMasked(message, close + 1, tokenEnd, out);
                 i = tokenEnd;
                 continue;
             }
             while (i < n && !Character.isWhitespace(message.charAt(i))) {
                 i++;
             }
-            if (tokens.size() == MAX_TOKENS - 1) {
-                tokens.add(VARIABLE);
-                break;
-            }
-            tokens.add(maskToken(message, start, i));
+            appendMasked(message, start, i, out);
         }
-        return tokens.toArray(new String[0]);
+        return count;
+    }
+
+    /** The {@code count} space-separated tokens of {@code masked} from {@code from}, as {@link #maskInto} wrote them. */
+    public static String[] tokensOf(CharSequence masked, int from, int count) {
+        String[] tokens = new String[count];
+        int start = from;
+        for (int t = 0; t < count; t++) {
+            int end = start;
+            while (end < masked.length() && masked.charAt(end) != ' ') {
+                end++;
+            }
+            String token = masked.subSequence(start, end).toString();
+            tokens[t] = token.equals(VARIABLE) ? VARIABLE : token;
+            start = end + 1;
+        }
+        return tokens;
     }
 
     /**
@@ -84,13 +112,14 @@ public final class MessageMasker {
 
     static final int MAX_QUOTED = 256;
 
-    /** One token, masked; the same String instance when nothing in it is variable. */
-    static String maskToken(String s, int start, int end) {
+    /** Appends one token, masked. */
+    static void appendMasked(String s, int start, int end, StringBuilder out) {
         if (start >= end) {
-            return "";
+            return;
         }
         if (isUrlOrPath(s, start, end)) {
-            return VARIABLE;
+            out.append(VARIABLE);
+            return;
         }
         boolean anyDigit = false;
         for (int i = start; i < end; i++) {
@@ -101,9 +130,13 @@ public final class MessageMasker {
             }
         }
         if (!anyDigit) {
-            return isDateWord(s, start, end) ? VARIABLE : s.substring(start, end);
+            if (isDateWord(s, start, end)) {
+                out.append(VARIABLE);
+            } else {
+                out.append(s, start, end);
+            }
+            return;
         }
-        StringBuilder out = new StringBuilder(end - start + 4);
         int i = start;
         while (i < end) {
             char c = s.charAt(i);
@@ -125,10 +158,9 @@ public final class MessageMasker {
                 out.append(s, runStart, i);
             }
         }
-        return out.toString();
     }
 
-    private static final java.util.Set<String> DATE_WORDS = java.util.Set.of("Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+    private static final Set<String> DATE_WORDS = Set.of("Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
             "Sun", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec");
 
     /** A weekday or month abbreviation as dates print them ({@code Fri Jun 17}): part of a time, not of the template. */

@@ -62,6 +62,8 @@ public final class TemplateExtractor {
         }
     });
 
+    /** The key buffer of each thread: source, then the masked message. */
+    private static final ThreadLocal<StringBuilder> KEY = ThreadLocal.withInitial(() -> new StringBuilder(256));
     private final Options options;
     private final Clock clock;
     private final Listener listener;
@@ -78,9 +80,19 @@ public final class TemplateExtractor {
 
     /** The group of {@code message} (learning from it); {@code source} may be null. */
     public LogTemplate match(long projectId, String source, String message) {
-        ProjectTemplates project = projects.computeIfAbsent(projectId, id -> new ProjectTemplates());
-        String[] tokens = MessageMasker.mask(message);
-        String key = exactKey(source, tokens);
+        ProjectTemplates project = projects.get(projectId);
+        if (project == null) {
+            project = projects.computeIfAbsent(projectId, id -> new ProjectTemplates());
+        }
+        StringBuilder buffer = KEY.get();
+        buffer.setLength(0);
+        if (source != null) {
+            buffer.append(source);
+        }
+        buffer.append('\u0001');
+        int prefix = buffer.length();
+        int count = MessageMasker.maskInto(message, buffer);
+        String key = buffer.toString();
         LogTemplate known = project.exact.get(key);
         if (known != null) {
             long tick = project.tick;
@@ -89,6 +101,7 @@ public final class TemplateExtractor {
             }
             return known;
         }
+        String[] tokens = MessageMasker.tokensOf(key, prefix, count);
         synchronized (project) {
             LogTemplate learned = project.learn(source, tokens);
             if (project.exact.size() >= options.exactCacheEntries()) {
@@ -250,18 +263,6 @@ public final class TemplateExtractor {
     private static String bucketKey(String source, String[] tokens) {
         String first = tokens.length == 0 ? "" : tokens[0];
         return (source == null ? "" : source) + '\u0001' + tokens.length + '\u0001' + first;
-    }
-
-    private static String exactKey(String source, String[] tokens) {
-        StringBuilder key = new StringBuilder(64);
-        key.append(source == null ? "" : source).append('\u0001');
-        for (int i = 0; i < tokens.length; i++) {
-            if (i > 0) {
-                key.append(' ');
-            }
-            key.append(tokens[i]);
-        }
-        return key.toString();
     }
 
     /** The fingerprint a new group gets: SHA-1 (hex) of its source and first masked message. */
