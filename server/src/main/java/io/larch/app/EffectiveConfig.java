@@ -30,6 +30,8 @@ final class EffectiveConfig {
         values.put(Settings.SCRUB_INTERVAL.name(), config.scrubInterval().toMillis() + "ms");
         values.put(Settings.MIN_FREE_DISK.name(), config.minFreeDisk().toString());
         values.put(Settings.SHUTDOWN_SEAL_TIMEOUT.name(), config.shutdownSealTimeout().toMillis() + "ms");
+        values.put(Settings.FINGERPRINTER.name(), config.fingerprints().kind().name().toLowerCase(java.util.Locale.ROOT));
+        values.put(Settings.FINGERPRINT_MAX_TEMPLATES.name(), Integer.toString(config.fingerprints().maxTemplatesPerProject()));
         return values;
     }
 }

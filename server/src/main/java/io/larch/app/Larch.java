@@ -28,6 +28,10 @@ import io.larch.ingest.IngestService;
 import io.larch.ingest.StoredOrder;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.FingerprintMerges;
+import io.larch.ingest.Fingerprinter;
+import io.larch.ingest.TemplateFingerprinter;
+import io.larch.ingest.fingerprint.TemplateExtractor;
+import io.larch.ingest.fingerprint.TemplateJournal;
 import io.larch.ingest.MaskingFingerprinter;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
@@ -95,6 +99,8 @@ public final class Larch implements AutoCloseable {
     private static final int RATE_LIMIT_KEYS = 100_000;
     /** Ingest starts a maintenance run when the last one started longer ago than this. */
     private static final Duration MAINTENANCE_NUDGE_AFTER = Duration.ofMinutes(5);
+    /** How often the templates learned are recorded (a crash loses at most this much learning). */
+    private static final Duration TEMPLATE_FLUSH_INTERVAL = Duration.ofSeconds(1);
 
     private final LarchConfig config;
     private DataDirLock lock;
@@ -106,6 +112,7 @@ public final class Larch implements AutoCloseable {
     private Maintenance maintenance;
     private Optional<ObjectStore> archive = Optional.empty();
     private BuildLogArchiver buildLogs;
+    private TemplateJournal templateJournal;
     private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
@@ -205,11 +212,13 @@ public final class Larch implements AutoCloseable {
                 Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes()));
         engine.integrity().useColdParts(maintenance.coldParts());
         maintenance.start();
+        // fingerprints: v2 learns templates, starting from the ones recorded (so fingerprints stay
+        // stable across restarts) and recording what it learns off the ingest path; v1 masks only.
         FingerprintRepository fingerprintRecords = new FingerprintRepository(database);
         FingerprintMerges fingerprintMerges = new FingerprintMerges(fingerprintRecords.allMerges());
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents(), disk,
                 maintenance::nudge), order[0],
-                new MaskingFingerprinter(), fingerprintMerges, limiter, debouncer, clock);
+                fingerprinter(fingerprintRecords, clock), fingerprintMerges, limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
         TailHub hub = tail;
@@ -429,6 +438,10 @@ public final class Larch implements AutoCloseable {
             // Before the engine (it reads the store), the archive and the metadata it writes.
             buildLogs.close();
         }
+        if (templateJournal != null) {
+            // After ingest stopped, before the metadata: the templates learned last are recorded.
+            templateJournal.close();
+        }
         if (engine != null) {
             engine.close();
         }
@@ -446,6 +459,23 @@ public final class Larch implements AutoCloseable {
                 LOG.warn("could not release the data dir lock: {}", e.getMessage());
             }
         }
+    }
+
+    private Fingerprinter fingerprinter(FingerprintRepository records, Clock clock) {
+        LarchConfig.Fingerprints settings = config.fingerprints();
+        if (settings.kind() == LarchConfig.FingerprinterKind.V1) {
+            return new MaskingFingerprinter();
+        }
+        templateJournal = new TemplateJournal(records::putTemplates, clock, TEMPLATE_FLUSH_INTERVAL);
+        TemplateExtractor extractor = new TemplateExtractor(new TemplateExtractor.Options(
+                TemplateExtractor.Options.DEFAULTS.similarity(), settings.maxTemplatesPerProject(),
+                TemplateExtractor.Options.DEFAULTS.exactCacheEntries()), clock, templateJournal);
+        List<TemplateExtractor.Saved> saved = records.allTemplates().stream().map(t -> new TemplateExtractor.Saved(
+                t.projectId(), t.fingerprint(), t.source(), t.template(), t.firstSeen(), t.serial())).toList();
+        extractor.restore(saved);
+        LOG.info("fingerprints: learned templates, {} restored", saved.size());
+        templateJournal.start();
+        return new TemplateFingerprinter(extractor);
     }
 
     /** [shutdown] Seals the WAL's active segments within LARCH_SHUTDOWN_SEAL_TIMEOUT; what is left is replayed. */

@@ -146,13 +146,17 @@ public final class ConfigLoader {
         LarchConfig.MinFreeDisk minFreeDisk = minFreeDisk();
         Duration shutdownSealTimeout = parse(Settings.SHUTDOWN_SEAL_TIMEOUT, ConfigLoader::parseDuration,
                 "a duration like 30s or 2m (0s: do not seal on stop)");
+        LarchConfig.Fingerprints fingerprints = new LarchConfig.Fingerprints(
+                parse(Settings.FINGERPRINTER, text -> LarchConfig.FingerprinterKind.valueOf(text.toUpperCase(Locale.ROOT)),
+                        "template or v1"),
+                integer(Settings.FINGERPRINT_MAX_TEMPLATES, 100, 10_000_000));
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
                 scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
-                shutdownSealTimeout);
+                shutdownSealTimeout, fingerprints);
     }
 
     private LarchConfig.Archive archive(Path dataDir) {

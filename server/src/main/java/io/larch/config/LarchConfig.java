@@ -30,7 +30,18 @@ public record LarchConfig(
         Lifecycle lifecycle,
         Archive archive,
         MinFreeDisk minFreeDisk,
-        Duration shutdownSealTimeout) {
+        Duration shutdownSealTimeout,
+        Fingerprints fingerprints) {
+
+    /** How fingerprints are made ({@code LARCH_FINGERPRINTER}). */
+    public enum FingerprinterKind { TEMPLATE, V1 }
+
+    /**
+     * @param kind                   template (learned) or v1 (masking)
+     * @param maxTemplatesPerProject groups the template extractor keeps per project
+     */
+    public record Fingerprints(FingerprinterKind kind, int maxTemplatesPerProject) {
+    }
 
     /**
      * Maintenance and the archive's local side.

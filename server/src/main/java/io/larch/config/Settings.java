@@ -99,6 +99,11 @@ public final class Settings {
     public static final Setting SHUTDOWN_SEAL_TIMEOUT = new Setting("LARCH_SHUTDOWN_SEAL_TIMEOUT", "30s",
             "on stop (SIGTERM), how long sealing the WAL into parts may take; what is not sealed by then is replayed at the next start (0s: do not seal)", false);
 
+    public static final Setting FINGERPRINTER = new Setting("LARCH_FINGERPRINTER", "template",
+            "how fingerprints are made when an event brings none: template (message templates learned per project and source, the default) or v1 (numbers, ids, quoted strings and paths masked, nothing learned)", false);
+    public static final Setting FINGERPRINT_MAX_TEMPLATES = new Setting("LARCH_FINGERPRINT_MAX_TEMPLATES", "10000",
+            "with LARCH_FINGERPRINTER=template: groups kept in memory per project; past it the least recently seen tenth is forgotten (their events keep their fingerprints)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
@@ -107,7 +112,7 @@ public final class Settings {
             SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE,
             ARCHIVE_STORE, ARCHIVE_DIR, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_PREFIX,
             S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY,
-            MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT);
+            MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT, FINGERPRINTER, FINGERPRINT_MAX_TEMPLATES);
 
     private Settings() {
     }

@@ -33,7 +33,7 @@ public final class FingerprintRepository {
         }
         database.transaction(c -> {
             try (PreparedStatement upsert = c.prepareStatement("INSERT INTO fingerprint_templates (project_id, fingerprint, "
-                    + "source, template, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, fingerprint) "
+                    + "source, template, first_seen, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, fingerprint) "
                     + "DO UPDATE SET template = excluded.template, source = excluded.source, updated_at = excluded.updated_at, "
                     + "first_seen = MIN(first_seen, excluded.first_seen)")) {
                 for (FingerprintTemplate template : templates) {
@@ -42,7 +42,8 @@ public final class FingerprintRepository {
                     upsert.setString(3, template.source());
                     upsert.setString(4, template.template());
                     upsert.setLong(5, template.firstSeen());
-                    upsert.setLong(6, template.updatedAt());
+                    upsert.setLong(6, template.serial());
+                    upsert.setLong(7, template.updatedAt());
                     upsert.addBatch();
                 }
                 upsert.executeBatch();
@@ -59,7 +60,7 @@ public final class FingerprintRepository {
             List<String> batch = all.subList(start, Math.min(all.size(), start + LOOKUP_BATCH));
             String marks = String.join(",", Collections.nCopies(batch.size(), "?"));
             database.read(c -> {
-                try (PreparedStatement select = c.prepareStatement("SELECT fingerprint, source, template, first_seen, updated_at "
+                try (PreparedStatement select = c.prepareStatement("SELECT fingerprint, source, template, first_seen, serial, updated_at "
                         + "FROM fingerprint_templates WHERE project_id = ? AND fingerprint IN (" + marks + ")")) {
                     select.setLong(1, projectId);
                     for (int i = 0; i < batch.size(); i++) {
@@ -68,7 +69,7 @@ public final class FingerprintRepository {
                     try (ResultSet rows = select.executeQuery()) {
                         while (rows.next()) {
                             found.put(rows.getString(1), new FingerprintTemplate(projectId, rows.getString(1),
-                                    rows.getString(2), rows.getString(3), rows.getLong(4), rows.getLong(5)));
+                                    rows.getString(2), rows.getString(3), rows.getLong(4), rows.getLong(5), rows.getLong(6)));
                         }
                     }
                 }
@@ -83,11 +84,11 @@ public final class FingerprintRepository {
         return database.read(c -> {
             List<FingerprintTemplate> templates = new ArrayList<>();
             try (PreparedStatement select = c.prepareStatement("SELECT project_id, fingerprint, source, template, first_seen, "
-                    + "updated_at FROM fingerprint_templates ORDER BY project_id, first_seen, fingerprint");
+                    + "serial, updated_at FROM fingerprint_templates ORDER BY project_id, serial");
                  ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     templates.add(new FingerprintTemplate(rows.getLong(1), rows.getString(2), rows.getString(3),
-                            rows.getString(4), rows.getLong(5), rows.getLong(6)));
+                            rows.getString(4), rows.getLong(5), rows.getLong(6), rows.getLong(7)));
                 }
             }
             return templates;

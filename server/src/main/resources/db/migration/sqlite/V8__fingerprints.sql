@@ -9,6 +9,7 @@ CREATE TABLE fingerprint_templates (
     source       TEXT,
     template     TEXT    NOT NULL,
     first_seen   INTEGER NOT NULL,
+    serial       INTEGER NOT NULL,
     updated_at   INTEGER NOT NULL,
     PRIMARY KEY (project_id, fingerprint)
 );

@@ -13,12 +13,14 @@ public final class LogTemplate {
     private final String fingerprint;
     private final String source;
     private final long firstSeen;
+    private final long serial;
     private volatile String[] tokens;
     /** The extractor's tick when a message last matched (for least-recently-used eviction). */
     volatile long lastUsed;
 
-    LogTemplate(String fingerprint, String source, String[] tokens, long firstSeen, long tick) {
+    LogTemplate(String fingerprint, String source, String[] tokens, long firstSeen, long serial, long tick) {
         this.fingerprint = fingerprint;
+        this.serial = serial;
         this.source = source;
         this.tokens = tokens;
         this.firstSeen = firstSeen;
@@ -37,6 +39,14 @@ public final class LogTemplate {
     /** When (epoch ms) the group was made. */
     public long firstSeen() {
         return firstSeen;
+    }
+
+    /**
+     * The group's place in the order its project's groups were made (kept across restores):
+     * between equally good groups a message goes to the one made first.
+     */
+    public long serial() {
+        return serial;
     }
 
     /** The readable template, e.g. {@code Receiving block <*> src: <*> dest: <*>}. */

@@ -45,13 +45,13 @@ public final class TemplateExtractor {
 
     /** Told of every group made or widened, under the project's lock (keep it short; do not call back). */
     public interface Listener {
-        Listener NONE = template -> { };
+        Listener NONE = (projectId, template) -> { };
 
-        void changed(LogTemplate template);
+        void changed(long projectId, LogTemplate template);
     }
 
     /** A group as saved: what {@link #restore} needs to give the same fingerprints again. */
-    public record Saved(long projectId, String fingerprint, String source, String template, long firstSeen) {
+    public record Saved(long projectId, String fingerprint, String source, String template, long firstSeen, long serial) {
     }
 
     private static final ThreadLocal<MessageDigest> SHA1 = ThreadLocal.withInitial(() -> {
@@ -82,7 +82,7 @@ public final class TemplateExtractor {
     public LogTemplate match(long projectId, String source, String message) {
         ProjectTemplates project = projects.get(projectId);
         if (project == null) {
-            project = projects.computeIfAbsent(projectId, id -> new ProjectTemplates());
+            project = projects.computeIfAbsent(projectId, ProjectTemplates::new);
         }
         StringBuilder buffer = KEY.get();
         buffer.setLength(0);
@@ -125,6 +125,23 @@ public final class TemplateExtractor {
         }
     }
 
+    /** How many groups {@code projectId} has now. */
+    public int templateCount(long projectId) {
+        ProjectTemplates project = projects.get(projectId);
+        if (project == null) {
+            return 0;
+        }
+        synchronized (project) {
+            return project.count;
+        }
+    }
+
+    /** How many masked messages of {@code projectId} the lock-free path remembers now. */
+    int rememberedMessages(long projectId) {
+        ProjectTemplates project = projects.get(projectId);
+        return project == null ? 0 : project.exact.size();
+    }
+
     /** Every group of every project, to save. */
     public List<Saved> snapshot() {
         List<Saved> saved = new ArrayList<>();
@@ -132,10 +149,11 @@ public final class TemplateExtractor {
             synchronized (entry.getValue()) {
                 for (LogTemplate template : entry.getValue().all()) {
                     saved.add(new Saved(entry.getKey(), template.fingerprint(), template.source(), template.text(),
-                            template.firstSeen()));
+                            template.firstSeen(), template.serial()));
                 }
             }
         }
+        saved.sort(Comparator.comparingLong(Saved::projectId).thenComparingLong(Saved::serial));
         return saved;
     }
 
@@ -147,12 +165,15 @@ public final class TemplateExtractor {
         Map<Long, List<Saved>> byProject = new HashMap<>();
         saved.forEach(s -> byProject.computeIfAbsent(s.projectId(), p -> new ArrayList<>()).add(s));
         byProject.forEach((projectId, groups) -> {
-            ProjectTemplates project = projects.computeIfAbsent(projectId, id -> new ProjectTemplates());
-            groups.sort(Comparator.comparingLong(Saved::firstSeen).reversed());
+            ProjectTemplates project = projects.computeIfAbsent(projectId, ProjectTemplates::new);
+            groups.sort(Comparator.comparingLong(Saved::serial));
+            List<Saved> kept = groups.subList(Math.max(0, groups.size() - options.maxTemplatesPerProject()), groups.size());
             synchronized (project) {
-                for (Saved group : groups.subList(0, Math.min(groups.size(), options.maxTemplatesPerProject()))) {
+                for (Saved group : kept) {
                     String[] tokens = group.template().isEmpty() ? new String[0] : group.template().split(" ", -1);
-                    project.add(new LogTemplate(group.fingerprint(), group.source(), tokens, group.firstSeen(), project.tick));
+                    project.add(new LogTemplate(group.fingerprint(), group.source(), tokens, group.firstSeen(), group.serial(),
+                            project.tick));
+                    project.serials = Math.max(project.serials, group.serial() + 1);
                 }
             }
         });
@@ -160,18 +181,25 @@ public final class TemplateExtractor {
 
     /** The groups of one project, bucketed by source, token count and first token. */
     private final class ProjectTemplates {
+        final long projectId;
         final ConcurrentHashMap<String, LogTemplate> exact = new ConcurrentHashMap<>();
         final Map<String, List<LogTemplate>> buckets = new HashMap<>();
         int count;
         /** Bumped on every learning step; the lock-free path stamps matched groups with it. */
         volatile long tick;
+        /** The serial of the next group made. */
+        long serials;
+
+        ProjectTemplates(long projectId) {
+            this.projectId = projectId;
+        }
 
         LogTemplate learn(String source, String[] tokens) {
             tick++;
             List<LogTemplate> bucket = buckets.computeIfAbsent(bucketKey(source, tokens), k -> new ArrayList<>());
             LogTemplate best = null;
             double bestSimilarity = -1;
-            int bestVariables = -1;
+            int bestVariables = Integer.MAX_VALUE;
             for (LogTemplate candidate : bucket) {
                 String[] known = candidate.tokens();
                 int equal = 0;
@@ -192,7 +220,11 @@ public final class TemplateExtractor {
                 // A variable of the template matches any token (unlike Drain's, which counts it
                 // as a difference): a group that learned its variables keeps taking its messages.
                 double similarity = known.length == 0 ? 1 : (double) (equal + variables) / known.length;
-                if (similarity > bestSimilarity || (similarity == bestSimilarity && variables > bestVariables)) {
+                // Ties go to the most specific template (fewest variables), then to the group made
+                // first (buckets keep that order): the group a message made itself keeps it,
+                // however far a similar group has generalized since, so a restored extractor
+                // answers like the one saved.
+                if (similarity > bestSimilarity || (similarity == bestSimilarity && variables < bestVariables)) {
                     best = candidate;
                     bestSimilarity = similarity;
                     bestVariables = variables;
@@ -212,14 +244,14 @@ public final class TemplateExtractor {
                 best.lastUsed = tick;
                 if (wider != null) {
                     best.generalize(wider);
-                    listener.changed(best);
+                    listener.changed(projectId, best);
                 }
                 return best;
             }
-            LogTemplate made = new LogTemplate(fingerprintOf(source, tokens), source, tokens, clock.millis(), tick);
+            LogTemplate made = new LogTemplate(fingerprintOf(source, tokens), source, tokens, clock.millis(), serials++, tick);
             bucket.add(made);
             count++;
-            listener.changed(made);
+            listener.changed(projectId, made);
             if (count > options.maxTemplatesPerProject()) {
                 evict();
             }
