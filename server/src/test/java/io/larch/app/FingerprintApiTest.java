@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.larch.ingest.MaskingFingerprinter;
 import io.larch.testing.HttpJson;
 import io.larch.testing.TestServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +79,79 @@ class FingerprintApiTest {
     }
 
     @Test
+    void templatesAreShownAndFingerprintsStayStableAcrossRestarts() throws Exception {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String shop = server.createProject("Shop");
+            ingest(http, shop, "[{\"message\":\"Receiving block blk_1 src: /10.0.0.1:50010 dest: /10.0.0.2:50010\",\"source\":\"dn\"},"
+                    + "{\"message\":\"user alice logged in\",\"source\":\"auth\"},"
+                    + "{\"message\":\"user bob logged in\",\"source\":\"auth\"}]");
+            JsonNode listing = awaitTemplates(http, shop, 2);
+            assertEquals("user <*> logged in", templateOf(listing, "user bob logged in"));
+            assertEquals("auth", sourceOf(listing, "user bob logged in"));
+            assertEquals("Receiving block <*> src: <*> dest: <*>",
+                    templateOf(listing, "Receiving block blk_1 src: /10.0.0.1:50010 dest: /10.0.0.2:50010"));
+            String users = fingerprintOf(listing, "user bob logged in");
+
+            server.restart();
+            HttpJson again = server.http();
+            ingest(again, shop, "[{\"message\":\"user carol logged in\",\"source\":\"auth\"}]");
+            JsonNode stored = again.get("/api/log", shop, Map.of("q", "carol", "from", "2026-01-01T00:00:00Z")).json().get("events");
+            assertEquals(users, stored.get(0).get("fingerprint").asText(), "the group learned before the restart takes it");
+            assertEquals(3, countOf(fingerprints(again, shop), users));
+        }
+    }
+
+    @Test
+    void v1CanBeChosenByConfig() {
+        try (TestServer server = TestServer.start(dataDir, Map.of("LARCH_FINGERPRINTER", "v1"), Clock.systemUTC())) {
+            HttpJson http = server.http();
+            String shop = server.createProject("Shop");
+            ingest(http, shop, "[{\"message\":\"user alice logged in\"},{\"message\":\"user bob logged in\"}]");
+            JsonNode listing = fingerprints(http, shop);
+            assertEquals(2, listing.size(), "v1 masks, it does not learn that the user varies: " + listing);
+            assertEquals(new MaskingFingerprinter().fingerprint(1, null, "user alice logged in", null),
+                    fingerprintOf(listing, "user alice logged in"));
+            assertTrue(listing.get(0).get("template").isNull(), "v1 records no template");
+        }
+    }
+
+    /** The listing once at least {@code groups} groups show a template (they are recorded within a second). */
+    private static JsonNode awaitTemplates(HttpJson http, String key, int groups) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        JsonNode listing = fingerprints(http, key);
+        while (System.nanoTime() < deadline) {
+            int withTemplate = 0;
+            for (JsonNode entry : listing) {
+                withTemplate += entry.get("template").isNull() ? 0 : 1;
+            }
+            if (withTemplate >= groups) {
+                return listing;
+            }
+            Thread.sleep(50);
+            listing = fingerprints(http, key);
+        }
+        throw new AssertionError("templates were not recorded: " + listing);
+    }
+
+    private static String templateOf(JsonNode listing, String sample) {
+        return entryOf(listing, sample).get("template").asText();
+    }
+
+    private static String sourceOf(JsonNode listing, String sample) {
+        return entryOf(listing, sample).get("source").asText();
+    }
+
+    private static JsonNode entryOf(JsonNode listing, String sample) {
+        for (JsonNode entry : listing) {
+            if (entry.get("sample").asText().equals(sample)) {
+                return entry;
+            }
+        }
+        throw new AssertionError("no group with sample '" + sample + "' in " + listing);
+    }
+
+    @Test
     void badMergesSayWhatIsWrong() {
         try (TestServer server = TestServer.start(dataDir)) {
             HttpJson http = server.http();
@@ -118,12 +193,7 @@ class FingerprintApiTest {
     }
 
     private static String fingerprintOf(JsonNode listing, String sample) {
-        for (JsonNode entry : listing) {
-            if (entry.get("sample").asText().equals(sample)) {
-                return entry.get("fingerprint").asText();
-            }
-        }
-        throw new AssertionError("no group with sample '" + sample + "' in " + listing);
+        return entryOf(listing, sample).get("fingerprint").asText();
     }
 
     private static int countOf(JsonNode listing, String fingerprint) {

@@ -149,6 +149,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void fingerprintSettingsAreCheckedByName() {
+        assertEquals(LarchConfig.FingerprinterKind.TEMPLATE, ConfigLoader.load(Map.of(), null, Map.of()).fingerprints().kind());
+        assertEquals(LarchConfig.FingerprinterKind.V1,
+                ConfigLoader.load(Map.of("LARCH_FINGERPRINTER", "V1"), null, Map.of()).fingerprints().kind());
+        check(Map.of("LARCH_FINGERPRINTER", "drain"), "LARCH_FINGERPRINTER: expected template or v1, got 'drain'");
+        check(Map.of("LARCH_FINGERPRINT_MAX_TEMPLATES", "5"), "LARCH_FINGERPRINT_MAX_TEMPLATES: must be between 100 and 10000000");
+    }
+
+    @Test
     void badArchiveSettingsFailWithTheSettingsName() {
         check(Map.of("LARCH_ARCHIVE_STORE", "gcs"), "LARCH_ARCHIVE_STORE: expected one of local, s3, off, got 'gcs'");
         check(s3With("LARCH_S3_BUCKET", null), "LARCH_S3_BUCKET: required with LARCH_ARCHIVE_STORE=s3");

@@ -7,8 +7,9 @@ import java.util.Set;
  * rules that know no log format: within a token, every run of characters between delimiters
  * ({@code . = : , ; ( ) [ ] { } < > " ' |}) that holds a digit becomes {@link #VARIABLE}
  * (numbers, ids, hex, IPs, times and sizes alike: {@code rhost=10.0.0.1} is
- * {@code rhost=<*>.<*>.<*>.<*>}, {@code 10:15:30} is {@code <*>:<*>:<*>}, and a MAC address
- * is no IP); a quoted value ({@code tag="View Lock"}) is one variable, spaces and all; a whole
+ * {@code rhost=<*>.<*>.<*>.<*>}, {@code core.2275} is {@code core.<*>}, and a MAC address
+ * without digits is no IP), and a token of nothing but such runs and punctuation
+ * ({@code 10.0.0.1:50010}, {@code 10:15:30}) is one variable; a quoted value ({@code tag="View Lock"}) is one variable, spaces and all; a whole
  * token that is a URL or an absolute path of two or more levels is one variable; weekday and
  * month abbreviations are parts of dates. Other words are kept: which of them vary is what
  * {@link TemplateExtractor} learns.
@@ -137,6 +138,8 @@ public final class MessageMasker {
             }
             return;
         }
+        int mark = out.length();
+        boolean anyLetter = false;
         int i = start;
         while (i < end) {
             char c = s.charAt(i);
@@ -156,9 +159,16 @@ public final class MessageMasker {
                 out.append(VARIABLE);
             } else {
                 out.append(s, runStart, i);
+                anyLetter = true;
             }
         }
+        if (!anyLetter) {
+            // Nothing but variables and punctuation (10.0.0.1:50010, 10:15:30, /10.0.0.2:80): one variable.
+            out.setLength(mark);
+            out.append(VARIABLE);
+        }
     }
+
 
     private static final Set<String> DATE_WORDS = Set.of("Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
             "Sun", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec");

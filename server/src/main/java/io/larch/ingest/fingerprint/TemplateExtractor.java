@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * compared with the templates of the same source, token count and first token; the most similar
  * one at or above {@link Options#similarity} (share of positions where the template has a
  * variable or the message's token) takes it, and the positions where they differ become
- * variables. Otherwise it starts a new group. Two tokens that differ only in {@code true} against
+ * variables; so does one whose message differs in one token only, from four tokens on. Otherwise
+ * it starts a new group. Two tokens that differ only in {@code true} against
  * {@code false} are never merged: an outcome is not a variable. The defaults were chosen on the
  * eight Loghub samples as one setting for all (see BENCHMARKS.md).
  *
@@ -62,6 +63,8 @@ public final class TemplateExtractor {
         }
     });
 
+    /** Messages of at least this many tokens join a group they differ from in one token only. */
+    static final int ONE_OFF_MIN_TOKENS = 4;
     /** The key buffer of each thread: source, then the masked message. */
     private static final ThreadLocal<StringBuilder> KEY = ThreadLocal.withInitial(() -> new StringBuilder(256));
     private final Options options;
@@ -230,7 +233,11 @@ public final class TemplateExtractor {
                     bestVariables = variables;
                 }
             }
-            if (best != null && bestSimilarity >= options.similarity()) {
+            // One differing word in four or more is a variable too ("user alice logged in",
+            // "user bob logged in"), however short the message.
+            boolean oneWordOff = tokens.length >= ONE_OFF_MIN_TOKENS
+                    && bestSimilarity >= (tokens.length - 1) / (double) tokens.length;
+            if (best != null && (bestSimilarity >= options.similarity() || oneWordOff)) {
                 String[] known = best.tokens();
                 String[] wider = null;
                 for (int i = 0; i < known.length; i++) {
