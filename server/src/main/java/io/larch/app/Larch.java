@@ -33,6 +33,7 @@ import io.larch.ingest.TemplateFingerprinter;
 import io.larch.ingest.fingerprint.TemplateExtractor;
 import io.larch.ingest.fingerprint.TemplateJournal;
 import io.larch.ingest.MaskingFingerprinter;
+import io.larch.ingest.ProjectFingerprinter;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
@@ -79,6 +80,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -218,7 +220,7 @@ public final class Larch implements AutoCloseable {
         FingerprintMerges fingerprintMerges = new FingerprintMerges(fingerprintRecords.allMerges());
         IngestService ingest = new IngestService(new WalSink(engine.wal(), store, config.headMaxEvents(), disk,
                 maintenance::nudge), order[0],
-                fingerprinter(fingerprintRecords, clock), fingerprintMerges, limiter, debouncer, clock);
+                fingerprinter(fingerprintRecords, clock, policies), fingerprintMerges, limiter, debouncer, clock);
         ViewerTokens viewerTokens = ViewerTokens.open(settings, clock);
         Authenticator authenticator = new Authenticator(adminToken, keys, projects, viewerTokens, clock);
         TailHub hub = tail;
@@ -461,11 +463,9 @@ public final class Larch implements AutoCloseable {
         }
     }
 
-    private Fingerprinter fingerprinter(FingerprintRepository records, Clock clock) {
+    /** The server's default (LARCH_FINGERPRINTER), or the one a project chose in its settings. */
+    private Fingerprinter fingerprinter(FingerprintRepository records, Clock clock, ProjectPolicies policies) {
         LarchConfig.Fingerprints settings = config.fingerprints();
-        if (settings.kind() == LarchConfig.FingerprinterKind.V1) {
-            return new MaskingFingerprinter();
-        }
         templateJournal = new TemplateJournal(records::putTemplates, clock, TEMPLATE_FLUSH_INTERVAL);
         TemplateExtractor extractor = new TemplateExtractor(new TemplateExtractor.Options(
                 TemplateExtractor.Options.DEFAULTS.similarity(), settings.maxTemplatesPerProject(),
@@ -473,9 +473,13 @@ public final class Larch implements AutoCloseable {
         List<TemplateExtractor.Saved> saved = records.allTemplates().stream().map(t -> new TemplateExtractor.Saved(
                 t.projectId(), t.fingerprint(), t.source(), t.template(), t.firstSeen(), t.serial())).toList();
         extractor.restore(saved);
-        LOG.info("fingerprints: learned templates, {} restored", saved.size());
+        LOG.info("fingerprints: {} by default, {} learned templates restored", settings.kind().name().toLowerCase(Locale.ROOT),
+                saved.size());
         templateJournal.start();
-        return new TemplateFingerprinter(extractor);
+        Fingerprinter template = new TemplateFingerprinter(extractor);
+        Fingerprinter masking = new MaskingFingerprinter();
+        return new ProjectFingerprinter(settings.kind() == LarchConfig.FingerprinterKind.V1 ? masking : template, template,
+                masking, projectId -> policies.of(projectId).fingerprinter());
     }
 
     /** [shutdown] Seals the WAL's active segments within LARCH_SHUTDOWN_SEAL_TIMEOUT; what is left is replayed. */

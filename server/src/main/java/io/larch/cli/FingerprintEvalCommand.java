@@ -6,6 +6,7 @@ import io.larch.ingest.TemplateFingerprinter;
 import io.larch.ingest.fingerprint.TemplateExtractor;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code larch fingerprint-eval DIR [--out DIR2]}: how well fingerprints group real logs, as
@@ -36,25 +39,30 @@ final class FingerprintEvalCommand implements Callable<Integer> {
             description = "template (learned templates, the default) or v1 (masking only)")
     String fingerprinter;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
         if (!fingerprinter.equals("template") && !fingerprinter.equals("v1")) {
-            System.err.println("--fingerprinter: expected template or v1, got '" + fingerprinter + "'");
+            stderr.println("--fingerprinter: expected template or v1, got '" + fingerprinter + "'");
             return 2;
         }
         if (!Files.isDirectory(dir)) {
-            System.err.println(dir + " is not a directory; give one holding <S>/<S>_2k.log_structured.csv samples");
+            stderr.println(dir + " is not a directory; give one holding <S>/<S>_2k.log_structured.csv samples");
             return 2;
         }
         List<LoghubSample> samples = LoghubSample.readAll(dir);
         if (samples.isEmpty()) {
-            System.err.println("no <S>/<S>" + LoghubSample.SUFFIX + " under " + dir);
+            stderr.println("no <S>/<S>" + LoghubSample.SUFFIX + " under " + dir);
             return 2;
         }
         if (out != null) {
             Files.createDirectories(out);
         }
-        System.out.printf(Locale.ROOT, "%-12s %7s %8s %8s %12s%n", "system", "lines", "groups", "GA", "messages/s");
+        stdout.printf(Locale.ROOT, "%-12s %7s %8s %8s %12s%n", "system", "lines", "groups", "GA", "messages/s");
         double sum = 0;
         long lines = 0;
         long nanos = 0;
@@ -74,14 +82,15 @@ final class FingerprintEvalCommand implements Callable<Integer> {
             sum += ga;
             lines += sample.lines().size();
             nanos += took;
-            System.out.printf(Locale.ROOT, "%-12s %7d %8d %8.3f %12.0f%n", sample.system(), sample.lines().size(),
+            stdout.printf(Locale.ROOT, "%-12s %7d %8d %8.3f %12.0f%n", sample.system(), sample.lines().size(),
                     predicted.stream().distinct().count(), ga, sample.lines().size() / (took / 1e9));
             if (out != null) {
                 write(out.resolve(sample.system() + ".csv"), sample, predicted);
             }
         }
-        System.out.printf(Locale.ROOT, "%-12s %7d %8s %8.3f %12.0f%n", "mean", lines, "", sum / samples.size(),
+        stdout.printf(Locale.ROOT, "%-12s %7d %8s %8.3f %12.0f%n", "mean", lines, "", sum / samples.size(),
                 lines / (nanos / 1e9));
+        stdout.flush();
         return 0;
     }
 

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code /admin/projects/{slug}/settings} (signing, redaction, rate limits) and
+ * {@code /admin/projects/{slug}/settings} (signing, redaction, rate limits, fingerprinter) and
  * {@code /admin/projects/{slug}/signing-secret} (rotation). The admin token or the project's
  * admin key.
  */
@@ -41,10 +41,11 @@ final class ProjectSettingsRoutes {
     }
 
     private void change(Context ctx, Grant grant, byte[] raw) {
-        JsonNode body = JsonBodies.object(raw, "signing", "redaction", "redactionPatterns", "limits");
+        JsonNode body = JsonBodies.object(raw, "signing", "redaction", "redactionPatterns", "limits", "fingerprinter");
         String signing = JsonBodies.text(body, "signing");
         ProjectPolicies.Change change = new ProjectPolicies.Change(signing == null ? null : SigningMode.parse(signing),
-                JsonBodies.text(body, "redaction"), patterns(body.get("redactionPatterns")), limits(body.get("limits")));
+                JsonBodies.text(body, "redaction"), patterns(body.get("redactionPatterns")), limits(body.get("limits")),
+                JsonBodies.text(body, "fingerprinter"));
         if (change.limits() != null && grant.caller() instanceof Caller.ProjectKey) {
             requireNotRaised("limits.eventsPerMinute", change.limits().eventsPerMinute(), serverLimits.projectEventsPerMinute());
             requireNotRaised("limits.requestsPerMinute", change.limits().requestsPerMinute(), serverLimits.projectRequestsPerMinute());

@@ -29,6 +29,7 @@ public final class ProjectPolicies {
     static final String SIGNING_SECRET_PREVIOUS = "signing_secret_previous";
     static final String REDACTION = "redaction";
     static final String REDACTION_PATTERNS = "redaction_patterns";
+    static final String FINGERPRINTER = "fingerprinter";
     static final String LIMIT_EVENTS = "limit_events_per_minute";
     static final String LIMIT_REQUESTS = "limit_requests_per_minute";
     static final String LIMIT_WORK_LOG_PER_USER = "limit_work_log_per_user_per_minute";
@@ -60,8 +61,10 @@ public final class ProjectPolicies {
      * @param signingSecrets current first, then the previous one during a rotation
      * @param redactor       null when redaction is off for the project
      * @param limits         the rate limits in force: the server's with the project's overrides
+     * @param fingerprinter  "template" or "v1" when the project chose one; null: the server's LARCH_FINGERPRINTER
      */
-    public record Policy(SigningMode signing, List<byte[]> signingSecrets, Redactor redactor, RateLimits limits) {
+    public record Policy(SigningMode signing, List<byte[]> signingSecrets, Redactor redactor, RateLimits limits,
+                         String fingerprinter) {
     }
 
     /** Per-minute rate limits a project sets for itself; null means the server's default, 0 no limit. */
@@ -75,8 +78,10 @@ public final class ProjectPolicies {
      * @param redaction         "on", "off" or "default" (the server's LARCH_REDACTION)
      * @param redactionPatterns the project's extra patterns (replacing the earlier ones)
      * @param limits            new overrides; a field of -1 returns to the server's default
+     * @param fingerprinter     "template", "v1" or "default" (the server's LARCH_FINGERPRINTER)
      */
-    public record Change(SigningMode signing, String redaction, List<String> redactionPatterns, LimitOverrides limits) {
+    public record Change(SigningMode signing, String redaction, List<String> redactionPatterns, LimitOverrides limits,
+                         String fingerprinter) {
     }
 
     /** The policy of {@code projectId}, from the cache when fresh. */
@@ -109,6 +114,7 @@ public final class ProjectPolicies {
         limits.put("requestsPerMinute", longOrNull(values.get(LIMIT_REQUESTS)));
         limits.put("workLogPerUserPerMinute", longOrNull(values.get(LIMIT_WORK_LOG_PER_USER)));
         shown.put("limits", limits);
+        shown.put("fingerprinter", values.getOrDefault(FINGERPRINTER, "default"));
         return shown;
     }
 
@@ -143,8 +149,17 @@ public final class ProjectPolicies {
             limit(updates, LIMIT_REQUESTS, "limits.requestsPerMinute", change.limits().requestsPerMinute());
             limit(updates, LIMIT_WORK_LOG_PER_USER, "limits.workLogPerUserPerMinute", change.limits().workLogPerUserPerMinute());
         }
+        if (change.fingerprinter() != null) {
+            updates.put(FINGERPRINTER, switch (change.fingerprinter()) {
+                case "template", "v1" -> change.fingerprinter();
+                case "default" -> null;
+                default -> throw new InvalidInputException("fingerprinter: use template, v1 or default, got '"
+                        + change.fingerprinter() + "'");
+            });
+        }
         if (updates.isEmpty()) {
-            throw new InvalidInputException("nothing to change: give any of signing, redaction, redactionPatterns, limits");
+            throw new InvalidInputException("nothing to change: give any of signing, redaction, redactionPatterns, limits, "
+                    + "fingerprinter");
         }
         long now = clock.millis();
         database.transaction(c -> {
@@ -189,7 +204,8 @@ public final class ProjectPolicies {
         }
         LimitOverrides limits = new LimitOverrides(longOrNull(values.get(LIMIT_EVENTS)), longOrNull(values.get(LIMIT_REQUESTS)),
                 longOrNull(values.get(LIMIT_WORK_LOG_PER_USER)));
-        return new Policy(signingMode(values), List.copyOf(secrets), redactor, serverLimits.with(limits));
+        return new Policy(signingMode(values), List.copyOf(secrets), redactor, serverLimits.with(limits),
+                values.get(FINGERPRINTER));
     }
 
     private static SigningMode signingMode(Map<String, String> values) {

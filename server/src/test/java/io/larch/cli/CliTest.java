@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.larch.testing.TestServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -36,6 +37,29 @@ class CliTest {
     private static String keyFrom(Run run) {
         return run.out().lines().filter(l -> l.startsWith("API key")).findFirst().orElseThrow()
                 .replaceAll(".*: ", "").trim();
+    }
+
+    @Test
+    void fingerprintEvalPrintsGroupingAccuracyAndWritesEachLinesFingerprint() throws Exception {
+        Path loghub = Path.of("src/test/resources/loghub");
+        Path out = dataDir.resolve("eval");
+        Run eval = run("fingerprint-eval", loghub.toString(), "--out", out.toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        List<String> lines = eval.out().lines().toList();
+        assertEquals(List.of("system", "Android", "HDFS", "Linux", "mean"),
+                lines.stream().map(l -> l.split(" +")[0]).toList(), eval.out());
+        double mean = Double.parseDouble(lines.getLast().trim().split(" +")[2]);
+        assertTrue(mean > 0.85 && mean <= 1.0, eval.out());
+        List<String> hdfs = Files.readAllLines(out.resolve("HDFS.csv"));
+        assertEquals(2001, hdfs.size());
+        assertEquals("LineId,fingerprint", hdfs.getFirst());
+        assertTrue(hdfs.get(1).matches("1,[0-9a-f]{40}"), hdfs.get(1));
+        Run v1 = run("fingerprint-eval", loghub.toString(), "--fingerprinter", "v1");
+        assertTrue(Double.parseDouble(v1.out().lines().toList().getLast().trim().split(" +")[2]) < mean, v1.out());
+        Run missing = run("fingerprint-eval", dataDir.resolve("nope").toString());
+        assertEquals(2, missing.exitCode());
+        assertTrue(missing.err().contains("is not a directory"), missing.err());
+        assertEquals(2, run("fingerprint-eval", loghub.toString(), "--fingerprinter", "drain").exitCode());
     }
 
     @Test

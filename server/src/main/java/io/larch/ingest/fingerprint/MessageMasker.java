@@ -194,15 +194,11 @@ public final class MessageMasker {
             int second = s.indexOf('/', start + 1);
             return second > start + 1 && second < end - 1;
         }
-        int scheme = s.indexOf("://", start);
-        if (scheme <= start || scheme >= end - 3) {
-            return false;
+        // scheme://...: letters, then "://" with something after it (looked for within the token only).
+        int i = start;
+        while (i < end && Character.isLetter(s.charAt(i))) {
+            i++;
         }
-        for (int i = start; i < scheme; i++) {
-            if (!Character.isLetter(s.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
+        return i > start && i + 3 < end && s.charAt(i) == ':' && s.charAt(i + 1) == '/' && s.charAt(i + 2) == '/';
     }
 }
