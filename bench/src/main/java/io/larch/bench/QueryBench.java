@@ -126,7 +126,7 @@ public final class QueryBench {
         return timings;
     }
 
-    private static String describe(JsonNode answer) {
+    static String describe(JsonNode answer) {
         if (answer == null) {
             return "";
         }
