@@ -116,6 +116,30 @@ class FingerprintApiTest {
         }
     }
 
+    @Test
+    void aProjectMayChooseItsFingerprinter() {
+        try (TestServer server = TestServer.start(dataDir)) {
+            HttpJson http = server.http();
+            String shop = server.createProject("Shop");
+            String other = server.createProject("Other");
+            HttpJson.Response chosen = putSettings(http, "shop", "{\"fingerprinter\":\"v1\"}");
+            assertEquals(200, chosen.status(), chosen.body());
+            assertEquals("v1", chosen.json().get("fingerprinter").asText());
+            check(putSettings(http, "shop", "{\"fingerprinter\":\"drain\"}"), 400, "fingerprinter: use template, v1 or default");
+            String users = "[{\"message\":\"user alice logged in\"},{\"message\":\"user bob logged in\"}]";
+            ingest(http, shop, users);
+            ingest(http, other, users);
+            assertEquals(2, fingerprints(http, shop).size(), "v1 for shop");
+            assertEquals(1, fingerprints(http, other).size(), "the server's template default for the others");
+            assertEquals("default", putSettings(http, "shop", "{\"fingerprinter\":\"default\"}").json().get("fingerprinter").asText());
+        }
+    }
+
+    private static HttpJson.Response putSettings(HttpJson http, String slug, String body) {
+        return http.send(HttpRequest.newBuilder(URI.create(http.base() + "/admin/projects/" + slug + "/settings"))
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)), ADMIN);
+    }
+
     /** The listing once at least {@code groups} groups show a template (they are recorded within a second). */
     private static JsonNode awaitTemplates(HttpJson http, String key, int groups) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
