@@ -1,0 +1,103 @@
+package io.larch.alert;
+
+import io.larch.model.InvalidInputException;
+import io.larch.model.Level;
+import io.larch.model.LogEvent;
+import io.larch.query.EventMatcher;
+import io.larch.query.QueryException;
+import io.larch.query.QueryParser;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * One alert rule of a project, validated.
+ *
+ * @param threshold spike, pattern: events at least; absence: events fewer than; error rate: the
+ *                  share in percent (1-100)
+ * @param minEvents error rate: events in the window at least before a rate counts
+ * @param window    the sliding window the counts are over
+ * @param suppress  after an alert, how long the same rule and group stay quiet (counting what they
+ *                  suppress, told in one summary at the end)
+ * @param query     the query-language filter (pattern, absence; optional for the others), or null
+ * @param minLevel  spike, new fingerprint: the lowest level that counts
+ */
+public record AlertRule(long id, long projectId, String name, Kind kind, double threshold, long minEvents,
+                        Duration window, Duration suppress, String query, Level minLevel, Predicate<LogEvent> matcher) {
+    /** What a rule watches. */
+    public enum Kind {
+        /** At least N events of one fingerprint at or above a level within the window. */
+        SPIKE,
+        /** The share of error and fatal events above X% over the window, with at least M events. */
+        ERROR_RATE,
+        /** The first event of a fingerprint never seen in the project, at or above a level. */
+        NEW_FINGERPRINT,
+        /** At least N events matching a query within the window. */
+        PATTERN,
+        /** Fewer than N events matching a query within the window: something went silent. */
+        ABSENCE
+    }
+
+    public static final Duration DEFAULT_SUPPRESS = Duration.ofMinutes(15);
+    private static final Duration MAX_WINDOW = Duration.ofDays(1);
+
+    /**
+     * A checked rule.
+     *
+     * @throws InvalidInputException naming the field that is wrong (a bad query with its position)
+     */
+    public static AlertRule of(long id, long projectId, String name, Kind kind, double threshold, long minEvents,
+                               Duration window, Duration suppress, String query, Level minLevel) {
+        if (name == null || name.isBlank() || name.length() > 200) {
+            throw new InvalidInputException("name: give the rule a name of 1-200 characters");
+        }
+        if (window == null || window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(MAX_WINDOW) > 0) {
+            throw new InvalidInputException("window: between 1s and 1d");
+        }
+        Duration quiet = suppress == null ? DEFAULT_SUPPRESS : suppress;
+        if (quiet.isNegative() || quiet.compareTo(MAX_WINDOW) > 0) {
+            throw new InvalidInputException("suppress: between 0s and 1d");
+        }
+        switch (kind) {
+            case ERROR_RATE -> {
+                if (threshold <= 0 || threshold > 100) {
+                    throw new InvalidInputException("threshold: the error share in percent, above 0 and at most 100");
+                }
+                if (minEvents < 1) {
+                    throw new InvalidInputException("minEvents: at least 1");
+                }
+            }
+            case PATTERN, ABSENCE -> {
+                if (query == null || query.isBlank()) {
+                    throw new InvalidInputException("query: a " + kind.name().toLowerCase(Locale.ROOT)
+                            + " rule needs the query it counts");
+                }
+                requireCount(threshold);
+            }
+            case SPIKE -> requireCount(threshold);
+            case NEW_FINGERPRINT -> { }
+        }
+        Predicate<LogEvent> matcher = query == null || query.isBlank() ? event -> true : matcher(query);
+        return new AlertRule(id, projectId, name, kind, threshold, minEvents, window, quiet,
+                query == null || query.isBlank() ? null : query, minLevel == null ? Level.ERROR : minLevel, matcher);
+    }
+
+    private static void requireCount(double threshold) {
+        if (threshold < 1 || threshold != Math.floor(threshold) || threshold > 1_000_000_000) {
+            throw new InvalidInputException("threshold: a whole number of events, at least 1");
+        }
+    }
+
+    private static Predicate<LogEvent> matcher(String query) {
+        try {
+            return EventMatcher.compile(QueryParser.parse(query));
+        } catch (QueryException e) {
+            throw new InvalidInputException("query: " + e.getMessage());
+        }
+    }
+
+    /** Whether {@code event} counts for this rule's level and query. */
+    boolean counts(LogEvent event) {
+        return event.level().severity() >= minLevel.severity() && matcher.test(event);
+    }
+}

@@ -1,0 +1,157 @@
+package io.larch.alert;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.larch.model.InvalidInputException;
+import io.larch.model.Kind;
+import io.larch.model.Level;
+import io.larch.model.LogEvent;
+import io.larch.testing.MutableClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The rules on an injected clock: each fires where it should, once, then one summary of what it suppressed. */
+class AlertEvaluatorTest {
+    private final MutableClock clock = MutableClock.at("2026-12-03T10:00:00Z");
+    private final List<Alert> alerts = new ArrayList<>();
+    private final AlertEvaluator evaluator = new AlertEvaluator(clock, alerts::add);
+    private long ids;
+
+    private LogEvent event(Level level, String fingerprint, String message) {
+        long now = clock.millis();
+        return new LogEvent(++ids, now, now, 1, Kind.APP, level, message, "api", null, fingerprint, null, null, null, null,
+                null, null, Map.of());
+    }
+
+    private void send(int n, Level level, String fingerprint, Duration apart) {
+        for (int i = 0; i < n; i++) {
+            evaluator.offer(event(level, fingerprint, "order " + i + " failed"));
+            clock.advance(apart);
+            evaluator.tick();
+        }
+    }
+
+    private static AlertRule spike() {
+        return AlertRule.of(1, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null);
+    }
+
+    @Test
+    void fiveIdenticalErrorsInAMinuteGiveOneAlertThenOneSummary() {
+        evaluator.setRules(1, List.of(spike()));
+        send(4, Level.ERROR, "fp-a", Duration.ofSeconds(5));
+        assertEquals(List.of(), alerts, "four are not five");
+        send(1, Level.ERROR, "fp-a", Duration.ofSeconds(5));
+        assertEquals(1, alerts.size());
+        assertEquals(Alert.Type.FIRED, alerts.getFirst().type());
+        assertEquals(5, alerts.getFirst().count());
+        assertEquals("fp-a", alerts.getFirst().group());
+
+        send(20, Level.ERROR, "fp-a", Duration.ofSeconds(30)); // 10 minutes, all inside the quiet time
+        assertEquals(1, alerts.size(), "suppressed for 15 minutes");
+        clock.advance(Duration.ofMinutes(6));
+        evaluator.tick();
+        assertEquals(2, alerts.size());
+        assertEquals(Alert.Type.SUMMARY, alerts.get(1).type());
+        assertEquals(20, alerts.get(1).count(), "the summary counts what was suppressed");
+
+        clock.advance(Duration.ofMinutes(30));
+        evaluator.tick();
+        assertEquals(2, alerts.size(), "one summary, not a summary per tick");
+        send(5, Level.ERROR, "fp-a", Duration.ofSeconds(1));
+        assertEquals(3, alerts.size(), "a new occurrence fires again");
+    }
+
+    @Test
+    void differentFingerprintsAlertSeparatelyAndSlowOrLowEventsDoNot() {
+        evaluator.setRules(1, List.of(spike()));
+        send(5, Level.ERROR, "fp-a", Duration.ofSeconds(1));
+        send(5, Level.ERROR, "fp-b", Duration.ofSeconds(1));
+        assertEquals(List.of("fp-a", "fp-b"), alerts.stream().map(Alert::group).toList());
+        send(10, Level.WARN, "fp-c", Duration.ofSeconds(1));
+        send(10, Level.ERROR, "fp-d", Duration.ofSeconds(20)); // never five within 60 s
+        assertEquals(2, alerts.size(), alerts.toString());
+    }
+
+    @Test
+    void errorRateFiresAboveItsShareWithEnoughEvents() {
+        evaluator.setRules(1, List.of(AlertRule.of(2, 1, "errors above 20%", AlertRule.Kind.ERROR_RATE, 20, 50,
+                Duration.ofMinutes(5), null, null, null)));
+        send(10, Level.INFO, "i", Duration.ofMillis(100));
+        send(10, Level.ERROR, "e", Duration.ofMillis(100));
+        assertEquals(List.of(), alerts, "50% of 20 events is not enough events");
+        send(50, Level.INFO, "i", Duration.ofMillis(100));
+        assertEquals(List.of(), alerts, "10 of 70 is 14%");
+        send(5, Level.ERROR, "e", Duration.ofMillis(100));
+        assertEquals(List.of(), alerts, "15 of 75 is 20%, not above");
+        send(1, Level.ERROR, "e", Duration.ofMillis(100));
+        assertEquals(1, alerts.size(), "16 of 76 is 21%");
+        assertEquals(16, alerts.getFirst().count());
+    }
+
+    @Test
+    void aNewFingerprintAlertsOnceAndKnownOnesNever() {
+        evaluator.setRules(1, List.of(AlertRule.of(3, 1, "new error", AlertRule.Kind.NEW_FINGERPRINT, 0, 0,
+                Duration.ofMinutes(1), null, null, null)));
+        evaluator.alreadySeen(1, List.of("fp-old"));
+        send(3, Level.ERROR, "fp-new", Duration.ofSeconds(1));
+        send(3, Level.ERROR, "fp-old", Duration.ofSeconds(1));
+        send(3, Level.INFO, "fp-info", Duration.ofSeconds(1));
+        assertEquals(List.of("fp-new"), alerts.stream().map(Alert::group).toList());
+    }
+
+    @Test
+    void patternAndAbsenceRulesCountTheirQuery() {
+        evaluator.setRules(1, List.of(
+                AlertRule.of(4, 1, "payments failing", AlertRule.Kind.PATTERN, 3, 0, Duration.ofMinutes(1), null,
+                        "payment declined", Level.TRACE),
+                AlertRule.of(5, 1, "heartbeat", AlertRule.Kind.ABSENCE, 1, 0, Duration.ofMinutes(2), null, "heartbeat",
+                        Level.TRACE)));
+        for (int i = 0; i < 3; i++) {
+            evaluator.offer(event(Level.INFO, "x", "payment declined for card " + i));
+            evaluator.offer(event(Level.INFO, "h", "heartbeat ok"));
+            clock.advance(Duration.ofSeconds(25));
+            evaluator.tick();
+        }
+        assertEquals(List.of("payments failing"), alerts.stream().map(Alert::group).toList());
+        clock.advance(Duration.ofMinutes(2));
+        evaluator.tick();
+        assertEquals(List.of("payments failing", "heartbeat"), alerts.stream().map(Alert::group).toList(),
+                "two minutes without a heartbeat");
+        evaluator.tick();
+        assertEquals(2, alerts.size(), "quiet after it fired");
+    }
+
+    @Test
+    void groupsWithNothingLeftAreForgotten() {
+        evaluator.setRules(1, List.of(spike()));
+        send(2, Level.ERROR, "fp-a", Duration.ofSeconds(1));
+        assertEquals(1, evaluator.groupCount());
+        clock.advance(Duration.ofMinutes(2));
+        evaluator.tick();
+        assertEquals(0, evaluator.groupCount());
+        evaluator.setRules(1, List.of());
+        send(10, Level.ERROR, "fp-a", Duration.ofSeconds(1));
+        assertEquals(List.of(), alerts, "a removed rule counts nothing");
+    }
+
+    @Test
+    void badRulesSayWhatIsWrong() {
+        assertTrue(assertThrows(InvalidInputException.class, () -> AlertRule.of(1, 1, "p", AlertRule.Kind.PATTERN, 3, 0,
+                Duration.ofMinutes(1), null, "level:(error", null)).getMessage().startsWith("query: "));
+        assertThrows(InvalidInputException.class, () -> AlertRule.of(1, 1, "p", AlertRule.Kind.PATTERN, 3, 0,
+                Duration.ofMinutes(1), null, null, null));
+        assertThrows(InvalidInputException.class, () -> AlertRule.of(1, 1, "r", AlertRule.Kind.ERROR_RATE, 120, 10,
+                Duration.ofMinutes(1), null, null, null));
+        assertThrows(InvalidInputException.class, () -> AlertRule.of(1, 1, "s", AlertRule.Kind.SPIKE, 2.5, 0,
+                Duration.ofMinutes(1), null, null, null));
+        assertThrows(InvalidInputException.class, () -> AlertRule.of(1, 1, "s", AlertRule.Kind.SPIKE, 5, 0,
+                Duration.ofDays(2), null, null, null));
+        assertThrows(InvalidInputException.class, () -> AlertRule.of(1, 1, " ", AlertRule.Kind.SPIKE, 5, 0,
+                Duration.ofMinutes(1), null, null, null));
+    }
+}
