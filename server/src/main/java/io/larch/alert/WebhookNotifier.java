@@ -1,0 +1,234 @@
+package io.larch.alert;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.larch.model.LogEvent;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Delivers alerts to an HTTP endpoint in the shape its service documents: a Discord webhook
+ * (one embed: level colour, counts, template, sample, link), a Slack incoming webhook (text and
+ * section blocks), or a generic webhook (Larch's JSON, signed: {@code X-Larch-Signature:
+ * sha256=<hex HMAC-SHA256 of the body>} with the channel's secret).
+ *
+ * <p>{@link #send} tries up to {@link #MAX_ATTEMPTS} times: a 429 waits the service's
+ * {@code retry_after} (Discord's JSON field, in seconds) or {@code Retry-After} header (Slack),
+ * at most {@link #MAX_WAIT}; a 5xx or a connection failure waits a doubling backoff; any other
+ * 4xx is final (the request is wrong, sending it again changes nothing). Each attempt has a
+ * timeout, so a receiver that hangs costs at most {@code MAX_ATTEMPTS * timeout}. Callers run each
+ * channel on its own thread, so one slow channel delays no other.
+ */
+public final class WebhookNotifier {
+    /** The services an endpoint can be. */
+    public enum Format { DISCORD, SLACK, WEBHOOK }
+
+    /** How a delivery ended: delivered, or the last status (0: no answer) and why. */
+    public record Delivery(boolean delivered, int attempts, int lastStatus, String error) {
+    }
+
+    static final int MAX_ATTEMPTS = 5;
+    static final Duration MAX_WAIT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_SAMPLE = 1000;
+
+    private final Format format;
+    private final URI url;
+    private final String secret;
+    private final String dashboardBase;
+    private final HttpClient client;
+    private final Duration timeout;
+    private final Duration firstBackoff;
+
+    /**
+     * @param secret        the generic webhook's signing secret (null for Discord and Slack)
+     * @param dashboardBase the dashboard's base URL for links to the matching events (no trailing /)
+     */
+    public WebhookNotifier(Format format, URI url, String secret, String dashboardBase, Duration timeout,
+                           Duration firstBackoff) {
+        this.format = format;
+        this.url = url;
+        this.secret = secret;
+        this.dashboardBase = dashboardBase;
+        this.timeout = timeout;
+        this.firstBackoff = firstBackoff;
+        this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** Sends {@code alert}, retrying as the class says; never throws for a failed delivery. */
+    public Delivery send(Alert alert) throws InterruptedException {
+        byte[] body = body(alert);
+        Duration backoff = firstBackoff;
+        int lastStatus = 0;
+        String error = null;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(timeout)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (format == Format.WEBHOOK && secret != null) {
+                request.header("X-Larch-Signature", "sha256=" + hmac(secret, body));
+            }
+            Duration wait;
+            try {
+                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                lastStatus = response.statusCode();
+                if (lastStatus / 100 == 2) {
+                    return new Delivery(true, attempt, lastStatus, null);
+                }
+                error = "answered " + lastStatus + ": " + abbreviate(response.body());
+                if (lastStatus == 429) {
+                    wait = retryAfter(response).orElse(backoff);
+                } else if (lastStatus >= 500) {
+                    wait = backoff;
+                } else {
+                    return new Delivery(false, attempt, lastStatus, error);
+                }
+            } catch (IOException e) {
+                error = "no answer: " + e.getMessage();
+                lastStatus = 0;
+                wait = backoff;
+            }
+            if (attempt < MAX_ATTEMPTS) {
+                Thread.sleep(min(wait, MAX_WAIT).toMillis());
+                backoff = min(backoff.multipliedBy(2), MAX_WAIT);
+            }
+        }
+        return new Delivery(false, MAX_ATTEMPTS, lastStatus, error);
+    }
+
+    /** Discord's {@code retry_after} (JSON, seconds, may be fractional), else a {@code Retry-After} header in seconds. */
+    private static Optional<Duration> retryAfter(HttpResponse<String> response) {
+        try {
+            double seconds = JSON.readTree(response.body()).path("retry_after").asDouble(-1);
+            if (seconds >= 0) {
+                return Optional.of(Duration.ofMillis((long) Math.ceil(seconds * 1000)));
+            }
+        } catch (IOException e) {
+            // not JSON: fall back to the header
+        }
+        return response.headers().firstValue("Retry-After").flatMap(value -> {
+            try {
+                return Optional.of(Duration.ofSeconds(Long.parseLong(value.trim())));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** The request body for this channel's service. */
+    byte[] body(Alert alert) {
+        String title = title(alert);
+        String link = link(alert);
+        LogEvent sample = alert.sample();
+        ObjectNode root = JSON.createObjectNode();
+        switch (format) {
+            case DISCORD -> {
+                ObjectNode embed = root.putArray("embeds").addObject();
+                embed.put("title", title);
+                embed.put("url", link);
+                embed.put("color", colour(alert));
+                embed.put("timestamp", Instant.ofEpochMilli(alert.at()).toString());
+                if (sample != null) {
+                    embed.put("description", "```" + abbreviate(sample.message()) + "```");
+                }
+                ArrayNode fields = embed.putArray("fields");
+                fields.addObject().put("name", alert.type() == Alert.Type.SUMMARY ? "suppressed" : "events")
+                        .put("value", Long.toString(alert.count())).put("inline", true);
+                fields.addObject().put("name", "rule").put("value", alert.rule().name()).put("inline", true);
+            }
+            case SLACK -> {
+                root.put("text", title);
+                ArrayNode blocks = root.putArray("blocks");
+                blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
+                        .put("text", "*" + title + "*\n<" + link + "|Show the events>");
+                if (sample != null) {
+                    blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
+                            .put("text", "```" + abbreviate(sample.message()) + "```");
+                }
+            }
+            case WEBHOOK -> {
+                root.put("type", alert.type().name().toLowerCase(Locale.ROOT));
+                root.put("rule", alert.rule().name());
+                root.put("ruleId", alert.rule().id());
+                root.put("kind", alert.rule().kind().name().toLowerCase(Locale.ROOT));
+                root.put("projectId", alert.rule().projectId());
+                root.put("group", alert.group());
+                root.put("count", alert.count());
+                root.put("at", Instant.ofEpochMilli(alert.at()).toString());
+                root.put("link", link);
+                if (sample != null) {
+                    root.putObject("sample").put("id", sample.id()).put("message", abbreviate(sample.message()))
+                            .put("level", sample.level().name().toLowerCase(Locale.ROOT)).put("fingerprint", sample.fingerprint());
+                }
+            }
+        }
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String title(Alert alert) {
+        String rule = alert.rule().name();
+        return switch (alert.type()) {
+            case FIRED -> switch (alert.rule().kind()) {
+                case ABSENCE -> rule + ": only " + alert.count() + " events in " + alert.rule().window().toMinutes() + " min";
+                case NEW_FINGERPRINT -> rule + ": a new kind of error";
+                default -> rule + ": " + alert.count() + " events in " + describe(alert.rule().window());
+            };
+            case SUMMARY -> rule + ": and " + alert.count() + " more in the last " + describe(alert.rule().suppress());
+        };
+    }
+
+    private String link(Alert alert) {
+        String query = alert.rule().kind() == AlertRule.Kind.SPIKE || alert.rule().kind() == AlertRule.Kind.NEW_FINGERPRINT
+                ? "fingerprint:" + alert.group() : alert.rule().query() == null ? "" : alert.rule().query();
+        return dashboardBase + "/?project=" + alert.rule().projectId() + "&q="
+                + URLEncoder.encode(query, StandardCharsets.UTF_8);
+    }
+
+    private static int colour(Alert alert) {
+        if (alert.sample() == null) {
+            return 0xE67E22;
+        }
+        return switch (alert.sample().level()) {
+            case FATAL -> 0x8E0000;
+            case ERROR -> 0xE74C3C;
+            case WARN -> 0xF1C40F;
+            default -> 0x3498DB;
+        };
+    }
+
+    private static String describe(Duration duration) {
+        return duration.toSeconds() % 60 == 0 ? duration.toMinutes() + " min" : duration.toSeconds() + " s";
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= MAX_SAMPLE ? text : text.substring(0, MAX_SAMPLE) + "…";
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    static String hmac(String secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);
+        }
+    }
+}
