@@ -56,7 +56,7 @@ final class FingerprintBench extends BenchMain.Common implements Callable<Intege
         results.put("threads", 1);
         results.put("messages", corpus.length);
         Supplier<Fingerprinter> v2 = () -> new TemplateFingerprinter(new TemplateExtractor(TemplateExtractor.Options.DEFAULTS,
-                Clock.systemUTC(), TemplateExtractor.Listener.NONE));
+                Clock.systemUTC(), TemplateExtractor.Listener.NONE), TemplateFingerprinter.Aliases.NONE);
         results.put("template", measure("template (v2)", corpus, v2));
         results.put("masking", measure("masking (v1)", corpus, MaskingFingerprinter::new));
         write(results);

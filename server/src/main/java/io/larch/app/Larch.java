@@ -470,13 +470,14 @@ public final class Larch implements AutoCloseable {
         TemplateExtractor extractor = new TemplateExtractor(new TemplateExtractor.Options(
                 TemplateExtractor.Options.DEFAULTS.similarity(), settings.maxTemplatesPerProject(),
                 TemplateExtractor.Options.DEFAULTS.exactCacheEntries()), clock, templateJournal);
-        List<TemplateExtractor.Saved> saved = records.allTemplates().stream().map(t -> new TemplateExtractor.Saved(
+        List<TemplateExtractor.Saved> saved = records.allTemplates().stream().filter(t -> t.serial() != TemplateJournal.ALIAS)
+                .map(t -> new TemplateExtractor.Saved(
                 t.projectId(), t.fingerprint(), t.source(), t.template(), t.firstSeen(), t.serial())).toList();
         extractor.restore(saved);
         LOG.info("fingerprints: {} by default, {} learned templates restored", settings.kind().name().toLowerCase(Locale.ROOT),
                 saved.size());
         templateJournal.start();
-        Fingerprinter template = new TemplateFingerprinter(extractor);
+        Fingerprinter template = new TemplateFingerprinter(extractor, templateJournal::alias);
         Fingerprinter masking = new MaskingFingerprinter();
         return new ProjectFingerprinter(settings.kind() == LarchConfig.FingerprinterKind.V1 ? masking : template, template,
                 masking, projectId -> policies.of(projectId).fingerprinter());

@@ -69,7 +69,7 @@ final class FingerprintEvalCommand implements Callable<Integer> {
         for (LoghubSample sample : samples) {
             Fingerprinter fingerprints = fingerprinter.equals("v1") ? new MaskingFingerprinter()
                     : new TemplateFingerprinter(new TemplateExtractor(TemplateExtractor.Options.DEFAULTS, Clock.systemUTC(),
-                    TemplateExtractor.Listener.NONE));
+                    TemplateExtractor.Listener.NONE), TemplateFingerprinter.Aliases.NONE);
             List<String> truth = new ArrayList<>(sample.lines().size());
             List<String> predicted = new ArrayList<>(sample.lines().size());
             long start = System.nanoTime();

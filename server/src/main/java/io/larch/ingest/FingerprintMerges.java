@@ -62,21 +62,27 @@ public final class FingerprintMerges {
         if (fingerprint.equals(into)) {
             throw new InvalidInputException("into: a fingerprint cannot be merged into itself");
         }
-        Map<String, String> project = rules(projectId);
-        String current = into;
-        for (int i = 0; i < MAX_CHAIN; i++) {
-            String next = project.get(current);
-            if (next == null) {
-                return;
+        // Checked on the rules as they would be: every chain, also those that end in fingerprint.
+        Map<String, String> after = new HashMap<>(rules(projectId));
+        after.put(fingerprint, into);
+        for (String start : after.keySet()) {
+            String current = start;
+            for (int step = 0; ; step++) {
+                String next = after.get(current);
+                if (next == null) {
+                    break;
+                }
+                if (next.equals(start)) {
+                    throw new InvalidInputException("into: '" + into + "' is already merged into '" + fingerprint
+                            + "' (directly or through others); merging back would make a cycle: delete that rule first");
+                }
+                if (step == MAX_CHAIN) {
+                    throw new InvalidInputException("into: the merge would make a chain of more than " + MAX_CHAIN
+                            + " merges; merge into the group '" + into + "' lands in, '" + resolve(projectId, into) + "'");
+                }
+                current = next;
             }
-            if (next.equals(fingerprint)) {
-                throw new InvalidInputException("into: '" + into + "' is already merged into '" + fingerprint
-                        + "'; merging back would make a cycle: delete that rule first");
-            }
-            current = next;
         }
-        throw new InvalidInputException("into: '" + into + "' is at the end of a chain of " + MAX_CHAIN
-                + " merges already; merge into the group it lands in, '" + current + "'");
     }
 
     /** Puts a rule in force (after it is recorded). */

@@ -20,10 +20,19 @@ public final class TemplateFingerprinter implements Fingerprinter {
             throw new IllegalStateException("SHA-1 is missing from this JVM", e);
         }
     });
-    private final TemplateExtractor extractor;
+    /** Told of each fingerprint made of a template and stack frames, with that template (so its text is recorded). */
+    public interface Aliases {
+        Aliases NONE = (projectId, fingerprint, template) -> { };
 
-    public TemplateFingerprinter(TemplateExtractor extractor) {
+        void alias(long projectId, String fingerprint, LogTemplate template);
+    }
+
+    private final TemplateExtractor extractor;
+    private final Aliases aliases;
+
+    public TemplateFingerprinter(TemplateExtractor extractor, Aliases aliases) {
         this.extractor = extractor;
+        this.aliases = aliases;
     }
 
     @Override
@@ -37,7 +46,9 @@ public final class TemplateFingerprinter implements Fingerprinter {
             return template.fingerprint();
         }
         byte[] digest = SHA1.get().digest((template.fingerprint() + '\n' + frames).getBytes(StandardCharsets.UTF_8));
-        return HexFormat.of().formatHex(digest);
+        String fingerprint = HexFormat.of().formatHex(digest);
+        aliases.alias(projectId, fingerprint, template);
+        return fingerprint;
     }
 
     public TemplateExtractor extractor() {

@@ -35,6 +35,7 @@ public final class FingerprintRepository {
             try (PreparedStatement upsert = c.prepareStatement("INSERT INTO fingerprint_templates (project_id, fingerprint, "
                     + "source, template, first_seen, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, fingerprint) "
                     + "DO UPDATE SET template = excluded.template, source = excluded.source, updated_at = excluded.updated_at, "
+                    + "serial = excluded.serial, "
                     + "first_seen = MIN(first_seen, excluded.first_seen)")) {
                 for (FingerprintTemplate template : templates) {
                     upsert.setLong(1, template.projectId());

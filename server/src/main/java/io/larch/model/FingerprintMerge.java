@@ -3,10 +3,8 @@ package io.larch.model;
 /**
  * A merge rule of one project: events whose fingerprint is {@code fingerprint} are stored under
  * {@code into} from the moment the rule exists (events stored before keep theirs; listings
- * group them). {@code madeBy} is who made it: an admin's identity, or {@code generalized} when
- * the template extractor widened a template into another group.
+ * group them). {@code madeBy} is the admin's identity. A
+ * template that generalizes keeps its fingerprint, so the extractor never needs a rule of its own.
  */
 public record FingerprintMerge(long projectId, String fingerprint, String into, long madeAt, String madeBy) {
-    /** The {@link #madeBy} of the rules the template extractor makes itself. */
-    public static final String GENERALIZED = "generalized";
 }

@@ -1,8 +1,9 @@
 -- Fingerprint groups: the readable template of each fingerprint the extractor learned (so
 -- GET /api/fingerprints shows text, not a hash, after restarts and on every node), and merge
--- rules: events whose fingerprint is `fingerprint` are stored under `into` from then on. A rule
--- is made by an admin (POST .../fingerprints/merges) or by the extractor when a template
--- generalized into another group (made_by 'generalized').
+-- rules: events whose fingerprint is `fingerprint` are stored under `into` from then on, made by
+-- an admin (POST .../fingerprints/merges). serial is a group's place in the order its project's
+-- groups were made (the extractor restores them in it); -1 marks the text of an error's
+-- fingerprint (template and stack frames), which is no group of its own.
 CREATE TABLE fingerprint_templates (
     project_id   INTEGER NOT NULL REFERENCES projects (id),
     fingerprint  TEXT    NOT NULL,

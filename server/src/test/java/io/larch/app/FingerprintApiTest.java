@@ -92,6 +92,9 @@ class FingerprintApiTest {
             assertEquals("Receiving block <*> src: <*> dest: <*>",
                     templateOf(listing, "Receiving block blk_1 src: /10.0.0.1:50010 dest: /10.0.0.2:50010"));
             String users = fingerprintOf(listing, "user bob logged in");
+            ingest(http, shop, "[{\"message\":\"payment 7 failed\",\"level\":\"error\",\"stack\":\"java.lang.IllegalStateException\\n\\tat a.B.c(B.java:3)\"}]");
+            assertEquals("payment <*> failed", templateOf(awaitTemplates(http, shop, 3), "payment 7 failed"),
+                    "an error's fingerprint (template and frames) shows its template too");
 
             server.restart();
             HttpJson again = server.http();

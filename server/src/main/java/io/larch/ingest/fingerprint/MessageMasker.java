@@ -22,6 +22,8 @@ public final class MessageMasker {
     public static final String VARIABLE = "<*>";
     /** Tokens kept of one message; the rest is one trailing variable (a pasted blob is not a template). */
     static final int MAX_TOKENS = 64;
+    /** Tokens longer than this are one variable, so templates and keys stay small. */
+    static final int MAX_TOKEN_CHARS = 100;
 
     private MessageMasker() {
     }
@@ -42,7 +44,7 @@ public final class MessageMasker {
         int count = 0;
         int i = 0;
         while (i < n) {
-            while (i < n && Character.isWhitespace(message.charAt(i))) {
+            while (i < n && isSpace(message.charAt(i))) {
                 i++;
             }
             if (i >= n) {
@@ -62,7 +64,7 @@ public final class MessageMasker {
             if (close > open && close - open <= MAX_QUOTED) {
                 // A quoted value, spaces and all, is one variable: tag="View Lock", is tag=<*>,
                 int tokenEnd = close + 1;
-                while (tokenEnd < n && !Character.isWhitespace(message.charAt(tokenEnd))) {
+                while (tokenEnd < n && !isSpace(message.charAt(tokenEnd))) {
                     tokenEnd++;
                 }
                 appendMasked(message, start, open, out);
@@ -71,7 +73,7 @@ public final class MessageMasker {
                 i = tokenEnd;
                 continue;
             }
-            while (i < n && !Character.isWhitespace(message.charAt(i))) {
+            while (i < n && !isSpace(message.charAt(i))) {
                 i++;
             }
             appendMasked(message, start, i, out);
@@ -101,7 +103,7 @@ public final class MessageMasker {
      */
     private static int quoteOpening(String s, int i) {
         int n = s.length();
-        for (int j = i; j < n && !Character.isWhitespace(s.charAt(j)); j++) {
+        for (int j = i; j < n && !isSpace(s.charAt(j)); j++) {
             char c = s.charAt(j);
             if (c == '"' || c == '\'') {
                 char before = j == i ? ' ' : s.charAt(j - 1);
@@ -118,7 +120,8 @@ public final class MessageMasker {
         if (start >= end) {
             return;
         }
-        if (isUrlOrPath(s, start, end)) {
+        if (end - start > MAX_TOKEN_CHARS || isUrlOrPath(s, start, end)) {
+            // A token this long is data (a blob, a list without spaces), not a word of a template.
             out.append(VARIABLE);
             return;
         }
@@ -176,6 +179,11 @@ public final class MessageMasker {
     /** A weekday or month abbreviation as dates print them ({@code Fri Jun 17}): part of a time, not of the template. */
     private static boolean isDateWord(String s, int start, int end) {
         return end - start == 3 && Character.isUpperCase(s.charAt(start)) && DATE_WORDS.contains(s.substring(start, end));
+    }
+
+    /** Java's whitespace and Unicode's space separators (a no-break space splits words too). */
+    private static boolean isSpace(char c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
     static boolean isDelimiter(char c) {

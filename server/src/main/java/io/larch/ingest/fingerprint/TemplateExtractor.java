@@ -41,7 +41,7 @@ public final class TemplateExtractor {
      * @param exactCacheEntries      masked messages remembered per project for the lock-free path
      */
     public record Options(double similarity, int maxTemplatesPerProject, int exactCacheEntries) {
-        public static final Options DEFAULTS = new Options(0.8, 10_000, 100_000);
+        public static final Options DEFAULTS = new Options(0.8, 10_000, 20_000);
     }
 
     /** Told of every group made or widened, under the project's lock (keep it short; do not call back). */
@@ -63,6 +63,8 @@ public final class TemplateExtractor {
         }
     });
 
+    /** Masked messages (with their source) longer than this are not remembered for the lock-free path. */
+    static final int MAX_CACHED_KEY = 1024;
     /** Messages of at least this many tokens join a group they differ from in one token only. */
     static final int ONE_OFF_MIN_TOKENS = 4;
     /** The key buffer of each thread: source, then the masked message. */
@@ -89,10 +91,11 @@ public final class TemplateExtractor {
         }
         StringBuilder buffer = KEY.get();
         buffer.setLength(0);
+        // The source's length first, so no source or message content can pass for a boundary.
         if (source != null) {
-            buffer.append(source);
+            buffer.append(source.length()).append(':').append(source);
         }
-        buffer.append('\u0001');
+        buffer.append('|');
         int prefix = buffer.length();
         int count = MessageMasker.maskInto(message, buffer);
         String key = buffer.toString();
@@ -107,10 +110,13 @@ public final class TemplateExtractor {
         String[] tokens = MessageMasker.tokensOf(key, prefix, count);
         synchronized (project) {
             LogTemplate learned = project.learn(source, tokens);
-            if (project.exact.size() >= options.exactCacheEntries()) {
-                project.exact.clear();
+            if (key.length() <= MAX_CACHED_KEY) {
+                // Longer ones are learned again each time (a bucket scan): memory stays bounded.
+                if (project.exact.size() >= options.exactCacheEntries()) {
+                    project.exact.clear();
+                }
+                project.exact.put(key, learned);
             }
-            project.exact.put(key, learned);
             return learned;
         }
     }
@@ -205,6 +211,9 @@ public final class TemplateExtractor {
             int bestVariables = Integer.MAX_VALUE;
             for (LogTemplate candidate : bucket) {
                 String[] known = candidate.tokens();
+                if (known.length != tokens.length) {
+                    continue; // cannot happen with the bucket key; a guard against an index past the end
+                }
                 int equal = 0;
                 int variables = 0;
                 boolean opposite = false;
@@ -301,7 +310,7 @@ public final class TemplateExtractor {
     /** Source, token count and first token: messages of other shapes are never compared. */
     private static String bucketKey(String source, String[] tokens) {
         String first = tokens.length == 0 ? "" : tokens[0];
-        return (source == null ? "" : source) + '\u0001' + tokens.length + '\u0001' + first;
+        return (source == null ? "-" : source.length() + ":" + source) + '|' + tokens.length + '|' + first;
     }
 
     /** The fingerprint a new group gets: SHA-1 (hex) of its source and first masked message. */

@@ -24,12 +24,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class TemplateJournal implements TemplateExtractor.Listener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TemplateJournal.class);
-    static final int MAX_PENDING = 100_000;
+    /** Far above what the extractors can hold (their groups per project are capped): a guard, not a limit in use. */
+    static final int MAX_PENDING = 1_000_000;
 
     private record Key(long projectId, String fingerprint) {
     }
 
-    private record Pending(long projectId, LogTemplate template) {
+    private record Pending(long projectId, String fingerprint, LogTemplate template, long serial) {
     }
 
     private final Consumer<List<FingerprintTemplate>> sink;
@@ -53,11 +54,27 @@ public final class TemplateJournal implements TemplateExtractor.Listener, AutoCl
 
     @Override
     public void changed(long projectId, LogTemplate template) {
+        note(projectId, template.fingerprint(), template, template.serial());
+    }
+
+    /**
+     * Records {@code template}'s text under another fingerprint made from it (an error's: the
+     * template and its top stack frames), so listings show text for those too. Its serial is
+     * {@link #ALIAS}: a restore leaves it out (it is no group of the extractor).
+     */
+    public void alias(long projectId, String fingerprint, LogTemplate template) {
+        note(projectId, fingerprint, template, ALIAS);
+    }
+
+    /** The serial of an alias row. */
+    public static final long ALIAS = -1;
+
+    private void note(long projectId, String fingerprint, LogTemplate template, long serial) {
         if (pending.size() >= MAX_PENDING) {
             dropped.incrementAndGet();
             return;
         }
-        pending.put(new Key(projectId, template.fingerprint()), new Pending(projectId, template));
+        pending.put(new Key(projectId, fingerprint), new Pending(projectId, fingerprint, template, serial));
     }
 
     /** Changes not written because too many were waiting. */
@@ -75,9 +92,10 @@ public final class TemplateJournal implements TemplateExtractor.Listener, AutoCl
         long now = clock.millis();
         for (Map.Entry<Key, Pending> entry : taken) {
             pending.remove(entry.getKey(), entry.getValue());
-            LogTemplate template = entry.getValue().template();
-            batch.add(new FingerprintTemplate(entry.getValue().projectId(), template.fingerprint(), template.source(),
-                    template.text(), template.firstSeen(), template.serial(), now));
+            Pending noted = entry.getValue();
+            LogTemplate template = noted.template();
+            batch.add(new FingerprintTemplate(noted.projectId(), noted.fingerprint(), template.source(), template.text(),
+                    template.firstSeen(), noted.serial(), now));
         }
         try {
             sink.accept(batch);

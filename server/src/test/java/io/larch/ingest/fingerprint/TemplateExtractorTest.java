@@ -117,8 +117,19 @@ class TemplateExtractorTest {
     }
 
     @Test
+    void noSourceOrMessageContentPassesForAKeyBoundaryAndBlobsStaySmall() {
+        TemplateExtractor extractor = extractor();
+        assertNotEquals(extractor.match(1, "a\u0001b", "c").fingerprint(), extractor.match(1, "a", "b\u0001c").fingerprint());
+        assertNotEquals(extractor.match(1, "a|b", "c").fingerprint(), extractor.match(1, "a", "b|c").fingerprint());
+        extractor.match(1, "a", "x|3|y q");
+        extractor.match(1, "a|2|x", "y q r");
+        assertEquals(List.of("blob", "<*>"), List.of(MessageMasker.mask("blob " + "q".repeat(5000))));
+        assertEquals(List.of("no", "break", "space"), List.of(MessageMasker.mask("no\u00a0break space")));
+    }
+
+    @Test
     void theStackTellsTwoThrowSitesOfOneMessageApart() {
-        TemplateFingerprinter fingerprinter = new TemplateFingerprinter(extractor());
+        TemplateFingerprinter fingerprinter = new TemplateFingerprinter(extractor(), TemplateFingerprinter.Aliases.NONE);
         String here = "java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:10)\n\tat a.D.e(D.java:20)";
         String moved = "java.lang.IllegalStateException: boom\n\tat a.B.c(B.java:12)\n\tat a.D.e(D.java:25)";
         String elsewhere = "java.lang.IllegalStateException: boom\n\tat x.Y.z(Y.java:10)";
