@@ -183,6 +183,9 @@ public final class MessageMasker {
 
     /** Java's whitespace and Unicode's space separators (a no-break space splits words too). */
     private static boolean isSpace(char c) {
+        if (c < 0x80) {
+            return c == ' ' || (c <= 0x1f && Character.isWhitespace(c)); // the common case, without a table lookup
+        }
         return Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
 
