@@ -98,8 +98,9 @@ public final class TemplateExtractor {
         buffer.append('|');
         int prefix = buffer.length();
         int count = MessageMasker.maskInto(message, buffer);
-        String key = buffer.toString();
-        LogTemplate known = project.exact.get(key);
+        long hash = hash(buffer);
+        Remembered remembered = project.exact.get(hash);
+        LogTemplate known = remembered != null && remembered.key().contentEquals(buffer) ? remembered.template() : null;
         if (known != null) {
             long tick = project.tick;
             if (known.lastUsed != tick) {
@@ -107,6 +108,7 @@ public final class TemplateExtractor {
             }
             return known;
         }
+        String key = buffer.toString();
         String[] tokens = MessageMasker.tokensOf(key, prefix, count);
         synchronized (project) {
             LogTemplate learned = project.learn(source, tokens);
@@ -115,7 +117,7 @@ public final class TemplateExtractor {
                 if (project.exact.size() >= options.exactCacheEntries()) {
                     project.exact.clear();
                 }
-                project.exact.put(key, learned);
+                project.exact.put(hash, new Remembered(key, learned));
             }
             return learned;
         }
@@ -191,7 +193,8 @@ public final class TemplateExtractor {
     /** The groups of one project, bucketed by source, token count and first token. */
     private final class ProjectTemplates {
         final long projectId;
-        final ConcurrentHashMap<String, LogTemplate> exact = new ConcurrentHashMap<>();
+        /** Masked messages seen, by a 64-bit hash of the key (the key is compared too: a collision is a miss). */
+        final ConcurrentHashMap<Long, Remembered> exact = new ConcurrentHashMap<>();
         final Map<String, List<LogTemplate>> buckets = new HashMap<>();
         int count;
         /** Bumped on every learning step; the lock-free path stamps matched groups with it. */
@@ -293,7 +296,7 @@ public final class TemplateExtractor {
             Set<LogTemplate> dropped = new HashSet<>(all.subList(0, drop));
             buckets.values().forEach(bucket -> bucket.removeIf(dropped::contains));
             buckets.values().removeIf(List::isEmpty);
-            exact.values().removeIf(dropped::contains);
+            exact.values().removeIf(r -> dropped.contains(r.template()));
             count -= drop;
         }
     }
@@ -305,6 +308,19 @@ public final class TemplateExtractor {
     static boolean oppositeFlags(String a, String b) {
         return a.length() != b.length() && (a.contains("true") || a.contains("false"))
                 && a.replace("true", "false").equals(b.replace("true", "false"));
+    }
+
+    /** A masked message's key and the group it went to. */
+    record Remembered(String key, LogTemplate template) {
+    }
+
+    /** A 64-bit FNV-1a-style hash of the key buffer, without making a String of it. */
+    private static long hash(CharSequence key) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0, n = key.length(); i < n; i++) {
+            h = (h ^ key.charAt(i)) * 0x100000001b3L;
+        }
+        return h;
     }
 
     /** Source, token count and first token: messages of other shapes are never compared. */
