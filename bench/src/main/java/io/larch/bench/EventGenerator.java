@@ -1,5 +1,6 @@
 package io.larch.bench;
 
+import io.larch.cli.LoghubSample;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,10 +68,10 @@ public final class EventGenerator {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path csv : files.filter(p -> p.toString().endsWith("_structured.csv")).sorted().toList()) {
                 List<String> rows = Files.readAllLines(csv);
-                List<String> header = Csv.parse(rows.getFirst());
+                List<String> header = LoghubSample.cells(rows.getFirst());
                 int content = header.indexOf("Content");
                 for (String row : rows.subList(1, rows.size())) {
-                    List<String> cells = Csv.parse(row);
+                    List<String> cells = LoghubSample.cells(row);
                     if (content >= 0 && content < cells.size() && !cells.get(content).isBlank()) {
                         lines.add(cells.get(content));
                     }

@@ -3,7 +3,6 @@ package io.larch.alert;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -273,12 +272,5 @@ public final class AlertEvaluator {
             groups.put(key, group);
         }
         return group;
-    }
-
-    /** Every rule now, for listings. */
-    public List<AlertRule> rules() {
-        List<AlertRule> all = new ArrayList<>();
-        rulesByProject.values().forEach(all::addAll);
-        return all;
     }
 }

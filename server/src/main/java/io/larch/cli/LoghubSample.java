@@ -2,6 +2,8 @@ package io.larch.cli;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +71,15 @@ public record LoghubSample(String system, List<Line> lines) {
             throw new IOException(csv + " has no column " + name + " (columns: " + header + ")");
         }
         return index;
+    }
+
+    /** The cells of one CSV line (RFC 4180 quoting). */
+    public static List<String> cells(String line) {
+        try {
+            return record(new BufferedReader(new StringReader(line)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringReader does not fail
+        }
     }
 
     /** The next record's cells, or null at the end. */
