@@ -34,13 +34,9 @@ import javax.crypto.spec.SecretKeySpec;
  * timeout, so a receiver that hangs costs at most {@code MAX_ATTEMPTS * timeout}. Callers run each
  * channel on its own thread, so one slow channel delays no other.
  */
-public final class WebhookNotifier {
+public final class WebhookNotifier implements Notifier {
     /** The services an endpoint can be. */
     public enum Format { DISCORD, SLACK, WEBHOOK }
-
-    /** How a delivery ended: delivered, or the last status (0: no answer) and why. */
-    public record Delivery(boolean delivered, int attempts, int lastStatus, String error) {
-    }
 
     static final int MAX_ATTEMPTS = 5;
     static final Duration MAX_WAIT = Duration.ofSeconds(60);
@@ -70,8 +66,14 @@ public final class WebhookNotifier {
         this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
+    @Override
+    public String type() {
+        return format.name().toLowerCase(Locale.ROOT);
+    }
+
     /** Sends {@code alert}, retrying as the class says; never throws for a failed delivery. */
-    public Delivery send(Alert alert) throws InterruptedException {
+    @Override
+    public Result send(Alert alert) throws InterruptedException {
         byte[] body = body(alert);
         Duration backoff = firstBackoff;
         int lastStatus = 0;
@@ -87,7 +89,7 @@ public final class WebhookNotifier {
                 HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 lastStatus = response.statusCode();
                 if (lastStatus / 100 == 2) {
-                    return new Delivery(true, attempt, lastStatus, null);
+                    return new Result(true, attempt, lastStatus, null);
                 }
                 error = "answered " + lastStatus + ": " + abbreviate(response.body());
                 if (lastStatus == 429) {
@@ -95,7 +97,7 @@ public final class WebhookNotifier {
                 } else if (lastStatus >= 500) {
                     wait = backoff;
                 } else {
-                    return new Delivery(false, attempt, lastStatus, error);
+                    return new Result(false, attempt, lastStatus, error);
                 }
             } catch (IOException e) {
                 error = "no answer: " + e.getMessage();
@@ -107,7 +109,7 @@ public final class WebhookNotifier {
                 backoff = min(backoff.multipliedBy(2), MAX_WAIT);
             }
         }
-        return new Delivery(false, MAX_ATTEMPTS, lastStatus, error);
+        return new Result(false, MAX_ATTEMPTS, lastStatus, error);
     }
 
     /** Discord's {@code retry_after} (JSON, seconds, may be fractional), else a {@code Retry-After} header in seconds. */

@@ -89,7 +89,7 @@ class WebhookNotifierTest {
         List<Received> received = new CopyOnWriteArrayList<>();
         URI url = receiver(received, new Object[] {429, null, "{\"message\":\"You are being rate limited.\",\"retry_after\":0.3,\"global\":false}"},
                 new Object[] {204, null, ""});
-        WebhookNotifier.Delivery delivery = notifier(WebhookNotifier.Format.DISCORD, url, null, Duration.ofSeconds(5))
+        Notifier.Result delivery = notifier(WebhookNotifier.Format.DISCORD, url, null, Duration.ofSeconds(5))
                 .send(alert(Alert.Type.FIRED, 5));
         assertTrue(delivery.delivered(), delivery.toString());
         assertEquals(2, delivery.attempts());
@@ -107,7 +107,7 @@ class WebhookNotifierTest {
     void slackGetsTextAndBlocksAndItsRetryAfterHeaderIsHonoured() throws Exception {
         List<Received> received = new CopyOnWriteArrayList<>();
         URI url = receiver(received, new Object[] {429, "Retry-After: 1", "rate_limited"}, new Object[] {200, null, "ok"});
-        WebhookNotifier.Delivery delivery = notifier(WebhookNotifier.Format.SLACK, url, null, Duration.ofSeconds(5))
+        Notifier.Result delivery = notifier(WebhookNotifier.Format.SLACK, url, null, Duration.ofSeconds(5))
                 .send(alert(Alert.Type.SUMMARY, 37));
         assertTrue(delivery.delivered(), delivery.toString());
         assertTrue(received.get(1).atNanos() - received.get(0).atNanos() >= TimeUnit.MILLISECONDS.toNanos(1000));
@@ -121,7 +121,7 @@ class WebhookNotifierTest {
     void aWebhookIsSignedAndOnlyServerErrorsAreRetried() throws Exception {
         List<Received> received = new CopyOnWriteArrayList<>();
         URI url = receiver(received, new Object[] {503, null, "busy"}, new Object[] {200, null, ""});
-        WebhookNotifier.Delivery delivered = notifier(WebhookNotifier.Format.WEBHOOK, url, "s3cret", Duration.ofSeconds(5))
+        Notifier.Result delivered = notifier(WebhookNotifier.Format.WEBHOOK, url, "s3cret", Duration.ofSeconds(5))
                 .send(alert(Alert.Type.FIRED, 5));
         assertTrue(delivered.delivered());
         assertEquals(2, delivered.attempts());
@@ -134,7 +134,7 @@ class WebhookNotifierTest {
         assertEquals(42, body.get("sample").get("id").asLong());
 
         List<Received> refused = new CopyOnWriteArrayList<>();
-        WebhookNotifier.Delivery bad = notifier(WebhookNotifier.Format.WEBHOOK, receiver(refused, new Object[] {400, null, "no"}),
+        Notifier.Result bad = notifier(WebhookNotifier.Format.WEBHOOK, receiver(refused, new Object[] {400, null, "no"}),
                 "s3cret", Duration.ofSeconds(5)).send(alert(Alert.Type.FIRED, 5));
         assertFalse(bad.delivered());
         assertEquals(1, bad.attempts(), "a 400 is not sent again");
@@ -159,7 +159,7 @@ class WebhookNotifierTest {
         List<Received> received = new CopyOnWriteArrayList<>();
         URI fine = receiver(received, new Object[] {204, null, ""});
         try {
-            CompletableFuture<WebhookNotifier.Delivery> slow = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Notifier.Result> slow = CompletableFuture.supplyAsync(() -> {
                 try {
                     return notifier(WebhookNotifier.Format.DISCORD, URI.create("http://127.0.0.1:"
                             + hanging.getAddress().getPort() + "/hook"), null, Duration.ofMillis(300)).send(alert(Alert.Type.FIRED, 5));
@@ -171,7 +171,7 @@ class WebhookNotifierTest {
             assertTrue(notifier(WebhookNotifier.Format.SLACK, fine, null, Duration.ofSeconds(5)).send(alert(Alert.Type.FIRED, 5))
                     .delivered());
             assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(2), "the other channel is not held up");
-            WebhookNotifier.Delivery timedOut = slow.get(30, TimeUnit.SECONDS);
+            Notifier.Result timedOut = slow.get(30, TimeUnit.SECONDS);
             assertFalse(timedOut.delivered());
             assertEquals(WebhookNotifier.MAX_ATTEMPTS, timedOut.attempts());
             assertTrue(timedOut.error().startsWith("no answer"), timedOut.error());
