@@ -10,6 +10,15 @@ import io.larch.model.LogEvent;
  * @param sample the latest event that counted; null for absence
  */
 public record Alert(AlertRule rule, Type type, String group, long count, LogEvent sample, long at) {
-    /** The first message of an occurrence, or the one summary of what its quiet time suppressed. */
-    public enum Type { FIRED, SUMMARY }
+    /**
+     * The first message of an occurrence, the one summary of what its quiet time suppressed, or a
+     * test (POST /admin/alerts/{id}/test) that says it is one.
+     */
+    public enum Type {
+        FIRED, SUMMARY, TEST;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 }

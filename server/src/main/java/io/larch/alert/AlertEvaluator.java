@@ -1,13 +1,18 @@
 package io.larch.alert;
 
+import io.larch.model.BuildOutcome;
+import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -43,9 +48,14 @@ public final class AlertEvaluator {
         long quietUntil;
         long suppressed;
         LogEvent latest;
+        /** Build failures: the last builds that ended, by build id (true: failed), oldest first. */
+        LinkedHashMap<String, Boolean> builds;
 
         Group(AlertRule rule) {
             reset(rule);
+            if (rule.kind() == AlertRule.Kind.BUILD_FAILURES) {
+                builds = new LinkedHashMap<>();
+            }
         }
 
         void reset(AlertRule rule) {
@@ -67,6 +77,9 @@ public final class AlertEvaluator {
     /** When each rule began to be evaluated: an absence rule needs one whole window first. */
     private final Map<Long, Long> activeSince = new HashMap<>();
     private long droppedGroups;
+    /** Rules whose counts changed since {@link #takeChanges}: their state is written again. */
+    private final Set<Long> changed = new HashSet<>();
+    private final List<SeenFingerprint> newlySeen = new ArrayList<>();
 
     public AlertEvaluator(Clock clock, Consumer<Alert> alerts) {
         this.clock = clock;
@@ -82,11 +95,22 @@ public final class AlertEvaluator {
             groups.keySet().removeIf(key -> key.ruleId() == gone.id());
             activeSince.remove(gone.id());
             rulesById.remove(gone.id());
+            changed.add(gone.id());
         });
         rules.forEach(rule -> {
-            activeSince.putIfAbsent(rule.id(), now);
-            rulesById.put(rule.id(), rule);
+            AlertRule before = rulesById.put(rule.id(), rule);
+            if (before != null && !sameCounting(before, rule)) {
+                // What it counts changed: counting it the old way would mislead.
+                groups.keySet().removeIf(key -> key.ruleId() == rule.id());
+                activeSince.remove(rule.id());
+            }
+            if (activeSince.putIfAbsent(rule.id(), now) == null) {
+                changed.add(rule.id());
+            }
         });
+        if (rules.isEmpty()) {
+            rulesByProject.remove(projectId);
+        }
     }
 
     /** Counts one stored event against its project's rules; alerts what fires. */
@@ -113,6 +137,7 @@ public final class AlertEvaluator {
                         Group group = group(rule, rule.name());
                         if (group != null) {
                             group.counted.add(now, 1);
+                            changed.add(rule.id());
                         }
                     }
                 }
@@ -124,6 +149,18 @@ public final class AlertEvaluator {
                 case NEW_FINGERPRINT -> {
                     if (rule.counts(event) && firstSight(event)) {
                         alerts.accept(new Alert(rule, Alert.Type.FIRED, event.fingerprint(), 1, event, now));
+                        changed.add(rule.id());
+                    }
+                }
+                case BUILD_FAILURES -> {
+                    if (event.kind() == Kind.BUILD && BuildOutcome.of(event) != null && rule.matcher().test(event)) {
+                        buildEnded(rule, event, now);
+                    }
+                }
+                case DEPLOY_FAILURE -> {
+                    if (event.kind() == Kind.DEPLOY && BuildOutcome.of(event) == BuildOutcome.FAILED
+                            && rule.matcher().test(event)) {
+                        count(rule, event.deploymentId(), event, now);
                     }
                 }
             }
@@ -159,10 +196,12 @@ public final class AlertEvaluator {
                 }
                 group.quietUntil = 0;
                 group.suppressed = 0;
+                changed.add(rule.id());
             }
             boolean idle = group.quietUntil == 0 && group.counted.isEmpty(now) && (group.all == null || group.all.isEmpty(now));
-            if (idle && rule.kind() != AlertRule.Kind.ABSENCE) {
+            if (idle && rule.kind() != AlertRule.Kind.ABSENCE && rule.kind() != AlertRule.Kind.BUILD_FAILURES) {
                 entries.remove();
+                changed.add(rule.id());
             }
         }
     }
@@ -183,6 +222,7 @@ public final class AlertEvaluator {
         if (group == null) {
             return;
         }
+        changed.add(rule.id());
         group.latest = event;
         if (group.quiet(now)) {
             group.suppressed++;
@@ -200,6 +240,7 @@ public final class AlertEvaluator {
         if (group == null) {
             return;
         }
+        changed.add(rule.id());
         boolean error = event.level().severity() >= Level.ERROR.severity();
         if (error) {
             group.latest = event;
@@ -228,7 +269,39 @@ public final class AlertEvaluator {
         if (counted < rule.threshold()) {
             alerts.accept(new Alert(rule, Alert.Type.FIRED, rule.name(), counted, null, now));
             group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
+            changed.add(rule.id());
             // Absent events cannot be counted as suppressed: the quiet time ends without a summary.
+        }
+    }
+
+    /**
+     * Build failures: the build's latest end replaces its earlier one (a re-run that passed is a
+     * pass); the share is over the last {@code minEvents} builds, once that many have ended.
+     */
+    private void buildEnded(AlertRule rule, LogEvent event, long now) {
+        Group group = group(rule, rule.name());
+        if (group == null) {
+            return;
+        }
+        changed.add(rule.id());
+        boolean failed = BuildOutcome.of(event) == BuildOutcome.FAILED;
+        group.builds.remove(event.buildId());
+        group.builds.put(event.buildId(), failed);
+        while (group.builds.size() > rule.minEvents()) {
+            group.builds.pollFirstEntry();
+        }
+        if (failed) {
+            group.latest = event;
+        }
+        if (group.quiet(now)) {
+            group.suppressed += failed ? 1 : 0;
+            return;
+        }
+        long failures = group.builds.values().stream().filter(Boolean::booleanValue).count();
+        if (failed && group.builds.size() >= rule.minEvents() && failures * 100.0 / group.builds.size() > rule.threshold()) {
+            alerts.accept(new Alert(rule, Alert.Type.FIRED, rule.name(), failures, event, now));
+            group.suppressed = 0;
+            group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
         }
     }
 
@@ -239,9 +312,13 @@ public final class AlertEvaluator {
         group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
     }
 
-    /** True the first time a project's fingerprint is seen. */
+    /** True the first time a project's fingerprint is seen; a first sight is remembered for the next start. */
     private boolean firstSight(LogEvent event) {
-        return seen(event.projectId()).put(event.fingerprint(), Boolean.TRUE) == null;
+        boolean first = seen(event.projectId()).put(event.fingerprint(), Boolean.TRUE) == null;
+        if (first) {
+            newlySeen.add(new SeenFingerprint(event.projectId(), event.fingerprint()));
+        }
+        return first;
     }
 
     /** Marks fingerprints already seen (from the store, at start), so they do not alert as new. */
@@ -258,6 +335,94 @@ public final class AlertEvaluator {
                 return size() > MAX_SEEN_FINGERPRINTS;
             }
         });
+    }
+
+    private static boolean sameCounting(AlertRule a, AlertRule b) {
+        return a.kind() == b.kind() && a.window().equals(b.window()) && a.minEvents() == b.minEvents()
+                && java.util.Objects.equals(a.query(), b.query()) && a.minLevel() == b.minLevel();
+    }
+
+    /** Writes {@code ruleId}'s state again at the next {@link #takeChanges} (a save that failed). */
+    void markChanged(long ruleId) {
+        changed.add(ruleId);
+    }
+
+    /** True when {@code projectId} has any rule: ingest offers only its events. */
+    public boolean watches(long projectId) {
+        return rulesByProject.containsKey(projectId);
+    }
+
+    /** A fingerprint seen for the first time, to remember across restarts. */
+    public record SeenFingerprint(long projectId, String fingerprint) {
+    }
+
+    /** One group's counts, as a restart restores them. */
+    public record GroupState(String group, long quietUntil, long suppressed, List<long[]> counted, List<long[]> all,
+                             List<Map.Entry<String, Boolean>> builds, LogEvent latest) {
+    }
+
+    /** A rule's counts: when it began to be evaluated, and its groups. */
+    public record RuleState(long activeSince, List<GroupState> groups) {
+    }
+
+    /** What changed since the last call: the state of each rule whose counts moved, and first sights. */
+    public record Changes(Map<Long, RuleState> rules, List<Long> removed, List<SeenFingerprint> seen) {
+        public boolean isEmpty() {
+            return rules.isEmpty() && removed.isEmpty() && seen.isEmpty();
+        }
+    }
+
+    /** The state of every rule changed since the last call, and the fingerprints first seen since. */
+    public Changes takeChanges() {
+        Map<Long, RuleState> states = new HashMap<>();
+        List<Long> removed = new ArrayList<>();
+        for (long ruleId : changed) {
+            if (!rulesById.containsKey(ruleId)) {
+                removed.add(ruleId);
+                continue;
+            }
+            List<GroupState> ruleGroups = new ArrayList<>();
+            groups.forEach((key, group) -> {
+                if (key.ruleId() == ruleId) {
+                    ruleGroups.add(new GroupState(key.group(), group.quietUntil, group.suppressed, group.counted.seconds(),
+                            group.all == null ? List.of() : group.all.seconds(),
+                            group.builds == null ? List.of() : List.copyOf(group.builds.entrySet().stream()
+                                    .map(e -> Map.entry(e.getKey(), e.getValue())).toList()), group.latest));
+                }
+            });
+            states.put(ruleId, new RuleState(activeSince.getOrDefault(ruleId, clock.millis()), ruleGroups));
+        }
+        changed.clear();
+        List<SeenFingerprint> seen = List.copyOf(newlySeen);
+        newlySeen.clear();
+        return new Changes(states, removed, seen);
+    }
+
+    /** Puts back what {@link #takeChanges} gave before a restart; call after {@link #setRules}. */
+    public void restore(long ruleId, RuleState state) {
+        AlertRule rule = rulesById.get(ruleId);
+        if (rule == null) {
+            return;
+        }
+        activeSince.put(ruleId, state.activeSince());
+        for (GroupState saved : state.groups()) {
+            if (groups.size() >= MAX_GROUPS) {
+                droppedGroups++;
+                break;
+            }
+            Group group = new Group(rule);
+            group.counted = WindowCount.of(rule.window().toMillis(), saved.counted());
+            if (group.all != null) {
+                group.all = WindowCount.of(rule.window().toMillis(), saved.all());
+            }
+            if (group.builds != null) {
+                saved.builds().forEach(build -> group.builds.put(build.getKey(), build.getValue()));
+            }
+            group.quietUntil = saved.quietUntil();
+            group.suppressed = saved.suppressed();
+            group.latest = saved.latest();
+            groups.put(new Key(ruleId, saved.group()), group);
+        }
     }
 
     private Group group(AlertRule rule, String name) {

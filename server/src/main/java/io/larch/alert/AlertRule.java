@@ -7,6 +7,7 @@ import io.larch.query.EventMatcher;
 import io.larch.query.QueryException;
 import io.larch.query.QueryParser;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
 
@@ -21,9 +22,21 @@ import java.util.function.Predicate;
  *                  suppress, told in one summary at the end)
  * @param query     the query-language filter (pattern, absence; optional for the others), or null
  * @param minLevel  spike, new fingerprint: the lowest level that counts
+ * @param channels  where its alerts go (none: they are only recorded in the history)
+ * @param origin    who made it: the API (or the dashboard), the defaults, or the rules file
  */
 public record AlertRule(long id, long projectId, String name, Kind kind, double threshold, long minEvents,
-                        Duration window, Duration suppress, String query, Level minLevel, Predicate<LogEvent> matcher) {
+                        Duration window, Duration suppress, String query, Level minLevel, List<AlertChannel> channels,
+                        Origin origin, Predicate<LogEvent> matcher) {
+    /** Who made a rule: the rules file owns its rules (the API cannot change them). */
+    public enum Origin {
+        API, DEFAULT, FILE;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** What a rule watches. */
     public enum Kind {
         /** At least N events of one fingerprint at or above a level within the window. */
@@ -35,8 +48,30 @@ public record AlertRule(long id, long projectId, String name, Kind kind, double 
         /** At least N events matching a query within the window. */
         PATTERN,
         /** Fewer than N events matching a query within the window: something went silent. */
-        ABSENCE
+        ABSENCE,
+        /** More than X% of the last N builds (threshold, minEvents) that ended, failed. */
+        BUILD_FAILURES,
+        /** A deployment that ended failed (each deployment alerts once). */
+        DEPLOY_FAILURE;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The kind named {@code text} ({@code spike}, {@code error_rate}, ...). */
+        public static Kind parse(String text) {
+            for (Kind kind : values()) {
+                if (kind.wireName().equals(text)) {
+                    return kind;
+                }
+            }
+            throw new InvalidInputException("kind: unknown rule kind '" + text + "'; use one of "
+                    + java.util.Arrays.stream(values()).map(Kind::wireName).toList());
+        }
     }
+
+    /** Builds a failure-ratio rule looks at, at most. */
+    static final int MAX_BUILDS = 1000;
 
     public static final Duration DEFAULT_SUPPRESS = Duration.ofMinutes(15);
     private static final Duration MAX_WINDOW = Duration.ofDays(1);
@@ -48,6 +83,17 @@ public record AlertRule(long id, long projectId, String name, Kind kind, double 
      */
     public static AlertRule of(long id, long projectId, String name, Kind kind, double threshold, long minEvents,
                                Duration window, Duration suppress, String query, Level minLevel) {
+        return of(id, projectId, name, kind, threshold, minEvents, window, suppress, query, minLevel, List.of(), Origin.API);
+    }
+
+    /** A checked rule with its channels. */
+    public static AlertRule of(long id, long projectId, String name, Kind kind, double threshold, long minEvents,
+                               Duration window, Duration suppress, String query, Level minLevel,
+                               List<AlertChannel> channels, Origin origin) {
+        if (kind == null) {
+            throw new InvalidInputException("kind: say what the rule watches: one of "
+                    + java.util.Arrays.stream(Kind.values()).map(Kind::wireName).toList());
+        }
         if (name == null || name.isBlank() || name.length() > 200) {
             throw new InvalidInputException("name: give the rule a name of 1-200 characters");
         }
@@ -75,11 +121,23 @@ public record AlertRule(long id, long projectId, String name, Kind kind, double 
                 requireCount(threshold);
             }
             case SPIKE -> requireCount(threshold);
-            case NEW_FINGERPRINT -> { }
+            case BUILD_FAILURES -> {
+                if (threshold < 0 || threshold >= 100) {
+                    throw new InvalidInputException("threshold: the failed share in percent, at least 0 and below 100");
+                }
+                if (minEvents < 1 || minEvents > MAX_BUILDS) {
+                    throw new InvalidInputException("minEvents: the last N builds the share is over, 1-" + MAX_BUILDS);
+                }
+            }
+            case NEW_FINGERPRINT, DEPLOY_FAILURE -> { }
+        }
+        if (channels.size() > 20) {
+            throw new InvalidInputException("channels: at most 20 per rule");
         }
         Predicate<LogEvent> matcher = query == null || query.isBlank() ? event -> true : matcher(query);
         return new AlertRule(id, projectId, name, kind, threshold, minEvents, window, quiet,
-                query == null || query.isBlank() ? null : query, minLevel == null ? Level.ERROR : minLevel, matcher);
+                query == null || query.isBlank() ? null : query, minLevel == null ? Level.ERROR : minLevel,
+                List.copyOf(channels), origin, matcher);
     }
 
     private static void requireCount(double threshold) {

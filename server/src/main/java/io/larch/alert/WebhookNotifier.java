@@ -187,9 +187,12 @@ public final class WebhookNotifier implements Notifier {
             case FIRED -> switch (alert.rule().kind()) {
                 case ABSENCE -> rule + ": only " + alert.count() + " events in " + alert.rule().window().toMinutes() + " min";
                 case NEW_FINGERPRINT -> rule + ": a new kind of error";
+                case BUILD_FAILURES -> rule + ": " + alert.count() + " of the last " + alert.rule().minEvents() + " builds failed";
+                case DEPLOY_FAILURE -> rule + ": deployment " + alert.group() + " failed";
                 default -> rule + ": " + alert.count() + " events in " + describe(alert.rule().window());
             };
             case SUMMARY -> rule + ": and " + alert.count() + " more in the last " + describe(alert.rule().suppress());
+            case TEST -> "[TEST] " + rule + ": a test alert from Larch; nothing is wrong";
         };
     }
 

@@ -1,6 +1,7 @@
 package io.larch.alert;
 
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * Events in a sliding window, kept as (second, count) pairs for the seconds that had any: memory
@@ -37,5 +38,19 @@ final class WindowCount {
 
     boolean isEmpty(long now) {
         return count(now) == 0;
+    }
+
+    /** The (second, count) pairs held, oldest first: what a restart restores. */
+    List<long[]> seconds() {
+        return seconds.stream().map(long[]::clone).toList();
+    }
+
+    /** A window holding {@code seconds} (as {@link #seconds} gave them). */
+    static WindowCount of(long windowMillis, List<long[]> seconds) {
+        WindowCount window = new WindowCount(windowMillis);
+        for (long[] second : seconds) {
+            window.add(second[0] * 1000, second[1]);
+        }
+        return window;
     }
 }

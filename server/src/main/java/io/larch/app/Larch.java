@@ -2,6 +2,16 @@ package io.larch.app;
 
 import io.javalin.Javalin;
 import io.larch.aggregate.Aggregator;
+import io.larch.alert.AlertChannel;
+import io.larch.alert.AlertConflictException;
+import io.larch.alert.AlertRules;
+import io.larch.alert.Alerting;
+import io.larch.alert.Notifier;
+import io.larch.alert.SystemEvents;
+import io.larch.alert.WebhookNotifier;
+import io.larch.ingest.IngestRequest;
+import io.larch.meta.AlertRepository;
+import io.larch.model.InvalidInputException;
 import io.larch.config.LarchConfig;
 import io.larch.config.ConfigException;
 import io.larch.config.Settings;
@@ -103,6 +113,11 @@ public final class Larch implements AutoCloseable {
     private static final Duration MAINTENANCE_NUDGE_AFTER = Duration.ofMinutes(5);
     /** How often the templates learned are recorded (a crash loses at most this much learning). */
     private static final Duration TEMPLATE_FLUSH_INTERVAL = Duration.ofSeconds(1);
+    /** One attempt of an alert delivery, at most; then the first wait before a retry (doubling). */
+    private static final Duration ALERT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration ALERT_FIRST_BACKOFF = Duration.ofSeconds(1);
+    /** Refused credentials within one look at Larch's health that make a system event (someone probing). */
+    private static final long AUTH_BURST = 20;
 
     private final LarchConfig config;
     private DataDirLock lock;
@@ -115,6 +130,11 @@ public final class Larch implements AutoCloseable {
     private Optional<ObjectStore> archive = Optional.empty();
     private BuildLogArchiver buildLogs;
     private TemplateJournal templateJournal;
+    /** Read by ingest threads once HTTP runs; null until it is made (nothing is stored before). */
+    private volatile Alerting alerting;
+    private SystemEvents systemEvents;
+    /** Where alerts link to: LARCH_PUBLIC_URL, or this server's address once it listens. */
+    private volatile String dashboardUrl;
     private List<DeclaredRoute> routes;
     private ServerInfo serverInfo;
     private boolean closed;
@@ -199,6 +219,10 @@ public final class Larch implements AutoCloseable {
         TailHub hubForOrder = tail;
         order[0] = new StoredOrder(ids, released -> {
             hubForOrder.released(released);
+            Alerting alerts = alerting;
+            if (alerts != null) { // set below, before HTTP starts
+                alerts.offer(released);
+            }
             if (archiver[0] != null) { // set below, before HTTP starts: nothing is released earlier
                 archiver[0].offer(released);
             }
@@ -262,6 +286,11 @@ public final class Larch implements AutoCloseable {
             buildLogMetrics(metrics, buildLogs);
         }
 
+        AlertRepository alertRecords = new AlertRepository(database);
+        AlertRules alertRules = alerting(alertRecords, projects, metrics, clock);
+        systemEvents = systemEvents(projects, alertRules, ingest, policies, metrics, redactor, limiter);
+        systemEvents.start();
+
         Aggregator aggregator = new Aggregator(engine);
         FunctionCounter.builder("larch_point_read_row_groups", searcher,
                         s -> s.pointReadRowGroups() + aggregator.pointReadRowGroups())
@@ -284,9 +313,11 @@ public final class Larch implements AutoCloseable {
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 retention, eraser, database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock, disk, buildLogs, fingerprintRecords,
-                fingerprintMerges));
+                fingerprintMerges, alertRules, alerting, alertRecords));
         routes = built.routes();
         http = built.javalin().start();
+        dashboardUrl = config.alerts().publicUrl().map(java.net.URI::toString)
+                .orElse("http://" + hostForUrl(config.host()) + ":" + http.port());
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
@@ -440,6 +471,13 @@ public final class Larch implements AutoCloseable {
             // Before the engine (it reads the store), the archive and the metadata it writes.
             buildLogs.close();
         }
+        if (systemEvents != null) {
+            systemEvents.close();
+        }
+        if (alerting != null) {
+            // After ingest stopped: what was offered is evaluated and its state saved before the metadata closes.
+            alerting.close();
+        }
         if (templateJournal != null) {
             // After ingest stopped, before the metadata: the templates learned last are recorded.
             templateJournal.close();
@@ -461,6 +499,82 @@ public final class Larch implements AutoCloseable {
                 LOG.warn("could not release the data dir lock: {}", e.getMessage());
             }
         }
+    }
+
+    /**
+     * Alerting: the rules in the catalog (every project's defaults, the rules file's), evaluated
+     * off the ingest path; a bad rules file stops the start, naming LARCH_ALERT_RULES_FILE.
+     */
+    private AlertRules alerting(AlertRepository records, ProjectRepository projects, PrometheusMeterRegistry metrics,
+                                Clock clock) {
+        LarchConfig.Alerts settings = config.alerts();
+        alerting = new Alerting(records, this::notifier, clock, metrics,
+                new Alerting.Options(settings.queueEvents(), Alerting.Options.DEFAULTS.saveInterval()));
+        AlertRules rules = new AlertRules(database, records, projects, new ProjectSettingRepository(database), alerting,
+                type -> type != AlertChannel.Type.EMAIL || settings.smtp().isPresent(), settings.rulesFile(),
+                System.getenv(), clock);
+        if (projects.findBySlug(SystemEvents.PROJECT_SLUG).isEmpty()) {
+            database.transaction(c -> projects.insert(c, SystemEvents.PROJECT_SLUG, SystemEvents.PROJECT_NAME, clock.millis()));
+        }
+        rules.ensureDefaultsForAll();
+        try {
+            int fromFile = rules.reloadFile();
+            settings.rulesFile().ifPresent(file -> LOG.info("alerts: {} rules from {}", fromFile, file));
+        } catch (InvalidInputException | AlertConflictException e) {
+            throw new ConfigException(List.of(Settings.ALERT_RULES_FILE.name() + ": " + e.getMessage()));
+        }
+        alerting.start();
+        return rules;
+    }
+
+    /** The channel a rule names, as a notifier (made when it first sends). */
+    private Notifier notifier(AlertChannel channel) {
+        String base = dashboardUrl;
+        return switch (channel.type()) {
+            case DISCORD, SLACK, WEBHOOK -> new WebhookNotifier(WebhookNotifier.Format.valueOf(channel.type().name()),
+                    java.net.URI.create(channel.url()), channel.secret(), base, ALERT_TIMEOUT, ALERT_FIRST_BACKOFF);
+            case EMAIL -> throw new IllegalStateException("email alerts are not wired yet");
+        };
+    }
+
+    /** Larch's own health as kind=system events in the project larch-system, looked at every LARCH_SYSTEM_EVENTS_INTERVAL. */
+    private SystemEvents systemEvents(ProjectRepository projects, AlertRules rules, IngestService ingest,
+                                      ProjectPolicies policies, PrometheusMeterRegistry metrics, Redactor redactor,
+                                      RateLimiter limiter) {
+        io.larch.meta.Project system = projects.findBySlug(SystemEvents.PROJECT_SLUG).orElseThrow();
+        EventStore store = engine.store();
+        List<SystemEvents.Probe> probes = new java.util.ArrayList<>(List.of(
+                SystemEvents.Probe.failures("larch.seal", io.larch.model.Level.ERROR, engine.sealer()::failures,
+                        "%d WAL segments failed to seal into parts (they are retried; see the server log)"),
+                SystemEvents.Probe.failures("larch.compaction", io.larch.model.Level.ERROR, engine.compactor()::failures,
+                        "%d compactions failed (see the server log)"),
+                SystemEvents.Probe.failures("larch.maintenance", io.larch.model.Level.ERROR, maintenance::troubledRuns,
+                        "%d maintenance runs failed or left work to retry (archive uploads, retention); see GET /admin/maintain"),
+                SystemEvents.Probe.failures("larch.storage", io.larch.model.Level.ERROR,
+                        () -> store.snapshot().quarantined().size(),
+                        "%d more parts failed their checksums and were quarantined; queries over them say they are partial"),
+                SystemEvents.Probe.condition("larch.disk", io.larch.model.Level.ERROR, () -> disk.reading().belowFloor() ? 1 : 0,
+                        "the data dir's disk is below LARCH_MIN_FREE_DISK: ingest answers 507 until space is freed"),
+                SystemEvents.Probe.failures("larch.ingest", io.larch.model.Level.WARN,
+                        () -> alerting.droppedEvents() + (long) counted(metrics, "larch_ingest_rejected_disk_full"),
+                        "%d events were refused or not evaluated for alerts (disk full, or the alert queue was full)"),
+                SystemEvents.Probe.burst("larch.auth", io.larch.model.Level.WARN, () -> (long) counted(metrics, "larch_auth_refusals"),
+                        AUTH_BURST, "%d requests with a wrong or missing key, signature or token (someone may be probing)"),
+                SystemEvents.Probe.failures("larch.rate-limit", io.larch.model.Level.WARN,
+                        () -> (long) counted(metrics, "larch_rate_limited"), "%d requests were refused by rate limits"),
+                SystemEvents.Probe.failures("larch.alerts", io.larch.model.Level.WARN,
+                        () -> (long) counted(metrics, "larch_alert_delivery_failures"),
+                        "%d alert deliveries failed (see GET /admin/alerts/history)")));
+        if (buildLogs != null) {
+            probes.add(SystemEvents.Probe.failures("larch.build-logs", io.larch.model.Level.ERROR, buildLogs::failed,
+                    "%d build logs could not be archived"));
+        }
+        return new SystemEvents(body -> ingest.ingest(new IngestRequest(system.id(), body, "application/x-ndjson",
+                null, policies.of(system.id()).limits())), probes, config.alerts().systemEventsInterval());
+    }
+
+    private static double counted(PrometheusMeterRegistry metrics, String name) {
+        return metrics.find(name).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     /** The server's default (LARCH_FINGERPRINTER), or the one a project chose in its settings. */

@@ -150,13 +150,58 @@ public final class ConfigLoader {
                 parse(Settings.FINGERPRINTER, text -> LarchConfig.FingerprinterKind.valueOf(text.toUpperCase(Locale.ROOT)),
                         "template or v1"),
                 integer(Settings.FINGERPRINT_MAX_TEMPLATES, 100, 10_000_000));
+        LarchConfig.Alerts alerts = alerts();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
                 scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
-                shutdownSealTimeout, fingerprints);
+                shutdownSealTimeout, fingerprints, alerts);
+    }
+
+    private LarchConfig.Alerts alerts() {
+        Optional<java.net.URI> publicUrl = Optional.empty();
+        String url = values.get(Settings.PUBLIC_URL.name());
+        if (url != null && !url.isBlank()) {
+            try {
+                java.net.URI uri = java.net.URI.create(url.trim().replaceAll("/+$", ""));
+                if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+                    throw new IllegalArgumentException("not an http(s) URL with a host");
+                }
+                publicUrl = Optional.of(uri);
+            } catch (IllegalArgumentException e) {
+                problems.add(Settings.PUBLIC_URL.name() + ": expected a URL like https://logs.example.com, got '" + url + "'");
+            }
+        }
+        Optional<Path> rulesFile = Optional.ofNullable(values.get(Settings.ALERT_RULES_FILE.name()))
+                .filter(f -> !f.isBlank()).map(f -> Path.of(f.trim()).toAbsolutePath().normalize());
+        rulesFile.ifPresent(file -> {
+            if (!Files.isRegularFile(file)) {
+                problems.add(Settings.ALERT_RULES_FILE.name() + ": " + file + " does not exist");
+            }
+        });
+        int queueEvents = integer(Settings.ALERT_QUEUE_EVENTS, 1000, 10_000_000);
+        Duration systemInterval = duration(Settings.SYSTEM_EVENTS_INTERVAL);
+        Optional<LarchConfig.Smtp> smtp = Optional.empty();
+        String host = values.get(Settings.SMTP_HOST.name());
+        if (host != null && !host.isBlank()) {
+            int port = integer(Settings.SMTP_PORT, 1, 65535);
+            LarchConfig.SmtpSecurity security = parse(Settings.SMTP_SECURITY,
+                    text -> LarchConfig.SmtpSecurity.valueOf(text.toUpperCase(Locale.ROOT)), "starttls, tls or none");
+            String from = values.get(Settings.SMTP_FROM.name());
+            if (from == null || !from.matches("[^@\\s<>]+@[^@\\s<>]+")) {
+                problems.add(Settings.SMTP_FROM.name() + ": set the From address of alert emails (like larch@example.com)"
+                        + " when LARCH_SMTP_HOST is set");
+            }
+            Optional<String> user = Optional.ofNullable(values.get(Settings.SMTP_USERNAME.name())).filter(u -> !u.isBlank());
+            Optional<String> password = Optional.ofNullable(values.get(Settings.SMTP_PASSWORD.name()));
+            if (user.isPresent() && password.isEmpty()) {
+                problems.add(Settings.SMTP_PASSWORD.name() + ": set it with LARCH_SMTP_USERNAME");
+            }
+            smtp = Optional.of(new LarchConfig.Smtp(host.trim(), port, security, user, password, from));
+        }
+        return new LarchConfig.Alerts(publicUrl, rulesFile, queueEvents, systemInterval, smtp);
     }
 
     private LarchConfig.Archive archive(Path dataDir) {

@@ -31,7 +31,33 @@ public record LarchConfig(
         Archive archive,
         MinFreeDisk minFreeDisk,
         Duration shutdownSealTimeout,
-        Fingerprints fingerprints) {
+        Fingerprints fingerprints,
+        Alerts alerts) {
+
+    /** How alert emails leave ({@code LARCH_SMTP_SECURITY}). */
+    public enum SmtpSecurity { STARTTLS, TLS, NONE }
+
+    /** The SMTP server alert emails go through. */
+    public record Smtp(String host, int port, SmtpSecurity security, Optional<String> username, Optional<String> password,
+                       String from) {
+        @Override
+        public String toString() {
+            return "Smtp[" + host + ":" + port + ", " + security + ", from " + from + "]";
+        }
+    }
+
+    /**
+     * Alerting.
+     *
+     * @param publicUrl            where people open Larch (links in alerts); empty: this server's own address
+     * @param rulesFile            the rules file (rules as code), if any
+     * @param queueEvents          events waiting for the evaluator, at most
+     * @param systemEventsInterval how often Larch looks at its own health
+     * @param smtp                 the email channel's server, if configured
+     */
+    public record Alerts(Optional<URI> publicUrl, Optional<Path> rulesFile, int queueEvents, Duration systemEventsInterval,
+                         Optional<Smtp> smtp) {
+    }
 
     /** How fingerprints are made ({@code LARCH_FINGERPRINTER}). */
     public enum FingerprinterKind { TEMPLATE, V1 }

@@ -104,6 +104,25 @@ public final class Settings {
     public static final Setting FINGERPRINT_MAX_TEMPLATES = new Setting("LARCH_FINGERPRINT_MAX_TEMPLATES", "10000",
             "with LARCH_FINGERPRINTER=template: groups kept in memory per project; past it the least recently seen tenth is forgotten (their events keep their fingerprints)", false);
 
+    public static final Setting PUBLIC_URL = new Setting("LARCH_PUBLIC_URL", null,
+            "the address people open Larch at (e.g. https://logs.example.com), for the links in alerts; default: http://<LARCH_HOST>:<port>", false);
+    public static final Setting ALERT_RULES_FILE = new Setting("LARCH_ALERT_RULES_FILE", null,
+            "a JSON file of alert rules ({\"rules\":[{\"project\":\"shop\",\"name\":...}]}; ${NAME} is replaced from the environment), applied at start and on POST /admin/alerts/reload", false);
+    public static final Setting ALERT_QUEUE_EVENTS = new Setting("LARCH_ALERT_QUEUE_EVENTS", "100000",
+            "stored events waiting for the alert evaluator, at most; past it events are not evaluated (counted in larch_alert_queue_dropped_events), ingest never waits", false);
+    public static final Setting SYSTEM_EVENTS_INTERVAL = new Setting("LARCH_SYSTEM_EVENTS_INTERVAL", "30s",
+            "how often Larch looks at its own health and writes kind=system events about problems into the project larch-system", false);
+    public static final Setting SMTP_HOST = new Setting("LARCH_SMTP_HOST", null,
+            "SMTP server for email alerts (unset: no email channel)", false);
+    public static final Setting SMTP_PORT = new Setting("LARCH_SMTP_PORT", "587", "SMTP port", false);
+    public static final Setting SMTP_SECURITY = new Setting("LARCH_SMTP_SECURITY", "starttls",
+            "starttls (required, the default), tls (implicit TLS, usually port 465) or none (only for a relay on the same host)", false);
+    public static final Setting SMTP_USERNAME = new Setting("LARCH_SMTP_USERNAME", null,
+            "SMTP user (unset: no authentication)", false);
+    public static final Setting SMTP_PASSWORD = new Setting("LARCH_SMTP_PASSWORD", null, "SMTP password", true);
+    public static final Setting SMTP_FROM = new Setting("LARCH_SMTP_FROM", null,
+            "the From address of alert emails (required with LARCH_SMTP_HOST)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
@@ -112,7 +131,9 @@ public final class Settings {
             SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE,
             ARCHIVE_STORE, ARCHIVE_DIR, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_PREFIX,
             S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY,
-            MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT, FINGERPRINTER, FINGERPRINT_MAX_TEMPLATES);
+            MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT, FINGERPRINTER, FINGERPRINT_MAX_TEMPLATES, PUBLIC_URL, ALERT_RULES_FILE,
+            ALERT_QUEUE_EVENTS, SYSTEM_EVENTS_INTERVAL, SMTP_HOST, SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME, SMTP_PASSWORD,
+            SMTP_FROM);
 
     private Settings() {
     }

@@ -31,11 +31,15 @@ final class AdminRoutes {
     private final ProjectAdmin projects;
     private final EventStore store;
     private final Map<String, String> effectiveConfig;
+    private final java.util.function.Consumer<Project> projectCreated;
 
-    AdminRoutes(ProjectAdmin projects, EventStore store, Map<String, String> effectiveConfig) {
+    /** @param projectCreated told of each project made (it gets its default alert rules) */
+    AdminRoutes(ProjectAdmin projects, EventStore store, Map<String, String> effectiveConfig,
+                java.util.function.Consumer<Project> projectCreated) {
         this.projects = projects;
         this.store = store;
         this.effectiveConfig = effectiveConfig;
+        this.projectCreated = projectCreated;
     }
 
     void install(RouteTable routes) {
@@ -52,6 +56,7 @@ final class AdminRoutes {
         JsonNode body = JsonBodies.object(raw, "name", "slug");
         ProjectAdmin.CreatedProject created = projects.createProject(grant.actor(), JsonBodies.text(body, "name"),
                 JsonBodies.text(body, "slug"));
+        projectCreated.accept(created.project());
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("project", project(created.project()));
         response.put("key", created.key().plainKey());

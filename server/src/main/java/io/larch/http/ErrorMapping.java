@@ -2,6 +2,7 @@ package io.larch.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.larch.alert.AlertConflictException;
 import io.larch.ingest.InsufficientStorageException;
 import io.larch.ingest.InvalidBatchException;
 import io.larch.ingest.RejectedRequestException;
@@ -80,6 +81,7 @@ final class ErrorMapping {
         });
         config.routes.exception(NotFoundException.class, (e, ctx) -> respond(ctx, 404, ApiError.of(e.getMessage())));
         config.routes.exception(ConflictException.class, (e, ctx) -> respond(ctx, 409, ApiError.of(e.getMessage())));
+        config.routes.exception(AlertConflictException.class, (e, ctx) -> respond(ctx, 409, ApiError.of(e.getMessage())));
         Counter diskFullRejections = Counter.builder("larch_ingest_rejected_disk_full")
                 .description("ingest requests answered 507: the data dir's disk was below LARCH_MIN_FREE_DISK or full")
                 .register(metrics);

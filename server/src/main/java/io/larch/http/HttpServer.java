@@ -5,6 +5,9 @@ import io.javalin.Javalin;
 import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import io.larch.aggregate.Aggregator;
+import io.larch.alert.AlertRules;
+import io.larch.alert.Alerting;
+import io.larch.meta.AlertRepository;
 import io.larch.datadir.DiskSpace;
 import io.larch.ingest.FingerprintMerges;
 import io.larch.ingest.IngestService;
@@ -64,7 +67,8 @@ public final class HttpServer {
                                RetentionPolicies retention, Eraser eraser, Database database,
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Options options, Clock clock, DiskSpace disk, BuildLogArchiver buildLogs,
-                               FingerprintRepository fingerprintRecords, FingerprintMerges fingerprintMerges) {
+                               FingerprintRepository fingerprintRecords, FingerprintMerges fingerprintMerges,
+                               AlertRules alertRules, Alerting alerting, AlertRepository alertRecords) {
     }
 
     /**
@@ -161,8 +165,9 @@ public final class HttpServer {
             new AnalyticsRoutes(deps.aggregator(), gate, deps.clock()).install(routes);
             new FingerprintRoutes(deps.aggregator(), gate, deps.fingerprintRecords(), deps.fingerprintMerges(),
                     deps.database(), deps.audit(), deps.clock()).install(routes);
-            new AdminRoutes(deps.projects(), deps.store(),
-                    AdminRoutes.describe(deps.effectiveConfig())).install(routes);
+            new AdminRoutes(deps.projects(), deps.store(), AdminRoutes.describe(deps.effectiveConfig()),
+                    deps.alertRules()::ensureDefaults).install(routes);
+            new AlertRoutes(deps.alertRules(), deps.alerting(), deps.alertRecords()).install(routes);
             new AuditRoutes(deps.audit(), deps.projects()).install(routes);
             new LifecycleRoutes(deps.maintenance(), deps.retention()).install(routes);
             new EraseRoutes(deps.eraser(), deps.projects()).install(routes);

@@ -4,6 +4,7 @@ import io.larch.datadir.FileNames;
 import io.larch.meta.BuildLogRecord;
 import io.larch.meta.BuildLogRepository;
 import io.larch.meta.ErasedBuild;
+import io.larch.model.BuildOutcome;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
 import io.larch.objectstore.Digests;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * (gzip of exactly what the NDJSON route answers), so that fetching a build's log is one GET.
  *
  * <p>A build ends with an event of kind {@code build} whose {@code status} is one of
- * {@link #END_STATUSES} (case-insensitive; the normaliser keeps statuses as sent). Every end
+ * {@link BuildOutcome#END_STATUSES} (case-insensitive; the normaliser keeps statuses as sent). Every end
  * event (re)writes the object from the store, so a retried build that ends again replaces it.
  *
  * <p>Threading: {@link #offer} runs on the ingest path, inside the stored-order lock that releases
@@ -71,8 +72,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BuildLogArchiver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BuildLogArchiver.class);
-    /** The statuses of a kind=build event that end a build. */
-    public static final List<String> END_STATUSES = List.of("success", "failed", "error");
     /** Where the worker looks again for a stop request while idle. */
     private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -159,11 +158,7 @@ public final class BuildLogArchiver implements AutoCloseable {
 
     /** True for the event that ends a build: kind build, a build id, an end status. */
     public static boolean endsBuild(LogEvent event) {
-        if (event.kind() != Kind.BUILD || event.buildId() == null || event.status() == null) {
-            return false;
-        }
-        String status = event.status().trim().toLowerCase(Locale.ROOT);
-        return END_STATUSES.contains(status);
+        return event.kind() == Kind.BUILD && BuildOutcome.of(event) != null;
     }
 
     /** Starts the worker. */

@@ -52,6 +52,7 @@ public final class Maintenance implements AutoCloseable {
                           long cacheMaxBytes) {
     }
 
+    private final java.util.concurrent.atomic.AtomicLong troubledRuns = new java.util.concurrent.atomic.AtomicLong();
     private final Runnable rotateWal;
     private final Engine engine;
     private final MaintenanceRunRepository runs;
@@ -161,6 +162,11 @@ public final class Maintenance implements AutoCloseable {
     }
 
     /** The latest run of this process, or empty before the first. */
+    /** Runs that failed, or left parts to retry (an archive upload that failed, say), since start. */
+    public long troubledRuns() {
+        return troubledRuns.get();
+    }
+
     public Optional<Report> lastReport() {
         return Optional.ofNullable(lastReport);
     }
@@ -220,6 +226,9 @@ public final class Maintenance implements AutoCloseable {
             }
             report.durationMillis = clock.millis() - started;
             runs.finished(runId, clock.millis(), report.outcome(), report.toJson());
+            if (!report.outcome().equals("ok")) {
+                troubledRuns.incrementAndGet();
+            }
             lastReport = report;
             return report;
         } finally {

@@ -46,6 +46,7 @@ class AuthorizationMatrixTest {
     private String matrixEntryId;
     private boolean matrixBuildIngested;
     private String matrixEraseId;
+    private com.sun.net.httpserver.HttpServer receiver;
 
     /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
     private record Example(String path, String body) {
@@ -75,6 +76,9 @@ class AuthorizationMatrixTest {
     @AfterAll
     void stop() {
         server.close();
+        if (receiver != null) {
+            receiver.stop(0);
+        }
     }
 
     private String newShopKey(String scopes) {
@@ -159,7 +163,39 @@ class AuthorizationMatrixTest {
                 "/admin/projects/shop/fingerprints/merges", "{\"fingerprint\":\"fp-matrix\",\"into\":\"fp-target\"}"));
         examples.put("DELETE /admin/projects/{slug}/fingerprints/merges/{fingerprint}", () -> new Example(
                 "/admin/projects/shop/fingerprints/merges/" + newShopMerge(), null));
+        examples.put("GET /admin/alerts", () -> new Example("/admin/alerts?project=shop", null));
+        examples.put("POST /admin/alerts", () -> new Example("/admin/alerts?project=shop",
+                "{\"name\":\"matrix " + System.nanoTime() + "\",\"kind\":\"spike\"}"));
+        examples.put("GET /admin/alerts/history", () -> new Example("/admin/alerts/history?project=shop", null));
+        examples.put("POST /admin/alerts/reload", () -> new Example("/admin/alerts/reload", ""));
+        examples.put("GET /admin/alerts/{id}", () -> new Example("/admin/alerts/" + newShopRule() + "?project=shop", null));
+        examples.put("PUT /admin/alerts/{id}", () -> new Example("/admin/alerts/" + newShopRule() + "?project=shop",
+                "{\"name\":\"matrix-put " + System.nanoTime() + "\",\"kind\":\"pattern\",\"query\":\"checkout\"}"));
+        examples.put("DELETE /admin/alerts/{id}", () -> new Example("/admin/alerts/" + newShopRule() + "?project=shop", null));
+        examples.put("POST /admin/alerts/{id}/test", () -> new Example("/admin/alerts/" + newShopRule() + "/test?project=shop", ""));
         return examples;
+    }
+
+    /** An alert rule of project shop whose one channel is a webhook receiver on loopback that accepts everything. */
+    private long newShopRule() {
+        if (receiver == null) {
+            try {
+                receiver = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            receiver.createContext("/hook", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            receiver.start();
+        }
+        HttpJson.Response created = http.post("/admin/alerts?project=shop", ADMIN, "{\"name\":\"matrix rule " + System.nanoTime()
+                + "\",\"kind\":\"spike\",\"channels\":[{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:"
+                + receiver.getAddress().getPort() + "/hook\"}]}");
+        assertEquals(201, created.status(), created.body());
+        return created.json().get("id").asLong();
     }
 
     /** An erase request in project shop, made on first use, for the status example. */
