@@ -60,7 +60,7 @@ final class AlertDispatcher implements AutoCloseable {
         if (!recordQueue.offer(() -> send(alert))) {
             counter("larch_alerts_dropped", "alerts not sent because the dispatch queue was full", "channel", "all")
                     .increment();
-            LOG.warn("alert '{}' dropped: the dispatch queue is full", WebhookNotifier.title(alert));
+            LOG.warn("alert '{}' dropped: the dispatch queue is full", AlertText.title(alert));
         }
     }
 
@@ -98,7 +98,7 @@ final class AlertDispatcher implements AutoCloseable {
         List<AlertRepository.Channel> channels = rule.channels().stream()
                 .map(c -> new AlertRepository.Channel(c.type().wireName(), c.describeTarget())).toList();
         long historyId = repository.recordAlert(rule.projectId(), rule.id() > 0 ? rule.id() : null, rule.name(),
-                alert.type().wireName(), alert.group(), alert.count(), alert.at(), WebhookNotifier.title(alert),
+                alert.type().wireName(), alert.group(), alert.count(), alert.at(), AlertText.title(alert),
                 alert.sample() == null ? null : alert.sample().id(), channels);
         String severity = severity(alert);
         if (alert.type() == Alert.Type.SUMMARY) {
@@ -136,11 +136,31 @@ final class AlertDispatcher implements AutoCloseable {
         if (queue == null) {
             BlockingQueue<Job> created = new ArrayBlockingQueue<>(CHANNEL_QUEUE);
             workers.put(channel, created);
-            Notifier notifier = notifiers.apply(channel);
+            Notifier notifier = notifier(channel);
             Thread.ofVirtual().name("larch-alert-" + channel.type().wireName()).start(() -> deliver(channel, notifier, created));
             queue = created;
         }
         return queue;
+    }
+
+    /** The channel's notifier; one that cannot be made fails each delivery with why, instead of stopping the others. */
+    private Notifier notifier(AlertChannel channel) {
+        try {
+            return notifiers.apply(channel);
+        } catch (RuntimeException e) {
+            String why = "this channel cannot send: " + e.getMessage();
+            return new Notifier() {
+                @Override
+                public String type() {
+                    return channel.type().wireName();
+                }
+
+                @Override
+                public Result send(Alert alert) {
+                    return new Result(false, 0, 0, why);
+                }
+            };
+        }
     }
 
     private void deliver(AlertChannel channel, Notifier notifier, BlockingQueue<Job> queue) {
@@ -177,7 +197,7 @@ final class AlertDispatcher implements AutoCloseable {
         if (!result.delivered()) {
             counter("larch_alert_delivery_failures", "alert deliveries that failed after their retries, or were dropped",
                     "channel", channel.type().wireName()).increment();
-            LOG.warn("alert '{}' not delivered to {} {}: {}", WebhookNotifier.title(job.alert()), channel.type().wireName(),
+            LOG.warn("alert '{}' not delivered to {} {}: {}", AlertText.title(job.alert()), channel.type().wireName(),
                     channel.describeTarget(), result.error());
         }
         try {

@@ -15,11 +15,10 @@ import java.util.Map;
 /**
  * A rule's evaluator state as the catalog stores it (JSON): when it began, and per group its quiet
  * time, suppressed count, window seconds, last builds and latest event (the summary's sample,
- * its message cut to {@link #MAX_SAMPLE} characters).
+ * its message cut to {@link AlertText#MAX_SAMPLE} characters).
  */
 final class AlertStateJson {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_SAMPLE = 1000;
 
     private AlertStateJson() {
     }
@@ -42,7 +41,7 @@ final class AlertStateJson {
                 ObjectNode sample = node.putObject("latest");
                 sample.put("id", e.id()).put("ts", e.ts()).put("receivedAt", e.receivedAt()).put("projectId", e.projectId())
                         .put("kind", e.kind().wireName()).put("level", e.level().name())
-                        .put("message", e.message().length() <= MAX_SAMPLE ? e.message() : e.message().substring(0, MAX_SAMPLE))
+                        .put("message", e.message().length() <= AlertText.MAX_SAMPLE ? e.message() : e.message().substring(0, AlertText.MAX_SAMPLE))
                         .put("source", e.source()).put("fingerprint", e.fingerprint()).put("buildId", e.buildId())
                         .put("deploymentId", e.deploymentId()).put("status", e.status());
             }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.larch.model.LogEvent;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,7 +40,6 @@ public final class WebhookNotifier implements Notifier {
     static final int MAX_ATTEMPTS = 5;
     static final Duration MAX_WAIT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_SAMPLE = 1000;
 
     private final Format format;
     private final URI url;
@@ -91,7 +89,7 @@ public final class WebhookNotifier implements Notifier {
                 if (lastStatus / 100 == 2) {
                     return new Result(true, attempt, lastStatus, null);
                 }
-                error = "answered " + lastStatus + ": " + abbreviate(response.body());
+                error = "answered " + lastStatus + ": " + AlertText.abbreviate(response.body());
                 if (lastStatus == 429) {
                     wait = retryAfter(response).orElse(backoff);
                 } else if (lastStatus >= 500) {
@@ -133,8 +131,8 @@ public final class WebhookNotifier implements Notifier {
 
     /** The request body for this channel's service. */
     byte[] body(Alert alert) {
-        String title = title(alert);
-        String link = link(alert);
+        String title = AlertText.title(alert);
+        String link = AlertText.link(dashboardBase, alert);
         LogEvent sample = alert.sample();
         ObjectNode root = JSON.createObjectNode();
         switch (format) {
@@ -145,7 +143,7 @@ public final class WebhookNotifier implements Notifier {
                 embed.put("color", colour(alert));
                 embed.put("timestamp", Instant.ofEpochMilli(alert.at()).toString());
                 if (sample != null) {
-                    embed.put("description", "```" + abbreviate(sample.message()) + "```");
+                    embed.put("description", "```" + AlertText.abbreviate(sample.message()) + "```");
                 }
                 ArrayNode fields = embed.putArray("fields");
                 fields.addObject().put("name", alert.type() == Alert.Type.SUMMARY ? "suppressed" : "events")
@@ -159,7 +157,7 @@ public final class WebhookNotifier implements Notifier {
                         .put("text", "*" + title + "*\n<" + link + "|Show the events>");
                 if (sample != null) {
                     blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
-                            .put("text", "```" + abbreviate(sample.message()) + "```");
+                            .put("text", "```" + AlertText.abbreviate(sample.message()) + "```");
                 }
             }
             case WEBHOOK -> {
@@ -173,34 +171,12 @@ public final class WebhookNotifier implements Notifier {
                 root.put("at", Instant.ofEpochMilli(alert.at()).toString());
                 root.put("link", link);
                 if (sample != null) {
-                    root.putObject("sample").put("id", sample.id()).put("message", abbreviate(sample.message()))
+                    root.putObject("sample").put("id", sample.id()).put("message", AlertText.abbreviate(sample.message()))
                             .put("level", sample.level().name().toLowerCase(Locale.ROOT)).put("fingerprint", sample.fingerprint());
                 }
             }
         }
         return root.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String title(Alert alert) {
-        String rule = alert.rule().name();
-        return switch (alert.type()) {
-            case FIRED -> switch (alert.rule().kind()) {
-                case ABSENCE -> rule + ": only " + alert.count() + " events in " + alert.rule().window().toMinutes() + " min";
-                case NEW_FINGERPRINT -> rule + ": a new kind of error";
-                case BUILD_FAILURES -> rule + ": " + alert.count() + " of the last " + alert.rule().minEvents() + " builds failed";
-                case DEPLOY_FAILURE -> rule + ": deployment " + alert.group() + " failed";
-                default -> rule + ": " + alert.count() + " events in " + describe(alert.rule().window());
-            };
-            case SUMMARY -> rule + ": and " + alert.count() + " more in the last " + describe(alert.rule().suppress());
-            case TEST -> "[TEST] " + rule + ": a test alert from Larch; nothing is wrong";
-        };
-    }
-
-    private String link(Alert alert) {
-        String query = alert.rule().kind() == AlertRule.Kind.SPIKE || alert.rule().kind() == AlertRule.Kind.NEW_FINGERPRINT
-                ? "fingerprint:" + alert.group() : alert.rule().query() == null ? "" : alert.rule().query();
-        return dashboardBase + "/?project=" + alert.rule().projectId() + "&q="
-                + URLEncoder.encode(query, StandardCharsets.UTF_8);
     }
 
     private static int colour(Alert alert) {
@@ -213,14 +189,6 @@ public final class WebhookNotifier implements Notifier {
             case WARN -> 0xF1C40F;
             default -> 0x3498DB;
         };
-    }
-
-    private static String describe(Duration duration) {
-        return duration.toSeconds() % 60 == 0 ? duration.toMinutes() + " min" : duration.toSeconds() + " s";
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= MAX_SAMPLE ? text : text.substring(0, MAX_SAMPLE) + "…";
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -6,6 +6,7 @@ import io.larch.alert.AlertChannel;
 import io.larch.alert.AlertConflictException;
 import io.larch.alert.AlertRules;
 import io.larch.alert.Alerting;
+import io.larch.alert.EmailNotifier;
 import io.larch.alert.Notifier;
 import io.larch.alert.SystemEvents;
 import io.larch.alert.WebhookNotifier;
@@ -508,6 +509,14 @@ public final class Larch implements AutoCloseable {
     private AlertRules alerting(AlertRepository records, ProjectRepository projects, PrometheusMeterRegistry metrics,
                                 Clock clock) {
         LarchConfig.Alerts settings = config.alerts();
+        settings.smtp().ifPresent(smtp -> {
+            try {
+                emailOptions(smtp);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(List.of("LARCH_SMTP_" + e.getMessage().split(":")[0].toUpperCase(Locale.ROOT)
+                        + ": " + e.getMessage()));
+            }
+        });
         alerting = new Alerting(records, this::notifier, clock, metrics,
                 new Alerting.Options(settings.queueEvents(), Alerting.Options.DEFAULTS.saveInterval()));
         AlertRules rules = new AlertRules(database, records, projects, new ProjectSettingRepository(database), alerting,
@@ -533,8 +542,15 @@ public final class Larch implements AutoCloseable {
         return switch (channel.type()) {
             case DISCORD, SLACK, WEBHOOK -> new WebhookNotifier(WebhookNotifier.Format.valueOf(channel.type().name()),
                     java.net.URI.create(channel.url()), channel.secret(), base, ALERT_TIMEOUT, ALERT_FIRST_BACKOFF);
-            case EMAIL -> throw new IllegalStateException("email alerts are not wired yet");
+            case EMAIL -> new EmailNotifier(emailOptions(config.alerts().smtp().orElseThrow()), channel.to(), base,
+                    ALERT_FIRST_BACKOFF);
         };
+    }
+
+    private static EmailNotifier.Options emailOptions(LarchConfig.Smtp smtp) {
+        EmailNotifier.Options options = EmailNotifier.Options.of(smtp.host(), smtp.port(),
+                EmailNotifier.Security.valueOf(smtp.security().name()), smtp.from());
+        return smtp.username().isPresent() ? options.withLogin(smtp.username().get(), smtp.password().orElse("")) : options;
     }
 
     /** Larch's own health as kind=system events in the project larch-system, looked at every LARCH_SYSTEM_EVENTS_INTERVAL. */
