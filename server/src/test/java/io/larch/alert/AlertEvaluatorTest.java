@@ -154,4 +154,102 @@ class AlertEvaluatorTest {
         assertThrows(InvalidInputException.class, () -> AlertRule.of(1, 1, " ", AlertRule.Kind.SPIKE, 5, 0,
                 Duration.ofMinutes(1), null, null, null));
     }
+
+    private LogEvent ended(Kind kind, String id, String status) {
+        long now = clock.millis();
+        return new LogEvent(++ids, now, now, 1, kind, status.equals("success") ? Level.INFO : Level.ERROR,
+                kind.wireName() + " " + id + " " + status, "ci", null, "fp-" + kind.wireName(), null, null,
+                kind == Kind.BUILD ? id : null, kind == Kind.DEPLOY ? id : null, null, status, Map.of());
+    }
+
+    @Test
+    void buildFailuresFireAboveTheirShareOfTheLastBuilds() {
+        evaluator.setRules(1, List.of(AlertRule.of(6, 1, "builds failing", AlertRule.Kind.BUILD_FAILURES, 40, 4,
+                Duration.ofDays(1), null, null, null)));
+        evaluator.offer(ended(Kind.BUILD, "b1", "failed"));
+        evaluator.offer(ended(Kind.BUILD, "b2", "failed"));
+        evaluator.offer(ended(Kind.BUILD, "b3", "failed"));
+        assertEquals(List.of(), alerts, "three builds are not the last four");
+        evaluator.offer(ended(Kind.BUILD, "b3", "success")); // re-run passed: b3 counts once, as a pass
+        evaluator.offer(ended(Kind.BUILD, "b4", "success"));
+        assertEquals(List.of(), alerts, "2 of 4 failed, but a build that passed raises nothing");
+        evaluator.offer(ended(Kind.DEPLOY, "d1", "failed"));
+        evaluator.offer(new LogEvent(++ids, clock.millis(), clock.millis(), 1, Kind.BUILD, Level.ERROR, "compiling",
+                "ci", null, "fp", null, null, "b5", null, null, "running", Map.of()));
+        assertEquals(List.of(), alerts, "neither a deploy nor a build still running counts");
+        evaluator.offer(ended(Kind.BUILD, "b5", "error"));
+        assertEquals(1, alerts.size(), "the last four are b2, b3, b4, b5 (b1 left): 2 failed, above 40%");
+        assertEquals(2, alerts.getFirst().count());
+        evaluator.offer(ended(Kind.BUILD, "b6", "failed"));
+        assertEquals(1, alerts.size(), "quiet after it fired");
+        clock.advance(Duration.ofMinutes(16));
+        evaluator.tick();
+        assertEquals(Alert.Type.SUMMARY, alerts.get(1).type());
+        assertEquals(1, alerts.get(1).count(), "one failed build while quiet");
+    }
+
+    @Test
+    void eachFailedDeploymentAlertsOnce() {
+        evaluator.setRules(1, List.of(AlertRule.of(7, 1, "deploy failed", AlertRule.Kind.DEPLOY_FAILURE, 0, 0,
+                Duration.ofMinutes(1), null, null, null)));
+        evaluator.offer(ended(Kind.DEPLOY, "d1", "success"));
+        evaluator.offer(ended(Kind.BUILD, "b1", "failed"));
+        assertEquals(List.of(), alerts);
+        evaluator.offer(ended(Kind.DEPLOY, "d2", "failed"));
+        evaluator.offer(ended(Kind.DEPLOY, "d2", "error"));
+        evaluator.offer(ended(Kind.DEPLOY, "d3", "FAILED"));
+        assertEquals(List.of("d2", "d3"), alerts.stream().map(Alert::group).toList(), "one alert per deployment");
+    }
+
+    @Test
+    void countsSurviveARestartMidWindow() throws Exception {
+        evaluator.setRules(1, List.of(spike()));
+        send(3, Level.ERROR, "fp-a", Duration.ofSeconds(5));
+        AlertEvaluator restarted = restart(evaluator);
+        for (int i = 0; i < 2; i++) {
+            restarted.offer(event(Level.ERROR, "fp-a", "order failed"));
+        }
+        assertEquals(1, alerts.size(), "3 before the restart and 2 after are 5 in the minute");
+
+        restarted.offer(event(Level.ERROR, "fp-a", "order failed"));
+        AlertEvaluator again = restart(restarted);
+        for (int i = 0; i < 20; i++) {
+            again.offer(event(Level.ERROR, "fp-a", "order failed"));
+            clock.advance(Duration.ofSeconds(20));
+            again.tick();
+        }
+        assertEquals(1, alerts.size(), "still quiet after a second restart");
+        clock.advance(Duration.ofMinutes(10));
+        again.tick();
+        assertEquals(2, alerts.size());
+        assertEquals(Alert.Type.SUMMARY, alerts.get(1).type());
+        assertEquals(21, alerts.get(1).count(), "suppressed before and after the restart");
+        assertEquals("order failed", alerts.get(1).sample().message(), "the sample came back too");
+    }
+
+    @Test
+    void aSeenFingerprintIsNotNewAfterARestart() throws Exception {
+        AlertRule rule = AlertRule.of(3, 1, "new error", AlertRule.Kind.NEW_FINGERPRINT, 0, 0, Duration.ofMinutes(1), null,
+                null, null);
+        evaluator.setRules(1, List.of(rule));
+        send(1, Level.ERROR, "fp-new", Duration.ofSeconds(1));
+        AlertEvaluator.Changes changes = evaluator.takeChanges();
+        assertEquals(List.of(new AlertEvaluator.SeenFingerprint(1, "fp-new")), changes.seen());
+        AlertEvaluator restarted = new AlertEvaluator(clock, alerts::add);
+        restarted.alreadySeen(1, changes.seen().stream().map(AlertEvaluator.SeenFingerprint::fingerprint).toList());
+        restarted.setRules(1, List.of(rule));
+        restarted.offer(event(Level.ERROR, "fp-new", "again"));
+        assertEquals(1, alerts.size());
+    }
+
+    /** What a restart does: the state saved (as JSON, as the catalog holds it) is restored into a new evaluator. */
+    private AlertEvaluator restart(AlertEvaluator before) throws Exception {
+        AlertEvaluator.Changes changes = before.takeChanges();
+        AlertEvaluator after = new AlertEvaluator(clock, alerts::add);
+        after.setRules(1, List.of(spike()));
+        for (Map.Entry<Long, AlertEvaluator.RuleState> state : changes.rules().entrySet()) {
+            after.restore(state.getKey(), AlertStateJson.read(AlertStateJson.write(state.getValue())));
+        }
+        return after;
+    }
 }
