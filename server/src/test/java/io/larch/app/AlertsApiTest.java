@@ -346,6 +346,56 @@ class AlertsApiTest {
         assertTrue(history("larch-system", rule).get(0).get("title").asText().startsWith("larch needs attention: 1 events"));
     }
 
+    /**
+     * One meaning: a pattern rule counts exactly the events a search with its query finds. Each
+     * query gets a rule at the search's count (it must fire, with that count) and one above it
+     * (it must not).
+     */
+    @Test
+    void patternRulesCountWhatSearchFinds() {
+        startServer(Map.of());
+        String key = server.createProject("Shop");
+        List<String> queries = List.of("level>=warn", "payment -declined", "source:checkout", "attrs.region:eu",
+                "\\\"card declined\\\"", "user:u3 OR conversation:c1", "pay*");
+        java.util.Random random = new java.util.Random(42);
+        StringBuilder batch = new StringBuilder();
+        String[] levels = {"debug", "info", "warn", "error"};
+        String[] words = {"payment declined", "card declined for payment", "payment ok", "shipping label printed", "cart saved"};
+        for (int i = 0; i < 200; i++) {
+            batch.append("{\"level\":\"").append(levels[random.nextInt(4)]).append("\",\"source\":\"")
+                    .append(random.nextBoolean() ? "checkout" : "cart").append("\",\"message\":\"")
+                    .append(words[random.nextInt(words.length)]).append(" ").append(i).append("\",\"userId\":\"u")
+                    .append(random.nextInt(5)).append("\",\"conversationId\":\"c").append(random.nextInt(3))
+                    .append("\",\"attrs\":{\"region\":\"").append(random.nextBoolean() ? "eu" : "us").append("\"}}\n");
+        }
+        // Counted by search first, on a copy in another project, so the rules see the real batch once.
+        String probeKey = server.createProject("Probe");
+        assertEquals(202, http.post("/api/log", probeKey, "application/x-ndjson", batch.toString().getBytes(StandardCharsets.UTF_8)).status());
+        Map<String, long[]> rules = new java.util.LinkedHashMap<>();
+        for (String query : queries) {
+            HttpJson.Response found = http.get("/api/log?limit=1000&q=" + java.net.URLEncoder.encode(query.replace("\\\"", "\""),
+                    StandardCharsets.UTF_8), probeKey);
+            assertEquals(200, found.status(), found.body());
+            long count = found.json().get("events").size();
+            assertTrue(count > 0 && count < 200, query + " selects a proper subset: " + count);
+            long at = createRule(ADMIN, "shop", "{\"name\":\"at " + query.replace("\\\"", "") + "\",\"kind\":\"pattern\","
+                    + "\"query\":\"" + query + "\",\"threshold\":" + count + ",\"window\":\"1h\"}");
+            long above = createRule(ADMIN, "shop", "{\"name\":\"above " + query.replace("\\\"", "") + "\",\"kind\":\"pattern\","
+                    + "\"query\":\"" + query + "\",\"threshold\":" + (count + 1) + ",\"window\":\"1h\"}");
+            rules.put(query, new long[] {count, at, above});
+        }
+        assertEquals(202, http.post("/api/log", key, "application/x-ndjson", batch.toString().getBytes(StandardCharsets.UTF_8)).status());
+        for (Map.Entry<String, long[]> rule : rules.entrySet()) {
+            long[] r = rule.getValue();
+            await(() -> history("shop", r[1]).size() == 1, "the rule at the search's count fires: " + rule.getKey());
+            assertEquals(r[0], history("shop", r[1]).get(0).get("count").asLong(), rule.getKey());
+        }
+        pause();
+        for (Map.Entry<String, long[]> rule : rules.entrySet()) {
+            assertEquals(0, history("shop", rule.getValue()[2]).size(), "one more than search finds never comes: " + rule.getKey());
+        }
+    }
+
     private List<JsonNode> fileRules() {
         List<JsonNode> rules = new java.util.ArrayList<>();
         http.get("/admin/alerts?project=shop", ADMIN).json().get("rules").forEach(r -> {
