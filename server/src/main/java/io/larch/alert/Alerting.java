@@ -12,10 +12,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,6 +61,8 @@ public final class Alerting implements AutoCloseable {
     private final Set<Long> fingerprintsLoaded = new HashSet<>();
     private Thread thread;
     private volatile boolean stopping;
+    /** The evaluator's count of groups it could not hold, for metrics (read on the scraping thread). */
+    private volatile long droppedGroups;
 
     public Alerting(AlertRepository repository, Function<AlertChannel, Notifier> notifiers, Clock clock,
                     MeterRegistry metrics, Options options) {
@@ -73,8 +79,6 @@ public final class Alerting implements AutoCloseable {
         FunctionCounter.builder("larch_alert_groups_dropped", this, a -> a.droppedGroups)
                 .description("rule groups not counted because the evaluator held its maximum").register(metrics);
     }
-
-    private volatile long droppedGroups;
 
     /** Loads every rule and its saved counts, then starts evaluating. */
     public void start() {
@@ -149,7 +153,7 @@ public final class Alerting implements AutoCloseable {
         });
         try {
             done.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the alert evaluator did not catch up within 30 s", e);
         }
     }
@@ -170,13 +174,13 @@ public final class Alerting implements AutoCloseable {
         }
     }
 
-    private java.util.Optional<AlertRule> rule(AlertRepository.RuleRecord record) {
+    private Optional<AlertRule> rule(AlertRepository.RuleRecord record) {
         try {
-            return java.util.Optional.of(AlertRuleJson.fromStored(record.id(), record.projectId(), record.definition(),
-                    AlertRule.Origin.valueOf(record.origin().toUpperCase(java.util.Locale.ROOT))));
+            return Optional.of(AlertRuleJson.fromStored(record.id(), record.projectId(), record.definition(),
+                    AlertRule.Origin.valueOf(record.origin().toUpperCase(Locale.ROOT))));
         } catch (RuntimeException e) {
             LOG.warn("alert rule {} ('{}') cannot be read and is not evaluated: {}", record.id(), record.name(), e.getMessage());
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

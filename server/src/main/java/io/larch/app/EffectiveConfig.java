@@ -32,6 +32,19 @@ final class EffectiveConfig {
         values.put(Settings.SHUTDOWN_SEAL_TIMEOUT.name(), config.shutdownSealTimeout().toMillis() + "ms");
         values.put(Settings.FINGERPRINTER.name(), config.fingerprints().kind().name().toLowerCase(java.util.Locale.ROOT));
         values.put(Settings.FINGERPRINT_MAX_TEMPLATES.name(), Integer.toString(config.fingerprints().maxTemplatesPerProject()));
+        LarchConfig.Alerts alerts = config.alerts();
+        values.put(Settings.PUBLIC_URL.name(), alerts.publicUrl().map(Object::toString).orElse(null));
+        values.put(Settings.ALERT_RULES_FILE.name(), alerts.rulesFile().map(Object::toString).orElse(null));
+        values.put(Settings.ALERT_QUEUE_EVENTS.name(), Integer.toString(alerts.queueEvents()));
+        values.put(Settings.SYSTEM_EVENTS_INTERVAL.name(), alerts.systemEventsInterval().toMillis() + "ms");
+        alerts.smtp().ifPresent(smtp -> {
+            values.put(Settings.SMTP_HOST.name(), smtp.host());
+            values.put(Settings.SMTP_PORT.name(), Integer.toString(smtp.port()));
+            values.put(Settings.SMTP_SECURITY.name(), smtp.security().name().toLowerCase(java.util.Locale.ROOT));
+            values.put(Settings.SMTP_USERNAME.name(), smtp.username().orElse(null));
+            values.put(Settings.SMTP_PASSWORD.name(), smtp.password().orElse(null));
+            values.put(Settings.SMTP_FROM.name(), smtp.from());
+        });
         return values;
     }
 }

@@ -161,11 +161,11 @@ public final class ConfigLoader {
     }
 
     private LarchConfig.Alerts alerts() {
-        Optional<java.net.URI> publicUrl = Optional.empty();
+        Optional<URI> publicUrl = Optional.empty();
         String url = values.get(Settings.PUBLIC_URL.name());
         if (url != null && !url.isBlank()) {
             try {
-                java.net.URI uri = java.net.URI.create(url.trim().replaceAll("/+$", ""));
+                URI uri = URI.create(url.trim().replaceAll("/+$", ""));
                 if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
                     throw new IllegalArgumentException("not an http(s) URL with a host");
                 }
