@@ -147,9 +147,10 @@ public final class AlertEvaluator {
                     }
                 }
                 case NEW_FINGERPRINT -> {
+                    // Quiet per rule, not per fingerprint: a release that brings thirty new errors
+                    // is one message and one summary, not thirty.
                     if (rule.counts(event) && firstSight(event)) {
-                        alerts.accept(new Alert(rule, Alert.Type.FIRED, event.fingerprint(), 1, event, now));
-                        changed.add(rule.id());
+                        count(rule, rule.name(), event, now);
                     }
                 }
                 case BUILD_FAILURES -> {

@@ -27,7 +27,9 @@ final class AlertText {
                 case DEPLOY_FAILURE -> rule + ": deployment " + alert.group() + " failed";
                 default -> rule + ": " + alert.count() + " events in " + describe(alert.rule().window());
             };
-            case SUMMARY -> rule + ": and " + alert.count() + " more in the last " + describe(alert.rule().suppress());
+            case SUMMARY -> alert.rule().kind() == AlertRule.Kind.NEW_FINGERPRINT
+                    ? rule + ": and " + alert.count() + " more new kinds of error in the last " + describe(alert.rule().suppress())
+                    : rule + ": and " + alert.count() + " more in the last " + describe(alert.rule().suppress());
             case TEST -> "[TEST] " + rule + ": a test alert from Larch; nothing is wrong";
         };
     }
@@ -41,7 +43,8 @@ final class AlertText {
     static String link(String dashboardBase, Alert alert) {
         String ruleQuery = alert.rule().query() == null ? "" : alert.rule().query();
         String query = switch (alert.rule().kind()) {
-            case SPIKE, NEW_FINGERPRINT -> "fingerprint:" + alert.group();
+            case SPIKE -> "fingerprint:" + alert.group();
+            case NEW_FINGERPRINT -> alert.sample() == null ? ruleQuery : "fingerprint:" + alert.sample().fingerprint();
             case DEPLOY_FAILURE -> "deployment:" + alert.group();
             case BUILD_FAILURES -> ("kind:build status:failed " + ruleQuery).strip();
             default -> ruleQuery;

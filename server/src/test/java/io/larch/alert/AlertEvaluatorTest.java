@@ -101,7 +101,16 @@ class AlertEvaluatorTest {
         send(3, Level.ERROR, "fp-new", Duration.ofSeconds(1));
         send(3, Level.ERROR, "fp-old", Duration.ofSeconds(1));
         send(3, Level.INFO, "fp-info", Duration.ofSeconds(1));
-        assertEquals(List.of("fp-new"), alerts.stream().map(Alert::group).toList());
+        assertEquals(1, alerts.size());
+        assertEquals("fp-new", alerts.getFirst().sample().fingerprint());
+        send(1, Level.ERROR, "fp-second", Duration.ofSeconds(1));
+        send(1, Level.ERROR, "fp-third", Duration.ofSeconds(1));
+        assertEquals(1, alerts.size(), "more new errors within the quiet time wait for the summary");
+        clock.advance(Duration.ofMinutes(15));
+        evaluator.tick();
+        assertEquals(Alert.Type.SUMMARY, alerts.get(1).type());
+        assertEquals(2, alerts.get(1).count());
+        assertEquals("new error: and 2 more new kinds of error in the last 15 min", AlertText.title(alerts.get(1)));
     }
 
     @Test

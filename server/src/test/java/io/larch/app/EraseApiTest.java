@@ -212,7 +212,7 @@ class EraseApiTest {
             ingest(http, shop, "[" + String.join(",", build) + "]");
             ingest(http, shop, batch(clock.instant().minusSeconds(60), 4, 3));
             server.sealNow();
-            Path buildObject = dataDir.resolve("archive/builds/1/b1.ndjson.gz");
+            Path buildObject = dataDir.resolve("archive/builds/" + server.projectId("shop") + "/b1.ndjson.gz");
             awaitFile(buildObject);
             assertTrue(gunzip(buildObject).contains("zebra"));
 
@@ -314,7 +314,8 @@ class EraseApiTest {
             assertEquals(7, done.get("eventsRemoved").asInt(), done.toString());
             assertEquals(0, count(http, shop, "user:A") + count(http, other, "user:A"));
             assertEquals(3, count(http, shop, "plain") + count(http, other, "plain"));
-            HttpJson.Response byId = http.post("/admin/erase", ADMIN, "{\"userId\":\"B\",\"project\":1}");
+            HttpJson.Response byId = http.post("/admin/erase", ADMIN, "{\"userId\":\"B\",\"project\":"
+                    + server.projectId("shop") + "}");
             assertEquals("shop", byId.json().get("project").asText(), "a project may be named by its id");
         }
     }

@@ -31,10 +31,12 @@ class QueryGovernanceApiTest {
     @BeforeAll
     void createData(@TempDir Path dir) throws Exception {
         dataDir = dir;
+        long shop;
         try (TestServer server = TestServer.start(dataDir)) {
-            server.createProject("Shop");
+            shop = server.http().post("/admin/projects", TestServer.ADMIN_TOKEN, "{\"name\":\"Shop\"}").json()
+                    .get("project").get("id").asLong();
         }
-        BigPart.create(dataDir, 1, 8_000_000);
+        BigPart.create(dataDir, shop, 8_000_000);
     }
 
 

@@ -122,8 +122,10 @@ class CliTest {
 
     @Test
     void verifyFindsADamagedPartAndSaysWhich() throws Exception {
+        long shop;
         try (TestServer server = TestServer.start(dataDir)) {
             String key = server.createProject("Shop");
+            shop = server.projectId("shop");
             server.http().post("/api/log", key, "[{\"message\":\"one\"},{\"message\":\"two\"}]");
             server.sealNow();
         }
@@ -141,7 +143,7 @@ class CliTest {
         Run damaged = run("verify", "--data-dir", dataDir.toString());
         assertEquals(1, damaged.exitCode(), damaged.out() + damaged.err());
         assertTrue(damaged.out().startsWith("damaged part " + part.getFileName().toString().replace(".parquet", "")
-                + " (project 1, app, 2 events): checksum mismatch"), damaged.out());
+                + " (project " + shop + ", app, 2 events): checksum mismatch"), damaged.out());
         assertTrue(damaged.out().endsWith("1 parts, 1 damaged files\n"), damaged.out());
         // The CLI's own queries leave the damaged part out and change nothing on disk.
         Run query = run("query", "--project", "shop", "--data-dir", dataDir.toString());

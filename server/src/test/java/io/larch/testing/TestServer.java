@@ -102,6 +102,16 @@ public final class TestServer implements AutoCloseable {
         return created.get("key").asText();
     }
 
+    /** The id of the project {@code slug} (ids are the catalog's: Larch's own project larch-system takes one too). */
+    public long projectId(String slug) {
+        for (JsonNode project : http.get("/admin/projects", ADMIN_TOKEN).json().get("projects")) {
+            if (project.get("slug").asText().equals(slug)) {
+                return project.get("id").asLong();
+            }
+        }
+        throw new IllegalArgumentException("no project " + slug);
+    }
+
     /** Seals everything ingested so far into parts. */
     public void sealNow() {
         HttpJson.Response response = http.post("/admin/maintain", ADMIN_TOKEN, "");
