@@ -75,6 +75,7 @@ public final class AlertRuleJson {
     public static ObjectNode shown(AlertRule rule) {
         ObjectNode node = JSON.createObjectNode();
         node.put("id", rule.id());
+        node.put("projectId", rule.projectId());
         node.setAll(definition(rule, false));
         node.put("origin", rule.origin().wireName());
         return node;
