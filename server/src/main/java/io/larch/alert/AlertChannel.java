@@ -32,6 +32,9 @@ public record AlertChannel(Type type, String url, String secret, List<String> to
 
     private static final Pattern ADDRESS = Pattern.compile("[^@\\s,<>]+@[^@\\s,<>]+\\.[^@\\s,<>]+");
     static final int MAX_RECIPIENTS = 50;
+    /** What the API shows in place of a webhook URL's path (its token) and of a secret. */
+    static final String SHORTENED = "…";
+    static final String HIDDEN_SECRET = "(set)";
 
     /**
      * A checked channel.
@@ -48,7 +51,7 @@ public record AlertChannel(Type type, String url, String secret, List<String> to
                 throw new InvalidInputException(field + ".to: an email channel needs 1-" + MAX_RECIPIENTS + " addresses");
             }
             for (String address : to) {
-                if (address == null || !ADDRESS.matcher(address).matches()) {
+                if (!isAddress(address)) {
                     throw new InvalidInputException(field + ".to: '" + address + "' is not an email address");
                 }
             }
@@ -60,14 +63,21 @@ public record AlertChannel(Type type, String url, String secret, List<String> to
         if (url == null || url.isBlank()) {
             throw new InvalidInputException(field + ".url: a " + parsed.wireName() + " channel needs its webhook URL");
         }
+        if (url.contains(SHORTENED) ) {
+            throw new InvalidInputException(field + ".url: this is the shortened URL that GET shows; send the whole webhook URL");
+        }
         URI uri;
         try {
             uri = URI.create(url.trim());
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(field + ".url: not a URL: " + e.getMessage());
+            // Not the URL itself in the answer: it may hold the webhook's token.
+            throw new InvalidInputException(field + ".url: not a valid URL");
         }
         if (uri.getScheme() == null || !(uri.getScheme().equals("https") || uri.getScheme().equals("http")) || uri.getHost() == null) {
             throw new InvalidInputException(field + ".url: must be an http:// or https:// URL with a host");
+        }
+        if (HIDDEN_SECRET.equals(secret)) {
+            throw new InvalidInputException(field + ".secret: '(set)' is how GET hides the secret; send the secret itself");
         }
         if (secret != null && parsed != Type.WEBHOOK) {
             throw new InvalidInputException(field + ".secret: only a generic webhook is signed");
@@ -87,8 +97,33 @@ public record AlertChannel(Type type, String url, String secret, List<String> to
             return String.join(", ", to);
         }
         URI uri = URI.create(url);
-        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        String shown = path.length() > 12 ? path.substring(0, 12) + "…" : path;
-        return uri.getScheme() + "://" + uri.getAuthority() + shown;
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + "/" + SHORTENED;
+    }
+
+    /**
+     * True for an address a webhook must not reach unless the operator allows it
+     * ({@code LARCH_ALERT_PRIVATE_TARGETS=on}): loopback, link-local (cloud metadata), private
+     * networks. Otherwise a project's admin key could make Larch call services behind the firewall.
+     */
+    public static boolean isPrivate(java.net.InetAddress address) {
+        if (address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
+                || address.isAnyLocalAddress() || address.isMulticastAddress()) {
+            return true;
+        }
+        byte[] bytes = address.getAddress();
+        return bytes.length == 16 && (bytes[0] & 0xfe) == 0xfc; // IPv6 unique local, fc00::/7
+    }
+
+    /** One plain address ({@code a@example.com}), as the email channel sends to. */
+    static boolean isAddress(String address) {
+        if (address == null || !ADDRESS.matcher(address).matches()) {
+            return false;
+        }
+        try {
+            new jakarta.mail.internet.InternetAddress(address, true);
+            return true;
+        } catch (jakarta.mail.internet.AddressException e) {
+            return false;
+        }
     }
 }

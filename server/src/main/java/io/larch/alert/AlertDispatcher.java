@@ -4,6 +4,7 @@ import io.larch.meta.AlertRepository;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,6 +46,10 @@ final class AlertDispatcher implements AutoCloseable {
     private final Map<AlertChannel, BlockingQueue<Job>> workers = new HashMap<>();
     private final Thread recorder;
     private volatile boolean closed;
+    /** Deliveries queued or in progress, for a stop that lets them finish. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** How long a stop waits for deliveries in progress (a retrying channel may not finish). */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     AlertDispatcher(AlertRepository repository, Function<AlertChannel, Notifier> notifiers, Clock clock,
                     MeterRegistry metrics) {
@@ -128,7 +133,11 @@ final class AlertDispatcher implements AutoCloseable {
 
     /** Under the lock an idle worker takes to end, so a job never lands in the queue of one that ended. */
     private synchronized boolean enqueue(AlertChannel channel, Job job) {
-        return worker(channel).offer(job);
+        boolean queued = worker(channel).offer(job);
+        if (queued) {
+            inFlight.incrementAndGet();
+        }
+        return queued;
     }
 
     private BlockingQueue<Job> worker(AlertChannel channel) {
@@ -185,11 +194,13 @@ final class AlertDispatcher implements AutoCloseable {
                 result = notifier.send(job.alert());
             } catch (InterruptedException e) {
                 finish(channel, job, new Notifier.Result(false, 0, 0, "stopped: the server was stopping"), "failed");
+                inFlight.decrementAndGet();
                 return;
             } catch (RuntimeException e) {
                 result = new Notifier.Result(false, 1, 0, e.getMessage());
             }
             finish(channel, job, result, result.delivered() ? "delivered" : "failed");
+            inFlight.decrementAndGet();
         }
     }
 
@@ -224,14 +235,25 @@ final class AlertDispatcher implements AutoCloseable {
         return alert.sample() == null ? "error" : alert.sample().level().name().toLowerCase(Locale.ROOT);
     }
 
-    /** Stops taking alerts; what is queued is recorded, deliveries in progress end with the JVM's daemon threads. */
+    /**
+     * Stops taking alerts: what is queued is recorded, and deliveries get up to {@link #CLOSE_WAIT}
+     * to finish; those still pending then are marked failed at the next start.
+     */
     @Override
     public void close() {
         closed = true;
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         try {
-            recorder.join(TimeUnit.SECONDS.toMillis(5));
+            recorder.join(CLOSE_WAIT.toMillis());
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (inFlight.get() > 0) {
+            LOG.warn("{} alert deliveries were still being sent at stop; the history shows them failed after the next start",
+                    inFlight.get());
         }
     }
 }

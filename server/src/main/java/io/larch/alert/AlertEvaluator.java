@@ -36,6 +36,11 @@ import java.util.function.Consumer;
 public final class AlertEvaluator {
     static final int MAX_GROUPS = 100_000;
     static final int MAX_SEEN_FINGERPRINTS = 100_000;
+    /**
+     * The group of rules that count as one (all but spike and deploy failure): not the rule's
+     * name, so renaming a rule keeps its counts and quiet time.
+     */
+    static final String WHOLE_RULE = "";
 
     private record Key(long ruleId, String group) {
     }
@@ -120,6 +125,9 @@ public final class AlertEvaluator {
             return;
         }
         long now = clock.millis();
+        // Once per event, not per rule: two new-fingerprint rules (say the default and one with a
+        // channel and a query) both see the first sight.
+        Boolean first = null;
         for (AlertRule rule : rules) {
             switch (rule.kind()) {
                 case SPIKE -> {
@@ -129,12 +137,12 @@ public final class AlertEvaluator {
                 }
                 case PATTERN -> {
                     if (rule.matcher().test(event)) {
-                        count(rule, rule.name(), event, now);
+                        count(rule, WHOLE_RULE, event, now);
                     }
                 }
                 case ABSENCE -> {
                     if (rule.matcher().test(event)) {
-                        Group group = group(rule, rule.name());
+                        Group group = group(rule, WHOLE_RULE);
                         if (group != null) {
                             group.counted.add(now, 1);
                             changed.add(rule.id());
@@ -149,8 +157,11 @@ public final class AlertEvaluator {
                 case NEW_FINGERPRINT -> {
                     // Quiet per rule, not per fingerprint: a release that brings thirty new errors
                     // is one message and one summary, not thirty.
-                    if (rule.counts(event) && firstSight(event)) {
-                        count(rule, rule.name(), event, now);
+                    if (first == null) {
+                        first = firstSight(event);
+                    }
+                    if (first && rule.counts(event)) {
+                        count(rule, WHOLE_RULE, event, now);
                     }
                 }
                 case BUILD_FAILURES -> {
@@ -192,7 +203,7 @@ public final class AlertEvaluator {
             }
             if (group.quietUntil > 0 && group.quietUntil <= now) {
                 if (group.suppressed > 0) {
-                    alerts.accept(new Alert(rule, Alert.Type.SUMMARY, entry.getKey().group(), group.suppressed,
+                    alerts.accept(new Alert(rule, Alert.Type.SUMMARY, shown(rule, entry.getKey().group()), group.suppressed,
                             group.latest, now));
                 }
                 group.quietUntil = 0;
@@ -224,7 +235,7 @@ public final class AlertEvaluator {
             return;
         }
         changed.add(rule.id());
-        group.latest = event;
+        group.latest = sample(event);
         if (group.quiet(now)) {
             group.suppressed++;
             return;
@@ -237,14 +248,14 @@ public final class AlertEvaluator {
     }
 
     private void errorRate(AlertRule rule, LogEvent event, long now) {
-        Group group = group(rule, rule.name());
+        Group group = group(rule, WHOLE_RULE);
         if (group == null) {
             return;
         }
         changed.add(rule.id());
         boolean error = event.level().severity() >= Level.ERROR.severity();
         if (error) {
-            group.latest = event;
+            group.latest = sample(event);
         }
         if (group.quiet(now)) {
             group.suppressed += error ? 1 : 0;
@@ -257,19 +268,20 @@ public final class AlertEvaluator {
         long all = group.all.count(now);
         long errors = group.counted.count(now);
         if (all >= rule.minEvents() && errors * 100.0 / all > rule.threshold()) {
-            fire(rule, rule.name(), group, errors, group.latest, now);
+            fire(rule, WHOLE_RULE, group, errors, group.latest, now);
         }
     }
 
     private void absence(AlertRule rule, long now) {
-        Group group = group(rule, rule.name());
+        Group group = group(rule, WHOLE_RULE);
         if (group == null || group.quiet(now) || now - activeSince.getOrDefault(rule.id(), now) < rule.window().toMillis()) {
             return;
         }
         long counted = group.counted.count(now);
         if (counted < rule.threshold()) {
-            alerts.accept(new Alert(rule, Alert.Type.FIRED, rule.name(), counted, null, now));
-            group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
+            alerts.accept(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), counted, null, now));
+            // At least a window, even with suppress 0s: silence is told once per window, not every second.
+            group.quietUntil = now + Math.max(rule.suppress().toMillis(), rule.window().toMillis());
             changed.add(rule.id());
             // Absent events cannot be counted as suppressed: the quiet time ends without a summary.
         }
@@ -280,7 +292,7 @@ public final class AlertEvaluator {
      * pass); the share is over the last {@code minEvents} builds, once that many have ended.
      */
     private void buildEnded(AlertRule rule, LogEvent event, long now) {
-        Group group = group(rule, rule.name());
+        Group group = group(rule, WHOLE_RULE);
         if (group == null) {
             return;
         }
@@ -292,7 +304,7 @@ public final class AlertEvaluator {
             group.builds.pollFirstEntry();
         }
         if (failed) {
-            group.latest = event;
+            group.latest = sample(event);
         }
         if (group.quiet(now)) {
             group.suppressed += failed ? 1 : 0;
@@ -300,14 +312,14 @@ public final class AlertEvaluator {
         }
         long failures = group.builds.values().stream().filter(Boolean::booleanValue).count();
         if (failed && group.builds.size() >= rule.minEvents() && failures * 100.0 / group.builds.size() > rule.threshold()) {
-            alerts.accept(new Alert(rule, Alert.Type.FIRED, rule.name(), failures, event, now));
+            alerts.accept(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), failures, event, now));
             group.suppressed = 0;
             group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
         }
     }
 
     private void fire(AlertRule rule, String groupName, Group group, long count, LogEvent sample, long now) {
-        alerts.accept(new Alert(rule, Alert.Type.FIRED, groupName, count, sample, now));
+        alerts.accept(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
         group.reset(rule);
         group.suppressed = 0;
         group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
@@ -339,8 +351,27 @@ public final class AlertEvaluator {
     }
 
     private static boolean sameCounting(AlertRule a, AlertRule b) {
-        return a.kind() == b.kind() && a.window().equals(b.window()) && a.minEvents() == b.minEvents()
-                && java.util.Objects.equals(a.query(), b.query()) && a.minLevel() == b.minLevel();
+        return a.countingSignature().equals(b.countingSignature());
+    }
+
+    /** What a group shows as its name: the fingerprint or deployment, or the rule's name for a whole rule. */
+    private static String shown(AlertRule rule, String group) {
+        return group.equals(WHOLE_RULE) ? rule.name() : group;
+    }
+
+    /**
+     * What a group keeps of its latest event (the summary's sample): the message cut short, no
+     * stack or attributes, so a group costs little however large the events it counted.
+     */
+    private static LogEvent sample(LogEvent e) {
+        String message = e.message().length() <= AlertText.MAX_SAMPLE ? e.message() : e.message().substring(0, AlertText.MAX_SAMPLE);
+        return new LogEvent(e.id(), e.ts(), e.receivedAt(), e.projectId(), e.kind(), e.level(), message, e.source(), null,
+                e.fingerprint(), null, null, e.buildId(), e.deploymentId(), null, e.status(), Map.of());
+    }
+
+    /** First sights a save failed to write: given again by the next {@link #takeChanges}. */
+    void unsaved(List<SeenFingerprint> seen) {
+        newlySeen.addAll(seen);
     }
 
     /** Writes {@code ruleId}'s state again at the next {@link #takeChanges} (a save that failed). */
@@ -362,8 +393,11 @@ public final class AlertEvaluator {
                              List<Map.Entry<String, Boolean>> builds, LogEvent latest) {
     }
 
-    /** A rule's counts: when it began to be evaluated, and its groups. */
-    public record RuleState(long activeSince, List<GroupState> groups) {
+    /**
+     * A rule's counts: when it began to be evaluated, how it counted (a rule changed while the
+     * server was down starts afresh), and its groups.
+     */
+    public record RuleState(long activeSince, String signature, List<GroupState> groups) {
     }
 
     /** What changed since the last call: the state of each rule whose counts moved, and first sights. */
@@ -391,7 +425,8 @@ public final class AlertEvaluator {
                                     .map(e -> Map.entry(e.getKey(), e.getValue())).toList()), group.latest));
                 }
             });
-            states.put(ruleId, new RuleState(activeSince.getOrDefault(ruleId, clock.millis()), ruleGroups));
+            states.put(ruleId, new RuleState(activeSince.getOrDefault(ruleId, clock.millis()),
+                    rulesById.get(ruleId).countingSignature(), ruleGroups));
         }
         changed.clear();
         List<SeenFingerprint> seen = List.copyOf(newlySeen);
@@ -402,10 +437,11 @@ public final class AlertEvaluator {
     /** Puts back what {@link #takeChanges} gave before a restart; call after {@link #setRules}. */
     public void restore(long ruleId, RuleState state) {
         AlertRule rule = rulesById.get(ruleId);
-        if (rule == null) {
+        if (rule == null || !rule.countingSignature().equals(state.signature())) {
             return;
         }
-        activeSince.put(ruleId, state.activeSince());
+        // Absence needs a whole window of uptime again: the time the server was down is not silence.
+        activeSince.put(ruleId, rule.kind() == AlertRule.Kind.ABSENCE ? clock.millis() : state.activeSince());
         for (GroupState saved : state.groups()) {
             if (groups.size() >= MAX_GROUPS) {
                 droppedGroups++;

@@ -129,7 +129,10 @@ public record AlertRule(long id, long projectId, String name, Kind kind, double 
                     throw new InvalidInputException("minEvents: the last N builds the share is over, 1-" + MAX_BUILDS);
                 }
             }
-            case NEW_FINGERPRINT, DEPLOY_FAILURE -> { }
+            case NEW_FINGERPRINT, DEPLOY_FAILURE -> threshold = 1; // each first sight, each failed deployment
+        }
+        if (window.toMillis() % 1000 != 0 || quiet.toMillis() % 1000 != 0) {
+            throw new InvalidInputException((window.toMillis() % 1000 != 0 ? "window" : "suppress") + ": whole seconds, like 90s");
         }
         if (channels.size() > 20) {
             throw new InvalidInputException("channels: at most 20 per rule");
@@ -152,6 +155,11 @@ public record AlertRule(long id, long projectId, String name, Kind kind, double 
         } catch (QueryException e) {
             throw new InvalidInputException("query: " + e.getMessage());
         }
+    }
+
+    /** How the rule counts (not its name, threshold, quiet time or channels): counts made another way do not carry over. */
+    String countingSignature() {
+        return kind + "|" + window.toMillis() + "|" + minEvents + "|" + minLevel + "|" + query;
     }
 
     /** Whether {@code event} counts for this rule's level and query. */

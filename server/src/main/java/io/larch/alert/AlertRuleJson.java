@@ -120,7 +120,7 @@ public final class AlertRuleJson {
                 }
             } else {
                 shown.put("url", channel.describeTarget());
-                shown.put("secret", channel.secret() != null ? "(set)" : null);
+                shown.put("secret", channel.secret() != null ? AlertChannel.HIDDEN_SECRET : null);
             }
         }
         return node;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.larch.meta.AlertRepository;
 import io.larch.meta.Database;
+import io.larch.meta.MetadataException;
 import io.larch.meta.Project;
 import io.larch.meta.ProjectRepository;
 import io.larch.meta.ProjectSettingRepository;
@@ -44,17 +45,20 @@ public final class AlertRules {
     private final ProjectSettingRepository settings;
     private final Alerting alerting;
     private final Predicate<AlertChannel.Type> channelAvailable;
+    private final boolean privateTargets;
     private final Optional<Path> rulesFile;
     private final Map<String, String> environment;
     private final Clock clock;
 
     /**
      * @param channelAvailable whether the server can send on a channel type (email needs SMTP settings)
+     * @param privateTargets   whether webhooks may go to private addresses (LARCH_ALERT_PRIVATE_TARGETS)
      * @param environment      what {@code ${NAME}} in the rules file is replaced with (webhook URLs stay out of git)
      */
     public AlertRules(Database database, AlertRepository repository, ProjectRepository projects,
                       ProjectSettingRepository settings, Alerting alerting, Predicate<AlertChannel.Type> channelAvailable,
-                      Optional<Path> rulesFile, Map<String, String> environment, Clock clock) {
+                      boolean privateTargets, Optional<Path> rulesFile, Map<String, String> environment, Clock clock) {
+        this.privateTargets = privateTargets;
         this.database = database;
         this.repository = repository;
         this.projects = projects;
@@ -88,8 +92,16 @@ public final class AlertRules {
             throw new AlertConflictException("this project has " + MAX_RULES_PER_PROJECT
                     + " rules, the most it may have; delete one first");
         }
-        AlertRepository.RuleRecord record = repository.insert(projectId, new AlertRepository.NewRule(rule.name(),
-                AlertRuleJson.stored(rule), AlertRule.Origin.API.wireName()), clock.millis());
+        AlertRepository.RuleRecord record;
+        try {
+            record = repository.insert(projectId, new AlertRepository.NewRule(rule.name(), AlertRuleJson.stored(rule),
+                    AlertRule.Origin.API.wireName()), clock.millis());
+        } catch (MetadataException e) {
+            if (repository.nameTaken(projectId, rule.name(), 0)) { // made meanwhile by another request
+                throw new AlertConflictException("name: this project already has a rule named '" + rule.name() + "'");
+            }
+            throw e;
+        }
         alerting.refresh(projectId);
         return read(record);
     }
@@ -123,16 +135,17 @@ public final class AlertRules {
         long now = clock.millis();
         List<AlertRule> defaults = project.slug().equals(SystemEvents.PROJECT_SLUG) ? SystemEvents.defaultRules(project.id())
                 : defaultRules(project.id());
+        // The mark and the rules in one transaction: a crash between them can neither lose the defaults nor make them twice.
         database.transaction(c -> {
             settings.put(c, project.id(), DEFAULTS_SEEDED, Long.toString(now), now);
+            for (AlertRule rule : defaults) {
+                if (!repository.nameTaken(c, project.id(), rule.name(), 0)) {
+                    repository.insert(c, project.id(), new AlertRepository.NewRule(rule.name(), AlertRuleJson.stored(rule),
+                            AlertRule.Origin.DEFAULT.wireName()), now);
+                }
+            }
             return null;
         });
-        for (AlertRule rule : defaults) {
-            if (!repository.nameTaken(project.id(), rule.name(), 0)) {
-                repository.insert(project.id(), new AlertRepository.NewRule(rule.name(), AlertRuleJson.stored(rule),
-                        AlertRule.Origin.DEFAULT.wireName()), now);
-            }
-        }
         alerting.refresh(project.id());
     }
 
@@ -202,7 +215,7 @@ public final class AlertRules {
         try {
             repository.replaceFileRules(wanted, clock.millis());
         } catch (IllegalStateException e) {
-            throw new AlertConflictException("the rules file was not applied: " + e.getMessage());
+            throw new InvalidInputException("the rules file was not applied: " + e.getMessage());
         }
         touched.forEach(alerting::refresh);
         return wanted.values().stream().mapToInt(List::size).sum();
@@ -222,12 +235,31 @@ public final class AlertRules {
 
     private void requireChannelsAvailable(AlertRule rule, String prefix) {
         for (int i = 0; i < rule.channels().size(); i++) {
-            AlertChannel.Type type = rule.channels().get(i).type();
+            AlertChannel channel = rule.channels().get(i);
+            if (!privateTargets && channel.url() != null && leadsToPrivateAddress(channel.url())) {
+                throw new InvalidInputException(prefix + "channels[" + i + "].url: leads to a loopback, link-local or private"
+                        + " address; the operator can allow that with LARCH_ALERT_PRIVATE_TARGETS=on");
+            }
+            AlertChannel.Type type = channel.type();
             if (!channelAvailable.test(type)) {
                 throw new InvalidInputException(prefix + "channels[" + i + "]: this server cannot send "
                         + type.wireName() + " (set LARCH_SMTP_HOST and LARCH_SMTP_FROM for email)");
             }
         }
+    }
+
+    /** True when the URL's host resolves to a private address; a host that does not resolve now is checked at each send. */
+    private static boolean leadsToPrivateAddress(String url) {
+        try {
+            for (java.net.InetAddress address : java.net.InetAddress.getAllByName(java.net.URI.create(url).getHost())) {
+                if (AlertChannel.isPrivate(address)) {
+                    return true;
+                }
+            }
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+        return false;
     }
 
     private static void requireNotFromFile(AlertRule rule) {
@@ -254,7 +286,8 @@ public final class AlertRules {
         return out.toString();
     }
 
-    private static AlertRule read(AlertRepository.RuleRecord record) {
+    /** A stored rule as the evaluator and the API use it. */
+    static AlertRule read(AlertRepository.RuleRecord record) {
         return AlertRuleJson.fromStored(record.id(), record.projectId(), record.definition(),
                 AlertRule.Origin.valueOf(record.origin().toUpperCase(Locale.ROOT)));
     }

@@ -26,6 +26,7 @@ final class AlertStateJson {
     static String write(AlertEvaluator.RuleState state) {
         ObjectNode root = JSON.createObjectNode();
         root.put("activeSince", state.activeSince());
+        root.put("signature", state.signature());
         ArrayNode groups = root.putArray("groups");
         for (AlertEvaluator.GroupState group : state.groups()) {
             ObjectNode node = groups.addObject();
@@ -65,7 +66,7 @@ final class AlertStateJson {
             groups.add(new AlertEvaluator.GroupState(node.path("group").asText(), node.path("quietUntil").asLong(),
                     node.path("suppressed").asLong(), seconds(node.path("counted")), seconds(node.path("all")), builds, latest));
         }
-        return new AlertEvaluator.RuleState(root.path("activeSince").asLong(), groups);
+        return new AlertEvaluator.RuleState(root.path("activeSince").asLong(), root.path("signature").asText(), groups);
     }
 
     private static void seconds(ArrayNode into, List<long[]> seconds) {

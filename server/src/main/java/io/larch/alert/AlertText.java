@@ -21,7 +21,7 @@ final class AlertText {
         String rule = alert.rule().name();
         return switch (alert.type()) {
             case FIRED -> switch (alert.rule().kind()) {
-                case ABSENCE -> rule + ": only " + alert.count() + " events in " + alert.rule().window().toMinutes() + " min";
+                case ABSENCE -> rule + ": only " + alert.count() + " events in " + describe(alert.rule().window());
                 case NEW_FINGERPRINT -> rule + ": a new kind of error";
                 case BUILD_FAILURES -> rule + ": " + alert.count() + " of the last " + alert.rule().minEvents() + " builds failed";
                 case DEPLOY_FAILURE -> rule + ": deployment " + alert.group() + " failed";

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -80,8 +79,16 @@ public final class Alerting implements AutoCloseable {
                 .description("rule groups not counted because the evaluator held its maximum").register(metrics);
     }
 
-    /** Loads every rule and its saved counts, then starts evaluating. */
-    public void start() {
+    /**
+     * Loads every rule and its saved counts (ingest may offer from now on; nothing is evaluated
+     * before {@link #start}), and marks deliveries a previous run left pending as failed.
+     */
+    public void load() {
+        int unsent = repository.failPending("not sent: the server stopped before delivering it", clock.millis());
+        if (unsent > 0) {
+            LOG.warn("{} alert deliveries were still pending when the server last stopped; they are marked failed"
+                    + " (GET /admin/alerts/history)", unsent);
+        }
         Map<Long, List<AlertRule>> byProject = new HashMap<>();
         for (AlertRepository.RuleRecord record : repository.rules()) {
             rule(record).ifPresent(rule -> byProject.computeIfAbsent(rule.projectId(), p -> new ArrayList<>()).add(rule));
@@ -96,6 +103,10 @@ public final class Alerting implements AutoCloseable {
             }
         });
         evaluator.takeChanges();
+    }
+
+    /** Starts evaluating: once the links in alerts can be made (HTTP listens). */
+    public void start() {
         thread = Thread.ofPlatform().daemon().name("larch-alerts").start(this::run);
     }
 
@@ -176,8 +187,7 @@ public final class Alerting implements AutoCloseable {
 
     private Optional<AlertRule> rule(AlertRepository.RuleRecord record) {
         try {
-            return Optional.of(AlertRuleJson.fromStored(record.id(), record.projectId(), record.definition(),
-                    AlertRule.Origin.valueOf(record.origin().toUpperCase(Locale.ROOT))));
+            return Optional.of(AlertRules.read(record));
         } catch (RuntimeException e) {
             LOG.warn("alert rule {} ('{}') cannot be read and is not evaluated: {}", record.id(), record.name(), e.getMessage());
             return Optional.empty();
@@ -233,6 +243,8 @@ public final class Alerting implements AutoCloseable {
             // The counts go on in memory; the next save writes them (a crash before it forgets them).
             LOG.warn("could not save the alert evaluator's state: {}", e.getMessage());
             changes.rules().keySet().forEach(evaluator::markChanged);
+            changes.removed().forEach(evaluator::markChanged);
+            evaluator.unsaved(changes.seen());
         }
     }
 

@@ -2,7 +2,11 @@ package io.larch.alert;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.larch.model.Kind;
 import io.larch.model.Level;
+import io.larch.model.LogEvent;
+import java.time.Clock;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -53,20 +57,31 @@ public final class SystemEvents implements AutoCloseable {
     }
 
     private final Consumer<byte[]> writer;
+    private final long projectId;
+    private final Consumer<List<LogEvent>> unstored;
+    private final Clock clock;
     private final List<Probe> probes;
     private final Duration interval;
     private final long[] lastSeen;
     private Thread thread;
     private volatile boolean closed;
 
-    /** @param writer stores an NDJSON batch into the reserved project (through ingest, so it is durable and searchable) */
-    public SystemEvents(Consumer<byte[]> writer, List<Probe> probes, Duration interval) {
+    /**
+     * @param writer   stores an NDJSON batch into the reserved project (through ingest, so it is durable and searchable)
+     * @param unstored told the events ingest refused (a full disk refuses exactly when it matters), so the
+     *                 alert rules still see them
+     */
+    public SystemEvents(Consumer<byte[]> writer, long projectId, Consumer<List<LogEvent>> unstored, Clock clock,
+                        List<Probe> probes, Duration interval) {
         this.writer = writer;
+        this.projectId = projectId;
+        this.unstored = unstored;
+        this.clock = clock;
         this.probes = List.copyOf(probes);
         this.interval = interval;
         this.lastSeen = new long[probes.size()];
         for (int i = 0; i < probes.size(); i++) {
-            lastSeen[i] = probes.get(i).state() ? 0 : read(probes.get(i));
+            lastSeen[i] = probes.get(i).state() ? 0 : Math.max(0, read(probes.get(i)));
         }
     }
 
@@ -92,10 +107,14 @@ public final class SystemEvents implements AutoCloseable {
     /** Reads every probe once and writes what needs attention; returns how many events it wrote. */
     public int look() {
         StringBuilder batch = new StringBuilder();
+        List<LogEvent> told = new java.util.ArrayList<>();
         int events = 0;
         for (int i = 0; i < probes.size(); i++) {
             Probe probe = probes.get(i);
             long value = read(probe);
+            if (value < 0) {
+                continue; // could not be read: the baseline stays, the next good read is compared with it
+            }
             long report;
             if (probe.state()) {
                 report = value > 0 ? value : 0;
@@ -110,6 +129,10 @@ public final class SystemEvents implements AutoCloseable {
                         .put("message", probe.message().replace("%d", Long.toString(report)));
                 event.putObject("attrs").put("count", Long.toString(report));
                 batch.append(event).append('\n');
+                long now = clock.millis();
+                told.add(new LogEvent(0, now, now, projectId, Kind.SYSTEM, probe.level(), event.get("message").asText(),
+                        probe.source(), null, "system:" + probe.source(), null, null, null, null, null, null,
+                        Map.of("count", Long.toString(report))));
                 events++;
             }
         }
@@ -117,26 +140,34 @@ public final class SystemEvents implements AutoCloseable {
             try {
                 writer.accept(batch.toString().getBytes(StandardCharsets.UTF_8));
             } catch (RuntimeException e) {
-                // Ingest refused it (the disk is full, say): the log is where the operator looks then.
+                // Ingest refused it (the disk is full, say): the rules still see it, the log still has it.
                 LOG.warn("could not record {} system events ({}): {}", events, e.getMessage(), batch.toString().strip());
+                unstored.accept(told);
             }
         }
         return events;
     }
 
+    /** The probe's value, or -1 when it could not be read. */
     private static long read(Probe probe) {
         try {
-            return probe.value().getAsLong();
+            return Math.max(0, probe.value().getAsLong());
         } catch (RuntimeException e) {
-            return 0;
+            return -1;
         }
     }
 
+    /** Stops looking; a look in progress finishes first (it may still write through ingest). */
     @Override
     public void close() {
         closed = true;
         if (thread != null) {
             thread.interrupt();
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -48,6 +48,7 @@ public final class WebhookNotifier implements Notifier {
     private final HttpClient client;
     private final Duration timeout;
     private final Duration firstBackoff;
+    private final boolean privateTargets;
 
     /**
      * @param secret        the generic webhook's signing secret (null for Discord and Slack)
@@ -55,6 +56,16 @@ public final class WebhookNotifier implements Notifier {
      */
     public WebhookNotifier(Format format, URI url, String secret, String dashboardBase, Duration timeout,
                            Duration firstBackoff) {
+        this(format, url, secret, dashboardBase, timeout, firstBackoff, true);
+    }
+
+    /**
+     * @param privateTargets whether the URL may lead to a loopback, link-local or private address
+     *                       ({@code LARCH_ALERT_PRIVATE_TARGETS}); checked at every attempt, after DNS
+     */
+    public WebhookNotifier(Format format, URI url, String secret, String dashboardBase, Duration timeout,
+                           Duration firstBackoff, boolean privateTargets) {
+        this.privateTargets = privateTargets;
         this.format = format;
         this.url = url;
         this.secret = secret;
@@ -83,8 +94,12 @@ public final class WebhookNotifier implements Notifier {
                 request.header("X-Larch-Signature", "sha256=" + hmac(secret, body));
             }
             Duration wait;
+            Optional<String> refused = refusedTarget();
+            if (refused.isPresent()) {
+                return new Result(false, attempt, 0, refused.get());
+            }
             try {
-                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = answer(request.build());
                 lastStatus = response.statusCode();
                 if (lastStatus / 100 == 2) {
                     return new Result(true, attempt, lastStatus, null);
@@ -98,7 +113,7 @@ public final class WebhookNotifier implements Notifier {
                     return new Result(false, attempt, lastStatus, error);
                 }
             } catch (IOException e) {
-                error = "no answer: " + e.getMessage();
+                error = "no answer: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 lastStatus = 0;
                 wait = backoff;
             }
@@ -108,6 +123,41 @@ public final class WebhookNotifier implements Notifier {
             }
         }
         return new Result(false, MAX_ATTEMPTS, lastStatus, error);
+    }
+
+    /**
+     * The answer, within twice the timeout in all: the request timeout ends at the headers, and a
+     * receiver that then trickles its body must not hold this channel for ever.
+     */
+    private HttpResponse<String> answer(HttpRequest request) throws IOException, InterruptedException {
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> response =
+                client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+        try {
+            return response.get(timeout.toMillis() * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            response.cancel(true);
+            throw new IOException("the answer did not finish within " + timeout.multipliedBy(2).toSeconds() + " s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /** Why the URL may not be called (it leads to a private address), when it may not. */
+    private Optional<String> refusedTarget() {
+        if (privateTargets) {
+            return Optional.empty();
+        }
+        try {
+            for (java.net.InetAddress address : java.net.InetAddress.getAllByName(url.getHost())) {
+                if (AlertChannel.isPrivate(address)) {
+                    return Optional.of("refused: " + url.getHost() + " is a loopback, link-local or private address;"
+                            + " set LARCH_ALERT_PRIVATE_TARGETS=on to allow alerts to it");
+                }
+            }
+        } catch (java.net.UnknownHostException e) {
+            // The send fails with its own clear error.
+        }
+        return Optional.empty();
     }
 
     /** Discord's {@code retry_after} (JSON, seconds, may be fractional), else a {@code Retry-After} header in seconds. */

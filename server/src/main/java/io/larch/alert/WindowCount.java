@@ -4,34 +4,40 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * Events in a sliding window, kept as (second, count) pairs for the seconds that had any: memory
- * grows with the busy seconds of one window, not with the events. Not thread-safe (one evaluator).
+ * Events in a sliding window, kept as (bucket, count) pairs for the buckets that had any. A
+ * bucket is a second, or a 120th of a long window (30 s of an hour): memory is at most 120-ish
+ * pairs per group whatever the window, and an event leaves the window at most one bucket late.
+ * Not thread-safe (one evaluator).
  */
 final class WindowCount {
+    /** Buckets per window once a window is longer than two minutes. */
+    static final int BUCKETS = 120;
     private final long windowMillis;
-    private final ArrayDeque<long[]> seconds = new ArrayDeque<>();
+    private final long bucketMillis;
+    private final ArrayDeque<long[]> buckets = new ArrayDeque<>();
     private long total;
 
     WindowCount(long windowMillis) {
         this.windowMillis = windowMillis;
+        this.bucketMillis = Math.max(1000, windowMillis / BUCKETS / 1000 * 1000);
     }
 
     void add(long at, long n) {
-        long second = Math.floorDiv(at, 1000);
-        long[] last = seconds.peekLast();
-        if (last != null && last[0] == second) {
+        long bucket = Math.floorDiv(at, bucketMillis);
+        long[] last = buckets.peekLast();
+        if (last != null && last[0] == bucket) {
             last[1] += n;
         } else {
-            seconds.addLast(new long[] {second, n});
+            buckets.addLast(new long[] {bucket, n});
         }
         total += n;
     }
 
-    /** Events in (now - window, now]. */
+    /** Events in (now - window, now], to the bucket. */
     long count(long now) {
-        long oldest = Math.floorDiv(now - windowMillis, 1000);
-        while (!seconds.isEmpty() && seconds.peekFirst()[0] <= oldest) {
-            total -= seconds.pollFirst()[1];
+        long oldest = Math.floorDiv(now - windowMillis, bucketMillis);
+        while (!buckets.isEmpty() && buckets.peekFirst()[0] <= oldest) {
+            total -= buckets.pollFirst()[1];
         }
         return total;
     }
@@ -40,16 +46,16 @@ final class WindowCount {
         return count(now) == 0;
     }
 
-    /** The (second, count) pairs held, oldest first: what a restart restores. */
+    /** The (bucket, count) pairs held, oldest first: what a restart restores. */
     List<long[]> seconds() {
-        return seconds.stream().map(long[]::clone).toList();
+        return buckets.stream().map(long[]::clone).toList();
     }
 
-    /** A window holding {@code seconds} (as {@link #seconds} gave them). */
-    static WindowCount of(long windowMillis, List<long[]> seconds) {
+    /** A window holding {@code buckets} (as {@link #seconds} gave them, for the same window). */
+    static WindowCount of(long windowMillis, List<long[]> buckets) {
         WindowCount window = new WindowCount(windowMillis);
-        for (long[] second : seconds) {
-            window.add(second[0] * 1000, second[1]);
+        for (long[] bucket : buckets) {
+            window.add(bucket[0] * window.bucketMillis, bucket[1]);
         }
         return window;
     }

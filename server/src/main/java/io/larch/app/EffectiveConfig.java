@@ -37,6 +37,7 @@ final class EffectiveConfig {
         values.put(Settings.ALERT_RULES_FILE.name(), alerts.rulesFile().map(Object::toString).orElse(null));
         values.put(Settings.ALERT_QUEUE_EVENTS.name(), Integer.toString(alerts.queueEvents()));
         values.put(Settings.SYSTEM_EVENTS_INTERVAL.name(), alerts.systemEventsInterval().toMillis() + "ms");
+        values.put(Settings.ALERT_PRIVATE_TARGETS.name(), alerts.privateTargets() ? "on" : "off");
         alerts.smtp().ifPresent(smtp -> {
             values.put(Settings.SMTP_HOST.name(), smtp.host());
             values.put(Settings.SMTP_PORT.name(), Integer.toString(smtp.port()));

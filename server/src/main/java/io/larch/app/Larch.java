@@ -289,7 +289,7 @@ public final class Larch implements AutoCloseable {
 
         AlertRepository alertRecords = new AlertRepository(database);
         AlertRules alertRules = alerting(alertRecords, projects, metrics, clock);
-        systemEvents = systemEvents(projects, alertRules, ingest, policies, metrics, redactor, limiter);
+        systemEvents = systemEvents(projects, ingest, policies, metrics, clock);
         systemEvents.start();
 
         Aggregator aggregator = new Aggregator(engine);
@@ -319,6 +319,8 @@ public final class Larch implements AutoCloseable {
         http = built.javalin().start();
         dashboardUrl = config.alerts().publicUrl().map(java.net.URI::toString)
                 .orElse("http://" + hostForUrl(config.host()) + ":" + http.port());
+        // Only now: a summary due at start links to where the dashboard really is.
+        alerting.start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
@@ -449,6 +451,10 @@ public final class Larch implements AutoCloseable {
             return;
         }
         closed = true;
+        if (systemEvents != null) {
+            // First: it writes through ingest, and nothing may append once HTTP has stopped.
+            systemEvents.close();
+        }
         if (tail != null) {
             // Streams are told the server is stopping and end, so stopping HTTP does not wait on them.
             tail.close();
@@ -471,9 +477,6 @@ public final class Larch implements AutoCloseable {
         if (buildLogs != null) {
             // Before the engine (it reads the store), the archive and the metadata it writes.
             buildLogs.close();
-        }
-        if (systemEvents != null) {
-            systemEvents.close();
         }
         if (alerting != null) {
             // After ingest stopped: what was offered is evaluated and its state saved before the metadata closes.
@@ -520,8 +523,8 @@ public final class Larch implements AutoCloseable {
         alerting = new Alerting(records, this::notifier, clock, metrics,
                 new Alerting.Options(settings.queueEvents(), Alerting.Options.DEFAULTS.saveInterval()));
         AlertRules rules = new AlertRules(database, records, projects, new ProjectSettingRepository(database), alerting,
-                type -> type != AlertChannel.Type.EMAIL || settings.smtp().isPresent(), settings.rulesFile(),
-                System.getenv(), clock);
+                type -> type != AlertChannel.Type.EMAIL || settings.smtp().isPresent(), settings.privateTargets(),
+                settings.rulesFile(), System.getenv(), clock);
         if (projects.findBySlug(SystemEvents.PROJECT_SLUG).isEmpty()) {
             database.transaction(c -> projects.insert(c, SystemEvents.PROJECT_SLUG, SystemEvents.PROJECT_NAME, clock.millis()));
         }
@@ -532,7 +535,7 @@ public final class Larch implements AutoCloseable {
         } catch (InvalidInputException | AlertConflictException e) {
             throw new ConfigException(List.of(Settings.ALERT_RULES_FILE.name() + ": " + e.getMessage()));
         }
-        alerting.start();
+        alerting.load();
         return rules;
     }
 
@@ -541,7 +544,8 @@ public final class Larch implements AutoCloseable {
         String base = dashboardUrl;
         return switch (channel.type()) {
             case DISCORD, SLACK, WEBHOOK -> new WebhookNotifier(WebhookNotifier.Format.valueOf(channel.type().name()),
-                    java.net.URI.create(channel.url()), channel.secret(), base, ALERT_TIMEOUT, ALERT_FIRST_BACKOFF);
+                    java.net.URI.create(channel.url()), channel.secret(), base, ALERT_TIMEOUT, ALERT_FIRST_BACKOFF,
+                    config.alerts().privateTargets());
             case EMAIL -> new EmailNotifier(emailOptions(config.alerts().smtp().orElseThrow()), channel.to(), base,
                     ALERT_FIRST_BACKOFF);
         };
@@ -554,9 +558,8 @@ public final class Larch implements AutoCloseable {
     }
 
     /** Larch's own health as kind=system events in the project larch-system, looked at every LARCH_SYSTEM_EVENTS_INTERVAL. */
-    private SystemEvents systemEvents(ProjectRepository projects, AlertRules rules, IngestService ingest,
-                                      ProjectPolicies policies, PrometheusMeterRegistry metrics, Redactor redactor,
-                                      RateLimiter limiter) {
+    private SystemEvents systemEvents(ProjectRepository projects, IngestService ingest, ProjectPolicies policies,
+                                      PrometheusMeterRegistry metrics, Clock clock) {
         io.larch.meta.Project system = projects.findBySlug(SystemEvents.PROJECT_SLUG).orElseThrow();
         EventStore store = engine.store();
         List<SystemEvents.Probe> probes = new java.util.ArrayList<>(List.of(
@@ -586,7 +589,8 @@ public final class Larch implements AutoCloseable {
                     "%d build logs could not be archived"));
         }
         return new SystemEvents(body -> ingest.ingest(new IngestRequest(system.id(), body, "application/x-ndjson",
-                null, policies.of(system.id()).limits())), probes, config.alerts().systemEventsInterval());
+                null, policies.of(system.id()).limits())), system.id(), alerting::offer, clock, probes,
+                config.alerts().systemEventsInterval());
     }
 
     private static double counted(PrometheusMeterRegistry metrics, String name) {

@@ -183,6 +183,10 @@ public final class ConfigLoader {
         });
         int queueEvents = integer(Settings.ALERT_QUEUE_EVENTS, 1000, 10_000_000);
         Duration systemInterval = duration(Settings.SYSTEM_EVENTS_INTERVAL);
+        if (systemInterval != null && systemInterval.toMillis() < 1000) {
+            problems.add(Settings.SYSTEM_EVENTS_INTERVAL.name() + ": must be at least 1s");
+        }
+        Boolean privateTargets = parse(Settings.ALERT_PRIVATE_TARGETS, ConfigLoader::onOff, "on or off");
         Optional<LarchConfig.Smtp> smtp = Optional.empty();
         String host = values.get(Settings.SMTP_HOST.name());
         if (host != null && !host.isBlank()) {
@@ -190,7 +194,7 @@ public final class ConfigLoader {
             LarchConfig.SmtpSecurity security = parse(Settings.SMTP_SECURITY,
                     text -> LarchConfig.SmtpSecurity.valueOf(text.toUpperCase(Locale.ROOT)), "starttls, tls or none");
             String from = values.get(Settings.SMTP_FROM.name());
-            if (from == null || !from.matches("[^@\\s<>]+@[^@\\s<>]+")) {
+            if (from == null || !from.matches("([^<>]*<)?[^@\\s<>]+@[^@\\s<>]+>?")) {
                 problems.add(Settings.SMTP_FROM.name() + ": set the From address of alert emails (like larch@example.com)"
                         + " when LARCH_SMTP_HOST is set");
             }
@@ -201,7 +205,8 @@ public final class ConfigLoader {
             }
             smtp = Optional.of(new LarchConfig.Smtp(host.trim(), port, security, user, password, from));
         }
-        return new LarchConfig.Alerts(publicUrl, rulesFile, queueEvents, systemInterval, smtp);
+        return new LarchConfig.Alerts(publicUrl, rulesFile, queueEvents, systemInterval, Boolean.TRUE.equals(privateTargets),
+                smtp);
     }
 
     private LarchConfig.Archive archive(Path dataDir) {

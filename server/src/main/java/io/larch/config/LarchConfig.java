@@ -53,10 +53,11 @@ public record LarchConfig(
      * @param rulesFile            the rules file (rules as code), if any
      * @param queueEvents          events waiting for the evaluator, at most
      * @param systemEventsInterval how often Larch looks at its own health
+     * @param privateTargets       whether webhooks may go to loopback, link-local and private addresses
      * @param smtp                 the email channel's server, if configured
      */
     public record Alerts(Optional<URI> publicUrl, Optional<Path> rulesFile, int queueEvents, Duration systemEventsInterval,
-                         Optional<Smtp> smtp) {
+                         boolean privateTargets, Optional<Smtp> smtp) {
     }
 
     /** How fingerprints are made ({@code LARCH_FINGERPRINTER}). */

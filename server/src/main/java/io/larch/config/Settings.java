@@ -112,6 +112,8 @@ public final class Settings {
             "stored events waiting for the alert evaluator, at most; past it events are not evaluated (counted in larch_alert_queue_dropped_events), ingest never waits", false);
     public static final Setting SYSTEM_EVENTS_INTERVAL = new Setting("LARCH_SYSTEM_EVENTS_INTERVAL", "30s",
             "how often Larch looks at its own health and writes kind=system events about problems into the project larch-system", false);
+    public static final Setting ALERT_PRIVATE_TARGETS = new Setting("LARCH_ALERT_PRIVATE_TARGETS", "off",
+            "on: alert webhooks may go to loopback, link-local and private addresses (a receiver on your own network); off keeps a project's admin key from making Larch call services behind your firewall", false);
     public static final Setting SMTP_HOST = new Setting("LARCH_SMTP_HOST", null,
             "SMTP server for email alerts (unset: no email channel)", false);
     public static final Setting SMTP_PORT = new Setting("LARCH_SMTP_PORT", "587", "SMTP port", false);
@@ -132,7 +134,7 @@ public final class Settings {
             ARCHIVE_STORE, ARCHIVE_DIR, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_PREFIX,
             S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY,
             MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT, FINGERPRINTER, FINGERPRINT_MAX_TEMPLATES, PUBLIC_URL, ALERT_RULES_FILE,
-            ALERT_QUEUE_EVENTS, SYSTEM_EVENTS_INTERVAL, SMTP_HOST, SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME, SMTP_PASSWORD,
+            ALERT_QUEUE_EVENTS, SYSTEM_EVENTS_INTERVAL, ALERT_PRIVATE_TARGETS, SMTP_HOST, SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME, SMTP_PASSWORD,
             SMTP_FROM);
 
     private Settings() {

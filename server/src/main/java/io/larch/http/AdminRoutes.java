@@ -56,7 +56,13 @@ final class AdminRoutes {
         JsonNode body = JsonBodies.object(raw, "name", "slug");
         ProjectAdmin.CreatedProject created = projects.createProject(grant.actor(), JsonBodies.text(body, "name"),
                 JsonBodies.text(body, "slug"));
-        projectCreated.accept(created.project());
+        try {
+            projectCreated.accept(created.project());
+        } catch (RuntimeException e) {
+            // The project and its key exist: the key must still be shown (once); the defaults are made at the next start.
+            org.slf4j.LoggerFactory.getLogger(AdminRoutes.class).warn("the default alert rules of project {} were not made"
+                    + " now ({}); they are made at the next start", created.project().slug(), e.getMessage());
+        }
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("project", project(created.project()));
         response.put("key", created.key().plainKey());

@@ -66,7 +66,12 @@ public final class AlertRepository {
 
     /** True when {@code projectId} has a rule named {@code name} other than {@code exceptId}. */
     public boolean nameTaken(long projectId, String name, long exceptId) {
-        return database.read(c -> {
+        return database.read(c -> nameTaken(c, projectId, name, exceptId));
+    }
+
+    /** {@link #nameTaken(long, String, long)} inside the caller's transaction. */
+    public boolean nameTaken(Connection c, long projectId, String name, long exceptId) throws SQLException {
+        {
             try (PreparedStatement select = c.prepareStatement(
                     "SELECT 1 FROM alert_rules WHERE project_id = ? AND name = ? AND id <> ?")) {
                 select.setLong(1, projectId);
@@ -76,7 +81,7 @@ public final class AlertRepository {
                     return rows.next();
                 }
             }
-        });
+        }
     }
 
     /** Replaces a rule's name and definition; its counts are kept (the evaluator decides whether they still apply). */
@@ -124,15 +129,17 @@ public final class AlertRepository {
                     RuleRecord old = existing.get(project.getKey() + "/" + rule.name());
                     if (old == null) {
                         kept.add(insert(c, project.getKey(), rule, now).id());
-                    } else if (!old.origin().equals(rule.origin())) {
+                    } else if (old.origin().equals("api")) {
                         throw new IllegalStateException("rule '" + rule.name() + "' of project " + project.getKey()
                                 + " was made through the API; rename one of them");
                     } else {
+                        // The file's own rule, or a default it takes over (the file now owns it).
                         try (PreparedStatement update = c.prepareStatement(
-                                "UPDATE alert_rules SET definition = ?, updated_at = ? WHERE id = ?")) {
+                                "UPDATE alert_rules SET definition = ?, origin = ?, updated_at = ? WHERE id = ?")) {
                             update.setString(1, rule.definition());
-                            update.setLong(2, now);
-                            update.setLong(3, old.id());
+                            update.setString(2, rule.origin());
+                            update.setLong(3, now);
+                            update.setLong(4, old.id());
                             update.executeUpdate();
                         }
                         kept.add(old.id());
@@ -270,6 +277,18 @@ public final class AlertRepository {
         });
     }
 
+    /** Marks every delivery still pending (the server stopped before it was sent) as failed; returns how many. */
+    public int failPending(String error, long now) {
+        return database.transaction(c -> {
+            try (PreparedStatement update = c.prepareStatement(
+                    "UPDATE alert_deliveries SET status = 'failed', error = ?, updated_at = ? WHERE status = 'pending'")) {
+                update.setString(1, error);
+                update.setLong(2, now);
+                return update.executeUpdate();
+            }
+        });
+    }
+
     /** How one channel's delivery of an alert ended. */
     public void recordDelivery(long historyId, int channel, String status, int attempts, int lastStatus, String error,
                                long now) {
@@ -347,7 +366,8 @@ public final class AlertRepository {
         });
     }
 
-    private static RuleRecord insert(Connection c, long projectId, NewRule rule, long now) throws SQLException {
+    /** Inserts a rule inside the caller's transaction. */
+    public RuleRecord insert(Connection c, long projectId, NewRule rule, long now) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO alert_rules (project_id, name, definition, origin, "
                 + "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
             insert.setLong(1, projectId);

@@ -261,4 +261,43 @@ class AlertEvaluatorTest {
         }
         return after;
     }
+
+    @Test
+    void everyNewFingerprintRuleSeesTheFirstSight() {
+        evaluator.setRules(1, List.of(
+                AlertRule.of(3, 1, "new error", AlertRule.Kind.NEW_FINGERPRINT, 0, 0, Duration.ofMinutes(1), null, null, null),
+                AlertRule.of(8, 1, "new api error", AlertRule.Kind.NEW_FINGERPRINT, 0, 0, Duration.ofMinutes(1), null,
+                        "source:api", null)));
+        send(1, Level.ERROR, "fp-first", Duration.ofSeconds(1));
+        assertEquals(List.of("new error", "new api error"), alerts.stream().map(a -> a.rule().name()).toList());
+    }
+
+    @Test
+    void silenceIsToldOncePerWindowEvenWithoutAQuietTime() {
+        evaluator.setRules(1, List.of(AlertRule.of(5, 1, "heartbeat", AlertRule.Kind.ABSENCE, 1, 0, Duration.ofMinutes(2),
+                Duration.ZERO, "heartbeat", Level.TRACE)));
+        for (int second = 0; second < 5 * 60; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            evaluator.tick();
+        }
+        assertEquals(2, alerts.size(), "at 2 and 4 minutes, not every second after 2");
+    }
+
+    @Test
+    void renamingARuleKeepsItsCountsAndQuietTime() {
+        AlertRule pattern = AlertRule.of(4, 1, "payments failing", AlertRule.Kind.PATTERN, 3, 0, Duration.ofMinutes(1), null,
+                "order", Level.TRACE);
+        evaluator.setRules(1, List.of(pattern));
+        send(3, Level.INFO, "x", Duration.ofSeconds(1));
+        assertEquals(1, alerts.size());
+        evaluator.setRules(1, List.of(AlertRule.of(4, 1, "card payments failing", AlertRule.Kind.PATTERN, 3, 0,
+                Duration.ofMinutes(1), null, "order", Level.TRACE)));
+        send(3, Level.INFO, "x", Duration.ofSeconds(1));
+        assertEquals(1, alerts.size(), "still in its quiet time");
+        evaluator.setRules(1, List.of(AlertRule.of(4, 1, "card payments failing", AlertRule.Kind.PATTERN, 3, 0,
+                Duration.ofMinutes(1), null, "failed", Level.TRACE)));
+        clock.advance(Duration.ofMinutes(20));
+        evaluator.tick();
+        assertEquals(1, alerts.size(), "a rule that now counts something else starts afresh: no summary of the old counts");
+    }
 }

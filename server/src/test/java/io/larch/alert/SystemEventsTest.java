@@ -17,8 +17,9 @@ class SystemEventsTest {
     private final AtomicLong refusedKeys = new AtomicLong();
     private final AtomicLong diskLow = new AtomicLong();
     private final List<String> written = new ArrayList<>();
+    private final List<io.larch.model.LogEvent> unstored = new ArrayList<>();
     private final SystemEvents events = new SystemEvents(body -> written.addAll(
-            new String(body, StandardCharsets.UTF_8).lines().toList()), List.of(
+            new String(body, StandardCharsets.UTF_8).lines().toList()), 7, unstored::addAll, java.time.Clock.systemUTC(), List.of(
             SystemEvents.Probe.failures("larch.seal", Level.ERROR, sealFailures::get, "%d segments failed to seal"),
             SystemEvents.Probe.burst("larch.auth", Level.WARN, refusedKeys::get, 20, "%d refused credentials"),
             SystemEvents.Probe.condition("larch.disk", Level.ERROR, diskLow::get, "the disk is low")), Duration.ofSeconds(30));
@@ -48,11 +49,15 @@ class SystemEventsTest {
     void aProbeThatFailsOrAWriterThatRefusesStopsNothing() {
         SystemEvents failing = new SystemEvents(body -> {
             throw new IllegalStateException("disk full");
-        }, List.of(SystemEvents.Probe.failures("larch.seal", Level.ERROR, sealFailures::get, "%d"),
+        }, 7, unstored::addAll, java.time.Clock.systemUTC(), List.of(SystemEvents.Probe.failures("larch.seal", Level.ERROR, sealFailures::get, "%d"),
                 SystemEvents.Probe.failures("larch.x", Level.ERROR, () -> {
                     throw new IllegalStateException("probe broke");
                 }, "%d")), Duration.ofSeconds(30));
         sealFailures.incrementAndGet();
         assertEquals(1, failing.look(), "the write failed, logged; the look went on");
+        assertEquals(1, unstored.size(), "the alert rules are told what could not be stored");
+        assertEquals(io.larch.model.Kind.SYSTEM, unstored.getFirst().kind());
+        assertEquals(7, unstored.getFirst().projectId());
+        assertEquals("system:larch.seal", unstored.getFirst().fingerprint());
     }
 }

@@ -84,7 +84,7 @@ class AlertsApiTest {
         Map<String, String> settings = new HashMap<>(Map.of("LARCH_SMTP_HOST", "127.0.0.1",
                 "LARCH_SMTP_PORT", Integer.toString(mail.getSmtp().getPort()), "LARCH_SMTP_SECURITY", "none",
                 "LARCH_SMTP_FROM", "larch@example.test", "LARCH_PUBLIC_URL", "https://logs.example.test",
-                "LARCH_SYSTEM_EVENTS_INTERVAL", "1s"));
+                "LARCH_SYSTEM_EVENTS_INTERVAL", "1s", "LARCH_ALERT_PRIVATE_TARGETS", "on"));
         settings.putAll(extra);
         server = TestServer.start(dataDir, settings, clock);
         http = server.http();
@@ -394,6 +394,24 @@ class AlertsApiTest {
         for (Map.Entry<String, long[]> rule : rules.entrySet()) {
             assertEquals(0, history("shop", rule.getValue()[2]).size(), "one more than search finds never comes: " + rule.getKey());
         }
+    }
+
+    @Test
+    void webhooksToPrivateAddressesAreRefusedUnlessTheOperatorAllowsThem() {
+        startServer(Map.of("LARCH_ALERT_PRIVATE_TARGETS", "off"));
+        server.createProject("Shop");
+        for (String target : List.of("http://127.0.0.1:9/x", "http://169.254.169.254/latest/meta-data", "http://10.1.2.3/hook",
+                "http://[::1]:8080/x", "http://localhost/x")) {
+            check(400, "channels[0].url: leads to a loopback, link-local or private address", http.post("/admin/alerts?project=shop",
+                    ADMIN, "{\"name\":\"n\",\"kind\":\"spike\",\"channels\":[{\"type\":\"webhook\",\"url\":\"" + target + "\"}]}"));
+        }
+        long id = createRule(ADMIN, "shop", "{\"name\":\"public\",\"kind\":\"spike\",\"channels\":[{\"type\":\"discord\","
+                + "\"url\":\"https://discord.example.invalid/api/webhooks/1/tok\"}]}");
+        JsonNode shown = http.get("/admin/alerts/" + id + "?project=shop", ADMIN).json();
+        assertEquals("https://discord.example.invalid/…", shown.get("channels").get(0).get("url").asText());
+        check(400, "channels[0].url: this is the shortened URL that GET shows", http.send(HttpRequest.newBuilder(
+                http.uri("/admin/alerts/" + id + "?project=shop")).PUT(HttpRequest.BodyPublishers.ofString(
+                "{\"name\":\"public\",\"kind\":\"spike\",\"channels\":" + shown.get("channels") + "}")), ADMIN));
     }
 
     private List<JsonNode> fileRules() {

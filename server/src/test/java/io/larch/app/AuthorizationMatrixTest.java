@@ -54,7 +54,7 @@ class AuthorizationMatrixTest {
 
     @BeforeAll
     void start(@TempDir Path dataDir) {
-        server = TestServer.start(dataDir, Map.of(), clock);
+        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on"), clock);
         http = server.http();
         HttpJson.Response shop = http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
         assertEquals(201, shop.status(), "creating project shop: " + shop.body());
