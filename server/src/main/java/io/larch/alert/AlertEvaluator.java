@@ -36,6 +36,8 @@ import java.util.function.Consumer;
 public final class AlertEvaluator {
     static final int MAX_GROUPS = 100_000;
     static final int MAX_SEEN_FINGERPRINTS = 100_000;
+    /** Alerts one rule sends within its quiet time at most; the rest make one summary at its end. */
+    static final int MAX_ALERTS_PER_RULE = 5;
     /**
      * The group of rules that count as one (all but spike and deploy failure): not the rule's
      * name, so renaming a rule keeps its counts and quiet time.
@@ -78,6 +80,7 @@ public final class AlertEvaluator {
     private final Map<Long, List<AlertRule>> rulesByProject = new HashMap<>();
     private final Map<Long, AlertRule> rulesById = new HashMap<>();
     private final Map<Key, Group> groups = new HashMap<>();
+    private final Map<Long, Flood> floods = new HashMap<>();
     private final Map<Long, Map<String, Boolean>> seenFingerprints = new HashMap<>();
     /** When each rule began to be evaluated: an absence rule needs one whole window first. */
     private final Map<Long, Long> activeSince = new HashMap<>();
@@ -185,6 +188,7 @@ public final class AlertEvaluator {
      */
     public void tick() {
         long now = clock.millis();
+        endFloods(now);
         for (List<AlertRule> rules : rulesByProject.values()) {
             for (AlertRule rule : rules) {
                 if (rule.kind() == AlertRule.Kind.ABSENCE) {
@@ -203,7 +207,7 @@ public final class AlertEvaluator {
             }
             if (group.quietUntil > 0 && group.quietUntil <= now) {
                 if (group.suppressed > 0) {
-                    alerts.accept(new Alert(rule, Alert.Type.SUMMARY, shown(rule, entry.getKey().group()), group.suppressed,
+                    emit(new Alert(rule, Alert.Type.SUMMARY, shown(rule, entry.getKey().group()), group.suppressed,
                             group.latest, now));
                 }
                 group.quietUntil = 0;
@@ -279,7 +283,7 @@ public final class AlertEvaluator {
         }
         long counted = group.counted.count(now);
         if (counted < rule.threshold()) {
-            alerts.accept(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), counted, null, now));
+            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), counted, null, now));
             // At least a window, even with suppress 0s: silence is told once per window, not every second.
             group.quietUntil = now + Math.max(rule.suppress().toMillis(), rule.window().toMillis());
             changed.add(rule.id());
@@ -312,14 +316,14 @@ public final class AlertEvaluator {
         }
         long failures = group.builds.values().stream().filter(Boolean::booleanValue).count();
         if (failed && group.builds.size() >= rule.minEvents() && failures * 100.0 / group.builds.size() > rule.threshold()) {
-            alerts.accept(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), failures, event, now));
+            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), failures, event, now));
             group.suppressed = 0;
             group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
         }
     }
 
     private void fire(AlertRule rule, String groupName, Group group, long count, LogEvent sample, long now) {
-        alerts.accept(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
+        emit(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
         group.reset(rule);
         group.suppressed = 0;
         group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
@@ -372,6 +376,60 @@ public final class AlertEvaluator {
     /** First sights a save failed to write: given again by the next {@link #takeChanges}. */
     void unsaved(List<SeenFingerprint> seen) {
         newlySeen.addAll(seen);
+    }
+
+    /**
+     * Sends {@code alert} unless its rule already sent {@link #MAX_ALERTS_PER_RULE} within its
+     * quiet time: a broad outage that trips a spike rule for two hundred fingerprints is a few
+     * messages and one summary of the rest, not two hundred messages.
+     */
+    private void emit(Alert alert) {
+        AlertRule rule = alert.rule();
+        long now = alert.at();
+        Flood flood = floods.get(rule.id());
+        if (flood == null || flood.until <= now) {
+            flood = new Flood(now + Math.max(rule.suppress().toMillis(), rule.window().toMillis()));
+            floods.put(rule.id(), flood);
+        }
+        if (flood.sent < MAX_ALERTS_PER_RULE) {
+            flood.sent++;
+            alerts.accept(alert);
+        } else {
+            flood.heldAlerts++;
+            flood.heldEvents += alert.count();
+            flood.latest = alert.sample() != null ? alert.sample() : flood.latest;
+        }
+    }
+
+    /** Ends flood windows: one summary of what each held back. */
+    private void endFloods(long now) {
+        Iterator<Map.Entry<Long, Flood>> entries = floods.entrySet().iterator();
+        while (entries.hasNext()) {
+            Map.Entry<Long, Flood> entry = entries.next();
+            Flood flood = entry.getValue();
+            if (flood.until > now) {
+                continue;
+            }
+            entries.remove();
+            AlertRule rule = rulesById.get(entry.getKey());
+            if (rule != null && flood.heldAlerts > 0) {
+                alerts.accept(new Alert(rule, Alert.Type.SUMMARY, flood.heldAlerts + " more groups", flood.heldEvents,
+                        flood.latest, now));
+            }
+        }
+    }
+
+    /** A rule's alerts sent within its quiet time, and what it held back past {@link #MAX_ALERTS_PER_RULE}. */
+    private static final class Flood {
+        final long until;
+        int sent;
+        long heldAlerts;
+        long heldEvents;
+        LogEvent latest;
+
+        Flood(long until) {
+            this.until = until;
+        }
     }
 
     /** Writes {@code ruleId}'s state again at the next {@link #takeChanges} (a save that failed). */

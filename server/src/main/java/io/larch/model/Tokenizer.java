@@ -101,6 +101,25 @@ public final class Tokenizer {
         if (text == null || wanted.isEmpty()) {
             return false;
         }
+        if (wanted.size() == 1) {
+            // One word (most queries and alert rules): token by token, stopping at the first match, no list.
+            String only = wanted.getFirst();
+            int length = text.length();
+            int i = 0;
+            while (i < length) {
+                while (i < length && !isTokenChar(text.charAt(i))) {
+                    i++;
+                }
+                int start = i;
+                while (i < length && isTokenChar(text.charAt(i))) {
+                    i++;
+                }
+                if (i > start && tokenEquals(text, start, i, only, lastIsPrefix)) {
+                    return true;
+                }
+            }
+            return false;
+        }
         List<int[]> bounds = new ArrayList<>();
         forEachToken(text, (start, end) -> bounds.add(new int[] {start, end}));
         int last = wanted.size() - 1;
@@ -117,8 +136,30 @@ public final class Tokenizer {
         return false;
     }
 
+    /**
+     * Whether {@code text[start, end)} folded equals (or starts with) {@code wanted}. An ASCII token
+     * folds char for char, so it is compared in place; any other goes through {@link #fold}.
+     */
     private static boolean tokenEquals(String text, int start, int end, String wanted, boolean prefix) {
-        String token = fold(text, start, end);
-        return prefix ? token.startsWith(wanted) : token.equals(wanted);
+        int length = end - start;
+        boolean ascii = true;
+        for (int i = start; i < end && ascii; i++) {
+            ascii = text.charAt(i) < 0x80;
+        }
+        if (!ascii) {
+            String token = fold(text, start, end);
+            return prefix ? token.startsWith(wanted) : token.equals(wanted);
+        }
+        if (prefix ? length < wanted.length() : length != wanted.length()) {
+            return false;
+        }
+        for (int i = 0; i < wanted.length(); i++) {
+            char c = text.charAt(start + i);
+            char folded = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+            if (folded != wanted.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

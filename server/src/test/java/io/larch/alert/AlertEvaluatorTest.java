@@ -300,4 +300,24 @@ class AlertEvaluatorTest {
         evaluator.tick();
         assertEquals(1, alerts.size(), "a rule that now counts something else starts afresh: no summary of the old counts");
     }
+
+    @Test
+    void aBroadOutageIsAFewMessagesAndOneSummaryNotOnePerFingerprint() {
+        evaluator.setRules(1, List.of(spike()));
+        for (int fingerprint = 0; fingerprint < 40; fingerprint++) {
+            for (int i = 0; i < 5; i++) {
+                evaluator.offer(event(Level.ERROR, "fp-" + fingerprint, "failure " + i));
+            }
+        }
+        assertEquals(AlertEvaluator.MAX_ALERTS_PER_RULE, alerts.size(), "five fingerprints alert, 35 are held");
+        clock.advance(Duration.ofMinutes(15));
+        evaluator.tick();
+        assertEquals(AlertEvaluator.MAX_ALERTS_PER_RULE + 1, alerts.size());
+        Alert summary = alerts.getLast();
+        assertEquals(Alert.Type.SUMMARY, summary.type());
+        assertEquals("35 more groups", summary.group());
+        assertEquals(35 * 5, summary.count(), "the events of the alerts held back");
+        send(5, Level.ERROR, "fp-late", Duration.ofSeconds(1));
+        assertEquals(Alert.Type.FIRED, alerts.getLast().type(), "a new quiet time, a new budget");
+    }
 }
