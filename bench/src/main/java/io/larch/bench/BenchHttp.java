@@ -67,6 +67,15 @@ public final class BenchHttp {
         return JSON.readTree(response.body());
     }
 
+    public void delete(String path, String token) throws IOException, InterruptedException {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(5)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IOException("DELETE " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
     public JsonNode get(String path, String token, Map<String, String> params) throws IOException, InterruptedException {
         String query = params.entrySet().stream()
                 .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))

@@ -95,12 +95,18 @@ public final class BenchMain {
         @Option(names = "--sign", description = "require HMAC signatures on the project and sign every request")
         boolean sign;
 
+        @Option(names = "--alert-rules", defaultValue = "-1", paramLabel = "N",
+                description = "the bench project's alert rules: -1 leaves the server's defaults, 0 deletes them all, "
+                        + "N deletes them and makes N of every kind (no channels: alerts are only recorded)")
+        int alertRules;
+
         @Override
         public Integer call() throws Exception {
             Path dir = dataDirOrTemp();
             try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of("LARCH_WAL_DURABILITY", durability,
                     "LARCH_REDACTION", redaction))) {
                 String key = createProject(larch.url());
+                int rules = BenchAlertRules.apply(larch.url(), PROJECT, alertRules);
                 IngestBench.SenderFactory senders = sign ? SignedSender.factory(larch.url(), key)
                         : http -> body -> http.post("/api/log", key, (byte[]) body);
                 double[] sealedAtStart = new double[1];
@@ -112,22 +118,45 @@ public final class BenchMain {
                         // reported as 0
                     }
                 });
+                // The evaluator's backlog, sampled each second: how close its bounded queue came to dropping.
+                double[] peakQueued = new double[1];
+                Thread sampler = Thread.ofVirtual().start(() -> {
+                    try {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            peakQueued[0] = Math.max(peakQueued[0],
+                                    (double) metrics(larch.url()).getOrDefault("larch_alert_queue_events", 0.0));
+                            Thread.sleep(Duration.ofSeconds(1));
+                        }
+                    } catch (InterruptedException stopped) {
+                        // the run ended
+                    } catch (Exception ignored) {
+                        // reported as what was seen so far
+                    }
+                });
                 IngestBench.Result result = IngestBench.run(larch.url(), load.clients, load.batch,
                         Duration.ofSeconds(load.warmupSeconds), Duration.ofSeconds(load.seconds),
                         EventGenerator.loadLoghub(loghub), 40, senders);
-                double sealedAtEnd = (double) metrics(larch.url()).getOrDefault("larch_sealed_events_total", 0.0);
+                sampler.interrupt();
+                sampler.join();
+                Map<String, Object> metricsAtEnd = metrics(larch.url());
+                double sealedAtEnd = (double) metricsAtEnd.getOrDefault("larch_sealed_events_total", 0.0);
+                Map<String, Object> alerts = BenchAlertRules.summary(metricsAtEnd);
+                alerts.put("peakQueuedEvents", Math.round(peakQueued[0]));
                 Map<String, Object> results = new LinkedHashMap<>();
                 results.put("benchmark", "ingest");
                 results.put("durability", durability);
                 results.put("redaction", redaction);
                 results.put("signed", sign);
+                results.put("alertRules", rules);
                 results.put("warmupSeconds", load.warmupSeconds);
                 results.put("serverJavaOptions", System.getenv().getOrDefault("LARCH_JAVA_OPTS", ""));
                 results.put("larch", result.toMap());
                 // Sustainable only if sealing keeps up: events sealed into parts during the measured time.
                 results.put("sealedEventsPerSecond", Math.round((sealedAtEnd - sealedAtStart[0]) / result.seconds()));
-                results.put("serverMetrics", metrics(larch.url()));
+                results.put("alerts", alerts);
+                results.put("serverMetrics", metricsAtEnd);
                 write(results);
+                System.out.println(table(result, rules, alerts));
             } finally {
                 cleanUp(dir);
             }
@@ -299,9 +328,22 @@ public final class BenchMain {
         }
     }
 
+    /** The project {@link #createProject} makes, by its slug. */
+    static final String PROJECT = "bench";
+
     static String createProject(String url) throws Exception {
         return new BenchHttp(url).postJson("/admin/projects", LarchProcess.ADMIN_TOKEN,
-                "{\"name\":\"bench\"}").get("key").asText();
+                "{\"name\":\"" + PROJECT + "\"}").get("key").asText();
+    }
+
+    /** One ingest run as a Markdown table row, with whether the alert evaluator kept up. */
+    static String table(IngestBench.Result result, int rules, Map<String, Object> alerts) {
+        return "| alert rules | events/s | p50 ms | p99 ms | errors | alert events dropped | queued at end | peak queued | alerts triggered |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n"
+                + String.format(java.util.Locale.ROOT, "| %d | %,.0f | %.1f | %.1f | %d | %,d | %,d | %,d | %,d |", rules,
+                result.eventsPerSecond(), result.p50Millis(), result.p99Millis(), result.errors(),
+                (long) alerts.get("droppedEvents"), (long) alerts.get("queuedEventsAtEnd"),
+                (long) alerts.get("peakQueuedEvents"), (long) alerts.get("alertsTriggered"));
     }
 
     /** The Larch counters that say whether sealing kept up. */

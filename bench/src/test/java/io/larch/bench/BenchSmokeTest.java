@@ -66,4 +66,18 @@ class BenchSmokeTest {
             assertTrue(timings.get(4).answer().startsWith("1441 buckets"), timings.get(4).answer());
         }
     }
+
+    @Test
+    void ingestCommandRunsWithAlertRulesAndReportsWhetherTheEvaluatorKeptUp() throws Exception {
+        Path out = dataDir.resolve("ingest.json");
+        int exit = new picocli.CommandLine(new BenchMain()).execute("ingest", "--jar", JAR.toString(),
+                "--data-dir", dataDir.resolve("server").toString(), "--loghub", LOGHUB.toString(), "--clients", "2",
+                "--batch", "50", "--seconds", "2", "--warmup-seconds", "0", "--alert-rules", "3", "--out", out.toString());
+        assertEquals(0, exit);
+        JsonNode result = new ObjectMapper().readTree(out.toFile());
+        assertEquals(3, result.get("alertRules").asInt());
+        assertEquals(0, result.get("larch").get("errors").asLong());
+        assertEquals(0, result.get("alerts").get("droppedEvents").asLong());
+        assertTrue(result.get("alerts").has("alertsTriggered"));
+    }
 }
