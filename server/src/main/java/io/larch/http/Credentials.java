@@ -42,6 +42,13 @@ final class Credentials {
         Caller caller = caller(ctx, access);
         Project project = switch (access) {
             case PUBLIC -> null;
+            case SIGNED_IN -> {
+                if (caller instanceof Caller.Viewer) {
+                    throw AuthException.forbidden("a viewer token can only read its user's work logs; sign in with the "
+                            + "admin token or a project key");
+                }
+                yield caller instanceof Caller.ProjectKey key ? key.project() : null;
+            }
             case ADMIN_TOKEN -> {
                 if (!(caller instanceof Caller.Admin)) {
                     throw AuthException.forbidden("this endpoint needs the admin token, not " + describe(caller));

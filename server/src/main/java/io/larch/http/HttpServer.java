@@ -172,6 +172,8 @@ public final class HttpServer {
             new LifecycleRoutes(deps.maintenance(), deps.retention()).install(routes);
             new EraseRoutes(deps.eraser(), deps.projects()).install(routes);
             new ProjectSettingsRoutes(deps.policies(), options.rateLimits()).install(routes);
+            new SessionRoutes().install(routes);
+            new WebRoutes().install(routes);
         });
         return new Built(javalin, table[0].routes());
     }

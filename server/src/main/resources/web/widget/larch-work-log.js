@@ -1,0 +1,1 @@
+// <larch-work-log>: being written
