@@ -1,6 +1,87 @@
-// Placeholder while the page is written.
-import { h, fill } from "./ui.js";
+// Builds and deploys: each build (or deployment) with its status, when it ran and its latest
+// line; one opens into its whole log, which can be downloaded as NDJSON.gz.
+import * as api from "./api.js";
+import { h, fill, number, time, ago, notice, table, levelBadge } from "./ui.js";
+import { choice } from "./page-search.js";
 
-export function render(view) {
-  fill(view, h("h1", {}, "builds"), h("p", { class: "muted" }, "coming"));
+const SUBJECTS = {
+  build: { field: "build", kind: "build", path: "builds", title: "Builds", idField: "buildId" },
+  deployment: { field: "deployment", kind: "deploy", path: "deployments", title: "Deploys", idField: "deploymentId" },
+};
+
+export function render(view, context) {
+  const { params } = context;
+  const subject = SUBJECTS[params.of] || SUBJECTS.build;
+  if (params.id) return renderLog(view, context, subject, params.id);
+  return renderList(view, context, subject);
+}
+
+function renderList(view, { params, project, navigate, replaceParams }, subject) {
+  const range = choice("builds-range", "time range", [["-24h", "last 24 hours"], ["-7d", "last 7 days"], ["-30d", "last 30 days"]], params.from || "-7d");
+  const list = h("div", { id: "builds-list" }, h("p", { class: "muted" }, "loading…"));
+  const tabs = h("div", { class: "row", role: "tablist" }, Object.entries(SUBJECTS).map(([of, s]) => h("button", {
+    type: "button", role: "tab", "aria-selected": String(s === subject), class: s === subject ? "primary" : null,
+    onclick: () => navigate("builds", { of, from: range.value }),
+  }, s.title)));
+  fill(view, h("div", { class: "row" }, h("h1", { class: "grow" }, "Builds & deploys"), tabs,
+    h("label", { class: "field" }, h("span", { class: "field-label" }, "time"), range)), h("section", { class: "card" }, list));
+
+  async function load() {
+    replaceParams({ of: subject.field, from: range.value });
+    const top = (q) => api.get("/api/log/top", { params: { field: subject.field, q, from: range.value, limit: 100 }, project });
+    try {
+      const [all, failed, succeeded] = await Promise.all([
+        top("kind:" + subject.kind),
+        top("kind:" + subject.kind + " (status:failed OR status:error)"),
+        top("kind:" + subject.kind + " status:success"),
+      ]);
+      const failedIds = new Set(failed.values.map((v) => v.value));
+      const succeededIds = new Set(succeeded.values.map((v) => v.value));
+      const status = (id) => (failedIds.has(id) ? ["failed", "badge-bad"] : succeededIds.has(id) ? ["success", "badge-ok"] : ["running", "badge-warn"]);
+      const rows = all.values.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+      fill(list, table([
+        ["id", (row) => h("a", { href: "#/builds?" + new URLSearchParams({ project, of: subject.field, id: row.value }) }, row.value)],
+        ["status", (row) => {
+          const [text, badge] = status(row.value);
+          return h("span", { class: "badge " + badge }, text);
+        }],
+        ["lines", (row) => h("span", { class: "num" }, number(row.count))],
+        ["started", (row) => h("span", { title: row.firstSeen }, time(row.firstSeen))],
+        ["last line", (row) => h("span", { title: row.lastSeen }, ago(row.lastSeen))],
+        ["latest message", (row) => h("span", { class: "mono" }, row.sample)],
+      ], rows, { empty: "no " + subject.title.toLowerCase() + " in this range (events of kind " + subject.kind + " with a " + subject.idField + ")" }));
+    } catch (e) {
+      fill(list, notice("error", e.message));
+    }
+  }
+  range.addEventListener("change", load);
+  load();
+}
+
+function renderLog(view, { project, navigate }, subject, id) {
+  const lines = h("div", { id: "build-log" }, h("p", { class: "muted" }, "loading…"));
+  const problems = h("div");
+  const base = "/api/" + subject.path + "/" + encodeURIComponent(id) + "/logs";
+  const downloadButton = h("button", { type: "button", id: "build-download", onclick: async () => {
+    try {
+      const blob = await api.download(base + ".ndjson.gz", {}, project);
+      const link = h("a", { href: URL.createObjectURL(blob), download: subject.field + "-" + id + ".ndjson.gz" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (e) {
+      fill(problems, notice("error", e.message));
+    }
+  } }, "Download .ndjson.gz");
+  fill(view, h("div", { class: "row" },
+    h("button", { type: "button", class: "ghost", onclick: () => navigate("builds", { of: subject.field }) }, "← " + subject.title),
+    h("h1", { class: "grow" }, subject.field + " " + id), downloadButton), problems, h("section", { class: "card" }, lines));
+  api.get(base, { project }).then((answer) => {
+    const events = answer.events || [];
+    if (answer.partial) problems.append(notice("error", "damaged parts were skipped: lines may be missing"));
+    fill(lines, events.length ? h("div", { class: "table-wrap" }, h("table", { class: "build-lines" }, h("tbody", {}, events.map((e) => h("tr", {},
+      h("td", { class: "event-time" }, time(e.ts)), h("td", {}, levelBadge(e.level)),
+      h("td", {}, e.status ? h("span", { class: "badge" }, e.status) : null), h("td", { class: "mono" }, e.message)))))) : h("p", { class: "muted" }, "no lines"));
+  }).catch((e) => fill(lines, notice("error", e.message)));
 }

@@ -80,14 +80,14 @@ export function render(view, { params, project, replaceParams, navigate }) {
     return { from: iso(from), to: iso(to) };
   }
 
-  /** The error's position marked under the query text, as the server counted it (0-based). */
+  /** The error's position marked under the query text (the server counts from 1). */
   function showQueryError(e) {
     if (e.position === undefined || e.position === null) {
       fill(queryError, e.message);
       return;
     }
     const text = query.value;
-    const at = Math.min(e.position, text.length);
+    const at = Math.max(0, Math.min(e.position - 1, text.length));
     fill(queryError, text + "\n" + " ".repeat(at) + "^ " + e.message.replace(/^bad query: /, ""));
     query.focus();
     query.setSelectionRange(at, Math.min(text.length, at + 1));

@@ -60,20 +60,29 @@ public final class Tokenizer {
 
     /** Calls {@code visitor} with the bounds of each token of {@code text}, in order. */
     public static void forEachToken(String text, TokenVisitor visitor) {
-        int length = text.length();
-        int i = 0;
-        while (i < length) {
-            while (i < length && !isTokenChar(text.charAt(i))) {
-                i++;
-            }
-            int start = i;
-            while (i < length && isTokenChar(text.charAt(i))) {
-                i++;
-            }
-            if (i > start) {
-                visitor.token(start, i);
-            }
+        for (int start = tokenStart(text, 0); start < text.length(); ) {
+            int end = tokenEnd(text, start);
+            visitor.token(start, end);
+            start = tokenStart(text, end);
         }
+    }
+
+    /** The index of the first token character at or after {@code from} (the length when none is left). */
+    private static int tokenStart(String text, int from) {
+        int i = from;
+        while (i < text.length() && !isTokenChar(text.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The index just past the token that starts at {@code start}. */
+    private static int tokenEnd(String text, int start) {
+        int i = start;
+        while (i < text.length() && isTokenChar(text.charAt(i))) {
+            i++;
+        }
+        return i;
     }
 
     /** Receives token bounds {@code [start, end)}. */
@@ -104,19 +113,12 @@ public final class Tokenizer {
         if (wanted.size() == 1) {
             // One word (most queries and alert rules): token by token, stopping at the first match, no list.
             String only = wanted.getFirst();
-            int length = text.length();
-            int i = 0;
-            while (i < length) {
-                while (i < length && !isTokenChar(text.charAt(i))) {
-                    i++;
-                }
-                int start = i;
-                while (i < length && isTokenChar(text.charAt(i))) {
-                    i++;
-                }
-                if (i > start && tokenEquals(text, start, i, only, lastIsPrefix)) {
+            for (int start = tokenStart(text, 0); start < text.length(); ) {
+                int end = tokenEnd(text, start);
+                if (tokenEquals(text, start, end, only, lastIsPrefix)) {
                     return true;
                 }
+                start = tokenStart(text, end);
             }
             return false;
         }
