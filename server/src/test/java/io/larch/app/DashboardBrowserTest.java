@@ -46,10 +46,12 @@ class DashboardBrowserTest {
         http = server.http();
         base = http.base();
         key = http.post("/admin/projects", TestServer.ADMIN_TOKEN, "{\"name\":\"Shop\",\"slug\":\"shop\"}").json().get("key").asText();
+        // Spread over the last 50 minutes, newest first, so the charts have a shape.
+        long now = System.currentTimeMillis();
         StringBuilder batch = new StringBuilder("{\"events\":[");
         for (int i = 0; i < 120; i++) {
             String level = i % 10 == 0 ? "error" : i % 4 == 0 ? "warn" : "info";
-            batch.append(i == 0 ? "" : ",").append("{\"level\":\"").append(level).append("\",\"message\":\"order ").append(i)
+            batch.append(i == 0 ? "" : ",").append("{\"ts\":").append(now - (119 - i) * 25_000L).append(",\"level\":\"").append(level).append("\",\"message\":\"order ").append(i)
                     .append(" checked out in ").append(i * 7).append(" ms\",\"source\":\"checkout\",\"userId\":\"u").append(i % 3)
                     .append("\",\"attrs\":{\"region\":\"").append(i % 2 == 0 ? "eu" : "us").append("\"}}");
         }
