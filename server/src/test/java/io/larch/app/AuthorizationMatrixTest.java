@@ -110,6 +110,11 @@ class AuthorizationMatrixTest {
         examples.put("GET /healthz", () -> new Example("/healthz", null));
         examples.put("GET /readyz", () -> new Example("/readyz", null));
         examples.put("GET /metrics", () -> new Example("/metrics", null));
+        examples.put("GET /", () -> new Example("/", null));
+        examples.put("GET /demo/chat", () -> new Example("/demo/chat", null));
+        examples.put("GET /assets/{file}", () -> new Example("/assets/app.js", null));
+        examples.put("GET /widget/larch-work-log.js", () -> new Example("/widget/larch-work-log.js", null));
+        examples.put("GET /api/session", () -> new Example("/api/session", null));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
@@ -236,7 +241,7 @@ class AuthorizationMatrixTest {
             case "PUBLIC" -> null;
             case "ADMIN_TOKEN" -> ADMIN;
             case "INGEST" -> shopKeys.get("ingest");
-            case "READ", "MINT_TOKEN" -> shopKeys.get("read");
+            case "READ", "MINT_TOKEN", "SIGNED_IN" -> shopKeys.get("read");
             case "WORK_LOG_READ" -> viewerToken;
             case "PROJECT_ADMIN" -> shopKeys.get("admin");
             default -> throw new AssertionError("no credential known for access " + access + ": add it to this test");
@@ -250,6 +255,7 @@ class AuthorizationMatrixTest {
             case "READ", "MINT_TOKEN", "WORK_LOG_READ" -> shopKeys.get("ingest");
             case "PROJECT_ADMIN" -> shopKeys.get("ingest");
             case "ADMIN_TOKEN" -> shopKeys.get("ingest,read,admin");
+            case "SIGNED_IN" -> null;
             default -> throw new AssertionError("no wrong-scope key known for access " + access);
         };
     }
@@ -265,7 +271,8 @@ class AuthorizationMatrixTest {
         assertTrue(missing.isEmpty(), "routes without an example in this test: " + missing);
         List<String> open = server.larch().routes().stream().filter(r -> r.access().equals("PUBLIC"))
                 .map(DeclaredRoute::path).sorted().toList();
-        assertEquals(List.of("/healthz", "/metrics", "/readyz"), open, "only probes and metrics answer without a credential");
+        assertEquals(List.of("/", "/assets/{file}", "/demo/chat", "/healthz", "/metrics", "/readyz", "/widget/larch-work-log.js"),
+                open, "only probes, metrics and the dashboard's files (which hold no data) answer without a credential");
         server.larch().routes().stream().filter(r -> r.path().startsWith("/admin") || r.path().equals("/config"))
                 .forEach(r -> assertTrue(r.access().equals("ADMIN_TOKEN") || r.access().equals("PROJECT_ADMIN"), r.toString()));
         assertTrue(server.larch().routes().size() >= examples().size() - 1, "examples of routes that do not exist");
@@ -289,8 +296,13 @@ class AuthorizationMatrixTest {
             expect(failures, name + " with a revoked key", send(route, example.get(), shopKeys.get("revoked")), 401);
             expect(failures, name + " with an expired viewer token", send(route, example.get(), expiredViewerToken), 401);
             expect(failures, name + " with a made-up key", send(route, example.get(), "larch_" + "x".repeat(43)), 401);
-            expect(failures, name + " with another project's key", send(route, example.get(), otherProjectKey), 403);
-            expect(failures, name + " with a key lacking the scope", send(route, example.get(), wrongScopeKey(route.access())), 403);
+            if (route.access().equals("SIGNED_IN")) {
+                // Names no project and needs no scope: any key may ask who it is.
+                expect(failures, name + " with another project's key", send(route, example.get(), otherProjectKey), 200);
+            } else {
+                expect(failures, name + " with another project's key", send(route, example.get(), otherProjectKey), 403);
+                expect(failures, name + " with a key lacking the scope", send(route, example.get(), wrongScopeKey(route.access())), 403);
+            }
             if (!route.access().equals("WORK_LOG_READ")) {
                 expect(failures, name + " with a viewer token", send(route, example.get(), viewerToken), 403);
             }
@@ -302,6 +314,17 @@ class AuthorizationMatrixTest {
         if (!failures.isEmpty()) {
             fail(failures.size() + " wrong answers:\n  " + String.join("\n  ", failures));
         }
+    }
+
+    @Test
+    void theSessionSaysWhoTheCredentialIs() {
+        JsonNode key = http.get("/api/session", shopKeys.get("read")).json();
+        assertEquals("key", key.get("credential").asText());
+        assertEquals("shop", key.get("project").get("slug").asText());
+        assertEquals("[\"read\"]", key.get("scopes").toString());
+        assertEquals("admin", http.get("/api/session", ADMIN).json().get("credential").asText());
+        assertEquals(403, http.get("/api/session", viewerToken).status());
+        assertEquals(401, http.get("/api/session", null).status());
     }
 
     @Test
