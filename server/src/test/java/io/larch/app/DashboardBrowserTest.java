@@ -92,7 +92,6 @@ class DashboardBrowserTest {
         assertThat(page.locator("#error-rate-chart canvas")).isVisible();
         assertThat(page.locator("#top-fingerprints table")).containsText("order <*> checked out in <*> ms");
         assertThat(page.locator("#recent-errors")).containsText("payment declined");
-        BrowserSession.saveScreenshot(page, "overview-light");
 
         ingest("{\"level\":\"error\",\"message\":\"inventory sync lost its lease\",\"source\":\"inventory\"}");
         page.locator("button", new Page.LocatorOptions().setHasText("Refresh")).click();
@@ -140,7 +139,6 @@ class DashboardBrowserTest {
         assertThat(results).hasCount(36);
         String firstPage = page.locator("#results").textContent();
         String shared = page.url();
-        BrowserSession.saveScreenshot(page, "search-light");
 
         Page other = signedIn(browser.newPage(), TestServer.ADMIN_TOKEN);
         other.navigate(shared);
@@ -186,7 +184,6 @@ class DashboardBrowserTest {
         page.locator("#tail-pause").click();
         assertThat(page.locator("#tail-feed .event")).hasCount(2);
         assertThat(page.locator("#tail-feed .event").last()).containsText("tailed while paused");
-        BrowserSession.saveScreenshot(page, "tail-light");
     }
 
     @Test
@@ -196,7 +193,6 @@ class DashboardBrowserTest {
         Locator template = page.locator("#fingerprint-list button.link", new Page.LocatorOptions().setHasText("order <*> checked out in <*> ms"));
         assertThat(template).isVisible();
         assertThat(page.locator("#fingerprint-list svg.sparkline").first()).isVisible();
-        BrowserSession.saveScreenshot(page, "fingerprints-light");
         template.click();
         assertThat(page.locator("#q")).hasValue(Pattern.compile("^fingerprint:\\S+$"));
         assertThat(page.locator("#results .event")).hasCount(50);
@@ -206,7 +202,6 @@ class DashboardBrowserTest {
         assertThat(rows).hasCount(2);
         assertThat(rows.filter(new Locator.FilterOptions().setHasText("b-7"))).containsText("failed");
         assertThat(rows.filter(new Locator.FilterOptions().setHasText("b-8"))).containsText("success");
-        BrowserSession.saveScreenshot(page, "builds-light");
         page.locator("#builds-list a", new Page.LocatorOptions().setHasText("b-7")).click();
         assertThat(page.locator("#build-log tr")).hasCount(2);
         assertThat(page.locator("#build-log")).containsText("tests failed: 2 of 340");
@@ -264,10 +259,8 @@ class DashboardBrowserTest {
         assertThat(dark.locator("#total-events .value")).hasText(Pattern.compile("\\d+"));
         String background = dark.evaluate("() => getComputedStyle(document.body).backgroundColor").toString();
         assertEquals("rgb(17, 20, 24)", background, "the dark theme follows prefers-color-scheme");
-        BrowserSession.saveScreenshot(dark, "overview-dark");
         dark.navigate(base + "/#/search?project=shop&q=checkout&from=-1h");
         assertThat(dark.locator("#results .event")).hasCount(50);
-        BrowserSession.saveScreenshot(dark, "search-dark");
         dark.locator("#theme").click();
         assertEquals("rgb(246, 247, 249)", dark.evaluate("() => getComputedStyle(document.body).backgroundColor").toString(),
                 "the theme button chooses light over the system's dark");
@@ -276,9 +269,7 @@ class DashboardBrowserTest {
         assertThat(phone.locator("#total-events .value")).hasText(Pattern.compile("\\d+"));
         int overflow = ((Number) phone.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")).intValue();
         assertTrue(overflow <= 0, "the overview fits a phone's width; overflows by " + overflow + " px");
-        BrowserSession.saveScreenshot(phone, "overview-phone");
         phone.navigate(base + "/#/search?project=shop&q=checkout&from=-1h");
         assertThat(phone.locator("#results .event")).hasCount(50);
-        BrowserSession.saveScreenshot(phone, "search-phone");
     }
 }
