@@ -274,19 +274,22 @@
         }
 
         connectedCallback() {
+            this._started = true;
             this._token = this.getAttribute("token");
             this._tick = window.setInterval(() => this._updateTimes(), TICK_MS);
             this._connect(true);
         }
 
         disconnectedCallback() {
+            this._started = false;
             window.clearInterval(this._tick);
             this._stop();
             this._generation++;
         }
 
         attributeChangedCallback(name, oldValue, newValue) {
-            if (oldValue === newValue || !this.isConnected) {
+            // Before connectedCallback (parsing, upgrading) there is nothing to restart: it reads them all.
+            if (oldValue === newValue || !this._started) {
                 return;
             }
             if (name === "token") {
@@ -298,7 +301,7 @@
                 this._restartQueued = true;
                 queueMicrotask(() => {
                     this._restartQueued = false;
-                    if (this.isConnected) {
+                    if (this._started) {
                         this._sseRefused = false;
                         this._connect(true);
                     }
