@@ -8,6 +8,8 @@ package io.larch.http;
 enum Access {
     /** Anyone: health probes and metrics. */
     PUBLIC("anyone"),
+    /** Any credential but a viewer token: the admin token or a project key of any scope (who am I). */
+    SIGNED_IN("the admin token or a project key"),
     /** The server's admin token only. */
     ADMIN_TOKEN("the admin token"),
     /** A key with the ingest scope, or the admin token naming ?project=. */
