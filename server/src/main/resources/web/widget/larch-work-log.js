@@ -111,7 +111,7 @@
   background: none; color: var(--_accent); font: inherit; cursor: pointer; }
 .toggle:hover { background: var(--_subtle); }
 .toggle:focus-visible { outline: 2px solid var(--_accent); outline-offset: 1px; }
-.toggle svg { width: 10px; height: 10px; transition: transform 0.15s; fill: none; stroke: currentColor; stroke-width: 2; }
+.toggle svg { width: 10px; height: 10px; fill: none; stroke: currentColor; stroke-width: 2; }
 .toggle[aria-expanded="true"] svg { transform: rotate(90deg); }
 .details { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 6px 0 0; padding: 6px 8px;
   border-radius: 6px; background: var(--_subtle); font: 0.8em/1.5 var(--larch-mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace); }
