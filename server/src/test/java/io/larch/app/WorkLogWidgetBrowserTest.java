@@ -13,12 +13,17 @@ import com.microsoft.playwright.options.ColorScheme;
 import io.larch.testing.BrowserSession;
 import io.larch.testing.HttpJson;
 import io.larch.testing.TestServer;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,13 +43,25 @@ class WorkLogWidgetBrowserTest {
     @RegisterExtension
     static final BrowserSession browser = new BrowserSession();
 
+    /** Another site, which embeds the widget: its one page is what {@link #embedderPage} holds. */
+    private HttpServer embedder;
+    private volatile String embedderPage = "";
     private TestServer server;
     private HttpJson http;
     private String key;
 
     @BeforeAll
-    void start(@TempDir Path dataDir) {
-        server = TestServer.start(dataDir);
+    void start(@TempDir Path dataDir) throws IOException {
+        embedder = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+        embedder.createContext("/", exchange -> {
+            byte[] page = embedderPage.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            exchange.sendResponseHeaders(200, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        embedder.start();
+        server = TestServer.start(dataDir, Map.of("LARCH_CORS_ORIGINS", embedderOrigin()), Clock.systemUTC());
         http = server.http();
         key = server.createProject("Chat App"); // scopes ingest and read: writes work logs, mints tokens
     }
@@ -52,6 +69,11 @@ class WorkLogWidgetBrowserTest {
     @AfterAll
     void stop() {
         server.close();
+        embedder.stop(0);
+    }
+
+    private String embedderOrigin() {
+        return "http://localhost:" + embedder.getAddress().getPort();
     }
 
     private String token(String userId, String conversationId, String ttl) {
@@ -302,5 +324,20 @@ class WorkLogWidgetBrowserTest {
         assertThat(entry(page, "Welcome back")).hasCount(1);
         assertThat(page.locator("#connect")).isHidden();
         assertTrue(page.url().contains("#token=larchvt_"), "the token lives in the fragment: " + page.url());
+    }
+
+    @Test
+    void anotherSiteEmbedsTheWidgetAsAModuleThroughCors() {
+        String token = token("u9", "c9", null);
+        create("u9", "c9", "tool_call", "success", "Looked up the order", null);
+        Page page = browser.newPage();
+        // No server attribute: the widget reads from where its script came from.
+        embedderPage = "<!doctype html><title>an app</title><script type=module src='" + http.base()
+                + "/widget/larch-work-log.js'></script><larch-work-log token='" + token + "'></larch-work-log>";
+        page.navigate(embedderOrigin() + "/app");
+        assertThat(widget(page)).hasAttribute("data-connection", "live", within(10_000));
+        assertThat(entry(page, "Looked up the order")).hasCount(1);
+        create("u9", "c9", "ai_response", "info", "Your order ships tomorrow", null);
+        assertThat(entry(page, "Your order ships tomorrow")).hasCount(1);
     }
 }
