@@ -12,7 +12,7 @@
  * Reflected: data-connection = connecting | live | polling | offline.
  * Properties: tokenProvider (async () => a fresh viewer token; called when the token expired),
  * connection (the state above), entries (the newest event of each entry, oldest first),
- * reconnect().
+ * streamRetryMs (how often a polling widget tries the stream again, default 30000), reconnect().
  * Events: larch-token-expired (the token was refused and no tokenProvider gave a new one),
  * larch-connection (detail: {state, reason}), larch-entry (detail: the entry's newest event).
  *
@@ -473,15 +473,19 @@
             });
         }
 
+        /** Polls (unless it already does: a failed trial of the stream leaves polling as it was) and tries the stream later. */
         _startPolling(generation) {
-            if (this._state !== "polling") {
+            if (this._activePoll !== this._pollRun) {
+                const run = ++this._pollRun;
+                this._activePoll = run;
                 this._setState("polling", null);
+                this._pollLoop(generation, run, 0);
             }
-            const run = ++this._pollRun;
-            this._pollLoop(generation, run, 0);
+            const run = this._pollRun;
             if (!this._sseRefused && typeof window.EventSource === "function") {
-                this._later(SSE_RETRY_MS, () => {
-                    if (generation === this._generation && run === this._pollRun) {
+                const retryMs = Number(this.streamRetryMs) > 0 ? Number(this.streamRetryMs) : SSE_RETRY_MS;
+                this._later(retryMs, () => {
+                    if (generation === this._generation && run === this._pollRun && !this._stream) {
                         this._openStream(generation);
                     }
                 });

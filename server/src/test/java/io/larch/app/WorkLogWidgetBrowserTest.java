@@ -12,6 +12,7 @@ import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.ColorScheme;
 import io.larch.testing.BrowserSession;
 import io.larch.testing.HttpJson;
+import io.larch.testing.SseClient;
 import io.larch.testing.TestServer;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -56,6 +57,9 @@ class WorkLogWidgetBrowserTest {
         embedder.createContext("/", exchange -> {
             byte[] page = embedderPage.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            // A strict policy: scripts and data from Larch only, no inline style anywhere.
+            exchange.getResponseHeaders().set("Content-Security-Policy", "default-src 'none'; script-src "
+                    + http.base() + "; connect-src " + http.base() + "; style-src 'none'");
             exchange.sendResponseHeaders(200, page.length);
             exchange.getResponseBody().write(page);
             exchange.close();
@@ -210,6 +214,46 @@ class WorkLogWidgetBrowserTest {
     }
 
     @Test
+    void aPollingWidgetGoesBackToTheStreamOnceItWorksAgain() {
+        create("u10", "c10", "info", "info", "Started", null); // a busy conversation: polls every second
+        Page page = browser.newPage();
+        page.route("**/api/work-log/stream**", Route::abort);
+        open(page, token("u10", "c10", null), "c10");
+        assertThat(widget(page)).hasAttribute("data-connection", "polling", within(10_000));
+        widget(page).evaluate("w => { w.streamRetryMs = 300; w.reconnect(); }");
+        create("u10", "c10", "tool_call", "working", "Polled for", null);
+        assertThat(entry(page, "Polled for")).hasCount(1, new LocatorAssertions.HasCountOptions().setTimeout(4_000));
+
+        page.unroute("**/api/work-log/stream**");
+        assertThat(widget(page)).hasAttribute("data-connection", "live", within(5_000));
+        create("u10", "c10", "tool_call", "success", "Streamed again", null);
+        assertThat(entry(page, "Streamed again")).hasCount(1, new LocatorAssertions.HasCountOptions().setTimeout(2_000));
+        assertThat(entries(page)).hasCount(3);
+        assertNoDuplicateLines(page);
+    }
+
+    @Test
+    void whenAnotherTabTakesTheUsersStreamOverTheWidgetPolls() {
+        create("u11", "c11", "tool_call", "working", "Opened in the first tab", null);
+        String token = token("u11", "c11", null);
+        Page page = browser.newPage();
+        open(page, token, "c11");
+        assertThat(widget(page)).hasAttribute("data-connection", "live", within(10_000));
+        List<SseClient> otherTabs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) { // a user holds 3 streams: the 4th ends the oldest, the widget's
+                otherTabs.add(LiveTailApiTest.stream(http, "/api/work-log/stream", token, null));
+            }
+            assertThat(widget(page)).hasAttribute("data-connection", "polling", within(5_000));
+            create("u11", "c11", "tool_call", "success", "Seen by polling", null);
+            assertThat(entry(page, "Seen by polling")).hasCount(1, new LocatorAssertions.HasCountOptions().setTimeout(4_000));
+            assertThat(entries(page)).hasCount(2);
+        } finally {
+            otherTabs.forEach(SseClient::close);
+        }
+    }
+
+    @Test
     void anExpiredViewerTokenIsRenewedByTheTokenProviderAndTheFeedGoesOn() {
         Page page = browser.newPage(); // first: starting the browser may take longer than the token lives
         String renewed = token("u3", "c3", "15m");
@@ -257,6 +301,14 @@ class WorkLogWidgetBrowserTest {
         widget(page).evaluate("w => w.setAttribute('theme', 'dark')");
         assertTrue(luminance(cardBackground(page)) < 0.2, "theme=dark: " + cardBackground(page));
         assertThat(entries(page)).hasCount(6); // a theme is not a reconnect
+
+        Locator toggle = page.locator("#theme-toggle");
+        assertThat(toggle).hasAttribute("aria-pressed", "true");
+        toggle.click(); // the demo's toggle: page and widget light
+        assertThat(toggle).hasAttribute("aria-pressed", "false");
+        assertThat(widget(page)).hasAttribute("theme", "light");
+        assertTrue(luminance(cardBackground(page)) > 0.8, "the toggle made it light: " + cardBackground(page));
+        assertTrue(luminance((String) page.evaluate("() => getComputedStyle(document.body).backgroundColor")) > 0.8);
     }
 
     @Test
@@ -339,5 +391,6 @@ class WorkLogWidgetBrowserTest {
         assertThat(entry(page, "Looked up the order")).hasCount(1);
         create("u9", "c9", "ai_response", "info", "Your order ships tomorrow", null);
         assertThat(entry(page, "Your order ships tomorrow")).hasCount(1);
+        assertEquals("rgb(255, 255, 255)", cardBackground(page), "styled, though the page allows no inline style");
     }
 }
