@@ -1,0 +1,339 @@
+package io.larch.app;
+
+import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.microsoft.playwright.Locator;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.ColorScheme;
+import com.sun.net.httpserver.HttpServer;
+import io.larch.testing.BrowserSession;
+import io.larch.testing.HttpJson;
+import io.larch.testing.TestServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard's Alerts, Projects & keys and System pages in Chromium against a real server:
+ * what is done in the page is checked through the API (rules, keys, settings, projects), and a
+ * webhook receiver on loopback takes the test alerts.
+ */
+class DashboardAdminBrowserTest {
+    private static final String ADMIN = TestServer.ADMIN_TOKEN;
+
+    @RegisterExtension
+    static final BrowserSession browser = new BrowserSession();
+
+    @TempDir
+    static Path dataDir;
+    private static TestServer server;
+    private static HttpJson http;
+    private static HttpServer receiver;
+    /** Signature headers of the webhook calls received (null when a call was unsigned). */
+    private static final List<String> signatures = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            signatures.add(exchange.getRequestHeaders().getFirst("X-Larch-Signature"));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on"), Clock.systemUTC());
+        http = server.http();
+        String shopKey = server.createProject("Shop");
+        String batch = "{\"level\":\"error\",\"source\":\"checkout\",\"message\":\"card declined\"}\n"
+                + "{\"level\":\"info\",\"source\":\"checkout\",\"message\":\"order placed\"}\n";
+        HttpJson.Response stored = http.post("/api/log", shopKey, "application/x-ndjson", batch.getBytes(StandardCharsets.UTF_8));
+        assertEquals(202, stored.status(), stored.body());
+        server.sealNow();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+        if (receiver != null) {
+            receiver.stop(0);
+        }
+    }
+
+    private static String base() {
+        return http.base();
+    }
+
+    /** Opens the dashboard at {@code route}, signs in through the form and waits for the header. */
+    private static Page signIn(Page page, String credential, String route) {
+        page.navigate(base() + "/#/" + route);
+        page.locator("#credential").fill(credential);
+        page.locator("form.signin button[type=submit]").click();
+        assertThat(page.locator("header.topbar")).isVisible();
+        return page;
+    }
+
+    private static JsonNode rule(String project, String name) {
+        for (JsonNode rule : http.get("/admin/alerts?project=" + project, ADMIN).json().get("rules")) {
+            if (rule.get("name").asText().equals(name)) {
+                return rule;
+            }
+        }
+        return null;
+    }
+
+    private static String keyPrefix(String project, String name) {
+        for (JsonNode key : http.get("/admin/projects/" + project + "/keys", ADMIN).json().get("keys")) {
+            if (key.get("name").asText().equals(name)) {
+                return key.get("prefix").asText();
+            }
+        }
+        throw new AssertionError("no key named " + name);
+    }
+
+    private static String createKey(String project, String name, String scopes) {
+        HttpJson.Response created = http.post("/admin/projects/" + project + "/keys", ADMIN,
+                "{\"name\":\"" + name + "\",\"scopes\":" + scopes + "}");
+        assertEquals(201, created.status(), created.body());
+        return created.json().get("key").asText();
+    }
+
+    @Test
+    void alertRuleMadeInTheFormIsInTheApiAndCanBeTestedEditedAndDeleted() {
+        Page page = signIn(browser.newPage(), ADMIN, "alerts?project=shop");
+        assertThat(page.locator("#alert-rules tr[data-rule-name='error spike']")).containsText("default");
+
+        page.locator("#new-rule").click();
+        page.locator("#rule-name").fill("checkout errors");
+        page.locator("#rule-kind").selectOption("pattern");
+        page.locator("#rule-query").fill("source:checkout level>=error");
+        page.locator("#rule-threshold").fill("3");
+        page.locator("#rule-window").fill("soon");
+        page.locator("#rule-suppress").fill("30m");
+        page.locator("#add-channel").click();
+        page.locator("#channel-type-0").selectOption("webhook");
+        String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook/abc";
+        page.locator("#channel-url-0").fill(hook);
+        page.locator("#channel-secret-0").fill("hook-secret");
+        page.locator("#save-rule").click();
+        // The server's 400 names the field: shown beside the form and under that field.
+        assertThat(page.locator("#alert-form-error")).containsText("window: a duration like 60s, 5m or 1h, got 'soon'");
+        assertThat(page.locator("#rule-window")).hasAttribute("aria-invalid", "true");
+        assertTrue(rule("shop", "checkout errors") == null, "a refused rule is not stored");
+
+        page.locator("#rule-window").fill("10m");
+        page.locator("#save-rule").click();
+        Locator row = page.locator("#alert-rules tr[data-rule-name='checkout errors']");
+        assertThat(row).containsText("≥ 3 events matching source:checkout level>=error in 10m");
+        assertThat(row).containsText("webhook");
+        assertThat(page.locator("#alert-form-card")).isHidden();
+        JsonNode stored = rule("shop", "checkout errors");
+        assertEquals("pattern", stored.get("kind").asText());
+        assertEquals("source:checkout level>=error", stored.get("query").asText());
+        assertEquals(3, stored.get("threshold").asInt());
+        assertEquals("10m", stored.get("window").asText());
+        assertEquals("30m", stored.get("suppress").asText());
+        assertEquals("webhook", stored.get("channels").get(0).get("type").asText());
+        assertEquals("(set)", stored.get("channels").get(0).get("secret").asText());
+
+        // A name in use is the server's 409, shown in the form.
+        page.locator("#new-rule").click();
+        page.locator("#rule-name").fill("error spike");
+        page.locator("#save-rule").click();
+        assertThat(page.locator("#alert-form-error")).containsText("already has a rule named 'error spike'");
+        assertThat(page.locator("#rule-name")).hasAttribute("aria-invalid", "true");
+        page.getByText("Cancel").click();
+
+        // Test: the webhook gets a signed call and the page shows each channel's answer.
+        row.locator("button[aria-label='test checkout errors']").click();
+        assertThat(page.locator("#alert-test-result")).containsText("every channel took it");
+        assertThat(page.locator("#alert-test-result")).containsText("delivered");
+        assertTrue(signatures.stream().anyMatch(s -> s != null && s.startsWith("sha256=")), signatures.toString());
+        assertThat(page.locator("#alert-history tr", new Page.LocatorOptions().setHasText("checkout errors")).first())
+                .containsText("test");
+        BrowserSession.saveScreenshot(page, "alerts-light");
+
+        // Edit: the webhook URL must be sent whole again; without it the server says so at that field.
+        row.locator("button[aria-label='edit checkout errors']").click();
+        assertThat(page.locator("#rule-query")).hasValue("source:checkout level>=error");
+        page.locator("#rule-threshold").fill("7");
+        page.locator("#save-rule").click();
+        assertThat(page.locator("#alert-form-error")).containsText("channels[0].url");
+        assertThat(page.locator("#channel-url-0")).hasAttribute("aria-invalid", "true");
+        page.locator("#channel-url-0").fill(hook);
+        page.locator("#save-rule").click();
+        assertThat(row).containsText("≥ 7 events");
+        assertEquals(7, rule("shop", "checkout errors").get("threshold").asInt());
+        assertEquals("(none)", rule("shop", "checkout errors").get("channels").get(0).path("secret").asText("(none)"),
+                "the secret left empty on edit is dropped");
+
+        // Delete asks first; cancelling keeps the rule.
+        row.locator("button[aria-label='delete checkout errors']").click();
+        page.locator("dialog.confirm button[value=no]").click();
+        assertThat(row).hasCount(1);
+        row.locator("button[aria-label='delete checkout errors']").click();
+        page.locator("#confirm-yes").click();
+        assertThat(row).hasCount(0);
+        assertTrue(rule("shop", "checkout errors") == null, "deleted in the API too");
+    }
+
+    @Test
+    void keyCreatedInThePageWorksAndRevokedInThePageStopsWorking() {
+        Page page = signIn(browser.newPage(), ADMIN, "projects?project=shop");
+        page.locator("#key-name").fill("ci reader");
+        page.locator("#scope-ingest").uncheck();
+        page.locator("#create-key").click();
+        Locator secret = page.locator("#key-created .secret");
+        assertThat(secret).containsText("larch_");
+        assertThat(page.locator("#key-created")).containsText("shown only once");
+        String key = secret.textContent().trim();
+        assertEquals(200, http.get("/api/log?limit=1", key).status(), "the shown key reads");
+        assertEquals(403, http.post("/api/log", key, "{\"events\":[{\"message\":\"x\"}]}").status(), "without the ingest scope");
+
+        String prefix = keyPrefix("shop", "ci reader");
+        Locator row = page.locator("#keys tr[data-prefix='" + prefix + "']");
+        assertThat(row).containsText("active");
+        row.locator("button").click();
+        assertThat(page.locator("dialog.confirm")).containsText("Revoke the key " + prefix);
+        page.locator("#confirm-yes").click();
+        assertThat(row).containsText("revoked");
+        assertEquals(401, http.get("/api/log?limit=1", key).status(), "a revoked key is refused");
+    }
+
+    @Test
+    void settingsAndRetentionShowTheServersRefusalInPlaceAndSaveWhatIsValid() {
+        Page page = signIn(browser.newPage(), ADMIN, "projects?project=shop");
+        page.locator("#setting-limit-eventsPerMinute").fill("lots");
+        page.locator("#save-settings").click();
+        assertThat(page.locator("#settings-error")).containsText("limits.eventsPerMinute: must be a whole number");
+        assertThat(page.locator("#setting-limit-eventsPerMinute")).hasAttribute("aria-invalid", "true");
+
+        page.locator("#setting-limit-eventsPerMinute").fill("60000");
+        page.locator("#save-settings").click();
+        assertThat(page.locator("#settings-error")).containsText("saved the settings of shop");
+        assertEquals(60000, http.get("/admin/projects/shop/settings", ADMIN).json().get("limits").get("eventsPerMinute").asLong());
+
+        // Signing cannot be required before there is a secret: the server says so.
+        page.locator("#setting-signing").selectOption("required");
+        page.locator("#save-settings").click();
+        assertThat(page.locator("#settings-error")).containsText("signing: the project has no signing secret yet");
+
+        page.locator("#rotate-secret").click();
+        page.locator("#confirm-yes").click();
+        assertThat(page.locator("#signing-secret-output .secret")).containsText("larchsig_");
+        assertEquals("(set)", http.get("/admin/projects/shop/settings", ADMIN).json().get("signingSecret").asText());
+        page.locator("#setting-signing").selectOption("optional");
+        page.locator("#save-settings").click();
+        assertThat(page.locator("#settings-error")).containsText("saved");
+        assertEquals("optional", http.get("/admin/projects/shop/settings", ADMIN).json().get("signing").asText());
+        page.locator("#setting-signing").selectOption("off");
+        page.locator("#save-settings").click();
+        assertThat(page.locator("#settings-error")).containsText("saved");
+
+        page.locator("#retention-deleteAfter").fill("1h");
+        page.locator("#save-retention").click();
+        assertThat(page.locator("#retention-form .form-error")).containsText("retention: hot (7d) <= warm (30d)");
+        page.locator("#retention-deleteAfter").fill("120d");
+        page.locator("#save-retention").click();
+        assertThat(page.locator("#retention-form .form-error")).containsText("saved the retention of shop");
+        assertEquals("120d", http.get("/admin/projects/shop/retention", ADMIN).json().get("deleteAfter").asText());
+    }
+
+    @Test
+    void projectCreatedInThePageAppearsInTheSelectorWithItsKeyShownOnce() {
+        Page page = signIn(browser.newPage(), ADMIN, "projects");
+        page.locator("#project-name").fill("Billing Team");
+        page.locator("#project-slug").fill("billing");
+        page.locator("#create-project").click();
+        Locator secret = page.locator("#project-created .secret");
+        assertThat(secret).containsText("larch_");
+        assertThat(page.locator("#project-created")).containsText("shown only once");
+        assertThat(page.locator("#project option[value=billing]")).hasText("Billing Team (billing)");
+        assertThat(page.locator("#projects-card tr[data-slug=billing]")).isVisible();
+        assertEquals(200, http.get("/api/log?limit=1", secret.textContent().trim()).status(), "its first key reads");
+
+        page.locator("#project-name").fill("Billing Again");
+        page.locator("#project-slug").fill("billing");
+        page.locator("#create-project").click();
+        assertThat(page.locator("#project-form .form-error")).not().isEmpty();
+
+        page.locator("#project").selectOption("shop");
+        assertThat(page.locator("#keys-card")).containsText("Keys");
+        BrowserSession.saveScreenshot(page, "projects-light");
+    }
+
+    @Test
+    void systemPageShowsStorageMetricsReadinessAndRunsMaintenance() {
+        Page page = signIn(browser.newPage(), ADMIN, "system");
+        Locator shop = page.locator("#storage tr[data-project=shop]");
+        assertThat(shop).isVisible();
+        assertThat(shop.locator("td").nth(2)).hasText(Pattern.compile("[1-9][0-9,]*"));
+        assertThat(page.locator("#storage")).containsText("No quarantined parts");
+        assertThat(page.locator("#metrics-summary [data-metric=larch_sealed_events_total] .value")).hasText(Pattern.compile("[1-9][0-9,]*"));
+        assertThat(page.locator("#metrics-summary [data-metric=larch_tail_connections]")).containsText("live tail connections");
+        assertThat(page.locator("#ready-status")).hasText("ready");
+        assertThat(page.locator("#tiers")).containsText("hot");
+
+        page.locator("#run-maintenance").click();
+        assertThat(page.locator("#maintenance-result")).containsText("Maintenance just now");
+        assertThat(page.locator("#maintenance-result")).containsText("ok");
+        assertThat(page.locator("#last-maintenance")).containsText("admin");
+        BrowserSession.saveScreenshot(page, "system-light");
+    }
+
+    @Test
+    void aReadOnlyKeyIsToldWhatItLacksInsteadOfSeeingErrors() {
+        String reader = createKey("shop", "reader", "[\"read\"]");
+        Page page = signIn(browser.newPage(), reader, "alerts");
+        assertThat(page.locator("#page-alerts .notice")).containsText("need the admin token or a key of this project with the admin scope");
+        page.navigate(base() + "/#/projects");
+        assertThat(page.locator("#page-projects .notice")).containsText("need the admin token or a key of this project with the admin scope");
+
+        String admin = createKey("shop", "project admin", "[\"admin\"]");
+        Page adminPage = signIn(browser.newPage(), admin, "alerts");
+        assertThat(adminPage.locator("#alert-rules tr[data-rule-name='error spike']")).isVisible();
+        adminPage.navigate(base() + "/#/projects");
+        assertThat(adminPage.locator("#keys tr[data-prefix='" + keyPrefix("shop", "project admin") + "']")).containsText("admin");
+        assertThat(adminPage.locator("#projects-card")).hasCount(0);
+    }
+
+    @Test
+    void pagesInTheDarkAndOnAPhone() {
+        Page dark = signIn(browser.newPage(1280, 800, ColorScheme.DARK), ADMIN, "alerts?project=shop");
+        assertThat(dark.locator("#alert-history")).not().containsText("loading");
+        assertThat(dark.locator("#alert-rules tr[data-rule-name='error spike']")).isVisible();
+        BrowserSession.saveScreenshot(dark, "alerts-dark");
+        dark.navigate(base() + "/#/projects?project=shop");
+        assertThat(dark.locator("#keys table")).isVisible();
+        assertThat(dark.locator("#settings-form")).isVisible();
+        BrowserSession.saveScreenshot(dark, "projects-dark");
+        dark.navigate(base() + "/#/system");
+        assertThat(dark.locator("#storage table")).isVisible();
+        assertThat(dark.locator("#metrics-summary .tile").first()).isVisible();
+        BrowserSession.saveScreenshot(dark, "system-dark");
+
+        Page phone = signIn(browser.newPage(390, 844, ColorScheme.LIGHT), ADMIN, "projects?project=shop");
+        assertThat(phone.locator("#keys table")).isVisible();
+        assertThat(phone.locator("#retention-form")).isVisible();
+        int overflow = ((Number) phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")).intValue();
+        assertTrue(overflow <= 0, "the page scrolls sideways on a phone by " + overflow + " px");
+        BrowserSession.saveScreenshot(phone, "projects-phone");
+    }
+}
