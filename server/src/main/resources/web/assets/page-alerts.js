@@ -83,7 +83,7 @@ export function render(view, { project, session }) {
       ["origin", (rule) => rule.origin === "file"
         ? h("span", { class: "badge badge-warn", title: "made by the rules file (LARCH_ALERT_RULES_FILE): change it there" }, "file · read-only")
         : h("span", { class: "badge" }, rule.origin)],
-      ["last fired", (rule) => lastFired.has(rule.id) ? h("span", { title: lastFired.get(rule.id) }, ago(lastFired.get(rule.id))) : h("span", { class: "muted" }, "not in the history")],
+      ["last fired", (rule) => lastFired.has(rule.id) ? h("span", { title: lastFired.get(rule.id) }, ago(lastFired.get(rule.id))) : h("span", { class: "muted", title: "not among the latest " + HISTORY_LIMIT + " alerts" }, "–")],
       ["", (rule) => h("div", { class: "actions" },
         h("button", { type: "button", "aria-label": "edit " + rule.name, disabled: rule.origin === "file", title: rule.origin === "file" ? "rules from the rules file are read-only" : null,
           onclick: () => openForm(rule) }, "Edit"),
@@ -115,7 +115,10 @@ export function render(view, { project, session }) {
       if (!answer.deliveries) {
         fill(testPlace, notice("info", answer.note));
       } else {
-        fill(testPlace, notice(answer.delivered ? "ok" : "error", "test of " + rule.name + ": " + (answer.delivered ? "every channel took it" : "a channel did not take it")),
+        const close = h("button", { type: "button", class: "ghost", "aria-label": "close the test result", onclick: () => fill(testPlace) }, "✕");
+        fill(testPlace, h("div", { class: "test-result" },
+          h("div", { class: "row" }, h("div", { class: "grow" }, notice(answer.delivered ? "ok" : "error",
+            "test of " + rule.name + ": " + (answer.delivered ? "every channel took it" : "a channel did not take it"))), close),
           table([
             ["channel", (d) => d.type],
             ["target", (d) => h("span", { class: "mono" }, d.target)],
@@ -123,7 +126,7 @@ export function render(view, { project, session }) {
             ["attempts", (d) => d.attempts],
             ["last status", (d) => d.lastStatus ?? "–"],
             ["error", (d) => d.error || ""],
-          ], answer.deliveries));
+          ], answer.deliveries)));
       }
       load();
     } catch (e) {

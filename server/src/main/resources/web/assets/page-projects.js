@@ -21,11 +21,11 @@ function mayAdminister(session) {
   return session.credential === "admin" || (session.scopes || []).includes("admin");
 }
 
-export function render(view, { project, session, projectsChanged, projects }) {
+export function render(view, { project, session, projectsChanged, projects, navigate }) {
   let stopped = false;
   const admin = session.credential === "admin";
   const sections = [h("h1", {}, "Projects & keys")];
-  if (admin) sections.push(projectsCard({ projects, projectsChanged, isStopped: () => stopped }));
+  if (admin) sections.push(projectsCard({ projects, projectsChanged, navigate, current: project, isStopped: () => stopped }));
   if (!project) {
     sections.push(notice("info", "there is no project yet: create one above"));
   } else if (!mayAdminister(session)) {
@@ -45,11 +45,14 @@ export function render(view, { project, session, projectsChanged, projects }) {
   };
 }
 
-function projectsCard({ projects, projectsChanged, isStopped }) {
+function projectsCard({ projects, projectsChanged, navigate, current, isStopped }) {
   const output = h("div", { id: "project-created", "aria-live": "polite" });
   if (createdProject) {
-    fill(output, notice("ok", "created the project " + createdProject.project.name + " (" + createdProject.project.slug + "); pick it in the project selector above"),
-      secretBox("Its first key (scopes ingest, read)", createdProject.key, createdProject.note));
+    const made = createdProject.project;
+    fill(output, notice("ok", "created the project " + made.name + " (" + made.slug + ")"),
+      secretBox("Its first key (scopes ingest, read)", createdProject.key, createdProject.note),
+      made.slug === current ? null : h("button", { type: "button", id: "open-created-project", onclick: () => navigate("projects", { project: made.slug }) },
+        "Manage " + made.name + " (after copying its key)"));
     createdProject = null;
   }
   const name = h("input", { id: "project-name", name: "name", autocomplete: "off", dataset: { field: "name" } });

@@ -45,12 +45,12 @@ export function render(view) {
   fill(view,
     h("div", { class: "row" }, h("h1", { class: "grow" }, "System"), maintain, h("button", { type: "button", onclick: () => load() }, "Refresh")),
     problems, maintenanceOutput, quarantine,
+    h("section", { class: "card" }, h("h2", {}, "Storage by project"), storage),
     h("section", { class: "card" }, h("h2", {}, "Metrics"), metrics),
     h("div", { class: "grid" },
       h("section", { class: "card" }, h("h2", {}, "Readiness"), ready),
       h("section", { class: "card" }, h("h2", {}, "Tiers and parts"), tiers)),
-    h("section", { class: "card", style: "margin-top:14px" }, h("h2", {}, "Storage by project"), storage),
-    h("div", { class: "grid" },
+    h("div", { class: "grid", style: "margin-top:14px" },
       h("section", { class: "card" }, h("h2", {}, "Archive"), archive),
       h("section", { class: "card" }, h("h2", {}, "Last maintenance"), lastRun)));
 
@@ -147,8 +147,12 @@ export function render(view) {
     try {
       const report = await api.post("/admin/maintain", null);
       if (stopped) return;
+      const close = h("button", { type: "button", class: "ghost", "aria-label": "close the maintenance report", onclick: () => {
+        fill(maintenanceOutput);
+        maintain.focus();
+      } }, "✕");
       fill(maintenanceOutput, h("section", { class: "card" },
-        h("h2", {}, "Maintenance just now: ", outcomeBadge(report.outcome)),
+        h("div", { class: "row" }, h("h2", { class: "grow" }, "Maintenance just now: ", outcomeBadge(report.outcome)), close),
         report.error ? notice("error", report.error) : null,
         keyValues(report)));
       load();
@@ -200,7 +204,8 @@ function keyValues(object) {
     }
   };
   walk("", object);
-  return h("dl", { class: "fields system-fields" }, rows.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value === null || value === undefined ? "–" : String(value))]));
+  return h("dl", { class: "report-fields" }, rows.map(([name, value]) => h("div", {},
+    h("dt", {}, name), h("dd", {}, value === null || value === undefined ? "–" : String(value)))));
 }
 
 function details(summary, object) {
