@@ -16,12 +16,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,8 @@ class DashboardAdminBrowserTest {
 
     @TempDir
     static Path dataDir;
+    @TempDir
+    static Path configDir;
     private static TestServer server;
     private static HttpJson http;
     private static HttpServer receiver;
@@ -57,14 +61,35 @@ class DashboardAdminBrowserTest {
             exchange.close();
         });
         receiver.start();
-        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on"), Clock.systemUTC());
+        Path rulesFile = configDir.resolve("alerts.json");
+        Files.writeString(rulesFile, "{\"rules\":[]}");
+        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on",
+                "LARCH_ALERT_RULES_FILE", rulesFile.toString()), Clock.systemUTC());
         http = server.http();
         String shopKey = server.createProject("Shop");
+        String damagedKey = server.createProject("Damaged");
         String batch = "{\"level\":\"error\",\"source\":\"checkout\",\"message\":\"card declined\"}\n"
                 + "{\"level\":\"info\",\"source\":\"checkout\",\"message\":\"order placed\"}\n";
-        HttpJson.Response stored = http.post("/api/log", shopKey, "application/x-ndjson", batch.getBytes(StandardCharsets.UTF_8));
-        assertEquals(202, stored.status(), stored.body());
+        for (String key : List.of(shopKey, damagedKey)) {
+            HttpJson.Response stored = http.post("/api/log", key, "application/x-ndjson", batch.getBytes(StandardCharsets.UTF_8));
+            assertEquals(202, stored.status(), stored.body());
+        }
         server.sealNow();
+        // One bit flipped in the damaged project's part: the next maintenance scrub quarantines it.
+        Path part;
+        try (Stream<Path> files = Files.list(dataDir.resolve("parts").resolve(Long.toString(server.projectId("damaged"))).resolve("app"))) {
+            part = files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().endsWith(".rollup.parquet")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(part);
+        bytes[bytes.length / 2] ^= 0x10;
+        Files.write(part, bytes);
+        server.sealNow();
+        assertEquals(1, http.get("/admin/storage", ADMIN).json().get("quarantined").size(), "the damaged part is quarantined");
+        // A rule from the rules file: the page shows it read-only.
+        Files.writeString(rulesFile, "{\"rules\":[{\"project\":\"shop\",\"name\":\"from the file\",\"kind\":\"pattern\","
+                + "\"query\":\"payment\"}]}");
+        HttpJson.Response reloaded = http.post("/admin/alerts/reload", ADMIN, "");
+        assertEquals(200, reloaded.status(), reloaded.body());
     }
 
     @AfterAll
@@ -119,6 +144,10 @@ class DashboardAdminBrowserTest {
     void alertRuleMadeInTheFormIsInTheApiAndCanBeTestedEditedAndDeleted() {
         Page page = signIn(browser.newPage(), ADMIN, "alerts?project=shop");
         assertThat(page.locator("#alert-rules tr[data-rule-name='error spike']")).containsText("default");
+        Locator fromFile = page.locator("#alert-rules tr[data-rule-name='from the file']");
+        assertThat(fromFile).containsText("file · read-only");
+        assertThat(fromFile.locator("button[aria-label='edit from the file']")).isDisabled();
+        assertThat(fromFile.locator("button[aria-label='delete from the file']")).isDisabled();
 
         page.locator("#new-rule").click();
         page.locator("#rule-name").fill("checkout errors");
@@ -290,7 +319,10 @@ class DashboardAdminBrowserTest {
         Locator shop = page.locator("#storage tr[data-project=shop]");
         assertThat(shop).isVisible();
         assertThat(shop.locator("td").nth(2)).hasText(Pattern.compile("[1-9][0-9,]*"));
-        assertThat(page.locator("#storage")).containsText("No quarantined parts");
+        Locator quarantined = page.locator("#quarantined-parts");
+        assertThat(quarantined.locator("h2")).hasText("Quarantined parts: 1");
+        assertThat(quarantined.locator("tbody tr")).containsText("damaged");
+        assertThat(page.locator("#metrics-summary [data-metric=larch_parts_quarantined]")).hasClass(Pattern.compile("tile-bad"));
         assertThat(page.locator("#metrics-summary [data-metric=larch_sealed_events_total] .value")).hasText(Pattern.compile("[1-9][0-9,]*"));
         assertThat(page.locator("#metrics-summary [data-metric=larch_tail_connections]")).containsText("live tail connections");
         assertThat(page.locator("#ready-status")).hasText("ready");
