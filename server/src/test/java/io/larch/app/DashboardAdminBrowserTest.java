@@ -355,6 +355,35 @@ class DashboardAdminBrowserTest {
     }
 
     @Test
+    void aRuleCanBeMadeAndADeletionCancelledWithTheKeyboardAlone() {
+        Page page = signIn(browser.newPage(), ADMIN, "alerts?project=shop");
+        assertThat(page.locator("#alert-rules table")).isVisible();
+        page.locator("#new-rule").focus();
+        page.keyboard().press("Enter");
+        assertThat(page.locator("#rule-name")).isFocused();
+        page.keyboard().type("typed rule");
+        page.keyboard().press("Tab");
+        assertThat(page.locator("#rule-kind")).isFocused();
+        page.locator("#rule-name").press("Enter");
+        Locator row = page.locator("#alert-rules tr[data-rule-name='typed rule']");
+        assertThat(row).containsText("spike");
+        assertThat(page.locator("#new-rule")).isFocused();
+        assertEquals("spike", rule("shop", "typed rule").get("kind").asText());
+
+        row.locator("button[aria-label='delete typed rule']").focus();
+        page.keyboard().press("Enter");
+        assertThat(page.locator("dialog.confirm")).isVisible();
+        page.keyboard().press("Escape");
+        assertThat(page.locator("dialog.confirm")).hasCount(0);
+        assertThat(row).hasCount(1);
+        row.locator("button[aria-label='delete typed rule']").focus();
+        page.keyboard().press("Enter");
+        page.locator("#confirm-yes").focus();
+        page.keyboard().press("Enter");
+        assertThat(row).hasCount(0);
+    }
+
+    @Test
     void pagesInTheDarkAndOnAPhone() {
         Page dark = signIn(browser.newPage(1280, 800, ColorScheme.DARK), ADMIN, "alerts?project=shop");
         assertThat(dark.locator("#alert-history")).not().containsText("loading");
@@ -372,8 +401,22 @@ class DashboardAdminBrowserTest {
         Page phone = signIn(browser.newPage(390, 844, ColorScheme.LIGHT), ADMIN, "projects?project=shop");
         assertThat(phone.locator("#keys table")).isVisible();
         assertThat(phone.locator("#retention-form")).isVisible();
-        int overflow = ((Number) phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")).intValue();
-        assertTrue(overflow <= 0, "the page scrolls sideways on a phone by " + overflow + " px");
+        assertNoSidewaysScroll(phone, "projects");
         BrowserSession.saveScreenshot(phone, "projects-phone");
+        phone.navigate(base() + "/#/alerts?project=shop");
+        phone.locator("#new-rule").click();
+        phone.locator("#add-channel").click();
+        assertThat(phone.locator("#channel-url-0")).isVisible();
+        assertNoSidewaysScroll(phone, "alerts");
+        phone.navigate(base() + "/#/system");
+        assertThat(phone.locator("#storage table")).isVisible();
+        assertThat(phone.locator("#tiers table")).isVisible();
+        assertNoSidewaysScroll(phone, "system");
+    }
+
+    /** Wide tables scroll inside their card; the page itself never scrolls sideways. */
+    private static void assertNoSidewaysScroll(Page page, String what) {
+        int overflow = ((Number) page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")).intValue();
+        assertTrue(overflow <= 0, "the " + what + " page scrolls sideways on a phone by " + overflow + " px");
     }
 }
