@@ -46,7 +46,7 @@ export function render(view, { project, session }) {
     problems, formCard,
     h("section", { class: "card" }, h("h2", {}, "Rules"), testPlace, rulesPlace),
     h("section", { class: "card" }, h("h2", {}, "History"),
-      h("p", { class: "muted hint" }, "The latest " + HISTORY_LIMIT + " alerts sent (fired, summaries of quiet times, tests) and how each channel took them."),
+      h("p", { class: "muted hint" }, "Every alert sent (fired, summaries of quiet times, tests), newest first, and how each channel took it."),
       historyPlace));
 
   async function load() {
@@ -63,7 +63,7 @@ export function render(view, { project, session }) {
         if (!lastFired.has(alert.ruleId) || alert.at > lastFired.get(alert.ruleId)) lastFired.set(alert.ruleId, alert.at);
       }
       showRules(rules.rules, lastFired);
-      showHistory(history.alerts);
+      showHistory(history.alerts, history.next);
     } catch (e) {
       if (stopped) return;
       fill(problems, notice("error", e.status === 403 ? "this credential may not manage alert rules: " + e.message : e.message));
@@ -93,7 +93,18 @@ export function render(view, { project, session }) {
     ], rules, { empty: "no rules yet: make one with New rule", rowAttributes: (rule) => ({ dataset: { ruleId: rule.id, ruleName: rule.name } }) }));
   }
 
-  function showHistory(alerts) {
+  function showHistory(alerts, next) {
+    const older = next === null || next === undefined ? null : h("button", { type: "button", id: "older-alerts", onclick: async () => {
+      older.disabled = true;
+      try {
+        const page = await api.get("/admin/alerts/history", { params: { limit: HISTORY_LIMIT, before: next }, project });
+        if (stopped) return;
+        showHistory([...alerts, ...page.alerts], page.next);
+        (historyPlace.querySelector("#older-alerts") || historyPlace.querySelectorAll("tbody tr")[alerts.length])?.focus();
+      } catch (e) {
+        if (!stopped) historyPlace.append(notice("error", e.message));
+      }
+    } }, "Show older");
     fill(historyPlace, table([
       ["time", (alert) => h("span", { title: alert.at }, time(alert.at))],
       ["rule", (alert) => alert.rule],
@@ -103,7 +114,7 @@ export function render(view, { project, session }) {
         ? h("ul", { class: "plain-list" }, alert.deliveries.map((d) => h("li", {}, d.type, " ", deliveryBadge(d.status),
           d.error ? h("span", { class: "muted" }, " " + d.error) : null)))
         : h("span", { class: "muted" }, "no channels")],
-    ], alerts, { empty: "nothing sent yet" }));
+    ], alerts, { empty: "nothing sent yet" }), older ? h("div", { class: "pager" }, older) : null);
   }
 
   async function test(rule, button) {

@@ -355,6 +355,26 @@ class DashboardAdminBrowserTest {
     }
 
     @Test
+    void historyShowsEachChannelsDeliveryAndPagesToOlderAlerts() {
+        server.createProject("Noisy");
+        String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/noisy";
+        HttpJson.Response created = http.post("/admin/alerts?project=noisy", ADMIN, "{\"name\":\"noisy\",\"kind\":\"spike\","
+                + "\"channels\":[{\"type\":\"slack\",\"url\":\"" + hook + "\"}]}");
+        assertEquals(201, created.status(), created.body());
+        long id = created.json().get("id").asLong();
+        for (int i = 0; i < 55; i++) {
+            assertEquals(200, http.post("/admin/alerts/" + id + "/test?project=noisy", ADMIN, "").status());
+        }
+        Page page = signIn(browser.newPage(), ADMIN, "alerts?project=noisy");
+        Locator rows = page.locator("#alert-history tbody tr");
+        assertThat(rows).hasCount(50);
+        assertThat(rows.first()).containsText("slack delivered");
+        page.locator("#older-alerts").click();
+        assertThat(rows).hasCount(55);
+        assertThat(page.locator("#older-alerts")).hasCount(0);
+    }
+
+    @Test
     void aRuleCanBeMadeAndADeletionCancelledWithTheKeyboardAlone() {
         Page page = signIn(browser.newPage(), ADMIN, "alerts?project=shop");
         assertThat(page.locator("#alert-rules table")).isVisible();
