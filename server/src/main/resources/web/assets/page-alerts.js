@@ -197,8 +197,8 @@ function condition(rule) {
     spike: () => "≥ " + rule.threshold + " " + rule.minLevel + "+ events of one fingerprint in " + rule.window + matching,
     error_rate: () => "errors > " + rule.threshold + "% of events in " + rule.window + " (once ≥ " + rule.minEvents + ")" + matching,
     new_fingerprint: () => "first " + rule.minLevel + "+ event of a fingerprint never seen" + matching,
-    pattern: () => "≥ " + rule.threshold + " events" + matching + " in " + rule.window,
-    absence: () => "< " + rule.threshold + " events" + matching + " in " + rule.window,
+    pattern: () => "≥ " + rule.threshold + (rule.threshold === 1 ? " event" : " events") + matching + " in " + rule.window,
+    absence: () => "< " + rule.threshold + (rule.threshold === 1 ? " event" : " events") + matching + " in " + rule.window,
     build_failures: () => "> " + rule.threshold + "% of the last " + rule.minEvents + " builds failed" + matching,
     deploy_failure: () => "a deployment ends failed" + matching,
   }[rule.kind];
