@@ -43,25 +43,37 @@ final class WebAssets {
     }
 
     private final Map<String, Optional<Asset>> loaded = new ConcurrentHashMap<>();
+    private final ClassLoader classLoader;
+
+    /** The files of the jar (or classes directory) Larch runs from. */
+    WebAssets() {
+        this(WebAssets.class.getClassLoader());
+    }
+
+    /** The files under {@code web/} of {@code classLoader}. */
+    WebAssets(ClassLoader classLoader) {
+        this.classLoader = classLoader;
+    }
 
     /** The file {@code dir/name}, or empty when there is none or the name is not a plain file name. */
     Optional<Asset> find(String dir, String name) {
         if (name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
             return Optional.empty();
         }
-        String path = dir + "/" + name;
-        return loaded.computeIfAbsent(path, WebAssets::load);
+        // No "//" for the top directory: a jar has no entry "web//index.html", though a directory would find it.
+        String path = dir.isEmpty() ? name : dir + "/" + name;
+        return loaded.computeIfAbsent(path, this::load);
     }
 
     /** A file that must exist (the pages themselves): a jar without it was built wrong. */
     Asset require(String dir, String name) {
         return find(dir, name).orElseThrow(() -> new IllegalStateException(
-                "web/" + dir + "/" + name + " is missing from the jar; rebuild it with ./larch build"));
+                "web/" + (dir.isEmpty() ? "" : dir + "/") + name + " is missing from the jar; rebuild it with ./larch build"));
     }
 
-    private static Optional<Asset> load(String path) {
+    private Optional<Asset> load(String path) {
         String resource = VENDORED.getOrDefault(path, "web/" + path);
-        try (InputStream in = WebAssets.class.getClassLoader().getResourceAsStream(resource)) {
+        try (InputStream in = classLoader.getResourceAsStream(resource)) {
             if (in == null) {
                 return Optional.empty();
             }
