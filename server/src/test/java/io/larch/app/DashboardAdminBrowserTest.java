@@ -200,7 +200,6 @@ class DashboardAdminBrowserTest {
         assertTrue(signatures.stream().anyMatch(s -> s != null && s.startsWith("sha256=")), signatures.toString());
         assertThat(page.locator("#alert-history tr", new Page.LocatorOptions().setHasText("checkout errors")).first())
                 .containsText("test");
-        BrowserSession.saveScreenshot(page, "alerts-light");
 
         // Edit: the webhook URL must be sent whole again; without it the server says so at that field.
         row.locator("button[aria-label='edit checkout errors']").click();
@@ -300,7 +299,6 @@ class DashboardAdminBrowserTest {
         assertThat(page.locator("#project option[value=billing]")).hasText("Billing Team (billing)");
         assertThat(page.locator("#projects-card tr[data-slug=billing]")).isVisible();
         assertEquals(200, http.get("/api/log?limit=1", secret.textContent().trim()).status(), "its first key reads");
-        BrowserSession.saveScreenshot(page, "projects-light");
 
         page.locator("#project-name").fill("Billing Again");
         page.locator("#project-slug").fill("billing");
@@ -328,7 +326,6 @@ class DashboardAdminBrowserTest {
         assertThat(page.locator("#ready-status")).hasText("ready");
         assertThat(page.locator("#tiers")).containsText("hot");
         assertThat(page.locator("#last-maintenance")).not().isEmpty();
-        BrowserSession.saveScreenshot(page, "system-light");
 
         page.locator("#run-maintenance").click();
         assertThat(page.locator("#maintenance-result")).containsText("Maintenance just now");
@@ -408,21 +405,17 @@ class DashboardAdminBrowserTest {
         Page dark = signIn(browser.newPage(1280, 800, ColorScheme.DARK), ADMIN, "alerts?project=shop");
         assertThat(dark.locator("#alert-history")).not().containsText("loading");
         assertThat(dark.locator("#alert-rules tr[data-rule-name='error spike']")).isVisible();
-        BrowserSession.saveScreenshot(dark, "alerts-dark");
         dark.navigate(base() + "/#/projects?project=shop");
         assertThat(dark.locator("#keys table")).isVisible();
         assertThat(dark.locator("#settings-form")).isVisible();
-        BrowserSession.saveScreenshot(dark, "projects-dark");
         dark.navigate(base() + "/#/system");
         assertThat(dark.locator("#storage table")).isVisible();
         assertThat(dark.locator("#metrics-summary .tile").first()).isVisible();
-        BrowserSession.saveScreenshot(dark, "system-dark");
 
         Page phone = signIn(browser.newPage(390, 844, ColorScheme.LIGHT), ADMIN, "projects?project=shop");
         assertThat(phone.locator("#keys table")).isVisible();
         assertThat(phone.locator("#retention-form")).isVisible();
         assertNoSidewaysScroll(phone, "projects");
-        BrowserSession.saveScreenshot(phone, "projects-phone");
         phone.navigate(base() + "/#/alerts?project=shop");
         phone.locator("#new-rule").click();
         phone.locator("#add-channel").click();
