@@ -163,6 +163,63 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void draggingOverTheHistogramZoomsToThatRange() {
+        Page page = signedIn(browser.newPage(), key);
+        page.navigate(base + "/#/search?q=checkout&from=-1h");
+        assertThat(page.locator("#result-summary")).containsText("120 events");
+        com.microsoft.playwright.options.BoundingBox plot = page.locator("#histogram .u-over").boundingBox();
+        double y = plot.y + plot.height / 2;
+        page.mouse().move(plot.x + plot.width * 0.45, y);
+        page.mouse().down();
+        page.mouse().move(plot.x + plot.width * 0.7, y, new com.microsoft.playwright.Mouse.MoveOptions().setSteps(8));
+        page.mouse().up();
+        assertThat(page.locator("#range")).hasValue("custom");
+        assertThat(page.locator("#result-summary")).not().containsText("120 events");
+        // The page shows what the API answers for the range it put in the URL.
+        Map<String, String> shared = new java.util.HashMap<>();
+        for (String pair : page.url().substring(page.url().indexOf('?') + 1).split("&")) {
+            String[] nameValue = pair.split("=", 2);
+            shared.put(nameValue[0], java.net.URLDecoder.decode(nameValue[1], java.nio.charset.StandardCharsets.UTF_8));
+        }
+        assertTrue(shared.get("from").startsWith("20") && shared.get("to").startsWith("20"), page.url());
+        long total = 0;
+        for (JsonNode bucket : http.get("/api/log/histogram", key, Map.of("q", "checkout", "from", shared.get("from"),
+                "to", shared.get("to"))).json().get("buckets")) {
+            total += bucket.get("count").asLong();
+        }
+        assertTrue(total > 0 && total < 120, "the drag chose part of the hour: " + total);
+        assertThat(page.locator("#result-summary")).containsText(total + " events");
+        assertThat(page.locator("#results .event")).hasCount((int) Math.min(total, 50));
+    }
+
+    @Test
+    void fingerprintsSelectedInThePageAreMergedAndUnmerged() {
+        String mergeKey = http.post("/admin/projects", TestServer.ADMIN_TOKEN, "{\"name\":\"Merges\",\"slug\":\"merges\"}")
+                .json().get("key").asText();
+        assertEquals(202, http.post("/api/log", mergeKey, "{\"events\":[{\"message\":\"disk full on node 1\"},"
+                + "{\"message\":\"disk full on node 2\"},{\"message\":\"volume out of space: node 3\"}]}").status());
+        Page page = signedIn(browser.newPage(), TestServer.ADMIN_TOKEN);
+        page.navigate(base + "/#/fingerprints?project=merges");
+        Locator boxes = page.locator("#fingerprint-list input[type=checkbox]");
+        assertThat(boxes).hasCount(2);
+        boxes.nth(0).check();
+        boxes.nth(1).check();
+        page.locator("#merge").click();
+        String keep = page.locator("#merge-into").inputValue();
+        page.locator("#merge-confirm").click();
+        assertThat(page.locator("#fingerprint-merges tbody tr")).hasCount(1);
+        JsonNode merges = http.get("/admin/projects/merges/fingerprints/merges", TestServer.ADMIN_TOKEN).json().get("merges");
+        assertEquals(1, merges.size(), merges.toString());
+        assertEquals(keep, merges.get(0).get("into").asText());
+        assertThat(page.locator("#fingerprint-list tbody tr")).hasCount(1);
+        assertThat(page.locator("#fingerprint-list tbody tr")).containsText("3");
+
+        page.locator("#fingerprint-merges button", new Page.LocatorOptions().setHasText("Unmerge")).click();
+        assertThat(page.locator("#fingerprint-merges")).containsText("no merge rules");
+        assertEquals(0, http.get("/admin/projects/merges/fingerprints/merges", TestServer.ADMIN_TOKEN).json().get("merges").size());
+    }
+
+    @Test
     void theLiveTailShowsANewEventWithinASecond() {
         Page page = signedIn(browser.newPage(), key);
         page.navigate(base + "/#/search?q=tailed");
