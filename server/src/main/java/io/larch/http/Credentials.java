@@ -107,14 +107,33 @@ final class Credentials {
             String trimmed = authorization.trim();
             if (trimmed.regionMatches(true, 0, "Bearer ", 0, 7)) {
                 credential = trimmed.substring(7).trim();
+            } else if (trimmed.regionMatches(true, 0, "Basic ", 0, 6)) {
+                credential = basicPassword(trimmed.substring(6).trim());
             } else {
-                throw AuthException.unauthenticated("Authorization header must be 'Bearer <key>'");
+                throw AuthException.unauthenticated("Authorization header must be 'Bearer <key>' (or 'Basic' with the key as the password)");
             }
         }
         if (credential == null) {
             credential = ctx.header("X-Api-Key");
         }
         return authenticator.authenticate(credential);
+    }
+
+    /**
+     * The key in a basic-auth header: shippers that only speak basic auth (Elasticsearch and Loki
+     * clients, Fluent Bit, Vector) send it as the password, with any user name; a lone user name
+     * is taken as the key too.
+     */
+    private static String basicPassword(String encoded) {
+        String decoded;
+        try {
+            decoded = new String(java.util.Base64.getDecoder().decode(encoded), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw AuthException.unauthenticated("Authorization: Basic must be base64 of 'user:key'");
+        }
+        int colon = decoded.indexOf(':');
+        String password = colon < 0 ? "" : decoded.substring(colon + 1);
+        return (password.isEmpty() ? (colon < 0 ? decoded : decoded.substring(0, colon)) : password).trim();
     }
 
     private Project keyProject(Caller caller, Context ctx, Access access, Scope scope, Scope alternative) {

@@ -172,6 +172,12 @@ public final class HttpServer {
             new LifecycleRoutes(deps.maintenance(), deps.retention()).install(routes);
             new EraseRoutes(deps.eraser(), deps.projects()).install(routes);
             new ProjectSettingsRoutes(deps.policies(), options.rateLimits()).install(routes);
+            // The shippers' protocols: each adapter maps its wire format onto events stored by ProtocolIngest.
+            ProtocolIngest protocolIngest = new ProtocolIngest(deps.ingest(), deps.policies(), deps.signatures());
+            // protocol: otlp
+            // protocol: loki
+            // protocol: elasticsearch
+            // protocol: vercel
             new SessionRoutes().install(routes);
             new WebRoutes().install(routes);
         });

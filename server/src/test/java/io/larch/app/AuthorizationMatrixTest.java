@@ -325,6 +325,10 @@ class AuthorizationMatrixTest {
         assertEquals("admin", http.get("/api/session", ADMIN).json().get("credential").asText());
         assertEquals(403, http.get("/api/session", viewerToken).status());
         assertEquals(401, http.get("/api/session", null).status());
+        String basic = java.util.Base64.getEncoder().encodeToString(("any-user:" + shopKeys.get("read")).getBytes(StandardCharsets.UTF_8));
+        HttpJson.Response viaBasic = http.send(HttpRequest.newBuilder(http.uri("/api/session")).header("Authorization", "Basic " + basic), null);
+        assertEquals("shop", viaBasic.json().get("project").get("slug").asText(), "basic auth with the key as the password");
+        assertEquals(401, http.send(HttpRequest.newBuilder(http.uri("/api/session")).header("Authorization", "Basic %%%"), null).status());
     }
 
     @Test
