@@ -29,6 +29,10 @@ export async function signIn(secret) {
   if (!answer.ok) {
     throw new ApiError(answer.status, body.error || "sign-in failed (" + answer.status + ")");
   }
+  if (body.credential === "key" && !body.scopes.includes("read") && !body.scopes.includes("admin")) {
+    throw new ApiError(403, "key " + body.keyPrefix + "… has only the '" + body.scopes.join(", ")
+      + "' scope: the dashboard needs a key with the read scope (or the admin token)");
+  }
   const signedIn = { ...body, secret };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(signedIn));
   return signedIn;
@@ -104,6 +108,40 @@ export async function download(path, params, project) {
 }
 
 /**
+ * The first {@code max} lines of an NDJSON answer, parsed, read as they arrive and then cut off
+ * (a build log may hold a million lines). Answers {lines, more}: more is true when it was cut.
+ */
+export async function ndjsonLines(path, params, project, max) {
+  const answer = await fetch(url(path, params, project), { headers: headers() });
+  if (!answer.ok) {
+    const body = await answer.json().catch(() => ({}));
+    if (answer.status === 401) onUnauthenticated(body.error);
+    throw new ApiError(answer.status, body.error || answer.statusText);
+  }
+  const reader = answer.body.getReader();
+  const decoder = new TextDecoder();
+  const lines = [];
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, end).trim();
+      buffer = buffer.slice(end + 1);
+      if (line) lines.push(JSON.parse(line));
+      if (lines.length > max) {
+        reader.cancel();
+        return { lines: lines.slice(0, max), more: true };
+      }
+    }
+    if (done) break;
+  }
+  if (buffer.trim()) lines.push(JSON.parse(buffer));
+  return { lines, more: false };
+}
+
+/**
  * Follows a Server-Sent Events stream read through fetch (EventSource cannot send the
  * Authorization header). Calls onEvent(type, data, id) per event and onState("live"|"closed"|
  * "error", detail). Answers a function that stops it. The caller reconnects with lastEventId.
@@ -131,16 +169,17 @@ export function stream(path, params, project, { onEvent, onState }) {
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) break;
+        if (done || controller.signal.aborted) break;
         buffer += decoder.decode(value, { stream: true });
         let end;
         while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, "");
+          if (controller.signal.aborted) return;
           dispatch(frame, onEvent);
         }
       }
-      onState("closed");
+      if (!controller.signal.aborted) onState("closed");
     } catch (e) {
       if (!controller.signal.aborted) onState("error", "the connection dropped");
     }
@@ -161,7 +200,11 @@ function dispatch(frame, onEvent) {
     else if (field === "data") data.push(value);
     else if (field === "id") id = value;
   }
-  if (data.length === 0) return;
+  if (data.length === 0) {
+    // An id without data still says where the stream is (resume from there).
+    if (id !== null) onEvent(type, null, id);
+    return;
+  }
   let parsed;
   try {
     parsed = JSON.parse(data.join("\n"));

@@ -194,7 +194,8 @@ function followAlertLink() {
   if (!query.has("project") && !query.has("q")) return;
   const named = query.get("project");
   const project = projectList.find((p) => String(p.id) === named || p.slug === named);
-  const params = { project: project?.slug, q: query.get("q") || "", from: "-1h" };
+  // The link names no time: a day back covers an alert read the next morning.
+  const params = { project: project?.slug, q: query.get("q") || "", from: query.get("from") || "-24h", to: query.get("to") || "" };
   history.replaceState(null, "", "/" + hashOf("search", params));
 }
 

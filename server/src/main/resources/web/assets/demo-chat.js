@@ -29,7 +29,9 @@
         const params = fragment();
         const token = params.get("token");
         const conversation = params.get("conversation");
-        const server = params.get("server");
+        // The demo talks to the server that serves it (its content policy allows no other), so a
+        // link cannot point the pasted token at another host.
+        const server = null;
         for (const [name, value] of [["server", server], ["conversation", conversation], ["token", token]]) {
             if (value) {
                 widget.setAttribute(name, value);

@@ -5,7 +5,13 @@ import { h, levelBadge, time } from "./ui.js";
 /** The query term that selects events with this value of a field. */
 export function term(field, value) {
   const text = String(value);
-  return field + ":" + (/^[^\s"():]+$/.test(text) ? text : '"' + text.replace(/"/g, '\\"') + '"');
+  return field + ":" + (/^[^\s"():\\]+$/.test(text) ? text : '"' + text.replace(/[\\"]/g, "\\$&") + '"');
+}
+
+/** The events counted in a fingerprint's row: its own and those of the groups merged into it. */
+export function fingerprintQuery(row) {
+  const all = [row.fingerprint, ...(row.mergedFrom || [])];
+  return all.length === 1 ? term("fingerprint", all[0]) : "(" + all.map((f) => term("fingerprint", f)).join(" OR ") + ")";
 }
 
 const FIELDS = [

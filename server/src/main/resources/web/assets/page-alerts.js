@@ -285,14 +285,16 @@ function ruleForm(rule, { project, onSaved, onCancel }) {
     const urlField = h("label", { class: "field grow", for: url.id }, h("span", { class: "field-label" }, "Webhook URL"), url);
     const secretField = h("label", { class: "field", for: secret.id }, h("span", { class: "field-label" }, "Signing secret"), secret);
     const toField = h("label", { class: "field grow", for: to.id }, h("span", { class: "field-label" }, "Send to"), to);
+    // The server never shows a secret back: editing must say whether to keep signing.
+    const unsign = existing?.secret ? h("input", { type: "checkbox", id: "channel-unsign-" + n }) : null;
     const row = h("div", { class: "channel-row row", dataset: { channel: n } },
       h("label", { class: "field", for: type.id }, h("span", { class: "field-label" }, "Channel"), type),
-      urlField, secretField, toField,
+      urlField, secretField, unsign ? h("label", { class: "checks", for: unsign.id }, unsign, "stop signing") : null, toField,
       h("button", { type: "button", class: "ghost", "aria-label": "remove channel " + (n + 1), onclick: () => {
         row.remove();
         addButton.focus();
       } }, "Remove"));
-    row.channel = { type, url, secret, to };
+    row.channel = { type, url, secret, to, unsign };
     const showType = () => {
       urlField.hidden = type.value === "email";
       secretField.hidden = type.value !== "webhook";
@@ -311,6 +313,13 @@ function ruleForm(rule, { project, onSaved, onCancel }) {
   const form = h("form", { id: "alert-form", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     clearErrors(form, error);
+    const unsaidSecret = [...channelList.children].findIndex((row) => row.channel.unsign && !row.channel.unsign.checked
+      && row.channel.type.value === "webhook" && row.channel.secret.value === "");
+    if (unsaidSecret >= 0) {
+      showError(form, error, { status: 400, message: "channels[" + unsaidSecret + "].secret: the signing secret is not shown back;"
+        + " type it again to keep signing this webhook, or tick \"stop signing\"" });
+      return;
+    }
     const body = collect();
     saveButton.disabled = true;
     try {

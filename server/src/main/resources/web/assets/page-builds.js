@@ -4,6 +4,9 @@ import * as api from "./api.js";
 import { h, fill, number, time, ago, notice, table, levelBadge } from "./ui.js";
 import { choice } from "./page-search.js";
 
+/** Lines drawn in the page; the download has them all. */
+const SHOWN_LINES = 5000;
+
 const SUBJECTS = {
   build: { field: "build", kind: "build", path: "builds", title: "Builds", idField: "buildId" },
   deployment: { field: "deployment", kind: "deploy", path: "deployments", title: "Deploys", idField: "deploymentId" },
@@ -26,32 +29,40 @@ function renderList(view, { params, project, navigate, replaceParams }, subject)
   fill(view, h("div", { class: "row" }, h("h1", { class: "grow" }, "Builds & deploys"), tabs,
     h("label", { class: "field" }, h("span", { class: "field-label" }, "time"), range)), h("section", { class: "card" }, list));
 
+  let generation = 0;
+
   async function load() {
+    const mine = ++generation;
     replaceParams({ of: subject.field, from: range.value });
-    const top = (q) => api.get("/api/log/top", { params: { field: subject.field, q, from: range.value, limit: 100 }, project });
+    const kindTerm = "kind:" + subject.kind;
     try {
-      const [all, failed, succeeded] = await Promise.all([
-        top("kind:" + subject.kind),
-        top("kind:" + subject.kind + " (status:failed OR status:error)"),
-        top("kind:" + subject.kind + " status:success"),
+      const [all, ends] = await Promise.all([
+        api.get("/api/log/top", { params: { field: subject.field, q: kindTerm, from: range.value, limit: 1000 }, project }),
+        // The newest end event of each decides its status: a re-run that passed replaces a failure.
+        api.get("/api/log", { params: { q: kindTerm + " (status:success OR status:failed OR status:error)", from: range.value, limit: 1000 }, project }),
       ]);
-      const failedIds = new Set(failed.values.map((v) => v.value));
-      const succeededIds = new Set(succeeded.values.map((v) => v.value));
-      const status = (id) => (failedIds.has(id) ? ["failed", "badge-bad"] : succeededIds.has(id) ? ["success", "badge-ok"] : ["running", "badge-warn"]);
+      if (mine !== generation) return;
+      const outcome = new Map();
+      for (const event of ends.events) {
+        const id = event[subject.idField];
+        if (id && !outcome.has(id)) outcome.set(id, event.status.toLowerCase() === "success" ? "success" : "failed");
+      }
+      const badge = { success: "badge-ok", failed: "badge-bad", running: "badge-warn" };
       const rows = all.values.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
       fill(list, table([
         ["id", (row) => h("a", { href: "#/builds?" + new URLSearchParams({ project, of: subject.field, id: row.value }) }, row.value)],
         ["status", (row) => {
-          const [text, badge] = status(row.value);
-          return h("span", { class: "badge " + badge }, text);
+          const status = outcome.get(row.value) || "running";
+          return h("span", { class: "badge " + badge[status] }, status);
         }],
         ["lines", (row) => h("span", { class: "num" }, number(row.count))],
         ["started", (row) => h("span", { title: row.firstSeen }, time(row.firstSeen))],
         ["last line", (row) => h("span", { title: row.lastSeen }, ago(row.lastSeen))],
         ["latest message", (row) => h("span", { class: "mono" }, row.sample)],
-      ], rows, { empty: "no " + subject.title.toLowerCase() + " in this range (events of kind " + subject.kind + " with a " + subject.idField + ")" }));
+      ], rows, { empty: "no " + subject.title.toLowerCase() + " in this range (events of kind " + subject.kind + " with a " + subject.idField + ")" }),
+      all.values.length >= 1000 ? notice("info", "the 1,000 with the most lines in this range; narrow the range for the others") : null);
     } catch (e) {
-      fill(list, notice("error", e.message));
+      if (mine === generation) fill(list, notice("error", e.message));
     }
   }
   range.addEventListener("change", load);
@@ -77,9 +88,14 @@ function renderLog(view, { project, navigate }, subject, id) {
   fill(view, h("div", { class: "row" },
     h("button", { type: "button", class: "ghost", onclick: () => navigate("builds", { of: subject.field }) }, "← " + subject.title),
     h("h1", { class: "grow" }, subject.field + " " + id), downloadButton), problems, h("section", { class: "card" }, lines));
-  api.get(base, { project }).then((answer) => {
-    const events = answer.events || [];
-    if (answer.partial) problems.append(notice("error", "damaged parts were skipped: lines may be missing"));
+  api.ndjsonLines(base, { format: "ndjson" }, project, SHOWN_LINES).then(({ lines: read, more }) => {
+    // The last line may be Larch's note that the answer is not whole.
+    const events = read.filter((line) => !line.larch);
+    for (const note of read.filter((line) => line.larch)) {
+      problems.append(notice("error", note.larch === "partial" ? "damaged parts were skipped: lines may be missing"
+        : "the log is longer than the server serves at once (" + number(note.maxLines) + " lines)"));
+    }
+    if (more) problems.append(notice("info", "showing the first " + number(SHOWN_LINES) + " lines; download the file for all of them"));
     fill(lines, events.length ? h("div", { class: "table-wrap" }, h("table", { class: "build-lines" }, h("tbody", {}, events.map((e) => h("tr", {},
       h("td", { class: "event-time" }, time(e.ts)), h("td", {}, levelBadge(e.level)),
       h("td", {}, e.status ? h("span", { class: "badge" }, e.status) : null), h("td", { class: "mono" }, e.message)))))) : h("p", { class: "muted" }, "no lines"));

@@ -2,7 +2,7 @@
 // sample and a trend; merge groups that are really one; click through to their events.
 import * as api from "./api.js";
 import { h, fill, number, time, ago, sparkline, notice, table } from "./ui.js";
-import { term } from "./events.js";
+import { fingerprintQuery } from "./events.js";
 import { choice } from "./page-search.js";
 
 const RANGES = [["-1h", "last hour", "5m"], ["-24h", "last 24 hours", "1h"], ["-7d", "last 7 days", "12h"], ["-30d", "last 30 days", "1d"]];
@@ -23,7 +23,10 @@ export function render(view, { params, project, session, navigate, replaceParams
   let rows = [];
   let stopped = false;
 
+  let generation = 0;
+
   async function load() {
+    const mine = ++generation;
     replaceParams({ from: range.value });
     selected.clear();
     mergeButton.disabled = true;
@@ -31,7 +34,7 @@ export function render(view, { params, project, session, navigate, replaceParams
     const interval = RANGES.find(([v]) => v === range.value)?.[2] || "1h";
     try {
       const answer = await api.get("/api/fingerprints", { params: { from: range.value, limit: 100 }, project });
-      if (stopped) return;
+      if (stopped || mine !== generation) return;
       rows = answer.fingerprints;
       if (answer.partial) problems.append(notice("error", "damaged parts were skipped: counts may be short"));
       const trends = new Map(rows.map((row) => [row.fingerprint, h("span", { class: "muted" }, "…")]));
@@ -42,7 +45,7 @@ export function render(view, { params, project, session, navigate, replaceParams
           mergeButton.disabled = selected.size < 2;
         } })]] : []),
         ["template", (row) => h("div", {},
-          h("button", { type: "button", class: "link mono", onclick: () => navigate("search", { q: term("fingerprint", row.fingerprint), from: range.value }) }, row.template || row.fingerprint),
+          h("button", { type: "button", class: "link mono", onclick: () => navigate("search", { q: fingerprintQuery(row), from: range.value }) }, row.template || row.fingerprint),
           h("div", { class: "muted", title: "sample" }, row.sample),
           row.mergedFrom?.length ? h("div", { class: "hint" }, "merged from " + row.mergedFrom.join(", ")) : null)],
         ["source", (row) => row.source || "–"],
@@ -52,7 +55,7 @@ export function render(view, { params, project, session, navigate, replaceParams
         ["last seen", (row) => h("span", { title: row.lastSeen }, ago(row.lastSeen))],
       ], rows, { empty: "no events in this range" }));
       for (const row of rows.slice(0, 50)) {
-        api.get("/api/log/histogram", { params: { q: term("fingerprint", row.fingerprint), from: range.value, interval }, project })
+        api.get("/api/log/histogram", { params: { q: fingerprintQuery(row), from: range.value, interval }, project })
           .then((h2) => fill(trends.get(row.fingerprint), sparkline(h2.buckets.map((b) => b.count))))
           .catch(() => fill(trends.get(row.fingerprint), "–"));
       }

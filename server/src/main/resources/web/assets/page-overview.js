@@ -2,7 +2,7 @@
 // by level, the biggest fingerprints with their trend, and the latest errors.
 import * as api from "./api.js";
 import { h, fill, number, percent, ago, levelChart, lineChart, sparkline, table, notice, histogramSeries } from "./ui.js";
-import { eventItem, term } from "./events.js";
+import { eventItem, fingerprintQuery } from "./events.js";
 
 const RANGE = "-1h";
 
@@ -55,13 +55,13 @@ export function render(view, { project, navigate }) {
       const rows = answer.fingerprints;
       const trends = new Map(rows.map((row) => [row.fingerprint, h("span", { class: "muted" }, "…")]));
       fill(top, table([
-        ["template", (row) => h("button", { type: "button", class: "link", onclick: () => search(term("fingerprint", row.fingerprint)) }, row.template || row.sample || row.fingerprint)],
+        ["template", (row) => h("button", { type: "button", class: "link", onclick: () => search(fingerprintQuery(row)) }, row.template || row.sample || row.fingerprint)],
         ["count", (row) => h("span", { class: "num" }, number(row.count))],
         ["trend", (row) => trends.get(row.fingerprint)],
         ["last seen", (row) => ago(row.lastSeen)],
       ], rows, { empty: "no events in the last hour" }));
       for (const row of rows) {
-        api.get("/api/log/histogram", { params: { q: term("fingerprint", row.fingerprint), from: RANGE, interval: "5m" }, project })
+        api.get("/api/log/histogram", { params: { q: fingerprintQuery(row), from: RANGE, interval: "5m" }, project })
           .then((answer) => fill(trends.get(row.fingerprint), sparkline(answer.buckets.map((b) => b.count))))
           .catch(() => fill(trends.get(row.fingerprint), "–"));
       }

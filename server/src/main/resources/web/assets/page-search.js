@@ -86,26 +86,35 @@ export function render(view, { params, project, replaceParams, navigate }) {
       fill(queryError, e.message);
       return;
     }
+    // The server counts in the trimmed query; the box may hold leading spaces.
     const text = query.value;
-    const at = Math.max(0, Math.min(e.position - 1, text.length));
+    const leading = text.length - text.trimStart().length;
+    const at = Math.max(0, Math.min(leading + e.position - 1, text.length));
     fill(queryError, text + "\n" + " ".repeat(at) + "^ " + e.message.replace(/^bad query: /, ""));
     query.focus();
     query.setSelectionRange(at, Math.min(text.length, at + 1));
   }
 
-  async function run(cursor) {
+  /** The filters of the first page, kept for its older pages: a cursor is a place in one search. */
+  let pagedFilters = null;
+
+  /** Page 1 of what the form says, or (paging) the page at {@code cursor} of the search shown. */
+  async function run(cursor, paging = false) {
     const mine = ++generation;
-    const { from: f, to: t } = currentRange();
-    Object.assign(state, { q: query.value.trim(), kind: kind.value, level: level.value, from: f, to: t });
-    replaceParams({ q: state.q, kind: state.kind, level: state.level, from: state.from === "" ? "all" : state.from, to: state.to });
-    if (!cursor) cursors.length = 0;
+    if (!paging || !pagedFilters) {
+      const { from: f, to: t } = currentRange();
+      Object.assign(state, { q: query.value.trim(), kind: kind.value, level: level.value, from: f, to: t });
+      replaceParams({ q: state.q, kind: state.kind, level: state.level, from: state.from === "" ? "all" : state.from, to: state.to });
+      cursors.length = 0;
+      pagedFilters = { q: state.q, kind: state.kind, level: state.level, from: state.from, to: state.to };
+    }
     fill(queryError);
     fill(problems);
-    const filters = { q: state.q, kind: state.kind, level: state.level, from: state.from, to: state.to };
+    const filters = pagedFilters;
     try {
       const [page, counts] = await Promise.all([
         api.get("/api/log", { params: { ...filters, limit: PAGE_SIZE, cursor }, project }),
-        cursor ? null : api.get("/api/log/histogram", { params: filters, project }),
+        paging ? null : api.get("/api/log/histogram", { params: filters, project }),
       ]);
       if (mine !== generation) return;
       if (counts) {
@@ -120,15 +129,21 @@ export function render(view, { params, project, replaceParams, navigate }) {
       fill(pager,
         cursors.length ? h("button", { type: "button", id: "newer", onclick: () => {
           cursors.pop();
-          run(cursors[cursors.length - 1]);
+          run(cursors[cursors.length - 1], true);
         } }, "← Newer") : null,
         page.next ? h("button", { type: "button", id: "older", onclick: () => {
           cursors.push(page.next);
-          run(page.next);
+          run(page.next, true);
         } }, "Older →") : null,
         h("span", { class: "muted" }, "page " + (cursors.length + 1)));
     } catch (e) {
       if (mine !== generation) return;
+      // Nothing of the last search stays under the new one's URL, its cursor least of all.
+      pagedFilters = null;
+      cursors.length = 0;
+      fill(results);
+      fill(pager);
+      fill(summary);
       if (e.status === 400 && e.message.startsWith("bad query")) showQueryError(e);
       else fill(problems, notice("error", e.message));
     }

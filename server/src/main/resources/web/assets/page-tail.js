@@ -43,6 +43,7 @@ export function render(view, { params, project, replaceParams, navigate }) {
   const held = [];
   let received = 0;
   let droppedTotal = 0;
+  let skipped = 0;
   let retryMs = 500;
   let retryTimer = null;
   let ended = false;
@@ -53,7 +54,8 @@ export function render(view, { params, project, replaceParams, navigate }) {
   }
 
   function counts() {
-    fill(counters, number(received) + " received" + (held.length ? " · " + number(held.length) + " waiting (paused)" : ""));
+    fill(counters, number(received) + " received" + (held.length ? " · " + number(held.length) + " waiting (paused)" : "")
+      + (skipped ? " · " + number(skipped) + " older ones skipped while paused" : ""));
   }
 
   function show(event) {
@@ -66,16 +68,26 @@ export function render(view, { params, project, replaceParams, navigate }) {
   }
 
   function onEvent(type, data, id) {
+    // Every frame with an id moves the resume point, "live" too (where catching up ended), so
+    // a reconnect after a quiet spell starts there and not at "now".
+    if (id) lastId = id;
     if (type === "log") {
-      lastId = id || data.id;
       received++;
-      if (paused) held.push(data);
-      else show(data);
+      if (paused) {
+        held.push(data);
+        // Paused for long on a busy stream: keep the newest, count the rest.
+        if (held.length > MAX_SHOWN) {
+          held.shift();
+          skipped++;
+        }
+      } else show(data);
       counts();
     } else if (type === "dropped") {
       droppedTotal += data.dropped || 0;
       dropped.hidden = false;
-      fill(dropped, number(droppedTotal) + " dropped (too slow; reconnecting fetches them)");
+      fill(dropped, number(droppedTotal) + " dropped by the server (this page read too slowly); fetching them again");
+      // The server dropped events after the last one shown: resume from it to get them back.
+      connect(false);
     } else if (type === "partial") {
       problems.append(h("div", { class: "notice notice-error" }, data.message || "damaged parts were skipped"));
     } else if (type === "end") {
@@ -114,6 +126,7 @@ export function render(view, { params, project, replaceParams, navigate }) {
       fill(feed);
       held.length = 0;
       received = 0;
+      skipped = 0;
       counts();
       replaceParams({ q: query.value.trim(), kind: kind.value, level: level.value });
     }

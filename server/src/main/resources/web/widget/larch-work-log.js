@@ -38,6 +38,8 @@
     const SSE_ERRORS_BEFORE_POLLING = 3;
     const TICK_MS = 2000;
     const DEFAULT_LIMIT = 50;
+    /** Every viewer token starts so; a project key (larch_...) must never be sent in a URL. */
+    const VIEWER_TOKEN_PREFIX = "larchvt_";
     const MIN_MAX_LINES = 500;
     const POLL_FALLBACK_MS = 3000;
     const RESERVED_ATTRS = new Set(["entryId", "logType"]);
@@ -318,7 +320,8 @@
             return Number.isFinite(limit) && limit > 0 ? Math.min(limit, 1000) : DEFAULT_LIMIT;
         }
 
-        _url(path, params) {
+        /** A URL of the server; only the stream (EventSource cannot send headers) carries the token in it. */
+        _url(path, params, tokenInUrl) {
             const query = new URLSearchParams();
             const conversation = this.getAttribute("conversation");
             if (conversation) {
@@ -327,7 +330,9 @@
             for (const [name, value] of Object.entries(params)) {
                 query.set(name, value);
             }
-            query.set("viewerToken", this._token);
+            if (tokenInUrl) {
+                query.set("viewerToken", this._token);
+            }
             return this._server + path + "?" + query;
         }
 
@@ -339,6 +344,12 @@
             const generation = ++this._generation;
             if (reset) {
                 this._clear();
+            }
+            if (this._token && !this._token.startsWith(VIEWER_TOKEN_PREFIX)) {
+                // A project key pasted here would end up in URLs (and proxy logs): never send it.
+                this._empty.textContent = "The token attribute must hold a viewer token (larchvt_...), never a project key.";
+                this._setState("offline", "not a viewer token");
+                return;
             }
             if (!this._token) {
                 this._empty.textContent = "Waiting for a viewer token.";
@@ -409,7 +420,7 @@
          */
         _openStream(generation) {
             this._closeStream();
-            const stream = new EventSource(this._url("/api/work-log/stream", { lastEventId: this._maxId || FIRST_ID }));
+            const stream = new EventSource(this._url("/api/work-log/stream", { lastEventId: this._maxId || FIRST_ID }, true));
             this._stream = stream;
             let opened = false;
             let errors = 0;
@@ -575,8 +586,9 @@
         async _fetchList(params) {
             let response;
             try {
-                response = await fetch(this._url("/api/work-log/list", params), {
-                    headers: { Accept: "application/json" }, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer",
+                response = await fetch(this._url("/api/work-log/list", params, false), {
+                    headers: { Accept: "application/json", Authorization: "Bearer " + this._token },
+                    cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer",
                 });
             } catch (error) {
                 throw new HttpError(0, "cannot reach " + this._server);

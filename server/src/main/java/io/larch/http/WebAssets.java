@@ -42,6 +42,7 @@ final class WebAssets {
     record Asset(byte[] bytes, byte[] gzipped, String contentType, String etag) {
     }
 
+    /** The files found so far (never a miss); at most the jar's web files. */
     private final Map<String, Optional<Asset>> loaded = new ConcurrentHashMap<>();
     private final ClassLoader classLoader;
 
@@ -62,13 +63,25 @@ final class WebAssets {
         }
         // No "//" for the top directory: a jar has no entry "web//index.html", though a directory would find it.
         String path = dir.isEmpty() ? name : dir + "/" + name;
-        return loaded.computeIfAbsent(path, this::load);
+        Optional<Asset> cached = loaded.get(path);
+        if (cached != null) {
+            return cached;
+        }
+        // Only files that exist are kept: names are public input, and misses would grow the map forever.
+        Optional<Asset> found = load(path);
+        found.ifPresent(asset -> loaded.putIfAbsent(path, found));
+        return found;
     }
 
     /** A file that must exist (the pages themselves): a jar without it was built wrong. */
     Asset require(String dir, String name) {
         return find(dir, name).orElseThrow(() -> new IllegalStateException(
                 "web/" + (dir.isEmpty() ? "" : dir + "/") + name + " is missing from the jar; rebuild it with ./larch build"));
+    }
+
+    /** How many files are kept in memory (tests: misses must not count). */
+    int cachedFiles() {
+        return loaded.size();
     }
 
     private Optional<Asset> load(String path) {

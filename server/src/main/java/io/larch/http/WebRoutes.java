@@ -44,20 +44,44 @@ final class WebRoutes {
 
     /** The file, gzipped when the client takes it, revalidated by ETag (304 when unchanged). */
     private static void send(Context ctx, WebAssets.Asset asset) {
+        boolean gzip = acceptsGzip(ctx.header("Accept-Encoding"));
+        // The two encodings are different bytes, so they get different tags.
+        String etag = gzip ? asset.etag().replaceFirst("\"$", "-gzip\"") : asset.etag();
         ctx.header("Cache-Control", "no-cache");
-        ctx.header("ETag", asset.etag());
-        ctx.header("Vary", "Accept-Encoding");
-        if (asset.etag().equals(ctx.header("If-None-Match"))) {
+        ctx.header("ETag", etag);
+        String vary = ctx.res().getHeader("Vary");
+        ctx.header("Vary", vary == null || vary.isBlank() ? "Accept-Encoding" : vary + ", Accept-Encoding");
+        if (etag.equals(ctx.header("If-None-Match"))) {
             ctx.status(304);
             return;
         }
         ctx.contentType(asset.contentType());
-        String accepted = ctx.header("Accept-Encoding");
-        if (accepted != null && accepted.contains("gzip")) {
+        if (gzip) {
             ctx.header("Content-Encoding", "gzip");
             ctx.result(asset.gzipped());
         } else {
             ctx.result(asset.bytes());
         }
+    }
+
+    /** Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0). */
+    static boolean acceptsGzip(String header) {
+        if (header == null) {
+            return false;
+        }
+        for (String part : header.split(",")) {
+            String[] pieces = part.trim().split(";");
+            String coding = pieces[0].trim().toLowerCase(java.util.Locale.ROOT);
+            if (coding.equals("gzip") || coding.equals("*")) {
+                for (int i = 1; i < pieces.length; i++) {
+                    String parameter = pieces[i].trim().replace(" ", "");
+                    if (parameter.matches("q=0(\\.0{0,3})?")) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
     }
 }

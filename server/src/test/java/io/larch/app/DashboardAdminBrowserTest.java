@@ -205,6 +205,11 @@ class DashboardAdminBrowserTest {
         row.locator("button[aria-label='edit checkout errors']").click();
         assertThat(page.locator("#rule-query")).hasValue("source:checkout level>=error");
         page.locator("#rule-threshold").fill("7");
+        // The secret is not shown back either: leaving it empty must be a choice, not a silent loss.
+        page.locator("#save-rule").click();
+        assertThat(page.locator("#alert-form-error")).containsText("channels[0].secret");
+        assertEquals("(set)", rule("shop", "checkout errors").get("channels").get(0).get("secret").asText(), "nothing saved yet");
+        page.locator("#channel-unsign-0").check();
         page.locator("#save-rule").click();
         assertThat(page.locator("#alert-form-error")).containsText("channels[0].url");
         assertThat(page.locator("#channel-url-0")).hasAttribute("aria-invalid", "true");
@@ -213,7 +218,7 @@ class DashboardAdminBrowserTest {
         assertThat(row).containsText("≥ 7 events");
         assertEquals(7, rule("shop", "checkout errors").get("threshold").asInt());
         assertEquals("(none)", rule("shop", "checkout errors").get("channels").get(0).path("secret").asText("(none)"),
-                "the secret left empty on edit is dropped");
+                "signing stopped, as ticked");
 
         // Delete asks first; cancelling keeps the rule.
         row.locator("button[aria-label='delete checkout errors']").click();

@@ -61,6 +61,9 @@ class DashboardBrowserTest {
         ingest("{\"kind\":\"build\",\"buildId\":\"b-7\",\"message\":\"compiling 12 modules\"}");
         ingest("{\"kind\":\"build\",\"buildId\":\"b-7\",\"level\":\"error\",\"status\":\"failed\",\"message\":\"tests failed: 2 of 340\"}");
         ingest("{\"kind\":\"build\",\"buildId\":\"b-8\",\"status\":\"success\",\"message\":\"build finished\"}");
+        // b-9 failed, then its re-run passed: the newest end decides.
+        ingest("{\"kind\":\"build\",\"buildId\":\"b-9\",\"status\":\"failed\",\"message\":\"flaky test failed\"}");
+        ingest("{\"kind\":\"build\",\"buildId\":\"b-9\",\"status\":\"success\",\"message\":\"re-run passed\"}");
     }
 
     @AfterAll
@@ -213,6 +216,10 @@ class DashboardBrowserTest {
         assertEquals(keep, merges.get(0).get("into").asText());
         assertThat(page.locator("#fingerprint-list tbody tr")).hasCount(1);
         assertThat(page.locator("#fingerprint-list tbody tr")).containsText("3");
+        // The merged row's events are all of its groups' events.
+        page.locator("#fingerprint-list button.link").first().click();
+        assertThat(page.locator("#results .event")).hasCount(3);
+        page.navigate(base + "/#/fingerprints?project=merges");
 
         page.locator("#fingerprint-merges button", new Page.LocatorOptions().setHasText("Unmerge")).click();
         assertThat(page.locator("#fingerprint-merges")).containsText("no merge rules");
@@ -244,6 +251,32 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aDroppedTailConnectionResumesWithoutLosingOrRepeatingEvents() throws Exception {
+        try (io.larch.testing.TcpProxy proxy = new io.larch.testing.TcpProxy(server.larch().port())) {
+            Page page = browser.newPage();
+            page.navigate(proxy.url() + "/");
+            page.locator("#credential").fill(key);
+            page.locator("form.signin button[type=submit]").click();
+            page.navigate(proxy.url() + "/#/tail?q=resumed");
+            assertThat(page.locator("#tail-status")).hasText("live");
+            ingest("{\"message\":\"resumed event a\"}");
+            assertThat(page.locator("#tail-feed .event")).hasCount(1);
+            // The connection drops; events stored meanwhile must come when the page reconnects.
+            proxy.cutAll();
+            ingest("{\"message\":\"resumed event b\"}");
+            ingest("{\"message\":\"resumed event c\"}");
+            proxy.cutAll();
+            assertThat(page.locator("#tail-feed .event")).hasCount(3);
+            assertThat(page.locator("#tail-feed")).containsText("resumed event b");
+            assertThat(page.locator("#tail-feed")).containsText("resumed event c");
+            assertThat(page.locator("#tail-status")).hasText("live");
+            ingest("{\"message\":\"resumed event d\"}");
+            assertThat(page.locator("#tail-feed .event")).hasCount(4);
+            assertThat(page.locator("#tail-feed .event").first()).containsText("resumed event a");
+        }
+    }
+
+    @Test
     void fingerprintsAndBuildsClickThroughToTheirEvents() {
         Page page = signedIn(browser.newPage(), TestServer.ADMIN_TOKEN);
         page.navigate(base + "/#/fingerprints?project=shop");
@@ -256,9 +289,10 @@ class DashboardBrowserTest {
 
         page.navigate(base + "/#/builds?project=shop");
         Locator rows = page.locator("#builds-list tbody tr");
-        assertThat(rows).hasCount(2);
+        assertThat(rows).hasCount(3);
         assertThat(rows.filter(new Locator.FilterOptions().setHasText("b-7"))).containsText("failed");
         assertThat(rows.filter(new Locator.FilterOptions().setHasText("b-8"))).containsText("success");
+        assertThat(rows.filter(new Locator.FilterOptions().setHasText("b-9"))).containsText("success");
         page.locator("#builds-list a", new Page.LocatorOptions().setHasText("b-7")).click();
         assertThat(page.locator("#build-log tr")).hasCount(2);
         assertThat(page.locator("#build-log")).containsText("tests failed: 2 of 340");

@@ -79,6 +79,9 @@ class WebFilesApiTest {
         assertEquals(304, again.status());
         assertEquals(0, again.raw().body().length);
         assertEquals("no-cache", plain.header("Cache-Control"), "revalidated on every load, so an upgrade shows at once");
+        assertTrue(!zipped.header("ETag").equals(etag), "the gzip and plain bytes have different tags");
+        HttpJson.Response refused = http.send(HttpRequest.newBuilder(http.uri("/assets/app.js")).header("Accept-Encoding", "gzip;q=0, identity"), null);
+        assertEquals(null, refused.header("Content-Encoding"), "gzip;q=0 refuses gzip");
     }
 
     @Test

@@ -45,6 +45,30 @@ class WebAssetsTest {
     }
 
     @Test
+    void gzipIsTakenUnlessRefused() {
+        assertTrue(WebRoutes.acceptsGzip("gzip, deflate, br"));
+        assertTrue(WebRoutes.acceptsGzip("br;q=1.0, GZIP;q=0.5"));
+        assertTrue(WebRoutes.acceptsGzip("*"));
+        assertTrue(!WebRoutes.acceptsGzip("gzip;q=0"));
+        assertTrue(!WebRoutes.acceptsGzip("gzip; q=0.000, identity"));
+        assertTrue(!WebRoutes.acceptsGzip("identity"));
+        assertTrue(!WebRoutes.acceptsGzip(null));
+    }
+
+    @Test
+    void missesAreNotRemembered() throws IOException {
+        try (URLClassLoader loader = jarWith("web/index.html", "x")) {
+            WebAssets assets = new WebAssets(loader);
+            for (int i = 0; i < 1000; i++) {
+                assertTrue(assets.find("assets", "nope" + i + ".js").isEmpty());
+            }
+            assertEquals(0, assets.cachedFiles(), "public names must not grow memory");
+            assets.require("", "index.html");
+            assertEquals(1, assets.cachedFiles());
+        }
+    }
+
+    @Test
     void aJarWithoutItsPagesFailsWithWhatToDo() throws IOException {
         try (URLClassLoader loader = jarWith("web/assets/app.js", "export {}")) {
             IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
