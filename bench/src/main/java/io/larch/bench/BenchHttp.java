@@ -28,6 +28,21 @@ public final class BenchHttp {
         return postForResponse(path, token, body).statusCode();
     }
 
+    /** POST of a body of {@code contentType} with extra headers (name, value, ...); a 3xx-5xx answer throws. */
+    public int postAs(String path, String token, String contentType, byte[] body, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", contentType).timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IOException("POST " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.statusCode();
+    }
+
     /** POST with extra headers (name, value, name, value, ...), e.g. a request signature. */
     public int post(String path, String token, byte[] body, String... headers) throws IOException, InterruptedException {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + path))

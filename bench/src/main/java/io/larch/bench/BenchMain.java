@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /** {@code bench ingest} and {@code bench query}: Larch's own benchmarks, against {@code larch.jar}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         subcommands = {BenchMain.Ingest.class, BenchMain.Query.class, BenchMain.Peers.class, BenchMain.Live.class,
-                RedactionBench.class, TailBench.class, FingerprintBench.class, ArchiveBench.class},
+                RedactionBench.class, TailBench.class, FingerprintBench.class, ArchiveBench.class,
+                ProtocolBench.class},
         description = "Benchmarks of a Larch server started from larch.jar on this machine.")
 public final class BenchMain {
 

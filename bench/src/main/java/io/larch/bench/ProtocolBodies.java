@@ -1,0 +1,145 @@
+package io.larch.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The same generated batch in each shipper's wire format, as the shippers send it: what
+ * {@code bench protocols} posts. Each body holds exactly the batch's events, so events/s compare.
+ */
+final class ProtocolBodies {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One request: where it goes, its content type and extra headers, and its body. */
+    record Request(String path, String contentType, byte[] body, List<String> headers) {
+    }
+
+    private ProtocolBodies() {
+    }
+
+    /** The events of a native batch ({"events":[...]}), as JSON objects. */
+    static List<JsonNode> events(String nativeBatch) {
+        try {
+            return List.copyOf(JSON.readTree(nativeBatch).get("events").valueStream().toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Request nativeJson(String batch) {
+        return new Request("/api/log", "application/json", batch.getBytes(StandardCharsets.UTF_8), List.of());
+    }
+
+    /** OTLP/HTTP JSON: one resource per source (service.name), records with severity, body and attributes. */
+    static Request otlpJson(List<JsonNode> events) {
+        Map<String, ArrayNode> recordsBySource = new LinkedHashMap<>();
+        for (JsonNode event : events) {
+            ObjectNode record = JSON.createObjectNode();
+            record.put("timeUnixNano", Long.toString(epochMillis(event) * 1_000_000L));
+            String level = event.path("level").asText("info");
+            record.put("severityText", level.toUpperCase(java.util.Locale.ROOT));
+            record.put("severityNumber", severityNumber(level));
+            record.putObject("body").put("stringValue", event.path("message").asText());
+            ArrayNode attributes = record.putArray("attributes");
+            event.path("attrs").properties().forEach(attr -> {
+                ObjectNode kv = attributes.addObject();
+                kv.put("key", attr.getKey());
+                kv.putObject("value").put("stringValue", attr.getValue().asText());
+            });
+            if (event.has("userId")) {
+                ObjectNode kv = attributes.addObject();
+                kv.put("key", "enduser.id");
+                kv.putObject("value").put("stringValue", event.get("userId").asText());
+            }
+            recordsBySource.computeIfAbsent(event.path("source").asText("bench"), s -> JSON.createArrayNode()).add(record);
+        }
+        ObjectNode request = JSON.createObjectNode();
+        ArrayNode resources = request.putArray("resourceLogs");
+        recordsBySource.forEach((source, records) -> {
+            ObjectNode resource = resources.addObject();
+            ObjectNode serviceName = resource.putObject("resource").putArray("attributes").addObject();
+            serviceName.put("key", "service.name");
+            serviceName.putObject("value").put("stringValue", source);
+            ObjectNode scope = resource.putArray("scopeLogs").addObject();
+            scope.putObject("scope").put("name", "bench");
+            scope.set("logRecords", records);
+        });
+        return new Request("/v1/logs", "application/json", bytes(request), List.of());
+    }
+
+    /** Loki push JSON: one stream per (source, level), values of [ns timestamp, line]. */
+    static Request lokiJson(List<JsonNode> events) {
+        Map<String, ObjectNode> streams = new LinkedHashMap<>();
+        for (JsonNode event : events) {
+            String source = event.path("source").asText("bench");
+            String level = event.path("level").asText("info");
+            ObjectNode stream = streams.computeIfAbsent(source + "\u0000" + level, key -> {
+                ObjectNode created = JSON.createObjectNode();
+                created.putObject("stream").put("service_name", source).put("level", level);
+                created.putArray("values");
+                return created;
+            });
+            ArrayNode value = ((ArrayNode) stream.get("values")).addArray();
+            value.add(Long.toString(epochMillis(event) * 1_000_000L));
+            value.add(event.path("message").asText());
+        }
+        ObjectNode request = JSON.createObjectNode();
+        request.putArray("streams").addAll(streams.values());
+        return new Request("/loki/api/v1/push", "application/json", bytes(request), List.of());
+    }
+
+    /** Elasticsearch bulk NDJSON, as Fluent Bit's es output writes it: an index action, then the document. */
+    static Request elasticsearchBulk(List<JsonNode> events) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(events.size() * 512);
+        for (JsonNode event : events) {
+            ObjectNode document = JSON.createObjectNode();
+            document.put("@timestamp", Instant.ofEpochMilli(epochMillis(event)).toString());
+            document.put("message", event.path("message").asText());
+            document.put("level", event.path("level").asText("info"));
+            document.put("service.name", event.path("source").asText("bench"));
+            event.path("attrs").properties().forEach(attr -> document.put(attr.getKey(), attr.getValue().asText()));
+            write(out, "{\"index\":{\"_index\":\"bench\"}}\n".getBytes(StandardCharsets.UTF_8));
+            write(out, bytes(document));
+            out.write('\n');
+        }
+        return new Request("/_bulk", "application/x-ndjson", out.toByteArray(), List.of());
+    }
+
+    static long epochMillis(JsonNode event) {
+        JsonNode ts = event.path("ts");
+        return ts.isNumber() ? ts.asLong() : ts.isTextual() ? Instant.parse(ts.asText()).toEpochMilli() : System.currentTimeMillis();
+    }
+
+    static int severityNumber(String level) {
+        return switch (level) {
+            case "trace" -> 1;
+            case "debug" -> 5;
+            case "warn" -> 13;
+            case "error" -> 17;
+            case "fatal" -> 21;
+            default -> 9;
+        };
+    }
+
+    private static byte[] bytes(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(ByteArrayOutputStream out, byte[] bytes) {
+        out.write(bytes, 0, bytes.length);
+    }
+}
