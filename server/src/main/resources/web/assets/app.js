@@ -75,6 +75,21 @@ function cycleTheme() {
   const next = order[(order.indexOf(localStorage.getItem(THEME_KEY) || "auto") + 1) % order.length];
   localStorage.setItem(THEME_KEY, next);
   applyTheme();
+  redrawForTheme();
+}
+
+/** Charts take their colours when drawn, so pages are drawn again; the live tail keeps its feed. */
+function redrawForTheme() {
+  if (parseHash().route === "tail") {
+    const button = document.getElementById("theme");
+    const theme = localStorage.getItem(THEME_KEY) || "auto";
+    if (button) {
+      button.textContent = theme === "dark" ? "☾" : theme === "light" ? "☀" : "◐";
+      button.title = "theme: " + theme + " (click to change)";
+      button.setAttribute("aria-label", "theme: " + theme);
+    }
+    return;
+  }
   render();
 }
 
@@ -221,5 +236,5 @@ api.whenUnauthenticated((message) => {
   showSignIn((message || "the credential stopped working") + ". Sign in again.");
 });
 window.addEventListener("hashchange", render);
-window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => render());
+window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => redrawForTheme());
 start();

@@ -40,6 +40,9 @@ final class AlertText {
      *
      * @param dashboardBase the dashboard's base URL (no trailing /)
      */
+    /** How far before (at least) and after an alert its link's search reaches. */
+    static final java.time.Duration LINK_MARGIN = java.time.Duration.ofMinutes(15);
+
     static String link(String dashboardBase, Alert alert) {
         String ruleQuery = alert.rule().query() == null ? "" : alert.rule().query();
         String query = switch (alert.rule().kind()) {
@@ -49,8 +52,12 @@ final class AlertText {
             case BUILD_FAILURES -> ("kind:build status:failed " + ruleQuery).strip();
             default -> ruleQuery;
         };
+        // The time around the alert, so the link still shows its events when it is opened hours later.
+        long margin = Math.max(alert.rule().window().toMillis(), LINK_MARGIN.toMillis());
         return dashboardBase + "/?project=" + alert.rule().projectId() + "&q="
-                + URLEncoder.encode(query, StandardCharsets.UTF_8);
+                + URLEncoder.encode(query, StandardCharsets.UTF_8)
+                + "&from=" + java.time.Instant.ofEpochMilli(alert.at() - margin)
+                + "&to=" + java.time.Instant.ofEpochMilli(alert.at() + LINK_MARGIN.toMillis());
     }
 
     /** "1 min" for whole minutes, else "90 s". */

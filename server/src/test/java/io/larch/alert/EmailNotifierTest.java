@@ -104,7 +104,7 @@ class EmailNotifierTest {
         assertTrue(body.contains("order 17 failed: card declined"), body);
         assertTrue(body.contains("Fingerprint: fp-123"), body);
         assertTrue(body.contains("Level:       error"), body);
-        assertTrue(body.contains("http://larch.example/?project=3&q=fingerprint%3Afp-123"), body);
+        assertTrue(body.contains("http://larch.example/?project=3&q=fingerprint%3Afp-123&from="), body);
     }
 
     @Test
