@@ -145,9 +145,14 @@ class IngestApiTest {
                 "{\"error\":\"unknown or revoked API key larch_notAReal...; create a new key with POST /admin/projects/{slug}/keys\"}");
         check(http.post("/api/log", "garbage", "{\"message\":\"x\"}"), 401,
                 "{\"error\":\"invalid credential: not an API key or admin token of this server\"}");
-        check(http.send(HttpRequest.newBuilder(http.uri("/api/log")).header("Authorization", "Basic abc")
+        check(http.send(HttpRequest.newBuilder(http.uri("/api/log")).header("Authorization", "Digest abc")
                         .POST(HttpRequest.BodyPublishers.ofString("{}")), null), 401,
-                "{\"error\":\"Authorization header must be 'Bearer <key>'\"}");
+                "{\"error\":\"Authorization header must be 'Bearer <key>' (or 'Basic' with the key as the password)\"}");
+        // Basic auth carries the key as its password; a password that is no key is refused as one.
+        check(http.send(HttpRequest.newBuilder(http.uri("/api/log")).header("Authorization", "Basic "
+                        + java.util.Base64.getEncoder().encodeToString("user:garbage".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                        .POST(HttpRequest.BodyPublishers.ofString("{}")), null), 401,
+                "{\"error\":\"invalid credential: not an API key or admin token of this server\"}");
     }
 
     @Test
