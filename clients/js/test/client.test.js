@@ -302,9 +302,9 @@ test("mintViewerToken rejects with the server's reason: bad ttl 400, ingest-only
 });
 
 /** Runs test/fixtures/exit-child.js with the client's settings; resolves once it has exited. */
-function runChild(mode, run) {
+function runChild(mode, run, url = larch.url) {
   const child = spawn(process.execPath, [EXIT_CHILD, mode], {
-    env: { ...process.env, LARCH_TEST_URL: larch.url, LARCH_TEST_KEY: project.key, LARCH_TEST_RUN: run },
+    env: { ...process.env, LARCH_TEST_URL: url, LARCH_TEST_KEY: project.key, LARCH_TEST_RUN: run },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -341,4 +341,25 @@ test("SIGINT with the app's own handler flushes and leaves the exit to the app",
   const [code] = await once(child, "exit");
   assert.equal(code, 3, output());
   assert.equal((await search(larch, project.key, run)).length, 30, output());
+});
+
+test("with Larch unreachable a finished process still exits, after exitTimeoutMs, reporting the loss", async () => {
+  const proxy = await startProxy(larch.url);
+  await proxy.down();
+  const started = Date.now();
+  const { child, output } = runChild("end", tag("unreachable"), proxy.url);
+  const [code] = await once(child, "exit");
+  const tookMs = Date.now() - started;
+  assert.equal(code, 0, output());
+  assert.ok(tookMs < 15_000, `took ${tookMs} ms: the retries were not cut at exitTimeoutMs`);
+  assert.match(output(), /larch: gave up sending \(closing or exiting\)/);
+});
+
+test("process.exit() cannot wait: the events still queued are reported to onError", async () => {
+  const run = tag("exitnow");
+  const { child, output } = runChild("exit-now", run);
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0, output());
+  assert.match(output(), /larch: 30 events not sent: the process exited without waiting/);
+  assert.equal((await search(larch, project.key, run)).length, 0);
 });
