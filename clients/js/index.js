@@ -311,7 +311,7 @@ export class LarchClient {
         this.#stats.sent += events.length;
         return;
       }
-      if (answer.status === 413 && events.length > 1) {
+      if (answer.status === 413 && events.length > 1 || isLargerThanRateLimit(answer, events.length)) {
         const half = Math.ceil(events.length / 2);
         await this.#sendBatch(events.slice(0, half));
         events = events.slice(half);
@@ -685,6 +685,13 @@ const encoder = new TextEncoder();
 function utf8Length(text) {
   // Plain ASCII is the common case and needs no encoding to count.
   return /^[\x00-\x7f]*$/.test(text) ? text.length : encoder.encode(text).length;
+}
+
+/** A 429 of the project's events-per-minute limit for a batch that limit can never admit whole. */
+function isLargerThanRateLimit(answer, events) {
+  const body = answer.body;
+  return answer.status === 429 && events > 1 && body?.limit === "project_events_per_minute"
+    && Number.isInteger(body.limitPerMinute) && body.limitPerMinute > 0 && events > body.limitPerMinute;
 }
 
 /** The bad events' indexes from a 400 (README: every bad index and reason), or null. */

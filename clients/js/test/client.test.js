@@ -119,6 +119,22 @@ test("a 429 from the project's rate limit is retried after Retry-After and then 
   assert.deepEqual(errors, [], "a retry that succeeds is not an error");
 });
 
+test("a batch larger than the project's events-per-minute limit is split instead of waiting in vain", async () => {
+  const limited = await createProject(larch, "js tight limit " + process.pid);
+  await putSettings(larch, limited.slug, { limits: { eventsPerMinute: 240 } });
+  const run = tag("splitforlimit");
+  const { client: larchClient, errors, requests } = client({ key: limited.key, batchSize: 250 });
+  // 250 at once is more than 240 can ever admit: refused whole, then sent as two halves of 125
+  // (the second waits the ~2.5 s the bucket needs for its last 10 events).
+  for (let i = 0; i < 250; i++) {
+    larchClient.info(`split for the limit ${i} ${run}`);
+  }
+  assert.deepEqual(await larchClient.flush(), { ok: true, failed: 0 });
+  assert.ok(requests() >= 3, `requests: ${requests()}`);
+  assert.equal((await search(larch, limited.key, run)).length, 250);
+  assert.deepEqual(errors, []);
+});
+
 test("a server that goes away and comes back gets the events queued meanwhile", async () => {
   const proxy = await startProxy(larch.url);
   const run = tag("restart");

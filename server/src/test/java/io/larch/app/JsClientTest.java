@@ -60,8 +60,10 @@ class JsClientTest {
 
     /** winston and typescript (dev dependencies only; the client itself has none), from the committed lock file. */
     private void installDevDependencies() throws IOException, InterruptedException {
-        if (Files.isDirectory(CLIENT_DIR.resolve("node_modules/winston"))
-                && Files.isDirectory(CLIENT_DIR.resolve("node_modules/typescript"))) {
+        // npm writes node_modules/.package-lock.json on every install: newer than the lock file means current.
+        Path installed = CLIENT_DIR.resolve("node_modules/.package-lock.json");
+        if (Files.exists(installed) && Files.getLastModifiedTime(installed)
+                .compareTo(Files.getLastModifiedTime(CLIENT_DIR.resolve("package-lock.json"))) >= 0) {
             return;
         }
         Run install = run(List.of("npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"), Map.of());
