@@ -165,7 +165,7 @@ export class LarchClient {
 
   /** Counts since the client was made: queued, sent (acknowledged), failed (given up), dropped (queue full or closed), retries. */
   stats() {
-    return { ...this.#stats, pending: this.#queue.length };
+    return { ...this.#stats, pending: this.pending };
   }
 
   /** Events not yet acknowledged or given up on. */
@@ -198,7 +198,7 @@ export class LarchClient {
    * (The building block of the work-log helpers; exposed for routes this client does not wrap.)
    */
   async request(path, body) {
-    const text = JSON.stringify(body);
+    const text = safeStringify(body);
     let attempt = 0;
     for (;;) {
       const answer = await this.#post(path, text);
@@ -276,11 +276,14 @@ export class LarchClient {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#takeBatch();
-        await this.#sendBatch(batch);
+        try {
+          await this.#sendBatch(batch);
+        } catch (e) {
+          // A bug of ours, not the server's answer: count the batch as lost, keep flush() honest.
+          this.#fail(batch, new LarchError("larch: internal error while sending: " + e.message, { cause: e }));
+        }
         this.#settle(batch[batch.length - 1].seq);
       }
-    } catch (e) {
-      this.#report(new LarchError("larch: internal error while sending: " + e.message, { cause: e }));
     } finally {
       this.#draining = false;
     }
@@ -318,11 +321,12 @@ export class LarchClient {
         continue;
       }
       const badIndexes = invalidEventIndexes(answer);
-      if (badIndexes !== null && badIndexes.size < events.length) {
+      if (badIndexes !== null) {
         // A batch is all or nothing: drop the events Larch named, send the others again.
         const reasons = answer.body.details.map((detail) => `event ${detail.index}: ${detail.reason}`).join("; ");
         this.#fail(events.filter((_, i) => badIndexes.has(i)), new LarchError(
-          `larch: Larch refused ${badIndexes.size} invalid event(s) of a batch, sending the others again: ${reasons}`,
+          `larch: Larch refused ${badIndexes.size} invalid event(s) of a batch of ${events.length}`
+            + `${badIndexes.size < events.length ? ", sending the others again" : ""}: ${reasons}`,
           { status: 400, body: answer.body }));
         events = events.filter((_, i) => !badIndexes.has(i));
         continue;

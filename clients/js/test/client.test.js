@@ -195,6 +195,10 @@ test("an invalid event is dropped with the server's reason and the rest of its b
   assert.match(errors[0].message, /unknown level 'loud'/);
   assert.deepEqual((await search(larch, project.key, run)).map((event) => event.message).sort(),
     [`good one ${run}`, `good two ${run}`]);
+
+  larchClient.log({ message: `only a bad one ${run}`, level: "loud" });
+  assert.deepEqual(await larchClient.flush(), { ok: false, failed: 1 });
+  assert.match(errors[1].message, /refused 1 invalid event\(s\) of a batch of 1: event 0: unknown level 'loud'/);
 });
 
 test("a wrong key (401) and a key without the ingest scope (403) are reported, not retried", async () => {
