@@ -32,8 +32,9 @@ public enum Level {
             return Optional.empty();
         }
         return Optional.ofNullable(switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "trace", "verbose" -> TRACE;
-            case "debug", "dbg" -> DEBUG;
+            // winston's npm levels below info: http, verbose, debug, silly.
+            case "trace", "verbose", "silly" -> TRACE;
+            case "debug", "dbg", "http" -> DEBUG;
             case "info", "information", "informational", "notice", "log" -> INFO;
             case "warn", "warning" -> WARN;
             case "error", "err" -> ERROR;

@@ -26,6 +26,13 @@ class LevelTest {
     }
 
     @Test
+    void takesWinstonsNpmLevels() {
+        check("http", Level.DEBUG);
+        check("verbose", Level.TRACE);
+        check("silly", Level.TRACE);
+    }
+
+    @Test
     void rejectsUnknownNames() {
         check("verbosest", null);
         check("", null);
