@@ -148,7 +148,9 @@ class ElasticsearchBulkApiTest {
                 {"message":"no index anywhere"}
                 {"index":{"_index":"web"}}
                 {"message":"epsilonword stored"}
-                """);
+                {"index":{"_index":"web"}}
+                {"message":"epsilonword %s"}
+                """.formatted("x".repeat(33 * 1024)));
         assertEquals(200, answer.status(), answer.body());
         JsonNode items = answer.json().get("items");
         assertTrue(answer.json().get("errors").asBoolean());
@@ -160,6 +162,7 @@ class ElasticsearchBulkApiTest {
         assertTrue(items.get(1).get("index").get("error").get("reason").asText().contains("line [4]"), answer.body());
         assertEquals("action_request_validation_exception", items.get(2).get("index").get("error").get("type").asText());
         assertEquals(201, items.get(3).get("index").get("status").asInt());
+        assertTrue(items.get(4).get("index").get("error").get("reason").asText().contains("message"), answer.body());
         assertEquals("epsilonword stored", find("epsilonword").get("message").asText());
     }
 
@@ -215,6 +218,19 @@ class ElasticsearchBulkApiTest {
         HttpJson.Response readOnly = bulk("/_bulk", readOnlyKey, "{\"index\":{\"_index\":\"web\"}}\n{\"message\":\"m\"}\n");
         assertEquals(403, readOnly.status(), readOnly.body());
         assertTrue(readOnly.body().contains("lacks the 'ingest' scope"), readOnly.body());
+    }
+
+    @Test
+    void pastTheProjectsEventLimitTheAnswerIs429WithRetryAfterWhichShippersRetry() {
+        String limitedKey = server.createProject("Limited");
+        HttpJson.Response limited = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/limited/settings"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"limits\":{\"eventsPerMinute\":5}}")), TestServer.ADMIN_TOKEN);
+        assertEquals(200, limited.status(), limited.body());
+        String threeDocuments = "{\"index\":{\"_index\":\"web\"}}\n{\"message\":\"a\"}\n".repeat(3);
+        assertEquals(200, bulk("/_bulk", limitedKey, threeDocuments).status());
+        HttpJson.Response refused = bulk("/_bulk", limitedKey, threeDocuments);
+        assertEquals(429, refused.status(), refused.body());
+        assertTrue(Long.parseLong(refused.header("Retry-After")) >= 1, refused.header("Retry-After"));
     }
 
     @Test

@@ -46,6 +46,7 @@ class SyslogNgElasticsearchTest {
                     body-suffix("\\n")
                     body("{\\"index\\":{\\"_index\\":\\"syslog-ng\\"}}\\n$(format-json --omit-empty-values @timestamp=${S_ISODATE} message=${MESSAGE} severity=${LEVEL} programname=${PROGRAM} host=${HOST} trace_id=${.SDATA.larch@32473.trace_id})")
                     batch-lines(100) batch-timeout(500)
+                    response-action(429 => retry)
                   );
                 };
                 log { source(s_network); destination(d_larch); };
