@@ -59,7 +59,7 @@ class SyslogNgElasticsearchTest {
         Optional<Path> root = syslogNgRoot();
         assumeTrue(root.isPresent(), "needs syslog-ng with its http module (installed, or unpacked under " + UNPACKED_ROOT
                 + " as .ci/run does)");
-        Path modules = moduleDir(root.get());
+        Path modules = moduleDirOrNull(root.get());
         try (TestServer server = TestServer.start(dataDir)) {
             HttpJson http = server.http();
             String key = server.createProject("Syslog");
@@ -100,10 +100,6 @@ class SyslogNgElasticsearchTest {
                 : Stream.of(Path.of("/"), Path.of(UNPACKED_ROOT));
         return candidates.filter(root -> Files.isExecutable(root.resolve("usr/sbin/syslog-ng")))
                 .filter(root -> moduleDirOrNull(root) != null).findFirst();
-    }
-
-    private static Path moduleDir(Path root) {
-        return moduleDirOrNull(root);
     }
 
     /** usr/lib/syslog-ng/<version>, the directory holding the http module, or null. */
