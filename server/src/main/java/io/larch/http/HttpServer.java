@@ -177,6 +177,7 @@ public final class HttpServer {
             // protocol: otlp
             // protocol: loki
             // protocol: elasticsearch
+            new ElasticsearchRoutes(protocolIngest).install(routes);
             // protocol: vercel
             new SessionRoutes().install(routes);
             new WebRoutes().install(routes);

@@ -7,6 +7,8 @@ import io.larch.security.NotFoundException;
  * The dashboard ({@code /}), its files ({@code /assets/...}), the work-log widget
  * ({@code /widget/larch-work-log.js}) and its demo ({@code /demo/chat}). They are public: a page
  * holds no data, and every call it makes sends the credential the user signed in with.
+ * {@code GET /} from an Elasticsearch client (a credential, or JSON asked for) is answered with
+ * the cluster document instead ({@link ElasticsearchRoutes#clusterInfo}).
  * Pages get a content policy that loads scripts, styles and data from this server only.
  */
 final class WebRoutes {
@@ -21,7 +23,14 @@ final class WebRoutes {
         assets.require("", "index.html");
         assets.require("demo", "chat.html");
         assets.require("widget", "larch-work-log.js");
-        routes.get("/", Access.PUBLIC, (ctx, grant) -> page(ctx, assets.require("", "index.html")));
+        routes.get("/", Access.PUBLIC, (ctx, grant) -> {
+            // Elasticsearch clients probe "/" for the cluster's version; browsers get the dashboard.
+            if (ElasticsearchRoutes.asksForClusterInfo(ctx)) {
+                ElasticsearchRoutes.clusterInfo(ctx);
+                return;
+            }
+            page(ctx, assets.require("", "index.html"));
+        });
         routes.get("/demo/chat", Access.PUBLIC, (ctx, grant) -> page(ctx, assets.require("demo", "chat.html")));
         routes.get("/assets/{file}", Access.PUBLIC, (ctx, grant) -> file(ctx, "assets", ctx.pathParam("file")));
         routes.get("/widget/larch-work-log.js", Access.PUBLIC, (ctx, grant) -> {

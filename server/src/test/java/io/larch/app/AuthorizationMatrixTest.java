@@ -115,6 +115,14 @@ class AuthorizationMatrixTest {
         examples.put("GET /assets/{file}", () -> new Example("/assets/app.js", null));
         examples.put("GET /widget/larch-work-log.js", () -> new Example("/widget/larch-work-log.js", null));
         examples.put("GET /api/session", () -> new Example("/api/session", null));
+        examples.put("POST /_bulk", () -> new Example("/_bulk?project=shop", "{\"index\":{\"_index\":\"matrix\"}}\n{\"message\":\"m\"}\n"));
+        examples.put("POST /{index}/_bulk", () -> new Example("/matrix/_bulk?project=shop", "{\"index\":{}}\n{\"message\":\"m\"}\n"));
+        examples.put("GET /_cluster/health", () -> new Example("/_cluster/health?project=shop", null));
+        examples.put("GET /_license", () -> new Example("/_license?project=shop", null));
+        examples.put("GET /_xpack", () -> new Example("/_xpack?project=shop", null));
+        examples.put("GET /_nodes/http", () -> new Example("/_nodes/http?project=shop", null));
+        examples.put("PUT /_template/{name}", () -> new Example("/_template/matrix?project=shop", "{}"));
+        examples.put("PUT /_index_template/{name}", () -> new Example("/_index_template/matrix?project=shop", "{}"));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
