@@ -107,6 +107,26 @@ class LokiPushApiTest {
                 """.formatted(contextName, http.base(), key, protobuf);
     }
 
+    /** The same, for {@code server}, retrying 429s after 100-200 ms. */
+    private static String retryingLogbackXml(TestServer server, String key) {
+        return """
+                <configuration>
+                  <contextName>retrying</contextName>
+                  <appender name="LARCH" class="com.github.loki4j.logback.Loki4jAppender">
+                    <http>
+                      <url>%s/loki/api/v1/push</url>
+                      <auth><username>larch</username><password>%s</password></auth>
+                      <minRetryBackoffMs>100</minRetryBackoffMs>
+                      <maxRetryBackoffMs>200</maxRetryBackoffMs>
+                      <maxRetries>100</maxRetries>
+                    </http>
+                    <batch><timeoutMs>100</timeoutMs></batch>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="LARCH"/></root>
+                </configuration>
+                """.formatted(server.http().base(), key);
+    }
+
     /** A LoggerContext configured by Joran from {@code xml}; fails on any configuration error. */
     private static LoggerContext logback(String xml) throws JoranException {
         LoggerContext context = new LoggerContext();
@@ -120,18 +140,18 @@ class LokiPushApiTest {
     }
 
     private static void assertNoErrors(LoggerContext context) {
-        List<String> errors = context.getStatusManager().getCopyOfStatusList().stream()
+        assertEquals(List.of(), errors(context), "logback or loki4j reported errors");
+    }
+
+    private static List<String> errors(LoggerContext context) {
+        return context.getStatusManager().getCopyOfStatusList().stream()
                 .filter(status -> status.getLevel() == Status.ERROR)
                 .map(status -> status.getMessage() + (status.getThrowable() == null ? "" : ": " + status.getThrowable()))
                 .toList();
-        assertEquals(List.of(), errors, "logback or loki4j reported errors");
     }
 
     private List<JsonNode> search(String query) {
-        JsonNode page = http.get("/api/log?limit=100&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8), key).json();
-        List<JsonNode> events = new ArrayList<>();
-        page.get("events").forEach(events::add);
-        return events;
+        return searchIn(http, key, query);
     }
 
     private JsonNode only(String query) {
@@ -397,5 +417,85 @@ class LokiPushApiTest {
             assertEquals(429, refused.status(), refused.body());
             assertTrue(Integer.parseInt(refused.header("Retry-After")) >= 1, "loki4j, Promtail and Alloy retry 429 after a pause");
         }
+    }
+
+    @Test
+    void loki4jRetriesA429AfterRetryAfterAndNothingIsLost(@TempDir Path dataDir) throws Exception {
+        MutableClock clock = new MutableClock(Instant.now());
+        try (TestServer limited = TestServer.start(dataDir, Map.of("LARCH_RATE_PROJECT_EVENTS_PER_MIN", "3"), clock)) {
+            String limitedKey = limited.createProject("Limited");
+            HttpJson limitedHttp = limited.http();
+            String at = nanos(clock.instant());
+            String three = "{\"streams\":[{\"stream\":{\"app\":\"hand\"},\"values\":[[\"" + at + "\",\"a\"],[\"" + at
+                    + "\",\"b\"],[\"" + at + "\",\"c\"]]}]}";
+            assertEquals(204, limitedHttp.post(PUSH, limitedKey, three).status(), "the minute's budget is spent");
+            LoggerContext context = logback(retryingLogbackXml(limited, limitedKey));
+            try {
+                context.getLogger("io.shop.Retry").info("retried line one");
+                context.getLogger("io.shop.Retry").info("retried line two");
+                awaitTrue(() -> rateLimited(limitedHttp) > 0, "loki4j's push was refused with 429");
+                clock.advance(java.time.Duration.ofMinutes(1));
+                awaitTrue(() -> searchIn(limitedHttp, limitedKey, "source:retrying retried").size() == 2,
+                        "loki4j's retry stored both lines");
+            } finally {
+                context.stop();
+            }
+            List<String> errors = errors(context);
+            assertTrue(!errors.isEmpty() && errors.stream().allMatch(e -> e.contains("non-success status 429")),
+                    "loki4j reports only the 429s it retried: " + errors);
+            assertEquals(2, searchIn(limitedHttp, limitedKey, "source:retrying retried").size(), "stored once each");
+        }
+    }
+
+    private static double rateLimited(HttpJson http) {
+        return http.get("/metrics", null).body().lines().filter(line -> line.startsWith("larch_rate_limited_total"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static List<JsonNode> searchIn(HttpJson http, String key, String query) {
+        JsonNode page = http.get("/api/log?limit=100&q=" + URLEncoder.encode(query, StandardCharsets.UTF_8), key).json();
+        List<JsonNode> events = new ArrayList<>();
+        page.get("events").forEach(events::add);
+        return events;
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void aPushLargerThanANativeBatchIsStoredWhole() {
+        String at = nanos(Instant.now());
+        StringBuilder body = new StringBuilder("{\"streams\":[{\"stream\":{\"app\":\"bigpush\"},\"values\":[");
+        String padding = "p".repeat(900);
+        for (int i = 0; i < 1200; i++) {
+            body.append(i == 0 ? "" : ",").append("[\"").append(at).append("\",\"bigpush n").append(i).append(' ')
+                    .append(padding).append("\"]");
+        }
+        body.append("]}]}");
+        assertTrue(body.length() > 1024 * 1024, "over a megabyte, twice the native limit");
+        HttpJson.Response response = pushJson(body.toString());
+        assertEquals(204, response.status(), response.body());
+        assertEquals(1, search("bigpush n0").size());
+        assertEquals(1, search("bigpush n1199").size());
+        assertEquals(1000, http.get("/api/log?limit=1000&q=source:bigpush", key).json().get("events").size());
+    }
+
+    @Test
+    void aBodyThatUncompressesPastTheLimitIs413() throws IOException {
+        byte[] bomb = Snappy.compress(new byte[17 * 1024 * 1024]);
+        assertTrue(bomb.length < 1024 * 1024, "a small body on the wire");
+        check(push("application/x-protobuf", null, bomb, key), 413, "send smaller batches");
+        ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {
+            gz.write(new byte[17 * 1024 * 1024]);
+        }
+        check(push("application/json", "gzip", zipped.toByteArray(), key), 413, "body is larger than");
     }
 }
