@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.larch.ingest.protocol.loki.LokiEvents;
 import io.larch.ingest.protocol.loki.LokiJsonPush;
 import io.larch.ingest.protocol.loki.LokiProtobufPush;
+import io.larch.ingest.protocol.loki.LokiSnappy;
 import io.larch.ingest.protocol.loki.LokiStream;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -91,12 +92,12 @@ final class LokiRoutes {
         boolean snappyEncoded = encodingHeader != null && encodingHeader.trim().equalsIgnoreCase("snappy");
         byte[] body = snappyEncoded ? rawBody : RequestBodies.decode(ctx, rawBody, MAX_PUSH_BYTES);
         if (isJson(ctx.header("Content-Type"))) {
-            List<LokiStream> streams = LokiJsonPush.decode(snappyEncoded ? LokiProtobufPush.uncompressSnappy(body, MAX_PUSH_BYTES) : body);
+            List<LokiStream> streams = LokiJsonPush.decode(snappyEncoded ? LokiSnappy.uncompress(body, MAX_PUSH_BYTES) : body);
             jsonPushes.increment();
             return streams;
         }
         // Loki reads every other type as protobuf, which is always snappy-compressed, whatever Content-Encoding says.
-        List<LokiStream> streams = LokiProtobufPush.decode(LokiProtobufPush.uncompressSnappy(body, MAX_PUSH_BYTES));
+        List<LokiStream> streams = LokiProtobufPush.decode(LokiSnappy.uncompress(body, MAX_PUSH_BYTES));
         protobufPushes.increment();
         return streams;
     }

@@ -256,7 +256,7 @@ class LokiPushApiTest {
     }
 
     @Test
-    void jsonWithStructuredMetadataGzipAndTheOtherLevelNamesIsMapped() throws IOException {
+    void jsonWithStructuredMetadataGzipOrSnappyAndTheOtherLevelNamesIsMapped() throws IOException {
         String now = nanos(Instant.now());
         String body = """
                 {"streams":[
@@ -281,6 +281,11 @@ class LokiPushApiTest {
         JsonNode nightly = only("nightly");
         assertEquals("error", nightly.get("level").asText());
         assertEquals("cron", nightly.get("source").asText());
+
+        String snappied = "{\"streams\":[{\"stream\":{\"app\":\"snappy-json\"},\"values\":[[\"" + now + "\",\"snappy json line\"]]}]}";
+        HttpJson.Response snappyJson = push("application/json", "snappy", Snappy.compress(snappied.getBytes(StandardCharsets.UTF_8)), key);
+        assertEquals(204, snappyJson.status(), snappyJson.body());
+        assertEquals("snappy-json", only("\"snappy json line\"").get("source").asText());
     }
 
     @Test
@@ -318,7 +323,7 @@ class LokiPushApiTest {
         byte[] matcher = Snappy.compress(protobufPush("{app=~\"x\"}", "never stored", Map.of()).toByteArray());
         check(push("application/x-protobuf", null, matcher, key), 400, "matchers like != and =~ belong in queries");
         byte[] unsnappied = protobufPush("{app=\"x\"}", "never stored", Map.of()).toByteArray();
-        check(push("application/x-protobuf", null, unsnappied, key), 400, "must be snappy-compressed");
+        check(push("application/x-protobuf", null, unsnappied, key), 400, "body is not snappy block-compressed");
         check(push("application/x-protobuf", null, Snappy.compress(new byte[] {(byte) 0x0a, (byte) 0x7f, 1, 2}), key), 400,
                 "body is not a protobuf Loki PushRequest");
         check(push("application/json", "gzip", "not gzip".getBytes(StandardCharsets.UTF_8), key), 400, "not valid gzip");

@@ -3,18 +3,16 @@ package io.larch.ingest.protocol.loki;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import io.larch.ingest.RejectedRequestException;
 import io.larch.model.InvalidInputException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.xerial.snappy.Snappy;
 
 /**
- * Reads a Loki push in its protobuf form: a {@code logproto.PushRequest}, snappy block-compressed,
- * as Promtail, Grafana Alloy and loki4j send it. The message is small, so its few fields are read
+ * Reads a Loki push in its protobuf form: a {@code logproto.PushRequest} (once {@link LokiSnappy}
+ * uncompressed it, as Promtail, Grafana Alloy and loki4j send it). The message is small, so its few fields are read
  * here with protobuf's {@link CodedInputStream} rather than through generated classes:
  * <pre>
  * PushRequest      { repeated StreamAdapter streams = 1; }
@@ -39,28 +37,6 @@ public final class LokiProtobufPush {
     private static final int TIMESTAMP_NANOS = tag(2, WireFormat.WIRETYPE_VARINT);
 
     private LokiProtobufPush() {
-    }
-
-    /** The snappy block {@code compressed} uncompressed, refused with 413 when it would exceed {@code maxBytes}. */
-    public static byte[] uncompressSnappy(byte[] compressed, int maxBytes) {
-        try {
-            if (!Snappy.isValidCompressedBuffer(compressed)) {
-                throw notSnappy();
-            }
-            int length = Snappy.uncompressedLength(compressed);
-            if (length > maxBytes) {
-                throw new RejectedRequestException(413, "the push uncompresses to " + (length / 1024) + " KB; at most "
-                        + (maxBytes / 1024) + " KB are taken per request: send smaller batches");
-            }
-            return Snappy.uncompress(compressed);
-        } catch (IOException e) {
-            throw notSnappy();
-        }
-    }
-
-    private static InvalidInputException notSnappy() {
-        return new InvalidInputException("a protobuf push must be snappy-compressed (block format) as Loki expects; "
-                + "this body is not (for JSON send Content-Type: application/json)");
     }
 
     /** The streams of an uncompressed {@code PushRequest}, or {@link InvalidInputException} naming what is wrong. */
