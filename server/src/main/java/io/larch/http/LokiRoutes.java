@@ -25,7 +25,7 @@ import java.util.Map;
  * ahead), the valid ones are stored and the answer is 400 naming how many were refused and why,
  * which is also what Loki does with streams that fail validation. A 4xx makes the shippers drop
  * the batch instead of retrying it: right for lines that would be refused again, and the valid
- * ones are already kept. (Promtail, Alloy and loki4j retry only 429 and 5xx.)
+ * ones are already kept. (Promtail and Alloy retry 429 and 5xx; loki4j 429 and 503.)
  */
 final class LokiRoutes {
     /**
