@@ -68,6 +68,25 @@ class BenchSmokeTest {
     }
 
     @Test
+    void protocolsCommandSendsTheSameEventsThroughEveryAdapter() throws Exception {
+        Path out = dataDir.resolve("protocols.json");
+        int exit = new picocli.CommandLine(new BenchMain()).execute("protocols", "--jar", JAR.toString(),
+                "--data-dir", dataDir.resolve("protocols").toString(), "--loghub", LOGHUB.toString(), "--clients", "2",
+                "--batch", "50", "--seconds", "2", "--warmup-seconds", "0", "--out", out.toString());
+        assertEquals(0, exit);
+        JsonNode runs = new ObjectMapper().readTree(out.toFile()).get("runs");
+        List<String> protocols = new java.util.ArrayList<>();
+        for (JsonNode run : runs) {
+            protocols.add(run.get("protocol").asText());
+            assertEquals(0, run.get("errors").asLong(), run.toString());
+            assertTrue(run.get("events").asLong() > 0, run.toString());
+        }
+        assertEquals("native", protocols.getFirst());
+        assertEquals("native", protocols.getLast());
+        assertEquals(new java.util.ArrayList<>(ProtocolBench.PROTOCOLS.keySet()), protocols.subList(0, protocols.size() - 1));
+    }
+
+    @Test
     void ingestCommandRunsWithAlertRulesAndReportsWhetherTheEvaluatorKeptUp() throws Exception {
         Path out = dataDir.resolve("ingest.json");
         int exit = new picocli.CommandLine(new BenchMain()).execute("ingest", "--jar", JAR.toString(),

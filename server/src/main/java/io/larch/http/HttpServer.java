@@ -176,6 +176,7 @@ public final class HttpServer {
             ProtocolIngest protocolIngest = new ProtocolIngest(deps.ingest(), deps.policies(), deps.signatures());
             // protocol: otlp
             // protocol: loki
+            new LokiRoutes(protocolIngest, deps.metrics()).install(routes);
             // protocol: elasticsearch
             new ElasticsearchRoutes(protocolIngest).install(routes);
             // protocol: vercel

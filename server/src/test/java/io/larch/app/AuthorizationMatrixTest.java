@@ -123,6 +123,8 @@ class AuthorizationMatrixTest {
         examples.put("GET /_nodes/http", () -> new Example("/_nodes/http?project=shop", null));
         examples.put("PUT /_template/{name}", () -> new Example("/_template/matrix?project=shop", "{}"));
         examples.put("PUT /_index_template/{name}", () -> new Example("/_index_template/matrix?project=shop", "{}"));
+        examples.put("POST /loki/api/v1/push", () -> new Example("/loki/api/v1/push?project=shop",
+                "{\"streams\":[{\"stream\":{\"app\":\"matrix\"},\"values\":[[\"1796205600000000000\",\"matrix loki line\"]]}]}"));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
