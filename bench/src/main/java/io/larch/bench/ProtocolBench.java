@@ -27,6 +27,7 @@ final class ProtocolBench extends BenchMain.Common implements Callable<Integer> 
         PROTOCOLS.put("native", ProtocolBodies::nativeJson);
         PROTOCOLS.put("otlp-json", batch -> ProtocolBodies.otlpJson(ProtocolBodies.events(batch)));
         PROTOCOLS.put("loki-json", batch -> ProtocolBodies.lokiJson(ProtocolBodies.events(batch)));
+        PROTOCOLS.put("loki-protobuf", batch -> ProtocolBodies.lokiProtobuf(ProtocolBodies.events(batch)));
         PROTOCOLS.put("elasticsearch", batch -> ProtocolBodies.elasticsearchBulk(ProtocolBodies.events(batch)));
     }
 

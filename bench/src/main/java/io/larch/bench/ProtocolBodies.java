@@ -98,6 +98,49 @@ final class ProtocolBodies {
         return new Request("/loki/api/v1/push", "application/json", bytes(request), List.of());
     }
 
+    /**
+     * Loki push protobuf as loki4j and Promtail send it: a {@code logproto.PushRequest} (one stream
+     * per source and level), snappy block-compressed.
+     */
+    static Request lokiProtobuf(List<JsonNode> events) {
+        Map<String, List<JsonNode>> streams = new LinkedHashMap<>();
+        for (JsonNode event : events) {
+            String labels = "{service_name=\"" + event.path("source").asText("bench") + "\", level=\""
+                    + event.path("level").asText("info") + "\"}";
+            streams.computeIfAbsent(labels, key -> new java.util.ArrayList<>()).add(event);
+        }
+        try {
+            ByteArrayOutputStream request = new ByteArrayOutputStream(events.size() * 300);
+            com.google.protobuf.CodedOutputStream push = com.google.protobuf.CodedOutputStream.newInstance(request);
+            for (Map.Entry<String, List<JsonNode>> stream : streams.entrySet()) {
+                ByteArrayOutputStream streamBytes = new ByteArrayOutputStream();
+                com.google.protobuf.CodedOutputStream streamOut = com.google.protobuf.CodedOutputStream.newInstance(streamBytes);
+                streamOut.writeString(1, stream.getKey());
+                for (JsonNode event : stream.getValue()) {
+                    long millis = epochMillis(event);
+                    ByteArrayOutputStream timestamp = new ByteArrayOutputStream();
+                    com.google.protobuf.CodedOutputStream timestampOut = com.google.protobuf.CodedOutputStream.newInstance(timestamp);
+                    timestampOut.writeInt64(1, millis / 1000);
+                    timestampOut.writeInt32(2, (int) (millis % 1000) * 1_000_000);
+                    timestampOut.flush();
+                    ByteArrayOutputStream entry = new ByteArrayOutputStream();
+                    com.google.protobuf.CodedOutputStream entryOut = com.google.protobuf.CodedOutputStream.newInstance(entry);
+                    entryOut.writeByteArray(1, timestamp.toByteArray());
+                    entryOut.writeString(2, event.path("message").asText());
+                    entryOut.flush();
+                    streamOut.writeByteArray(2, entry.toByteArray());
+                }
+                streamOut.flush();
+                push.writeByteArray(1, streamBytes.toByteArray());
+            }
+            push.flush();
+            return new Request("/loki/api/v1/push", "application/x-protobuf",
+                    org.xerial.snappy.Snappy.compress(request.toByteArray()), List.of());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Elasticsearch bulk NDJSON, as Fluent Bit's es output writes it: an index action, then the document. */
     static Request elasticsearchBulk(List<JsonNode> events) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(events.size() * 512);
