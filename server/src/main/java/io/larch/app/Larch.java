@@ -81,6 +81,8 @@ import io.larch.wal.WalException;
 import io.larch.wal.WriteAheadLog;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.larch.ingest.protocol.ProjectIngest;
+import io.larch.ingest.protocol.syslog.SyslogListener;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -134,6 +136,8 @@ public final class Larch implements AutoCloseable {
     /** Read by ingest threads once HTTP runs; null until it is made (nothing is stored before). */
     private volatile Alerting alerting;
     private SystemEvents systemEvents;
+    /** The syslog port's listener, or null when LARCH_SYSLOG_PORT is off. */
+    private SyslogListener syslog;
     /** Where alerts link to: LARCH_PUBLIC_URL, or this server's address once it listens. */
     private volatile String dashboardUrl;
     private List<DeclaredRoute> routes;
@@ -323,6 +327,9 @@ public final class Larch implements AutoCloseable {
         alerting.start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);
+        if (config.syslog().port().isPresent()) {
+            syslog = syslog(new ProjectIngest(ingest, policies), authenticator, projects, metrics, clock);
+        }
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
     }
 
@@ -436,6 +443,48 @@ public final class Larch implements AutoCloseable {
         return http.port();
     }
 
+    /** The syslog port (TCP and UDP), or -1 when LARCH_SYSLOG_PORT is off. */
+    public int syslogPort() {
+        return syslog == null ? -1 : syslog.port();
+    }
+
+    /**
+     * The syslog listener (LARCH_SYSLOG_*): a message's project is the one of the key in its
+     * structured data (a project key with the ingest scope), else LARCH_SYSLOG_PROJECT's.
+     */
+    private SyslogListener syslog(ProjectIngest ingest, Authenticator authenticator, ProjectRepository projects,
+                                  PrometheusMeterRegistry metrics, Clock clock) throws IOException {
+        LarchConfig.Syslog settings = config.syslog();
+        SyslogListener.Projects choice = new SyslogListener.Projects() {
+            @Override
+            public SyslogListener.KeyCheck forKey(String key) {
+                try {
+                    if (authenticator.authenticate(key) instanceof io.larch.security.Caller.ProjectKey projectKey) {
+                        return projectKey.scopes().contains(io.larch.security.Scope.INGEST)
+                                ? SyslogListener.KeyCheck.project(projectKey.project().id())
+                                : SyslogListener.KeyCheck.refused("no_ingest_scope");
+                    }
+                    return SyslogListener.KeyCheck.refused("unknown_key");
+                } catch (io.larch.security.AuthException e) {
+                    return SyslogListener.KeyCheck.refused("unknown_key");
+                }
+            }
+
+            @Override
+            public long fallback() {
+                // Looked up once per batch: the project may be created after the server started.
+                return settings.project().flatMap(projects::findBySlug).map(io.larch.meta.Project::id).orElse(-1L);
+            }
+        };
+        try {
+            return SyslogListener.start(SyslogListener.Options.defaults(settings.host(), settings.port().getAsInt()),
+                    choice, ingest, metrics, clock);
+        } catch (IOException e) {
+            throw new IOException(Settings.SYSLOG_PORT.name() + ": cannot listen on " + settings.host() + ":"
+                    + settings.port().getAsInt() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Every route the server declares, with who may call it. */
     public List<DeclaredRoute> routes() {
         return routes;
@@ -451,6 +500,10 @@ public final class Larch implements AutoCloseable {
             return;
         }
         closed = true;
+        if (syslog != null) {
+            // First, like the system events: it writes through ingest. Stops receiving, stores what it queued.
+            syslog.close();
+        }
         if (systemEvents != null) {
             // First: it writes through ingest, and nothing may append once HTTP has stopped.
             systemEvents.close();
