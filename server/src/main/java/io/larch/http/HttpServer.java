@@ -178,6 +178,7 @@ public final class HttpServer {
             // protocol: loki
             // protocol: elasticsearch
             // protocol: vercel
+            new VercelRoutes(new io.larch.ingest.protocol.ProjectIngest(deps.ingest(), deps.policies())).install(routes);
             new SessionRoutes().install(routes);
             new WebRoutes().install(routes);
         });

@@ -45,11 +45,15 @@ class AuthorizationMatrixTest {
     private String expiredViewerToken;
     private String matrixEntryId;
     private boolean matrixBuildIngested;
+    private boolean matrixVercelSecretSet;
     private String matrixEraseId;
     private com.sun.net.httpserver.HttpServer receiver;
 
-    /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
-    private record Example(String path, String body) {
+    /** One request to a route: the path with its placeholders filled, a body for POST and PUT, and headers it needs. */
+    private record Example(String path, String body, Map<String, String> headers) {
+        Example(String path, String body) {
+            this(path, body, Map.of());
+        }
     }
 
     @BeforeAll
@@ -115,6 +119,8 @@ class AuthorizationMatrixTest {
         examples.put("GET /assets/{file}", () -> new Example("/assets/app.js", null));
         examples.put("GET /widget/larch-work-log.js", () -> new Example("/widget/larch-work-log.js", null));
         examples.put("GET /api/session", () -> new Example("/api/session", null));
+        examples.put("POST /ingest/vercel", () -> vercelDrainExample("[{\"message\":\"matrix vercel\",\"source\":\"lambda\"}]"));
+        examples.put("GET /ingest/vercel", () -> new Example("/ingest/vercel?project=shop", null));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
@@ -201,6 +207,25 @@ class AuthorizationMatrixTest {
                 + receiver.getAddress().getPort() + "/hook\"}]}");
         assertEquals(201, created.status(), created.body());
         return created.json().get("id").asLong();
+    }
+
+    /** A drain delivery to project shop signed as Vercel signs it (its drain secret set on first use). */
+    private Example vercelDrainExample(String body) {
+        String secret = "matrix-drain-secret";
+        if (!matrixVercelSecretSet) {
+            HttpJson.Response set = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/shop/settings"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"vercelDrainSecret\":\"" + secret + "\"}")), ADMIN);
+            assertEquals(200, set.status(), set.body());
+            matrixVercelSecretSet = true;
+        }
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+            String signature = java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+            return new Example("/ingest/vercel?project=shop", body, Map.of("x-vercel-signature", signature));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** An erase request in project shop, made on first use, for the status example. */
@@ -425,6 +450,7 @@ class AuthorizationMatrixTest {
             case "DELETE" -> request.DELETE();
             default -> request.method(route.method(), body).header("Content-Type", "application/json");
         }
+        example.headers().forEach(request::header);
         if (route.path().endsWith("/stream")) {
             return openStream(example, credential);
         }
