@@ -153,13 +153,29 @@ public final class ConfigLoader {
                 integer(Settings.FINGERPRINT_MAX_TEMPLATES, 100, 10_000_000));
         LarchConfig.Alerts alerts = alerts();
         LarchConfig.Syslog syslog = syslog();
+        LarchConfig.Vercel vercel = vercel();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
                 scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
-                shutdownSealTimeout, fingerprints, alerts, syslog);
+                shutdownSealTimeout, fingerprints, alerts, syslog, vercel);
+    }
+
+    private LarchConfig.Vercel vercel() {
+        String url = text(Settings.VERCEL_API_URL).replaceAll("/+$", "");
+        try {
+            URI uri = URI.create(url);
+            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || !(uri.getPath() == null || uri.getPath().isEmpty())) {
+                throw new IllegalArgumentException("not an http(s) URL with a host and no path");
+            }
+            return new LarchConfig.Vercel(uri);
+        } catch (IllegalArgumentException e) {
+            problems.add(Settings.VERCEL_API_URL.name() + ": expected a URL like https://api.vercel.com, got '" + url + "'");
+            return new LarchConfig.Vercel(URI.create("https://api.vercel.com"));
+        }
     }
 
     private LarchConfig.Syslog syslog() {

@@ -34,7 +34,12 @@ public record LarchConfig(
         Duration shutdownSealTimeout,
         Fingerprints fingerprints,
         Alerts alerts,
-        Syslog syslog) {
+        Syslog syslog,
+        Vercel vercel) {
+
+    /** Vercel's pull mode: where its REST API is ({@code LARCH_VERCEL_API_URL}). */
+    public record Vercel(URI apiUrl) {
+    }
 
     /**
      * The syslog listener ({@code LARCH_SYSLOG_*}).

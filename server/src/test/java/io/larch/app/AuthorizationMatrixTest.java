@@ -58,7 +58,9 @@ class AuthorizationMatrixTest {
 
     @BeforeAll
     void start(@TempDir Path dataDir) {
-        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on"), clock);
+        // The Vercel follows it makes call a port that refuses connections, not Vercel.
+        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on", "LARCH_VERCEL_API_URL",
+                "http://127.0.0.1:9"), clock);
         http = server.http();
         HttpJson.Response shop = http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
         assertEquals(201, shop.status(), "creating project shop: " + shop.body());
@@ -121,6 +123,11 @@ class AuthorizationMatrixTest {
         examples.put("GET /api/session", () -> new Example("/api/session", null));
         examples.put("POST /ingest/vercel", () -> vercelDrainExample("[{\"message\":\"matrix vercel\",\"source\":\"lambda\"}]"));
         examples.put("GET /ingest/vercel", () -> new Example("/ingest/vercel?project=shop", null));
+        examples.put("POST /admin/projects/{slug}/vercel/follow", () -> new Example("/admin/projects/shop/vercel/follow",
+                "{\"deploymentId\":\"dpl_matrix\",\"token\":\"matrix-token\"}"));
+        examples.put("GET /admin/projects/{slug}/vercel/follow", () -> new Example("/admin/projects/shop/vercel/follow", null));
+        examples.put("DELETE /admin/projects/{slug}/vercel/follow/{deploymentId}", () -> new Example(
+                "/admin/projects/shop/vercel/follow/" + newShopFollow(), null));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
@@ -207,6 +214,15 @@ class AuthorizationMatrixTest {
                 + receiver.getAddress().getPort() + "/hook\"}]}");
         assertEquals(201, created.status(), created.body());
         return created.json().get("id").asLong();
+    }
+
+    /** A Vercel deployment project shop follows, made for one deletion (the API it calls refuses connections). */
+    private String newShopFollow() {
+        String deploymentId = "dpl_matrix_" + System.nanoTime();
+        HttpJson.Response created = http.post("/admin/projects/shop/vercel/follow", ADMIN,
+                "{\"deploymentId\":\"" + deploymentId + "\",\"token\":\"matrix-token\"}");
+        assertEquals(201, created.status(), created.body());
+        return deploymentId;
     }
 
     /** A drain delivery to project shop signed as Vercel signs it (its drain secret set on first use). */

@@ -174,6 +174,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theVercelApiUrlIsVercelsByDefaultAndMustBeAUrlWithoutAPath() {
+        assertEquals("https://api.vercel.com", ConfigLoader.load(Map.of(), null, Map.of()).vercel().apiUrl().toString());
+        assertEquals("http://127.0.0.1:9000", ConfigLoader.load(Map.of("LARCH_VERCEL_API_URL", "http://127.0.0.1:9000/"), null,
+                Map.of()).vercel().apiUrl().toString());
+        check(Map.of("LARCH_VERCEL_API_URL", "api.vercel.com"), "LARCH_VERCEL_API_URL: expected a URL like https://api.vercel.com");
+        check(Map.of("LARCH_VERCEL_API_URL", "https://api.vercel.com/v3"), "LARCH_VERCEL_API_URL: expected a URL like");
+    }
+
+    @Test
     void badArchiveSettingsFailWithTheSettingsName() {
         check(Map.of("LARCH_ARCHIVE_STORE", "gcs"), "LARCH_ARCHIVE_STORE: expected one of local, s3, off, got 'gcs'");
         check(s3With("LARCH_S3_BUCKET", null), "LARCH_S3_BUCKET: required with LARCH_ARCHIVE_STORE=s3");

@@ -109,6 +109,78 @@ public final class VercelEvents {
         return event;
     }
 
+    /**
+     * The Larch event of one item of {@code GET /v3/deployments/{id}/events} (pull mode), or null
+     * when it has no text (state changes, delimiters). Items come as {@code {"type","created",
+     * "payload":{"id","date","text","deploymentId","info":{"type","name"},...}}} or with the
+     * payload's fields at the top: {@code date} (else {@code created}) to ts, {@code text} to
+     * message, kind=build with buildId = {@code info.name} when the item is of a build (the
+     * default: deployment events are build logs), else kind=app; {@code type} {@code stderr} is an
+     * error; the rest into attrs ({@code vercelType}, {@code vercelId}, {@code info.*}, ...).
+     */
+    public static ObjectNode deploymentEvent(JsonNode item, String followedDeploymentId) {
+        JsonNode payload = item.path("payload").isObject() ? item.get("payload") : item;
+        String text = text(payload, "text");
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        ObjectNode event = JsonNodeFactory.instance.objectNode();
+        long ts = eventTime(item);
+        if (ts > 0) {
+            event.put("ts", ts);
+        }
+        String deploymentId = text(payload, "deploymentId") != null ? text(payload, "deploymentId") : followedDeploymentId;
+        String infoType = text(payload.path("info"), "type");
+        boolean build = infoType == null || infoType.equals("build");
+        event.put("kind", build ? "build" : "app");
+        String type = text(item, "type") != null ? text(item, "type") : text(payload, "type");
+        event.put("level", "stderr".equals(type) ? "error" : level(payload));
+        event.put("message", text);
+        event.put("deploymentId", deploymentId);
+        if (build) {
+            String name = text(payload.path("info"), "name");
+            event.put("buildId", name != null && !name.isEmpty() ? name : deploymentId);
+        }
+        event.put("source", "vercel");
+        ObjectNode attrs = JsonNodeFactory.instance.objectNode();
+        if (type != null) {
+            attrs.put("vercelType", type);
+        }
+        attrs.put("vercelId", eventId(item));
+        flatten(payload, "", attrs);
+        attrs.remove(List.of("text", "date", "created", "vercelType"));
+        if (type != null) {
+            attrs.put("vercelType", type);
+        }
+        event.set("attrs", attrs);
+        return event;
+    }
+
+    /** The time of a deployment event (ms): the payload's {@code date}, else {@code created}; 0 when neither. */
+    public static long eventTime(JsonNode item) {
+        JsonNode payload = item.path("payload").isObject() ? item.get("payload") : item;
+        for (JsonNode candidate : List.of(payload.path("date"), payload.path("created"), item.path("created"))) {
+            if (candidate.canConvertToLong()) {
+                return candidate.asLong();
+            }
+        }
+        return 0;
+    }
+
+    /** The id of a deployment event: its {@code id}, else its {@code serial}, else its time and text. */
+    public static String eventId(JsonNode item) {
+        JsonNode payload = item.path("payload").isObject() ? item.get("payload") : item;
+        String id = text(payload, "id") != null ? text(payload, "id") : text(item, "id");
+        if (id != null) {
+            return id;
+        }
+        String serial = text(payload, "serial");
+        if (serial != null) {
+            return serial;
+        }
+        return eventTime(item) + "-" + Integer.toHexString(String.valueOf(text(payload, "text")).hashCode());
+    }
+
     /** {@code level} as Vercel names it, else from the status code, else from the stream. */
     static String level(JsonNode entry) {
         String level = text(entry, "level");
