@@ -3,6 +3,7 @@ package io.larch.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.testing.HttpJson;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -50,10 +52,12 @@ class SyslogApiTest {
         server.close();
     }
 
-    /** Runs util-linux logger against Larch's syslog port with {@code options} and the message last. */
+    /** Runs util-linux logger against Larch's syslog port (unless options name another) with {@code options}, the message last. */
     private void logger(String... options) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("logger", "--server", "127.0.0.1", "--port",
-                Integer.toString(server.larch().syslogPort())));
+        List<String> command = new ArrayList<>(List.of("logger"));
+        if (!List.of(options).contains("--server")) {
+            command.addAll(List.of("--server", "127.0.0.1", "--port", Integer.toString(server.larch().syslogPort())));
+        }
         command.addAll(List.of(options));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(process.waitFor(10, TimeUnit.SECONDS), "logger did not finish");
@@ -186,6 +190,69 @@ class SyslogApiTest {
         http = server.http();
         HttpJson.Response found = http.get("/api/log", fallbackKey, Map.of("q", "beforestop", "limit", "1000"));
         assertEquals(500, found.json().get("events").size(), found.body());
+    }
+
+    /**
+     * rsyslog forwarding as the README configures it: the one-line {@code @@host:port;RSYSLOG_SyslogProtocol23Format}
+     * (to LARCH_SYSLOG_PROJECT), and an octet-counted omfwd action with a template adding the key.
+     */
+    @Test
+    void rsyslogForwardsWithTheReadmesConfiguration(@TempDir Path workDir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/rsyslogd")), "rsyslog is not installed (.ci/run installs it)");
+        int plainPort = freePort();
+        int keyedPort = freePort();
+        int larchPort = server.larch().syslogPort();
+        Path config = workDir.resolve("rsyslog.conf");
+        Files.writeString(config, String.join("\n",
+                "global(workDirectory=\"" + workDir + "\")",
+                "module(load=\"imtcp\")",
+                "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + plainPort + "\")",
+                "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + keyedPort + "\" ruleset=\"keyed\")",
+                "*.* @@127.0.0.1:" + larchPort + ";RSYSLOG_SyslogProtocol23Format",
+                "template(name=\"LarchFormat\" type=\"string\"",
+                "  string=\"<%PRI%>1 %TIMESTAMP:::date-rfc3339% %HOSTNAME% %APP-NAME% %PROCID% %MSGID% [larch@32473 key=\\\""
+                        + shopKey + "\\\"]%msg:::sp-if-no-1st-sp%%msg%\\n\")",
+                "ruleset(name=\"keyed\") {",
+                "  action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" + larchPort
+                        + "\" protocol=\"tcp\" TCP_Framing=\"octet-counted\" template=\"LarchFormat\")",
+                "}", ""));
+        Process rsyslog = new ProcessBuilder("/usr/sbin/rsyslogd", "-n", "-f", config.toString(), "-i",
+                workDir.resolve("rsyslogd.pid").toString()).redirectErrorStream(true)
+                .redirectOutput(workDir.resolve("rsyslogd.out").toFile()).start();
+        try {
+            waitFor(() -> listening(plainPort) && listening(keyedPort));
+            logger("--server", "127.0.0.1", "--port", Integer.toString(plainPort), "--tcp", "-t", "cron-job",
+                    "-p", "cron.warning", "rsyslogplain nightly backup slow");
+            logger("--server", "127.0.0.1", "--port", Integer.toString(keyedPort), "--tcp", "-t", "billing",
+                    "-p", "local1.err", "rsyslogkeyed invoice failed");
+            JsonNode plain = findOne(fallbackKey, "rsyslogplain");
+            assertEquals("rsyslogplain nightly backup slow", plain.get("message").asText());
+            assertEquals("warn", plain.get("level").asText());
+            assertEquals("cron-job", plain.get("source").asText());
+            assertAttrs(plain, "facility", "cron", "syslogFormat", "rfc5424");
+            JsonNode keyed = findOne(shopKey, "rsyslogkeyed");
+            assertEquals("rsyslogkeyed invoice failed", keyed.get("message").asText());
+            assertEquals("error", keyed.get("level").asText());
+            assertEquals("billing", keyed.get("source").asText());
+            assertAttrs(keyed, "facility", "local1");
+        } finally {
+            rsyslog.destroy();
+            rsyslog.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
