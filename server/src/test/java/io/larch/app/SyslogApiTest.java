@@ -241,6 +241,28 @@ class SyslogApiTest {
         }
     }
 
+    @Test
+    void withoutAPerPortProjectAMessageWithoutAKeyIsDroppedAndABusyPortStopsTheStart(@TempDir Path dataDir) throws Exception {
+        try (TestServer bare = TestServer.start(dataDir.resolve("bare"), Map.of("LARCH_SYSLOG_PORT", "0"), Clock.systemUTC())) {
+            String key = bare.createProject("Lonely");
+            try (Socket socket = new Socket("127.0.0.1", bare.larch().syslogPort())) {
+                socket.getOutputStream().write("<14>1 - h app - - - nokeynoproject\n".getBytes(StandardCharsets.UTF_8));
+            }
+            HttpJson bareHttp = bare.http();
+            java.util.function.DoubleSupplier dropped = () -> bareHttp.get("/metrics", null).body().lines()
+                    .filter(l -> l.startsWith("larch_syslog_dropped_total{reason=\"no_project\""))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            waitFor(() -> dropped.getAsDouble() == 1);
+            assertEquals(0, bareHttp.get("/api/log", key, Map.of("q", "nokeynoproject")).json().get("events").size());
+
+            RuntimeException busy = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> TestServer.start(dataDir.resolve("second"), Map.of("LARCH_SYSLOG_PORT",
+                            Integer.toString(bare.larch().syslogPort())), Clock.systemUTC()));
+            assertTrue(busy.getMessage().contains("LARCH_SYSLOG_PORT: cannot listen on 127.0.0.1:" + bare.larch().syslogPort()),
+                    busy.getMessage());
+        }
+    }
+
     private static int freePort() throws IOException {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             return socket.getLocalPort();
