@@ -46,6 +46,11 @@ final class EffectiveConfig {
             values.put(Settings.SMTP_PASSWORD.name(), smtp.password().orElse(null));
             values.put(Settings.SMTP_FROM.name(), smtp.from());
         });
+        LarchConfig.Syslog syslog = config.syslog();
+        values.put(Settings.SYSLOG_PORT.name(), syslog.port().isPresent() ? Integer.toString(syslog.port().getAsInt()) : "off");
+        values.put(Settings.SYSLOG_HOST.name(), syslog.host());
+        values.put(Settings.SYSLOG_PROJECT.name(), syslog.project().orElse(null));
+        values.put(Settings.VERCEL_API_URL.name(), config.vercel().apiUrl().toString());
         return values;
     }
 }

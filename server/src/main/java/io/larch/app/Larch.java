@@ -81,6 +81,10 @@ import io.larch.wal.WalException;
 import io.larch.wal.WriteAheadLog;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.larch.ingest.protocol.ProjectIngest;
+import io.larch.ingest.protocol.syslog.SyslogListener;
+import io.larch.ingest.protocol.vercel.VercelFollower;
+import io.larch.meta.VercelFollowRepository;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -119,6 +123,8 @@ public final class Larch implements AutoCloseable {
     private static final Duration ALERT_FIRST_BACKOFF = Duration.ofSeconds(1);
     /** Refused credentials within one look at Larch's health that make a system event (someone probing). */
     private static final long AUTH_BURST = 20;
+    /** A followed deployment's event stream that ended is opened again after this long. */
+    private static final Duration VERCEL_RECONNECT_DELAY = Duration.ofSeconds(5);
 
     private final LarchConfig config;
     private DataDirLock lock;
@@ -134,6 +140,10 @@ public final class Larch implements AutoCloseable {
     /** Read by ingest threads once HTTP runs; null until it is made (nothing is stored before). */
     private volatile Alerting alerting;
     private SystemEvents systemEvents;
+    /** The syslog port's listener, or null when LARCH_SYSLOG_PORT is off. */
+    private SyslogListener syslog;
+    /** Vercel's pull mode: the deployments followed. */
+    private VercelFollower vercelFollower;
     /** Where alerts link to: LARCH_PUBLIC_URL, or this server's address once it listens. */
     private volatile String dashboardUrl;
     private List<DeclaredRoute> routes;
@@ -306,6 +316,9 @@ public final class Larch implements AutoCloseable {
                         e.getMessage());
             }
         });
+        // Vercel pull mode: every deployment followed before the stop resumes where it got to.
+        VercelFollowRepository vercelFollows = new VercelFollowRepository(database);
+        vercelFollower = vercelFollower(new ProjectIngest(ingest, policies), vercelFollows, clock);
         HttpServer.Options httpOptions = new HttpServer.Options(config.host(), config.port(), config.queryTimeout(),
                 config.queryConcurrencyPerKey(), security.viewerTokenMaxTtl(), security.corsOrigins(),
                 security.httpIdleTimeout(), trustedProxies, rateLimits,
@@ -314,7 +327,7 @@ public final class Larch implements AutoCloseable {
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 retention, eraser, database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock, disk, buildLogs, fingerprintRecords,
-                fingerprintMerges, alertRules, alerting, alertRecords));
+                fingerprintMerges, alertRules, alerting, alertRecords, vercelFollower, vercelFollows));
         routes = built.routes();
         http = built.javalin().start();
         dashboardUrl = config.alerts().publicUrl().map(java.net.URI::toString)
@@ -323,6 +336,10 @@ public final class Larch implements AutoCloseable {
         alerting.start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);
+        vercelFollower.start();
+        if (config.syslog().port().isPresent()) {
+            syslog = syslog(new ProjectIngest(ingest, policies), authenticator, projects, metrics, clock);
+        }
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
     }
 
@@ -436,6 +453,72 @@ public final class Larch implements AutoCloseable {
         return http.port();
     }
 
+    /** The pull mode's follower, whose cursors are the metadata database's vercel_follows rows. */
+    private VercelFollower vercelFollower(ProjectIngest ingest, VercelFollowRepository follows, Clock clock) {
+        VercelFollower.Cursors cursors = new VercelFollower.Cursors() {
+            @Override
+            public List<VercelFollower.Follow> following() {
+                return follows.list(-1).stream()
+                        .filter(f -> !f.status().equals(VercelFollower.UNAUTHORIZED) && !f.status().equals(VercelFollower.NOT_FOUND))
+                        .map(f -> new VercelFollower.Follow(f.projectId(), f.deploymentId(), f.token(), f.lastTs(), f.lastIds()))
+                        .toList();
+            }
+
+            @Override
+            public void advance(long projectId, String deploymentId, long lastTs, List<String> lastIds, int added) {
+                follows.advance(projectId, deploymentId, lastTs, lastIds, added, clock.millis());
+            }
+
+            @Override
+            public void status(long projectId, String deploymentId, String status, String error) {
+                follows.status(projectId, deploymentId, status, error, clock.millis());
+            }
+        };
+        return new VercelFollower(config.vercel().apiUrl(), ingest, cursors, VERCEL_RECONNECT_DELAY);
+    }
+
+    /** The syslog port (TCP and UDP), or -1 when LARCH_SYSLOG_PORT is off. */
+    public int syslogPort() {
+        return syslog == null ? -1 : syslog.port();
+    }
+
+    /**
+     * The syslog listener (LARCH_SYSLOG_*): a message's project is the one of the key in its
+     * structured data (a project key with the ingest scope), else LARCH_SYSLOG_PROJECT's.
+     */
+    private SyslogListener syslog(ProjectIngest ingest, Authenticator authenticator, ProjectRepository projects,
+                                  PrometheusMeterRegistry metrics, Clock clock) throws IOException {
+        LarchConfig.Syslog settings = config.syslog();
+        SyslogListener.Projects choice = new SyslogListener.Projects() {
+            @Override
+            public SyslogListener.KeyCheck forKey(String key) {
+                try {
+                    if (authenticator.authenticate(key) instanceof io.larch.security.Caller.ProjectKey projectKey) {
+                        return projectKey.scopes().contains(io.larch.security.Scope.INGEST)
+                                ? SyslogListener.KeyCheck.project(projectKey.project().id())
+                                : SyslogListener.KeyCheck.refused("no_ingest_scope");
+                    }
+                    return SyslogListener.KeyCheck.refused("unknown_key");
+                } catch (io.larch.security.AuthException e) {
+                    return SyslogListener.KeyCheck.refused("unknown_key");
+                }
+            }
+
+            @Override
+            public long fallback() {
+                // Looked up once per batch: the project may be created after the server started.
+                return settings.project().flatMap(projects::findBySlug).map(io.larch.meta.Project::id).orElse(-1L);
+            }
+        };
+        try {
+            return SyslogListener.start(SyslogListener.Options.defaults(settings.host(), settings.port().getAsInt()),
+                    choice, ingest, metrics, clock);
+        } catch (IOException e) {
+            throw new IOException(Settings.SYSLOG_PORT.name() + ": cannot listen on " + settings.host() + ":"
+                    + settings.port().getAsInt() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Every route the server declares, with who may call it. */
     public List<DeclaredRoute> routes() {
         return routes;
@@ -451,6 +534,14 @@ public final class Larch implements AutoCloseable {
             return;
         }
         closed = true;
+        if (syslog != null) {
+            // First, like the system events: it writes through ingest. Stops receiving, stores what it queued.
+            syslog.close();
+        }
+        if (vercelFollower != null) {
+            // Likewise: streams are cut, what was read is stored and its place recorded before the metadata closes.
+            vercelFollower.close();
+        }
         if (systemEvents != null) {
             // First: it writes through ingest, and nothing may append once HTTP has stopped.
             systemEvents.close();

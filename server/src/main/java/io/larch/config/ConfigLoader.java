@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
@@ -151,13 +152,58 @@ public final class ConfigLoader {
                         "template or v1"),
                 integer(Settings.FINGERPRINT_MAX_TEMPLATES, 100, 10_000_000));
         LarchConfig.Alerts alerts = alerts();
+        LarchConfig.Syslog syslog = syslog();
+        LarchConfig.Vercel vercel = vercel();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
                 scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
-                shutdownSealTimeout, fingerprints, alerts);
+                shutdownSealTimeout, fingerprints, alerts, syslog, vercel);
+    }
+
+    private LarchConfig.Vercel vercel() {
+        String url = text(Settings.VERCEL_API_URL).replaceAll("/+$", "");
+        try {
+            URI uri = URI.create(url);
+            if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                    || !(uri.getPath() == null || uri.getPath().isEmpty())) {
+                throw new IllegalArgumentException("not an http(s) URL with a host and no path");
+            }
+            return new LarchConfig.Vercel(uri);
+        } catch (IllegalArgumentException e) {
+            problems.add(Settings.VERCEL_API_URL.name() + ": expected a URL like https://api.vercel.com, got '" + url + "'");
+            return new LarchConfig.Vercel(URI.create("https://api.vercel.com"));
+        }
+    }
+
+    private LarchConfig.Syslog syslog() {
+        String portText = text(Settings.SYSLOG_PORT);
+        OptionalInt port = OptionalInt.empty();
+        if (!portText.equalsIgnoreCase("off")) {
+            Integer number = parse(Settings.SYSLOG_PORT, Integer::parseInt, "off or a port number (0 to 65535)");
+            if (number != null && (number < 0 || number > 65535)) {
+                problems.add(Settings.SYSLOG_PORT.name() + ": expected off or a port number (0 to 65535), got " + number);
+            }
+            port = OptionalInt.of(number == null ? 0 : number);
+        }
+        String host = text(Settings.SYSLOG_HOST);
+        if (host.isBlank()) {
+            problems.add(Settings.SYSLOG_HOST.name() + ": give an interface address like 127.0.0.1 or 0.0.0.0");
+        }
+        Optional<String> project = Optional.ofNullable(values.get(Settings.SYSLOG_PROJECT.name()))
+                .map(String::trim).filter(slug -> !slug.isEmpty());
+        project.ifPresent(slug -> {
+            if (!slug.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+                problems.add(Settings.SYSLOG_PROJECT.name() + ": expected a project slug (lowercase letters, digits and '-'), got '"
+                        + slug + "'");
+            }
+        });
+        if (project.isPresent() && port.isEmpty()) {
+            problems.add(Settings.SYSLOG_PROJECT.name() + ": set LARCH_SYSLOG_PORT too (syslog is off)");
+        }
+        return new LarchConfig.Syslog(port, host, project);
     }
 
     private LarchConfig.Alerts alerts() {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /** Validated configuration; build it with {@link ConfigLoader}. */
@@ -32,7 +33,22 @@ public record LarchConfig(
         MinFreeDisk minFreeDisk,
         Duration shutdownSealTimeout,
         Fingerprints fingerprints,
-        Alerts alerts) {
+        Alerts alerts,
+        Syslog syslog,
+        Vercel vercel) {
+
+    /** Vercel's pull mode: where its REST API is ({@code LARCH_VERCEL_API_URL}). */
+    public record Vercel(URI apiUrl) {
+    }
+
+    /**
+     * The syslog listener ({@code LARCH_SYSLOG_*}).
+     *
+     * @param port    the TCP and UDP port, or empty when syslog is off
+     * @param project the slug of the project for messages without a key, if any
+     */
+    public record Syslog(OptionalInt port, String host, Optional<String> project) {
+    }
 
     /** How alert emails leave ({@code LARCH_SMTP_SECURITY}). */
     public enum SmtpSecurity { STARTTLS, TLS, NONE }

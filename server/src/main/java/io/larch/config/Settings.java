@@ -125,6 +125,16 @@ public final class Settings {
     public static final Setting SMTP_FROM = new Setting("LARCH_SMTP_FROM", null,
             "the From address of alert emails (required with LARCH_SMTP_HOST)", false);
 
+    public static final Setting SYSLOG_PORT = new Setting("LARCH_SYSLOG_PORT", "off",
+            "off (the default), or the port syslog is received on, TCP and UDP (RFC 5424 and 3164; 0 picks a free port)", false);
+    public static final Setting SYSLOG_HOST = new Setting("LARCH_SYSLOG_HOST", "127.0.0.1",
+            "interface the syslog port listens on; 0.0.0.0 to accept syslog from other machines", false);
+    public static final Setting SYSLOG_PROJECT = new Setting("LARCH_SYSLOG_PROJECT", null,
+            "the slug of the project that syslog messages without a key in their structured data go to; unset: such messages are dropped (counted)", false);
+
+    public static final Setting VERCEL_API_URL = new Setting("LARCH_VERCEL_API_URL", "https://api.vercel.com",
+            "Vercel's REST API, for the pull mode (POST /admin/projects/{slug}/vercel/follow)", false);
+
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
@@ -135,7 +145,7 @@ public final class Settings {
             S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY,
             MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT, FINGERPRINTER, FINGERPRINT_MAX_TEMPLATES, PUBLIC_URL, ALERT_RULES_FILE,
             ALERT_QUEUE_EVENTS, SYSTEM_EVENTS_INTERVAL, ALERT_PRIVATE_TARGETS, SMTP_HOST, SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME, SMTP_PASSWORD,
-            SMTP_FROM);
+            SMTP_FROM, SYSLOG_PORT, SYSLOG_HOST, SYSLOG_PROJECT, VERCEL_API_URL);
 
     private Settings() {
     }

@@ -68,7 +68,9 @@ public final class HttpServer {
                                Path dataDir, PrometheusMeterRegistry metrics, Map<String, String> effectiveConfig,
                                Options options, Clock clock, DiskSpace disk, BuildLogArchiver buildLogs,
                                FingerprintRepository fingerprintRecords, FingerprintMerges fingerprintMerges,
-                               AlertRules alertRules, Alerting alerting, AlertRepository alertRecords) {
+                               AlertRules alertRules, Alerting alerting, AlertRepository alertRecords,
+                               io.larch.ingest.protocol.vercel.VercelFollower vercelFollower,
+                               io.larch.meta.VercelFollowRepository vercelFollows) {
     }
 
     /**
@@ -180,6 +182,8 @@ public final class HttpServer {
             // protocol: elasticsearch
             new ElasticsearchRoutes(protocolIngest).install(routes);
             // protocol: vercel
+            new VercelRoutes(new io.larch.ingest.protocol.ProjectIngest(deps.ingest(), deps.policies()), deps.vercelFollower(),
+                    deps.vercelFollows(), deps.database(), deps.audit(), deps.clock()).install(routes);
             new SessionRoutes().install(routes);
             new WebRoutes().install(routes);
         });

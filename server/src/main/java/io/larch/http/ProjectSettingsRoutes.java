@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code /admin/projects/{slug}/settings} (signing, redaction, rate limits, fingerprinter) and
+ * {@code /admin/projects/{slug}/settings} (signing, redaction, rate limits, fingerprinter, the Vercel
+ * drain's secret and verification code) and
  * {@code /admin/projects/{slug}/signing-secret} (rotation). The admin token or the project's
  * admin key.
  */
@@ -41,11 +42,13 @@ final class ProjectSettingsRoutes {
     }
 
     private void change(Context ctx, Grant grant, byte[] raw) {
-        JsonNode body = JsonBodies.object(raw, "signing", "redaction", "redactionPatterns", "limits", "fingerprinter");
+        JsonNode body = JsonBodies.object(raw, "signing", "redaction", "redactionPatterns", "limits", "fingerprinter",
+                "vercelDrainSecret", "vercelVerify");
         String signing = JsonBodies.text(body, "signing");
         ProjectPolicies.Change change = new ProjectPolicies.Change(signing == null ? null : SigningMode.parse(signing),
                 JsonBodies.text(body, "redaction"), patterns(body.get("redactionPatterns")), limits(body.get("limits")),
-                JsonBodies.text(body, "fingerprinter"));
+                JsonBodies.text(body, "fingerprinter"), JsonBodies.text(body, "vercelDrainSecret"),
+                JsonBodies.text(body, "vercelVerify"));
         if (change.limits() != null && grant.caller() instanceof Caller.ProjectKey) {
             requireNotRaised("limits.eventsPerMinute", change.limits().eventsPerMinute(), serverLimits.projectEventsPerMinute());
             requireNotRaised("limits.requestsPerMinute", change.limits().requestsPerMinute(), serverLimits.projectRequestsPerMinute());

@@ -33,6 +33,10 @@ public final class ProjectPolicies {
     static final String LIMIT_EVENTS = "limit_events_per_minute";
     static final String LIMIT_REQUESTS = "limit_requests_per_minute";
     static final String LIMIT_WORK_LOG_PER_USER = "limit_work_log_per_user_per_minute";
+    static final String VERCEL_DRAIN_SECRET = "vercel_drain_secret";
+    static final String VERCEL_VERIFY = "vercel_verify";
+    /** Vercel's drain secrets and verification codes are short; a header value past this is a mistake. */
+    private static final int MAX_VERCEL_VALUE_CHARS = 256;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Database database;
@@ -62,9 +66,11 @@ public final class ProjectPolicies {
      * @param redactor       null when redaction is off for the project
      * @param limits         the rate limits in force: the server's with the project's overrides
      * @param fingerprinter  "template" or "v1" when the project chose one; null: the server's LARCH_FINGERPRINTER
+     * @param vercelDrainSecret the secret Vercel signs the project's log drain bodies with (x-vercel-signature), or null
+     * @param vercelVerify      the value POST /ingest/vercel answers in x-vercel-verify (Vercel's drain setup), or null
      */
     public record Policy(SigningMode signing, List<byte[]> signingSecrets, Redactor redactor, RateLimits limits,
-                         String fingerprinter) {
+                         String fingerprinter, String vercelDrainSecret, String vercelVerify) {
     }
 
     /** Per-minute rate limits a project sets for itself; null means the server's default, 0 no limit. */
@@ -79,9 +85,11 @@ public final class ProjectPolicies {
      * @param redactionPatterns the project's extra patterns (replacing the earlier ones)
      * @param limits            new overrides; a field of -1 returns to the server's default
      * @param fingerprinter     "template", "v1" or "default" (the server's LARCH_FINGERPRINTER)
+     * @param vercelDrainSecret the Vercel log drain's signature secret; "" removes it
+     * @param vercelVerify      the code Vercel's drain setup asks the endpoint to answer in x-vercel-verify; "" removes it
      */
     public record Change(SigningMode signing, String redaction, List<String> redactionPatterns, LimitOverrides limits,
-                         String fingerprinter) {
+                         String fingerprinter, String vercelDrainSecret, String vercelVerify) {
     }
 
     /** The policy of {@code projectId}, from the cache when fresh. */
@@ -115,6 +123,8 @@ public final class ProjectPolicies {
         limits.put("workLogPerUserPerMinute", longOrNull(values.get(LIMIT_WORK_LOG_PER_USER)));
         shown.put("limits", limits);
         shown.put("fingerprinter", values.getOrDefault(FINGERPRINTER, "default"));
+        shown.put("vercelDrainSecret", values.containsKey(VERCEL_DRAIN_SECRET) ? "(set)" : null);
+        shown.put("vercelVerify", values.get(VERCEL_VERIFY));
         return shown;
     }
 
@@ -157,9 +167,11 @@ public final class ProjectPolicies {
                         + change.fingerprinter() + "'");
             });
         }
+        vercelValue(updates, VERCEL_DRAIN_SECRET, "vercelDrainSecret", change.vercelDrainSecret());
+        vercelValue(updates, VERCEL_VERIFY, "vercelVerify", change.vercelVerify());
         if (updates.isEmpty()) {
             throw new InvalidInputException("nothing to change: give any of signing, redaction, redactionPatterns, limits, "
-                    + "fingerprinter");
+                    + "fingerprinter, vercelDrainSecret, vercelVerify");
         }
         long now = clock.millis();
         database.transaction(c -> {
@@ -167,6 +179,8 @@ public final class ProjectPolicies {
                 settings.put(c, project.id(), update.getKey(), update.getValue(), now);
             }
             Map<String, String> shown = new LinkedHashMap<>(updates);
+            // The audit trail records that the drain secret changed, never the secret.
+            shown.computeIfPresent(VERCEL_DRAIN_SECRET, (name, value) -> "(set)");
             audit.append(c, now, actor.identity(), actor.clientIp(), "settings.update", project.id(), project.slug(),
                     toJson(shown));
             return null;
@@ -205,7 +219,7 @@ public final class ProjectPolicies {
         LimitOverrides limits = new LimitOverrides(longOrNull(values.get(LIMIT_EVENTS)), longOrNull(values.get(LIMIT_REQUESTS)),
                 longOrNull(values.get(LIMIT_WORK_LOG_PER_USER)));
         return new Policy(signingMode(values), List.copyOf(secrets), redactor, serverLimits.with(limits),
-                values.get(FINGERPRINTER));
+                values.get(FINGERPRINTER), values.get(VERCEL_DRAIN_SECRET), values.get(VERCEL_VERIFY));
     }
 
     private static SigningMode signingMode(Map<String, String> values) {
@@ -237,6 +251,19 @@ public final class ProjectPolicies {
             throw new InvalidInputException(field + ": give events per minute (0: no limit, -1: the server's default), got " + value);
         }
         updates.put(name, value == -1 ? null : Long.toString(value));
+    }
+
+    /** A Vercel setting: printable ASCII (it travels in a header), "" to remove it. */
+    private static void vercelValue(Map<String, String> updates, String name, String field, String value) {
+        if (value == null) {
+            return;
+        }
+        String trimmed = value.trim();
+        if (trimmed.length() > MAX_VERCEL_VALUE_CHARS || !trimmed.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw new InvalidInputException(field + ": give the value Vercel shows (printable characters without spaces, at most "
+                    + MAX_VERCEL_VALUE_CHARS + "), or \"\" to remove it");
+        }
+        updates.put(name, trimmed.isEmpty() ? null : trimmed);
     }
 
     private static Long longOrNull(String text) {

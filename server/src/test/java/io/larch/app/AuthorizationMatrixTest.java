@@ -45,16 +45,22 @@ class AuthorizationMatrixTest {
     private String expiredViewerToken;
     private String matrixEntryId;
     private boolean matrixBuildIngested;
+    private boolean matrixVercelSecretSet;
     private String matrixEraseId;
     private com.sun.net.httpserver.HttpServer receiver;
 
-    /** One request to a route: the path with its placeholders filled, and a body for POST and PUT. */
-    private record Example(String path, String body) {
+    /** One request to a route: the path with its placeholders filled, a body for POST and PUT, and headers it needs. */
+    private record Example(String path, String body, Map<String, String> headers) {
+        Example(String path, String body) {
+            this(path, body, Map.of());
+        }
     }
 
     @BeforeAll
     void start(@TempDir Path dataDir) {
-        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on"), clock);
+        // The Vercel follows it makes call a port that refuses connections, not Vercel.
+        server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on", "LARCH_VERCEL_API_URL",
+                "http://127.0.0.1:9"), clock);
         http = server.http();
         HttpJson.Response shop = http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
         assertEquals(201, shop.status(), "creating project shop: " + shop.body());
@@ -125,6 +131,13 @@ class AuthorizationMatrixTest {
         examples.put("PUT /_index_template/{name}", () -> new Example("/_index_template/matrix?project=shop", "{}"));
         examples.put("POST /loki/api/v1/push", () -> new Example("/loki/api/v1/push?project=shop",
                 "{\"streams\":[{\"stream\":{\"app\":\"matrix\"},\"values\":[[\"1796205600000000000\",\"matrix loki line\"]]}]}"));
+        examples.put("POST /ingest/vercel", () -> vercelDrainExample("[{\"message\":\"matrix vercel\",\"source\":\"lambda\"}]"));
+        examples.put("GET /ingest/vercel", () -> new Example("/ingest/vercel?project=shop", null));
+        examples.put("POST /admin/projects/{slug}/vercel/follow", () -> new Example("/admin/projects/shop/vercel/follow",
+                "{\"deploymentId\":\"dpl_matrix\",\"token\":\"matrix-token\"}"));
+        examples.put("GET /admin/projects/{slug}/vercel/follow", () -> new Example("/admin/projects/shop/vercel/follow", null));
+        examples.put("DELETE /admin/projects/{slug}/vercel/follow/{deploymentId}", () -> new Example(
+                "/admin/projects/shop/vercel/follow/" + newShopFollow(), null));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
@@ -211,6 +224,34 @@ class AuthorizationMatrixTest {
                 + receiver.getAddress().getPort() + "/hook\"}]}");
         assertEquals(201, created.status(), created.body());
         return created.json().get("id").asLong();
+    }
+
+    /** A Vercel deployment project shop follows, made for one deletion (the API it calls refuses connections). */
+    private String newShopFollow() {
+        String deploymentId = "dpl_matrix_" + System.nanoTime();
+        HttpJson.Response created = http.post("/admin/projects/shop/vercel/follow", ADMIN,
+                "{\"deploymentId\":\"" + deploymentId + "\",\"token\":\"matrix-token\"}");
+        assertEquals(201, created.status(), created.body());
+        return deploymentId;
+    }
+
+    /** A drain delivery to project shop signed as Vercel signs it (its drain secret set on first use). */
+    private Example vercelDrainExample(String body) {
+        String secret = "matrix-drain-secret";
+        if (!matrixVercelSecretSet) {
+            HttpJson.Response set = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/shop/settings"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"vercelDrainSecret\":\"" + secret + "\"}")), ADMIN);
+            assertEquals(200, set.status(), set.body());
+            matrixVercelSecretSet = true;
+        }
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+            String signature = java.util.HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+            return new Example("/ingest/vercel?project=shop", body, Map.of("x-vercel-signature", signature));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** An erase request in project shop, made on first use, for the status example. */
@@ -435,6 +476,7 @@ class AuthorizationMatrixTest {
             case "DELETE" -> request.DELETE();
             default -> request.method(route.method(), body).header("Content-Type", "application/json");
         }
+        example.headers().forEach(request::header);
         if (route.path().endsWith("/stream")) {
             return openStream(example, credential);
         }

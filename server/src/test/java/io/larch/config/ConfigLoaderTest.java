@@ -158,6 +158,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void syslogIsOffByDefaultAndItsSettingsFailWithTheirNames() {
+        LarchConfig.Syslog off = ConfigLoader.load(Map.of(), null, Map.of()).syslog();
+        assertTrue(off.port().isEmpty());
+        assertEquals("127.0.0.1", off.host());
+        LarchConfig.Syslog on = ConfigLoader.load(Map.of("LARCH_SYSLOG_PORT", "5514", "LARCH_SYSLOG_PROJECT", "shop"), null,
+                Map.of()).syslog();
+        assertEquals(5514, on.port().getAsInt());
+        assertEquals("shop", on.project().orElseThrow());
+        check(Map.of("LARCH_SYSLOG_PORT", "syslog"), "LARCH_SYSLOG_PORT: expected off or a port number (0 to 65535), got 'syslog'");
+        check(Map.of("LARCH_SYSLOG_PORT", "70000"), "LARCH_SYSLOG_PORT: expected off or a port number (0 to 65535), got 70000");
+        check(Map.of("LARCH_SYSLOG_PORT", "5514", "LARCH_SYSLOG_PROJECT", "Shop Prod"),
+                "LARCH_SYSLOG_PROJECT: expected a project slug");
+        check(Map.of("LARCH_SYSLOG_PROJECT", "shop"), "LARCH_SYSLOG_PROJECT: set LARCH_SYSLOG_PORT too (syslog is off)");
+    }
+
+    @Test
+    void theVercelApiUrlIsVercelsByDefaultAndMustBeAUrlWithoutAPath() {
+        assertEquals("https://api.vercel.com", ConfigLoader.load(Map.of(), null, Map.of()).vercel().apiUrl().toString());
+        assertEquals("http://127.0.0.1:9000", ConfigLoader.load(Map.of("LARCH_VERCEL_API_URL", "http://127.0.0.1:9000/"), null,
+                Map.of()).vercel().apiUrl().toString());
+        check(Map.of("LARCH_VERCEL_API_URL", "api.vercel.com"), "LARCH_VERCEL_API_URL: expected a URL like https://api.vercel.com");
+        check(Map.of("LARCH_VERCEL_API_URL", "https://api.vercel.com/v3"), "LARCH_VERCEL_API_URL: expected a URL like");
+    }
+
+    @Test
     void badArchiveSettingsFailWithTheSettingsName() {
         check(Map.of("LARCH_ARCHIVE_STORE", "gcs"), "LARCH_ARCHIVE_STORE: expected one of local, s3, off, got 'gcs'");
         check(s3With("LARCH_S3_BUCKET", null), "LARCH_S3_BUCKET: required with LARCH_ARCHIVE_STORE=s3");
