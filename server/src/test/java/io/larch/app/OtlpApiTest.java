@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.larch.testing.HttpJson;
+import io.larch.testing.MutableClock;
 import io.larch.testing.TestServer;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -24,6 +25,7 @@ import io.opentelemetry.exporter.otlp.internal.HttpExporter;
 import io.opentelemetry.exporter.otlp.internal.HttpExporterBuilder;
 import io.opentelemetry.sdk.common.internal.StandardComponentId;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
@@ -31,6 +33,8 @@ import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -259,6 +263,38 @@ class OtlpApiTest {
         });
         assertTrue(exported.allSucceeded(), "a partial success is a success to the exporter");
         assertEquals("next one kept oversizecase", searchOne("oversizecase").get("message").asText());
+    }
+
+    @Test
+    void aRateLimitedExportIsRetriedByTheSdkAndStoredOnceTheLimitAllows(@TempDir Path dataDir) throws InterruptedException {
+        MutableClock clock = new MutableClock(Instant.now());
+        try (TestServer limited = TestServer.start(dataDir, Map.of("LARCH_RATE_PROJECT_EVENTS_PER_MIN", "10"), clock)) {
+            HttpJson limitedHttp = limited.http();
+            String limitedKey = limited.createProject("Shop");
+            assertEquals(202, limitedHttp.post("/api/log", limitedKey, "[" + "{\"message\":\"budget\"},".repeat(9)
+                    + "{\"message\":\"budget\"}]").status(), "the minute's budget is used up");
+            OtlpHttpLogRecordExporter exporter = OtlpHttpLogRecordExporter.builder()
+                    .setEndpoint(limitedHttp.base() + "/v1/logs").addHeader("Authorization", "Bearer " + limitedKey)
+                    .setRetryPolicy(RetryPolicy.builder().setMaxAttempts(5).setInitialBackoff(Duration.ofMillis(500))
+                            .setMaxBackoff(Duration.ofSeconds(2)).build())
+                    .build();
+            ObservedExporter observed = new ObservedExporter(exporter);
+            try (SdkLoggerProvider provider = SdkLoggerProvider.builder()
+                    .addLogRecordProcessor(SimpleLogRecordProcessor.create(observed)).build()) {
+                provider.get("io.larch.checkout").logRecordBuilder().setBody("retried ratelimitcase").emit();
+                // Once Larch has refused the export with 429, the minute passes; the SDK's next attempt fits.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!limitedHttp.get("/metrics", null).body().contains("larch_rate_limited_total{")) {
+                    assertTrue(System.nanoTime() < deadline, "the export was never refused with 429");
+                    Thread.sleep(20);
+                }
+                clock.advance(Duration.ofMinutes(1));
+                assertTrue(observed.allSucceeded(), "the SDK's retry after the 429 failed");
+                assertEquals(1, observed.results.size(), "one export, retried inside the exporter");
+            }
+            JsonNode events = limitedHttp.get("/api/log", limitedKey, Map.of("q", "ratelimitcase")).json().get("events");
+            assertEquals(1, events.size(), "stored exactly once: " + events);
+        }
     }
 
     @Test
