@@ -16,11 +16,13 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.resource.v1.Resource;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -209,6 +211,20 @@ class OtlpEdgeCasesApiTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request("x", record("m")).toByteArray())), key);
         assertEquals(400, notGzip.status(), notGzip.body());
         assertTrue(statusMessage(notGzip.raw().body()).contains("not valid gzip"), notGzip.body());
+    }
+
+    @Test
+    void aBodyOverTheLimitOnceDecompressedIs413TellingToLowerTheBatchSize() throws IOException {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+            gzip.write(new byte[17 * 1024 * 1024]);
+        }
+        HttpJson.Response response = http.send(HttpRequest.newBuilder(http.uri("/v1/logs"))
+                .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(compressed.toByteArray())), key);
+        assertEquals(413, response.status(), response.body());
+        assertEquals("the decompressed body is larger than 16 MB; lower the exporter's batch size",
+                response.json().get("message").asText());
     }
 
     @Test
