@@ -15,8 +15,8 @@ import io.larch.ingest.protocol.otlp.OtlpLogs;
  * success when records were refused (the exporter must not retry those); 400 with a
  * {@code google.rpc.Status}-shaped body for a body that cannot be decoded (not retryable); 415 for
  * another content type. Refusals of the credential (401, 403), rate limits (429) and a full or
- * failing disk (503, 507) come from the shared error mapping, with Retry-After, which OTLP
- * exporters honour when they retry.
+ * failing disk (503, 507) come from the shared error mapping, with Retry-After; OTLP exporters
+ * retry 429 and 503 (the spec asks them to wait Retry-After; the Java SDK uses its own backoff).
  */
 final class OtlpRoutes {
     /**
