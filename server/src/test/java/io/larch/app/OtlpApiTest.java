@@ -24,6 +24,8 @@ import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporterBuilder
 import io.opentelemetry.exporter.otlp.internal.HttpExporter;
 import io.opentelemetry.exporter.otlp.internal.HttpExporterBuilder;
 import io.opentelemetry.sdk.common.internal.StandardComponentId;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
@@ -237,6 +239,32 @@ class OtlpApiTest {
         assertEquals("fatal", event.get("level").asText());
         assertEquals("inventory", event.get("source").asText());
         assertEquals(TRACE_ID, event.get("traceId").asText());
+    }
+
+    @Test
+    void theSdkConfiguredWithTheReadmesOtelSettingsDelivers() {
+        // The property names are the OTEL_* environment variables the README gives, lowercased with dots.
+        Map<String, String> settings = Map.of(
+                "otel.logs.exporter", "otlp",
+                "otel.exporter.otlp.logs.endpoint", http.base() + "/v1/logs",
+                "otel.exporter.otlp.logs.protocol", "http/protobuf",
+                "otel.exporter.otlp.headers", "Authorization=Bearer%20" + key,
+                "otel.exporter.otlp.logs.compression", "gzip",
+                "otel.service.name", "readme-service",
+                "otel.traces.exporter", "none",
+                "otel.metrics.exporter", "none");
+        OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder().addPropertiesSupplier(() -> settings)
+                .disableShutdownHook().build().getOpenTelemetrySdk();
+        try {
+            sdk.getLogsBridge().get("io.larch.readme").logRecordBuilder().setSeverity(Severity.WARN)
+                    .setBody("configured from env autoconfcase").emit();
+            assertTrue(sdk.getSdkLoggerProvider().forceFlush().join(30, TimeUnit.SECONDS).isDone(), "flush did not finish");
+        } finally {
+            sdk.shutdown().join(30, TimeUnit.SECONDS);
+        }
+        JsonNode event = searchOne("autoconfcase");
+        assertEquals("warn", event.get("level").asText());
+        assertEquals("readme-service", event.get("source").asText());
     }
 
     @Test
