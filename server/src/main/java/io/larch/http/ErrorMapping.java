@@ -158,10 +158,13 @@ final class ErrorMapping {
         ctx.status(507).json(body);
     }
 
-    /** Whether a handler already wrote a JSON error (then Javalin's generic error page must not replace it). */
+    /**
+     * Whether a handler already wrote a JSON error, or a protobuf one (OTLP answers in the
+     * request's encoding); then Javalin's generic error page must not replace it.
+     */
     private static boolean isJson(Context ctx) {
         String type = ctx.res().getContentType();
-        return type != null && type.startsWith("application/json");
+        return type != null && (type.startsWith("application/json") || type.startsWith("application/x-protobuf"));
     }
 
     /**

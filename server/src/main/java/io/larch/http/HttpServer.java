@@ -177,6 +177,7 @@ public final class HttpServer {
             // The shippers' protocols: each adapter maps its wire format onto events stored by ProtocolIngest.
             ProtocolIngest protocolIngest = new ProtocolIngest(deps.ingest(), deps.policies(), deps.signatures());
             // protocol: otlp
+            new OtlpRoutes(protocolIngest).install(routes);
             // protocol: loki
             new LokiRoutes(protocolIngest, deps.metrics()).install(routes);
             // protocol: elasticsearch
