@@ -115,6 +115,7 @@ class AuthorizationMatrixTest {
         examples.put("GET /assets/{file}", () -> new Example("/assets/app.js", null));
         examples.put("GET /widget/larch-work-log.js", () -> new Example("/widget/larch-work-log.js", null));
         examples.put("GET /api/session", () -> new Example("/api/session", null));
+        examples.put("GET /api/client-config", () -> new Example("/api/client-config?project=shop", null));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
