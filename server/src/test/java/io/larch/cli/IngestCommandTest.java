@@ -73,6 +73,12 @@ class IngestCommandTest {
             plain line without level
             """;
 
+    /** Requests the server refused with 429, all limits together. */
+    private static double rateLimited(TestServer server) {
+        return server.http().get("/metrics", null).body().lines().filter(l -> l.startsWith("larch_rate_limited_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     @Test
     void sendsAFileWithJoinedStackTracesAndDetectedLevels() throws Exception {
         try (TestServer server = TestServer.start(dir.resolve("larch"))) {
@@ -143,6 +149,38 @@ class IngestCommandTest {
             JsonNode first = events.values().iterator().next();
             assertEquals("system", first.get("kind").asText());
             assertEquals("warn", first.get("level").asText());
+        }
+    }
+
+    @Test
+    void waitsOutA429AndSendsTheRest() throws Exception {
+        try (TestServer server = TestServer.start(dir.resolve("larch"))) {
+            String key = server.createProject("Shop");
+            HttpJson.Response limited = server.http().send(java.net.http.HttpRequest.newBuilder(server.http()
+                    .uri("/admin/projects/shop/settings")).PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                    "{\"limits\":{\"requestsPerMinute\":60}}")).header("Content-Type", "application/json"),
+                    TestServer.ADMIN_TOKEN);
+            assertEquals(200, limited.status(), limited.body());
+            Path log = dir.resolve("many.log");
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                lines.add("INFO line " + i);
+            }
+            Files.write(log, lines);
+            Run ingest = run("ingest", log.toString(), "--server", server.http().base(), "--token", key, "--batch", "1");
+            assertEquals(0, ingest.exitCode(), ingest.err());
+            assertEquals("ingested 64 events from 64 lines in 64 requests\n", ingest.out());
+            assertTrue(rateLimited(server) >= 1, "some requests were refused with 429 first");
+            HttpJson.Response lifted;
+            do { // the ingest spent the project's requests: this one may have to wait for the next token too
+                Thread.sleep(200);
+                lifted = server.http().send(java.net.http.HttpRequest.newBuilder(server.http()
+                        .uri("/admin/projects/shop/settings")).PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"limits\":{\"requestsPerMinute\":-1}}")).header("Content-Type", "application/json"),
+                        TestServer.ADMIN_TOKEN);
+            } while (lifted.status() == 429);
+            assertEquals(200, lifted.status(), lifted.body());
+            assertEquals(64, byMessage(server, key).size());
         }
     }
 
