@@ -174,6 +174,8 @@ public class LarchAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     private long retryAtNanos;
     private long backoffMillis = FIRST_BACKOFF_MILLIS;
     private long configDueNanos;
+    /** Events lost because the spool could not be written (a full disk). */
+    private long unwritableEvents;
     /** The current outage was reported (a status once per outage, not once per retry). */
     private boolean outageReported;
 
@@ -322,10 +324,10 @@ public class LarchAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         try {
             backlog.add(batch);
         } catch (IOException e) {
-            backlogDropped.addAndGet(batch.size());
+            unwritableEvents += batch.size();
             addError("cannot write the spool in " + spoolDir + "; " + batch.size() + " events are dropped", e);
         }
-        backlogDropped.set(Math.max(backlogDropped.get(), backlog.droppedEvents()));
+        backlogDropped.set(backlog.droppedEvents() + unwritableEvents);
     }
 
     private void dropOldest() {
@@ -368,7 +370,10 @@ public class LarchAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         return queueDropped.get();
     }
 
-    /** Events dropped from the backlog (the oldest spooled, when it outgrew {@code maxSpoolBytes}). */
+    /**
+     * Events dropped from the backlog: the oldest, when it outgrew {@code maxSpoolBytes} (or
+     * {@code queueSize} in memory), and any the spool could not be written with.
+     */
     public long getSpoolDroppedCount() {
         return backlogDropped.get();
     }

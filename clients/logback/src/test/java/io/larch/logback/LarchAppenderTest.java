@@ -231,6 +231,40 @@ class LarchAppenderTest {
     }
 
     @Test
+    void whatAKilledJvmSpooledIsSentByTheNextStart() throws Exception {
+        int port = freePort();
+        try (TestServer server = TestServer.start(dir.resolve("larch"), Map.of("LARCH_PORT", Integer.toString(port)),
+                Clock.systemUTC())) {
+            String key = server.createProject("Shop");
+            server.stop();
+            Path spool = dir.resolve("spool");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process application = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                    "io.larch.logback.SpoolingApplication", "http://127.0.0.1:" + port, key, spool.toString(), "100")
+                    .redirectErrorStream(true).start();
+            try (var output = new java.io.BufferedReader(new java.io.InputStreamReader(application.getInputStream()))) {
+                String line = output.readLine();
+                while (line != null && !line.startsWith("spooled")) {
+                    line = output.readLine();
+                }
+                assertEquals("spooled 100", line);
+            } finally {
+                application.destroyForcibly(); // SIGKILL: no stop, no shutdown hook
+                application.waitFor();
+            }
+
+            server.start();
+            LoggerContext nextStart = Logback.withAppenders(larchAppender("http://127.0.0.1:" + port, key,
+                    "<flushIntervalMs>20</flushIntervalMs><spoolDir>" + spool + "</spoolDir>"), "LARCH");
+            List<JsonNode> events = LarchSearch.awaitEvents(server, "shop", "crash", 100);
+            nextStart.stop();
+            assertEquals(IntStream.range(0, 100).mapToObj(i -> "before the crash " + String.format("%03d", i)).toList(),
+                    LarchSearch.messages(events));
+            assertEquals("error", events.getFirst().get("level").asText());
+        }
+    }
+
+    @Test
     void aFullSpoolDropsTheOldestBatches() throws Exception {
         int port = freePort();
         try (TestServer server = TestServer.start(dir.resolve("larch"), Map.of("LARCH_PORT", Integer.toString(port)),
