@@ -44,6 +44,8 @@ public class LarchAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     public static final int MAX_BATCH_EVENTS = 250;
     /** Larch takes 512 KB per request (before gzip); a margin for the separators. */
     public static final int MAX_BATCH_BYTES = 500 * 1024;
+    /** Larch's kinds of log: a batch with another would be refused whole. */
+    static final List<String> KINDS = List.of("app", "work", "build", "deploy", "system", "action", "lifecycle");
     static final long CLIENT_CONFIG_TTL_MILLIS = Duration.ofMinutes(5).toMillis();
     static final long FIRST_BACKOFF_MILLIS = 500;
     /** The longest the sender sleeps at once, so a stop is noticed quickly. */
@@ -94,6 +96,10 @@ public class LarchAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
         }
         if (key == null || key.isBlank()) {
             addError("key is not set: a project API key with the ingest scope (it decides the project)");
+            errors++;
+        }
+        if (kind != null && !kind.isBlank() && !KINDS.contains(kind.trim())) {
+            addError("kind '" + kind + "' is not one of Larch's kinds " + KINDS);
             errors++;
         }
         try {

@@ -319,11 +319,13 @@ class LarchAppenderTest {
         LoggerContext logback = Logback.withAppenders("""
                 <appender name="LARCH" class="io.larch.logback.LarchAppender">
                   <sampling>debug=lots</sampling>
+                  <kind>loud</kind>
                 </appender>""", "LARCH");
         String statuses = Logback.statuses(logback);
         assertTrue(statuses.contains("url is not set"), statuses);
         assertTrue(statuses.contains("key is not set"), statuses);
         assertTrue(statuses.contains("the rate in 'debug=lots' must be a number from 0 to 1"), statuses);
+        assertTrue(statuses.contains("kind 'loud' is not one of Larch's kinds [app, work"), statuses);
         assertFalse(appenderOf(logback).isStarted());
         logback.getLogger("x").info("goes nowhere, and does not throw");
         logback.stop();
