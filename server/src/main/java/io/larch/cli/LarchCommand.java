@@ -20,6 +20,7 @@ public final class LarchCommand {
         commandLine.addSubcommand("project", new ProjectCommand());
         commandLine.addSubcommand("query", new QueryCommand());
         commandLine.addSubcommand("tail", new TailCommand());
+        commandLine.addSubcommand("ingest", new IngestCommand());
         commandLine.addSubcommand("verify", new VerifyCommand());
         commandLine.addSubcommand("fingerprint-eval", new FingerprintEvalCommand());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {

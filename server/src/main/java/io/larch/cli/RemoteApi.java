@@ -51,6 +51,14 @@ final class RemoteApi {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
+    /** Posts {@code body} as it is and returns the answer whatever its status (the caller decides what to retry). */
+    HttpResponse<byte[]> postRaw(String path, Map<String, String> params, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(uri(path, params)).header("Authorization", "Bearer " + target.token())
+                .header("Content-Type", contentType).timeout(Duration.ofMinutes(2))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     /** What an error answer says: its JSON {@code error}, else its body as text. */
     static String errorOf(byte[] body) {
         try {

@@ -174,6 +174,8 @@ public final class HttpServer {
             new LifecycleRoutes(deps.maintenance(), deps.retention()).install(routes);
             new EraseRoutes(deps.eraser(), deps.projects()).install(routes);
             new ProjectSettingsRoutes(deps.policies(), options.rateLimits()).install(routes);
+            // clients: what a client library reads with its ingest key (the Logback appender)
+            new ClientConfigRoutes().install(routes);
             // The shippers' protocols: each adapter maps its wire format onto events stored by ProtocolIngest.
             ProtocolIngest protocolIngest = new ProtocolIngest(deps.ingest(), deps.policies(), deps.signatures());
             // protocol: otlp

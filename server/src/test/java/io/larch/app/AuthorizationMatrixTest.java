@@ -139,6 +139,7 @@ class AuthorizationMatrixTest {
         examples.put("DELETE /admin/projects/{slug}/vercel/follow/{deploymentId}", () -> new Example(
                 "/admin/projects/shop/vercel/follow/" + newShopFollow(), null));
         examples.put("POST /v1/logs", () -> new Example("/v1/logs?project=shop", "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"m\"}}]}]}]}"));
+        examples.put("GET /api/client-config", () -> new Example("/api/client-config?project=shop", null));
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
