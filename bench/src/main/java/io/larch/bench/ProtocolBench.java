@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * Events/s through each shipper protocol against the native endpoint, same server, same events,
  * one after the other: native first and last, so drift over the run shows.
  */
-@Command(name = "protocols", description = "Ingest through each protocol adapter (OTLP, Loki, Elasticsearch bulk) against POST /api/log.")
+@Command(name = "protocols", description = "Ingest through each protocol adapter (OTLP, Loki, Elasticsearch bulk, Vercel) against POST /api/log.")
 final class ProtocolBench extends BenchMain.Common implements Callable<Integer> {
     /** Each protocol: how a generated batch becomes its request. */
     static final Map<String, Function<String, ProtocolBodies.Request>> PROTOCOLS = new LinkedHashMap<>();
@@ -26,9 +26,11 @@ final class ProtocolBench extends BenchMain.Common implements Callable<Integer> 
     static {
         PROTOCOLS.put("native", ProtocolBodies::nativeJson);
         PROTOCOLS.put("otlp-json", batch -> ProtocolBodies.otlpJson(ProtocolBodies.events(batch)));
+        PROTOCOLS.put("otlp-protobuf", batch -> ProtocolBodies.otlpProtobuf(ProtocolBodies.events(batch)));
         PROTOCOLS.put("loki-json", batch -> ProtocolBodies.lokiJson(ProtocolBodies.events(batch)));
         PROTOCOLS.put("loki-protobuf", batch -> ProtocolBodies.lokiProtobuf(ProtocolBodies.events(batch)));
         PROTOCOLS.put("elasticsearch", batch -> ProtocolBodies.elasticsearchBulk(ProtocolBodies.events(batch)));
+        PROTOCOLS.put("vercel", batch -> ProtocolBodies.vercelDrain(ProtocolBodies.events(batch)));
     }
 
     @CommandLine.Mixin
@@ -57,6 +59,8 @@ final class ProtocolBench extends BenchMain.Common implements Callable<Integer> 
         List<String> loghubLines = EventGenerator.loadLoghub(loghub);
         try (LarchProcess larch = LarchProcess.start(jar, dir, Map.of("LARCH_WAL_DURABILITY", durability))) {
             String key = BenchMain.createProject(larch.url());
+            new BenchHttp(larch.url()).put("/admin/projects/" + BenchMain.PROJECT + "/settings", LarchProcess.ADMIN_TOKEN,
+                    "{\"vercelDrainSecret\":\"" + ProtocolBodies.VERCEL_DRAIN_SECRET + "\"}");
             List<Map<String, Object>> runs = new ArrayList<>();
             StringBuilder table = new StringBuilder("| run | protocol | events/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n");
             int run = 0;

@@ -77,6 +77,41 @@ final class ProtocolBodies {
         return new Request("/v1/logs", "application/json", bytes(request), List.of());
     }
 
+    /** OTLP/HTTP protobuf, as the OpenTelemetry SDKs export by default: the same records as {@link #otlpJson}. */
+    static Request otlpProtobuf(List<JsonNode> events) {
+        Map<String, io.opentelemetry.proto.logs.v1.ScopeLogs.Builder> scopes = new LinkedHashMap<>();
+        for (JsonNode event : events) {
+            String level = event.path("level").asText("info");
+            io.opentelemetry.proto.logs.v1.LogRecord.Builder record = io.opentelemetry.proto.logs.v1.LogRecord.newBuilder()
+                    .setTimeUnixNano(epochMillis(event) * 1_000_000L)
+                    .setSeverityText(level.toUpperCase(java.util.Locale.ROOT))
+                    .setSeverityNumberValue(severityNumber(level))
+                    .setBody(stringValue(event.path("message").asText()));
+            event.path("attrs").properties().forEach(attr -> record.addAttributes(
+                    keyValue(attr.getKey(), attr.getValue().asText())));
+            if (event.has("userId")) {
+                record.addAttributes(keyValue("enduser.id", event.get("userId").asText()));
+            }
+            scopes.computeIfAbsent(event.path("source").asText("bench"), source -> io.opentelemetry.proto.logs.v1.ScopeLogs
+                    .newBuilder().setScope(io.opentelemetry.proto.common.v1.InstrumentationScope.newBuilder().setName("bench")))
+                    .addLogRecords(record);
+        }
+        io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest.Builder request =
+                io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest.newBuilder();
+        scopes.forEach((source, scope) -> request.addResourceLogs(io.opentelemetry.proto.logs.v1.ResourceLogs.newBuilder()
+                .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder().addAttributes(keyValue("service.name", source)))
+                .addScopeLogs(scope)));
+        return new Request("/v1/logs", "application/x-protobuf", request.build().toByteArray(), List.of());
+    }
+
+    private static io.opentelemetry.proto.common.v1.AnyValue stringValue(String text) {
+        return io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue(text).build();
+    }
+
+    private static io.opentelemetry.proto.common.v1.KeyValue keyValue(String key, String value) {
+        return io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey(key).setValue(stringValue(value)).build();
+    }
+
     /** Loki push JSON: one stream per (source, level), values of [ns timestamp, line]. */
     static Request lokiJson(List<JsonNode> events) {
         Map<String, ObjectNode> streams = new LinkedHashMap<>();
@@ -156,6 +191,39 @@ final class ProtocolBodies {
             out.write('\n');
         }
         return new Request("/_bulk", "application/x-ndjson", out.toByteArray(), List.of());
+    }
+
+    /** The drain secret {@code bench protocols} sets on its project for the Vercel drain. */
+    static final String VERCEL_DRAIN_SECRET = "bench-vercel-drain-secret";
+
+    /** A Vercel log drain body (NDJSON of lambda entries), signed as Vercel signs it: hex HMAC-SHA1 of the body. */
+    static Request vercelDrain(List<JsonNode> events) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(events.size() * 400);
+        int n = 0;
+        for (JsonNode event : events) {
+            ObjectNode entry = JSON.createObjectNode();
+            entry.put("id", "bench-" + (n++));
+            entry.put("message", event.path("message").asText());
+            entry.put("timestamp", epochMillis(event));
+            entry.put("source", "lambda");
+            entry.put("projectId", "prj_bench");
+            entry.put("deploymentId", "dpl_bench");
+            entry.put("host", "bench.vercel.app");
+            entry.put("path", "/api/" + event.path("source").asText("bench"));
+            entry.put("statusCode", event.path("level").asText().equals("error") ? 500 : 200);
+            entry.put("level", event.path("level").asText("info"));
+            write(out, bytes(entry));
+            out.write('\n');
+        }
+        byte[] body = out.toByteArray();
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+            mac.init(new javax.crypto.spec.SecretKeySpec(VERCEL_DRAIN_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+            String signature = java.util.HexFormat.of().formatHex(mac.doFinal(body));
+            return new Request("/ingest/vercel", "application/x-ndjson", body, List.of("x-vercel-signature", signature));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static long epochMillis(JsonNode event) {
