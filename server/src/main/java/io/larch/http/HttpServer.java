@@ -177,7 +177,8 @@ public final class HttpServer {
             // clients: what a client library reads with its ingest key (the Logback appender)
             new ClientConfigRoutes().install(routes);
             // The shippers' protocols: each adapter maps its wire format onto events stored by ProtocolIngest.
-            ProtocolIngest protocolIngest = new ProtocolIngest(deps.ingest(), deps.policies(), deps.signatures());
+            ProtocolIngest protocolIngest = new ProtocolIngest(deps.ingest(), deps.policies(), deps.signatures(),
+                    deps.limiter());
             // protocol: otlp
             new OtlpRoutes(protocolIngest).install(routes);
             // protocol: loki

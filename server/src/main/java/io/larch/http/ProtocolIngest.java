@@ -10,13 +10,17 @@ import io.larch.ingest.IngestRequest;
 import io.larch.ingest.IngestResult;
 import io.larch.ingest.IngestService;
 import io.larch.ingest.InvalidBatchException;
+import io.larch.ingest.RejectedRequestException;
 import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
 import io.larch.security.RequestSignatures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -30,6 +34,9 @@ import java.util.TreeSet;
  * before the next is sent, and the answer comes once all are.
  * Events the validator refuses are dropped and counted (the protocols report partial success);
  * the valid rest of their chunk is stored.
+ * The project's events-per-minute limit is taken for the whole request before the first chunk:
+ * a shipper resends a refused request whole, so a limit that refused a later chunk would store
+ * the earlier ones twice.
  */
 final class ProtocolIngest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,10 +45,12 @@ final class ProtocolIngest {
 
     private final IngestService ingest;
     private final IngestPolicy policy;
+    private final RateLimiter limiter;
 
-    ProtocolIngest(IngestService ingest, ProjectPolicies policies, RequestSignatures signatures) {
+    ProtocolIngest(IngestService ingest, ProjectPolicies policies, RequestSignatures signatures, RateLimiter limiter) {
         this.ingest = ingest;
         this.policy = new IngestPolicy(policies, signatures);
+        this.limiter = limiter;
     }
 
     /** What happened to a request's events. */
@@ -67,30 +76,52 @@ final class ProtocolIngest {
      */
     Outcome store(Context ctx, Grant grant, byte[] rawBody, List<ObjectNode> events) {
         ProjectPolicies.Policy rules = policy.verify(ctx, grant, rawBody);
+        // All or nothing against the events limit (429 before anything is stored); the chunks
+        // then skip it, and keep the per-user work-log limit.
+        RateLimits limits = rules.limits();
+        if (limits.projectEventsPerMinute() > 0 && events.size() > limits.projectEventsPerMinute()) {
+            // It could never be admitted whole; retrying would not help.
+            throw new RejectedRequestException(413, "the request holds " + events.size() + " events, more than the project's"
+                    + " limit of " + limits.projectEventsPerMinute() + " events per minute: lower the shipper's batch size"
+                    + " (or raise the limit in the project's settings)");
+        }
+        Runnable refund = limiter.admitEvents(grant.project().id(), limits, events.size(), Map.of());
+        RateLimits perChunk = new RateLimits(0, limits.projectRequestsPerMinute(), limits.ipRequestsPerMinute(),
+                limits.workLogPerUserPerMinute());
         int accepted = 0;
         int debounced = 0;
         List<Rejected> rejected = new ArrayList<>();
-        for (Chunk chunk : chunks(events)) {
-            Chunk remaining = chunk;
-            // At most twice: the second try holds only events the validator passed.
-            for (int attempt = 0; attempt < 2 && !remaining.events().isEmpty(); attempt++) {
-                try {
-                    IngestResult result = ingest.ingest(new IngestRequest(grant.project().id(), remaining.body(),
-                            "application/json", rules.redactor(), rules.limits()));
-                    accepted += result.accepted();
-                    debounced += result.debounced();
-                    break;
-                } catch (InvalidBatchException invalid) {
-                    Set<Integer> bad = new TreeSet<>();
-                    for (EventError error : invalid.errors()) {
-                        if (bad.add(error.index())) {
-                            rejected.add(new Rejected(remaining.firstIndex(error.index()),
-                                    (error.field() == null ? "" : error.field() + ": ") + error.reason()));
+        boolean storedAny = false;
+        try {
+            for (Chunk chunk : chunks(events)) {
+                Chunk remaining = chunk;
+                // At most twice: the second try holds only events the validator passed.
+                for (int attempt = 0; attempt < 2 && !remaining.events().isEmpty(); attempt++) {
+                    try {
+                        IngestResult result = ingest.ingest(new IngestRequest(grant.project().id(), remaining.body(),
+                                "application/json", rules.redactor(), perChunk));
+                        accepted += result.accepted();
+                        debounced += result.debounced();
+                        storedAny = true;
+                        break;
+                    } catch (InvalidBatchException invalid) {
+                        Set<Integer> bad = new TreeSet<>();
+                        for (EventError error : invalid.errors()) {
+                            if (bad.add(error.index())) {
+                                rejected.add(new Rejected(remaining.firstIndex(error.index()),
+                                        (error.field() == null ? "" : error.field() + ": ") + error.reason()));
+                            }
                         }
+                        remaining = remaining.without(bad);
                     }
-                    remaining = remaining.without(bad);
                 }
             }
+        } catch (RuntimeException notStored) {
+            // Nothing stored (disk full, a failed write): the request costs nothing, as a native one.
+            if (!storedAny) {
+                refund.run();
+            }
+            throw notStored;
         }
         return new Outcome(accepted, debounced, rejected);
     }

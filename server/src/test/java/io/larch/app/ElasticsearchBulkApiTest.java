@@ -234,6 +234,25 @@ class ElasticsearchBulkApiTest {
     }
 
     @Test
+    void aRequestOfManyChunksIsAdmittedWholeSoARetryAfter429StoresNothingTwice() {
+        String chunkedKey = server.createProject("Chunked");
+        HttpJson.Response limited = http.send(HttpRequest.newBuilder(http.uri("/admin/projects/chunked/settings"))
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"limits\":{\"eventsPerMinute\":400}}")), TestServer.ADMIN_TOKEN);
+        assertEquals(200, limited.status(), limited.body());
+        String tooMany = "{\"index\":{}}\n{\"message\":\"chunked overlimit\"}\n".repeat(401);
+        HttpJson.Response refused = bulk("/chunked/_bulk", chunkedKey, tooMany);
+        assertEquals(413, refused.status(), refused.body());
+        assertTrue(refused.body().contains("lower the shipper's batch size"), refused.body());
+        // 260 documents are two native chunks; the second request does not fit in what is left.
+        String twoChunks = "{\"index\":{}}\n{\"message\":\"chunked retried\"}\n".repeat(260);
+        assertEquals(200, bulk("/chunked/_bulk", chunkedKey, twoChunks).status());
+        HttpJson.Response secondRefused = bulk("/chunked/_bulk", chunkedKey, twoChunks);
+        assertEquals(429, secondRefused.status(), secondRefused.body());
+        long stored = http.get("/api/log/stats", chunkedKey, Map.of("q", "chunked")).json().get("total").asLong();
+        assertEquals(260, stored, "the refused request stored none of its chunks (a shipper's retry would repeat them)");
+    }
+
+    @Test
     void theRootAnswersBrowsersWithTheDashboardAndClientsWithTheCluster() {
         HttpJson.Response browser = http.send(HttpRequest.newBuilder(http.uri("/"))
                 .header("Accept", "text/html,application/xhtml+xml,application/json;q=0.9").GET(), null);
