@@ -318,7 +318,7 @@ public final class Larch implements AutoCloseable {
         });
         // Vercel pull mode: every deployment followed before the stop resumes where it got to.
         VercelFollowRepository vercelFollows = new VercelFollowRepository(database);
-        vercelFollower = vercelFollower(new ProjectIngest(ingest, policies), vercelFollows, clock);
+        vercelFollower = vercelFollower(new ProjectIngest(ingest, policies, limiter), vercelFollows, clock);
         HttpServer.Options httpOptions = new HttpServer.Options(config.host(), config.port(), config.queryTimeout(),
                 config.queryConcurrencyPerKey(), security.viewerTokenMaxTtl(), security.corsOrigins(),
                 security.httpIdleTimeout(), trustedProxies, rateLimits,
@@ -338,7 +338,7 @@ public final class Larch implements AutoCloseable {
                 localToken);
         vercelFollower.start();
         if (config.syslog().port().isPresent()) {
-            syslog = syslog(new ProjectIngest(ingest, policies), authenticator, projects, metrics, clock);
+            syslog = syslog(new ProjectIngest(ingest, policies, limiter), authenticator, projects, metrics, clock);
         }
         LOG.info("larch is listening on http://{}:{} (data dir {})", config.host(), http.port(), config.dataDir());
     }

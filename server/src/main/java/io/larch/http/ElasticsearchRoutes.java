@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.larch.ingest.protocol.ProjectIngest;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.protocol.elasticsearch.BulkAction;
 import io.larch.ingest.protocol.elasticsearch.BulkBody;
@@ -112,9 +113,9 @@ final class ElasticsearchRoutes {
                 events.add(BulkDocumentMapper.map(action.document(), action.index()));
             }
         }
-        ProtocolIngest.Outcome outcome = ingest.store(ctx, grant, rawBody, events);
+        ProjectIngest.Outcome outcome = ingest.store(ctx, grant, rawBody, events);
         Map<Integer, String> rejected = new HashMap<>();
-        for (ProtocolIngest.Rejected refusal : outcome.rejected()) {
+        for (ProjectIngest.Rejected refusal : outcome.rejected()) {
             rejected.put(refusal.index(), refusal.reason());
         }
         ArrayNode items = JSON.createArrayNode();

@@ -11,6 +11,7 @@ import io.larch.meta.AlertRepository;
 import io.larch.datadir.DiskSpace;
 import io.larch.ingest.FingerprintMerges;
 import io.larch.ingest.IngestService;
+import io.larch.ingest.protocol.ProjectIngest;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
@@ -177,8 +178,8 @@ public final class HttpServer {
             // clients: what a client library reads with its ingest key (the Logback appender)
             new ClientConfigRoutes().install(routes);
             // The shippers' protocols: each adapter maps its wire format onto events stored by ProtocolIngest.
-            ProtocolIngest protocolIngest = new ProtocolIngest(deps.ingest(), deps.policies(), deps.signatures(),
-                    deps.limiter());
+            ProjectIngest projectIngest = new ProjectIngest(deps.ingest(), deps.policies(), deps.limiter());
+            ProtocolIngest protocolIngest = new ProtocolIngest(projectIngest, deps.policies(), deps.signatures());
             // protocol: otlp
             new OtlpRoutes(protocolIngest).install(routes);
             // protocol: loki
@@ -186,7 +187,7 @@ public final class HttpServer {
             // protocol: elasticsearch
             new ElasticsearchRoutes(protocolIngest).install(routes);
             // protocol: vercel
-            new VercelRoutes(new io.larch.ingest.protocol.ProjectIngest(deps.ingest(), deps.policies()), deps.vercelFollower(),
+            new VercelRoutes(projectIngest, deps.vercelFollower(),
                     deps.vercelFollows(), deps.database(), deps.audit(), deps.clock()).install(routes);
             new SessionRoutes().install(routes);
             new WebRoutes().install(routes);

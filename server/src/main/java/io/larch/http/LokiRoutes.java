@@ -1,6 +1,7 @@
 package io.larch.http;
 
 import io.javalin.http.Context;
+import io.larch.ingest.protocol.ProjectIngest;
 import io.larch.ingest.protocol.loki.LokiEvents;
 import io.larch.ingest.protocol.loki.LokiJsonPush;
 import io.larch.ingest.protocol.loki.LokiProtobufPush;
@@ -66,19 +67,19 @@ final class LokiRoutes {
             droppedLabels.increment(mapped.droppedLabels());
             ctx.header(DROPPED_LABELS_HEADER, Integer.toString(mapped.droppedLabels()));
         }
-        ProtocolIngest.Outcome outcome = ingest.store(ctx, grant, rawBody, mapped.events());
+        ProjectIngest.Outcome outcome = ingest.store(ctx, grant, rawBody, mapped.events());
         if (outcome.rejectedCount() == 0) {
             ctx.status(204);
             return;
         }
         List<Map<String, Object>> details = new ArrayList<>();
-        for (ProtocolIngest.Rejected rejected : outcome.rejected().subList(0, Math.min(MAX_DETAILS, outcome.rejectedCount()))) {
+        for (ProjectIngest.Rejected rejected : outcome.rejected().subList(0, Math.min(MAX_DETAILS, outcome.rejectedCount()))) {
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("entry", mapped.position(rejected.index()));
             detail.put("reason", rejected.reason());
             details.add(detail);
         }
-        ProtocolIngest.Rejected first = outcome.rejected().getFirst();
+        ProjectIngest.Rejected first = outcome.rejected().getFirst();
         int stored = mapped.events().size() - outcome.rejectedCount();
         String message = outcome.rejectedCount() + " of " + mapped.events().size() + " entries were refused and not stored"
                 + " (the other " + stored + " were stored, so do not send them again): first "

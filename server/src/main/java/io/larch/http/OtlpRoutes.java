@@ -1,6 +1,7 @@
 package io.larch.http;
 
 import io.javalin.http.Context;
+import io.larch.ingest.protocol.ProjectIngest;
 import io.larch.ingest.IngestLimits;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.ingest.protocol.otlp.OtlpDecodeException;
@@ -58,16 +59,16 @@ final class OtlpRoutes {
             refuse(ctx, 400, e.getMessage(), encoding);
             return;
         }
-        ProtocolIngest.Outcome outcome = protocolIngest.store(ctx, grant, rawBody, batch.events());
+        ProjectIngest.Outcome outcome = protocolIngest.store(ctx, grant, rawBody, batch.events());
         ctx.status(200).contentType(encoding.contentType())
                 .result(OtlpLogs.response(outcome.rejectedCount(), partialSuccessMessage(outcome, batch), encoding));
     }
 
     /** Why records were refused and attributes dropped, in one line; null when nothing was. */
-    private static String partialSuccessMessage(ProtocolIngest.Outcome outcome, OtlpLogBatch batch) {
+    private static String partialSuccessMessage(ProjectIngest.Outcome outcome, OtlpLogBatch batch) {
         StringBuilder message = new StringBuilder();
         if (outcome.rejectedCount() > 0) {
-            ProtocolIngest.Rejected first = outcome.rejected().getFirst();
+            ProjectIngest.Rejected first = outcome.rejected().getFirst();
             message.append(outcome.rejectedCount()).append(outcome.rejectedCount() == 1 ? " log record" : " log records")
                     .append(" refused; the first, record ").append(first.index()).append(" of the request: ")
                     .append(first.reason());

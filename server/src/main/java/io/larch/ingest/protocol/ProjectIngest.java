@@ -9,12 +9,16 @@ import io.larch.ingest.IngestRequest;
 import io.larch.ingest.IngestResult;
 import io.larch.ingest.IngestService;
 import io.larch.ingest.InvalidBatchException;
+import io.larch.ingest.RejectedRequestException;
 import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -30,8 +34,11 @@ import java.util.TreeSet;
  *
  * <p>Events go in chunks of at most {@link IngestLimits#MAX_EVENTS} events and
  * {@link IngestLimits#MAX_BODY_BYTES}; each chunk is durable before the next is sent. Events the
- * validator refuses are left out and reported; the valid rest of their chunk is stored. A
- * refusal of a whole chunk (rate limit, full disk, store not accepting) is thrown, with the
+ * validator refuses are left out and reported; the valid rest of their chunk is stored.
+ * The project's events-per-minute limit is taken for all the events at once, before the first
+ * chunk: a shipper resends a refused request whole, so a limit that refused a later chunk would
+ * store the earlier ones twice. A request holding more events than that limit is refused (413).
+ * A refusal of a chunk for another reason (full disk, store not accepting) is thrown, with the
  * chunks before it stored. Thread-safe.
  */
 public final class ProjectIngest {
@@ -41,14 +48,24 @@ public final class ProjectIngest {
 
     private final IngestService ingest;
     private final ProjectPolicies policies;
+    private final RateLimiter limiter;
 
-    public ProjectIngest(IngestService ingest, ProjectPolicies policies) {
+    public ProjectIngest(IngestService ingest, ProjectPolicies policies, RateLimiter limiter) {
         this.ingest = ingest;
         this.policies = policies;
+        this.limiter = limiter;
     }
 
     /** What happened to the events: stored, dropped as repeats, refused by the validator (index and reason). */
     public record Outcome(int accepted, int debounced, List<Rejected> rejected) {
+        public int rejectedCount() {
+            return rejected.size();
+        }
+
+        /** The first reason, for the protocols that answer with one message. */
+        public String firstReason() {
+            return rejected.isEmpty() ? null : rejected.getFirst().reason();
+        }
     }
 
     /** One event that was not stored: its index in the list given and why. */
@@ -62,9 +79,47 @@ public final class ProjectIngest {
 
     /** Stores {@code events} for {@code projectId}; see the class comment for partial success. */
     public Outcome store(long projectId, List<ObjectNode> events) {
-        ProjectPolicies.Policy rules = policies.of(projectId);
+        return store(projectId, policies.of(projectId), events);
+    }
+
+    /** As above, under {@code rules} (the policy a caller already read, e.g. to check a signature with it). */
+    public Outcome store(long projectId, ProjectPolicies.Policy rules, List<ObjectNode> events) {
+        RateLimits limits = rules.limits();
+        if (limits.projectEventsPerMinute() > 0 && events.size() > limits.projectEventsPerMinute()) {
+            // It could never be admitted whole; retrying would not help.
+            throw new RejectedRequestException(413, "the request holds " + events.size() + " events, more than the project's"
+                    + " limit of " + limits.projectEventsPerMinute() + " events per minute: lower the shipper's batch size"
+                    + " (or raise the limit in the project's settings)");
+        }
+        // All or nothing against the events limit (429 before anything is stored); the chunks
+        // then skip it and keep the per-user work-log limit.
+        Runnable refund = limiter.admitEvents(projectId, limits, events.size(), Map.of());
+        RateLimits perChunk = new RateLimits(0, limits.projectRequestsPerMinute(), limits.ipRequestsPerMinute(),
+                limits.workLogPerUserPerMinute());
+        try {
+            return storeChunks(projectId, rules, perChunk, events);
+        } catch (StoredNothing nothing) {
+            // Nothing stored (disk full, a failed write): the request costs nothing, as a native one.
+            refund.run();
+            throw nothing.cause;
+        }
+    }
+
+    /** Thrown by {@link #storeChunks} when a chunk failed before any was stored. */
+    private static final class StoredNothing extends Exception {
+        private final RuntimeException cause;
+
+        StoredNothing(RuntimeException cause) {
+            super(cause);
+            this.cause = cause;
+        }
+    }
+
+    private Outcome storeChunks(long projectId, ProjectPolicies.Policy rules, RateLimits perChunk, List<ObjectNode> events)
+            throws StoredNothing {
         int accepted = 0;
         int debounced = 0;
+        boolean storedAny = false;
         List<Rejected> rejected = new ArrayList<>();
         for (Chunk chunk : chunks(events)) {
             Chunk remaining = chunk;
@@ -72,9 +127,10 @@ public final class ProjectIngest {
             for (int attempt = 0; attempt < 2 && !remaining.events().isEmpty(); attempt++) {
                 try {
                     IngestResult result = ingest.ingest(new IngestRequest(projectId, remaining.body(), "application/json",
-                            rules.redactor(), rules.limits()));
+                            rules.redactor(), perChunk));
                     accepted += result.accepted();
                     debounced += result.debounced();
+                    storedAny = true;
                     break;
                 } catch (InvalidBatchException invalid) {
                     Set<Integer> bad = new TreeSet<>();
@@ -85,6 +141,11 @@ public final class ProjectIngest {
                         }
                     }
                     remaining = remaining.without(bad);
+                } catch (RuntimeException notStored) {
+                    if (!storedAny) {
+                        throw new StoredNothing(notStored);
+                    }
+                    throw notStored;
                 }
             }
         }
