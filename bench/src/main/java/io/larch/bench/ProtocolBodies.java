@@ -127,6 +127,8 @@ final class ProtocolBodies {
             ArrayNode value = ((ArrayNode) stream.get("values")).addArray();
             value.add(Long.toString(epochMillis(event) * 1_000_000L));
             value.add(event.path("message").asText());
+            // The attrs and user id ride as structured metadata, so Loki carries what the others do.
+            value.add(JSON.valueToTree(metadata(event)));
         }
         ObjectNode request = JSON.createObjectNode();
         request.putArray("streams").addAll(streams.values());
@@ -162,6 +164,14 @@ final class ProtocolBodies {
                     com.google.protobuf.CodedOutputStream entryOut = com.google.protobuf.CodedOutputStream.newInstance(entry);
                     entryOut.writeByteArray(1, timestamp.toByteArray());
                     entryOut.writeString(2, event.path("message").asText());
+                    for (Map.Entry<String, String> pair : metadata(event).entrySet()) {
+                        ByteArrayOutputStream label = new ByteArrayOutputStream();
+                        com.google.protobuf.CodedOutputStream labelOut = com.google.protobuf.CodedOutputStream.newInstance(label);
+                        labelOut.writeString(1, pair.getKey());
+                        labelOut.writeString(2, pair.getValue());
+                        labelOut.flush();
+                        entryOut.writeByteArray(3, label.toByteArray());
+                    }
                     entryOut.flush();
                     streamOut.writeByteArray(2, entry.toByteArray());
                 }
@@ -174,6 +184,16 @@ final class ProtocolBodies {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** An event's attrs and user id as Loki structured metadata. */
+    private static Map<String, String> metadata(JsonNode event) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        event.path("attrs").properties().forEach(attr -> metadata.put(attr.getKey(), attr.getValue().asText()));
+        if (event.has("userId")) {
+            metadata.put("user_id", event.get("userId").asText());
+        }
+        return metadata;
     }
 
     /** Elasticsearch bulk NDJSON, as Fluent Bit's es output writes it: an index action, then the document. */
