@@ -46,14 +46,21 @@ final class OtlpRoutes {
                     + (sent == null ? "none" : "'" + sent + "'"), OtlpEncoding.JSON);
             return;
         }
-        OtlpLogBatch batch;
+        byte[] body;
         try {
-            batch = OtlpLogs.decode(RequestBodies.decode(ctx, rawBody, MAX_DECODED_BODY_BYTES), encoding);
+            body = RequestBodies.decode(ctx, rawBody, MAX_DECODED_BODY_BYTES);
         } catch (RejectedRequestException e) {
             // The shared message counts native events; an exporter is told what to change instead.
             String message = e.status() == 413 ? "the decompressed body is larger than "
                     + (MAX_DECODED_BODY_BYTES / (1024 * 1024)) + " MB; lower the exporter's batch size" : e.getMessage();
             refuse(ctx, e.status(), message, encoding);
+            return;
+        }
+        OtlpLogBatch batch;
+        try {
+            batch = OtlpLogs.decode(body, encoding);
+        } catch (RejectedRequestException e) {
+            refuse(ctx, e.status(), e.getMessage(), encoding);
             return;
         } catch (OtlpDecodeException e) {
             refuse(ctx, 400, e.getMessage(), encoding);

@@ -55,6 +55,8 @@ final class VercelRoutes {
 
     /** Deployment ids as Vercel makes them ({@code dpl_...}), or a deployment's host name. */
     private static final java.util.regex.Pattern DEPLOYMENT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+    /** Ids that would move the API path (and the token with it) to another endpoint. */
+    private static final java.util.regex.Pattern DOTS_ONLY = java.util.regex.Pattern.compile("\\.+");
     private static final int MAX_TOKEN_CHARS = 512;
 
     private final ProjectIngest ingest;
@@ -99,7 +101,13 @@ final class VercelRoutes {
         }
         long projectId = grant.project().id();
         String id = deploymentId.trim();
+        if (DOTS_ONLY.matcher(id).matches()) {
+            throw new InvalidInputException("deploymentId: '" + id + "' is not a deployment id (dpl_... or the deployment's host)");
+        }
         long now = clock.millis();
+        // A follower already running stores its pending events and moves the cursor on first:
+        // the new one must start from there, or it would store them again.
+        follower.stop(projectId, id);
         follows.put(projectId, id, token.trim(), VercelFollower.FOLLOWING, now);
         database.transaction(c -> {
             audit.append(c, now, grant.actor().identity(), grant.actor().clientIp(), "vercel.follow", projectId,

@@ -4,6 +4,18 @@ package io.larch.ingest;
 public final class IngestLimits {
     public static final int MAX_BODY_BYTES = 512 * 1024;
     public static final int MAX_EVENTS = 250;
+    /**
+     * Records one protocol request (OTLP, Loki) may hold: checked while decoding, before events are
+     * built, so a small compressed body of empty records cannot fill the heap. Exporters send
+     * 512-8,192; a larger request is a 413 telling them to lower their batch size.
+     */
+    public static final int MAX_PROTOCOL_RECORDS = 20_000;
+
+    /** The 413 for a protocol request over {@link #MAX_PROTOCOL_RECORDS}. */
+    public static RejectedRequestException tooManyRecords(String what) {
+        return new RejectedRequestException(413, "more than " + MAX_PROTOCOL_RECORDS + " " + what
+                + " in one request: lower the shipper's batch size");
+    }
     public static final int MAX_MESSAGE_BYTES = 32 * 1024;
     public static final int MAX_STACK_BYTES = 64 * 1024;
     public static final int MAX_ID_CHARS = 256;

@@ -402,6 +402,17 @@ class LokiPushApiTest {
     }
 
     @Test
+    void aPushOfTooManyEntriesIs413BeforeAnyEventIsBuilt() throws IOException {
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i <= io.larch.ingest.IngestLimits.MAX_PROTOCOL_RECORDS; i++) {
+            values.append(i == 0 ? "" : ",").append("[\"1796205600000000000\",\"\"]");
+        }
+        HttpJson.Response json = pushJson("{\"streams\":[{\"stream\":{\"app\":\"many\"},\"values\":[" + values + "]}]}");
+        assertEquals(413, json.status(), json.body());
+        assertTrue(json.body().contains("lower the shipper's batch size"), json.body());
+    }
+
+    @Test
     void anEmptyPushIs204() throws IOException {
         assertEquals(204, pushJson("{\"streams\":[]}").status());
         assertEquals(204, pushJson("{\"streams\":[{\"stream\":{\"app\":\"x\"},\"values\":[]}]}").status());

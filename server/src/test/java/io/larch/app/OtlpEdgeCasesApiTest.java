@@ -228,6 +228,30 @@ class OtlpEdgeCasesApiTest {
     }
 
     @Test
+    void aSmallBodyOfTooManyRecordsIs413BeforeAnyEventIsBuilt() throws IOException {
+        // 20,001 empty records gzip to a few hundred bytes; they are counted, never mapped.
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream scope = com.google.protobuf.CodedOutputStream.newInstance(raw);
+        for (int i = 0; i < io.larch.ingest.IngestLimits.MAX_PROTOCOL_RECORDS + 1; i++) {
+            scope.writeByteArray(2, new byte[0]);
+        }
+        scope.flush();
+        ByteArrayOutputStream resource = new ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream resourceOut = com.google.protobuf.CodedOutputStream.newInstance(resource);
+        resourceOut.writeByteArray(2, raw.toByteArray());
+        resourceOut.flush();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream bodyOut = com.google.protobuf.CodedOutputStream.newInstance(body);
+        bodyOut.writeByteArray(1, resource.toByteArray());
+        bodyOut.flush();
+        HttpJson.Response response = http.post("/v1/logs", key, "application/x-protobuf", body.toByteArray());
+        assertEquals(413, response.status(), response.body());
+        assertTrue(statusMessage(response.raw().body()).contains("lower the shipper's batch size"), response.body());
+        assertEquals(io.larch.ingest.IngestLimits.MAX_PROTOCOL_RECORDS + 1L,
+                io.larch.ingest.protocol.otlp.OtlpLogs.countRecords(body.toByteArray()));
+    }
+
+    @Test
     void anotherContentTypeIs415AndAWrongKey401() {
         HttpJson.Response text = http.post("/v1/logs", key, "text/plain", "hello".getBytes(StandardCharsets.UTF_8));
         assertEquals(415, text.status(), text.body());

@@ -159,6 +159,22 @@ class SyslogApiTest {
     }
 
     @Test
+    void aMalformedLarchElementIsDroppedNeverFiledWithItsKeyUnderTheSyslogProject() throws Exception {
+        double malformed = counter("larch_syslog_dropped_total", "reason", "malformed_key");
+        try (Socket socket = new Socket("127.0.0.1", server.larch().syslogPort())) {
+            OutputStream out = socket.getOutputStream();
+            // A space before ']' breaks the element; the key is still in the text.
+            out.write(("<14>1 2026-12-04T10:00:00Z h app - - [larch@32473 key=\"" + shopKey + "\" ] malformedsd line\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.write("<14>1 - h app - - - aftermalformedsd\n".getBytes(StandardCharsets.UTF_8));
+        }
+        findOne(fallbackKey, "aftermalformedsd");
+        waitFor(() -> counter("larch_syslog_dropped_total", "reason", "malformed_key") == malformed + 1);
+        assertEquals(0, http.get("/api/log", fallbackKey, Map.of("q", "malformedsd")).json().get("events").size());
+        assertEquals(0, http.get("/api/log", shopKey, Map.of("q", "malformedsd")).json().get("events").size());
+    }
+
+    @Test
     void textThatIsNotSyslogIsKeptAndALongMessageIsCut() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", server.larch().syslogPort())) {
             OutputStream out = socket.getOutputStream();

@@ -38,6 +38,13 @@ public final class LokiJsonPush {
         }
         List<LokiStream> streams = new ArrayList<>();
         JsonNode array = root.get("streams");
+        long entries = 0;
+        for (JsonNode stream : array) {
+            entries += stream.path("values").size();
+        }
+        if (entries > io.larch.ingest.IngestLimits.MAX_PROTOCOL_RECORDS) {
+            throw io.larch.ingest.IngestLimits.tooManyRecords("entries");
+        }
         for (int i = 0; i < array.size(); i++) {
             streams.add(stream(array.get(i), "streams[" + i + "]"));
         }

@@ -43,11 +43,12 @@ public final class LokiProtobufPush {
     public static List<LokiStream> decode(byte[] message) {
         CodedInputStream in = CodedInputStream.newInstance(message);
         List<LokiStream> streams = new ArrayList<>();
+        int[] entriesRead = {0};
         try {
             for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
                 if (tag == PUSH_STREAMS) {
                     int limit = in.pushLimit(in.readRawVarint32());
-                    streams.add(stream(in, "streams[" + streams.size() + "]"));
+                    streams.add(stream(in, "streams[" + streams.size() + "]", entriesRead));
                     in.popLimit(limit);
                 } else {
                     in.skipField(tag);
@@ -61,13 +62,16 @@ public final class LokiProtobufPush {
         return streams;
     }
 
-    private static LokiStream stream(CodedInputStream in, String where) throws IOException {
+    private static LokiStream stream(CodedInputStream in, String where, int[] entriesRead) throws IOException {
         String labels = "";
         List<LokiEntry> entries = new ArrayList<>();
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (tag == STREAM_LABELS) {
                 labels = in.readString();
             } else if (tag == STREAM_ENTRIES) {
+                if (++entriesRead[0] > io.larch.ingest.IngestLimits.MAX_PROTOCOL_RECORDS) {
+                    throw io.larch.ingest.IngestLimits.tooManyRecords("entries");
+                }
                 int limit = in.pushLimit(in.readRawVarint32());
                 entries.add(entry(in));
                 in.popLimit(limit);

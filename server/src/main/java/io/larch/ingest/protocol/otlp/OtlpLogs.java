@@ -1,5 +1,6 @@
 package io.larch.ingest.protocol.otlp;
 
+import io.larch.ingest.IngestLimits;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,14 +39,60 @@ public final class OtlpLogs {
             case PROTOBUF -> parseProtobuf(body);
             case JSON -> parseJson(body);
         };
+        long records = request.getResourceLogsList().stream().flatMap(resource -> resource.getScopeLogsList().stream())
+                .mapToLong(scope -> scope.getLogRecordsCount()).sum();
+        if (records > IngestLimits.MAX_PROTOCOL_RECORDS) {
+            throw IngestLimits.tooManyRecords("log records");
+        }
         return OtlpLogMapper.map(request);
     }
 
     private static ExportLogsServiceRequest parseProtobuf(byte[] body) throws OtlpDecodeException {
         try {
+            if (countRecords(body) > IngestLimits.MAX_PROTOCOL_RECORDS) {
+                throw IngestLimits.tooManyRecords("log records");
+            }
             return ExportLogsServiceRequest.parseFrom(body);
         } catch (InvalidProtocolBufferException e) {
             throw new OtlpDecodeException("body is not a protobuf ExportLogsServiceRequest: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The log records of an ExportLogsServiceRequest, counted by walking its tags without building
+     * them: resource_logs (1) > scope_logs (2) > log_records (2).
+     */
+    public static long countRecords(byte[] body) throws com.google.protobuf.InvalidProtocolBufferException {
+        try {
+            com.google.protobuf.CodedInputStream request = com.google.protobuf.CodedInputStream.newInstance(body);
+            long records = 0;
+            for (int tag = request.readTag(); tag != 0; tag = request.readTag()) {
+                if (tag != ((1 << 3) | 2)) {
+                    request.skipField(tag);
+                    continue;
+                }
+                int resourceEnd = request.pushLimit(request.readRawVarint32());
+                for (int inner = request.readTag(); inner != 0; inner = request.readTag()) {
+                    if (inner != ((2 << 3) | 2)) {
+                        request.skipField(inner);
+                        continue;
+                    }
+                    int scopeEnd = request.pushLimit(request.readRawVarint32());
+                    for (int field = request.readTag(); field != 0; field = request.readTag()) {
+                        if (field == ((2 << 3) | 2)) {
+                            records++;
+                        }
+                        request.skipField(field);
+                    }
+                    request.popLimit(scopeEnd);
+                }
+                request.popLimit(resourceEnd);
+            }
+            return records;
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new com.google.protobuf.InvalidProtocolBufferException(e.getMessage());
         }
     }
 

@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
  * then returns.
  */
 public final class SyslogListener implements AutoCloseable {
+    /** A TCP connection that sends nothing for this long is closed. */
+    static final java.time.Duration IDLE_CONNECTION = java.time.Duration.ofMinutes(5);
     private static final Logger LOG = LoggerFactory.getLogger(SyslogListener.class);
     /** A message that has no key: its project is the per-port one, looked up when its batch is stored. */
     private static final long FALLBACK_PROJECT = -1;
@@ -180,6 +182,13 @@ public final class SyslogListener implements AutoCloseable {
                 continue;
             }
             connections.add(socket);
+            try {
+                // A sender silent this long is gone or stalled: its slot goes back (1,000 idle
+                // connections would otherwise lock every real sender out).
+                socket.setSoTimeout((int) IDLE_CONNECTION.toMillis());
+            } catch (SocketException e) {
+                LOG.debug("syslog: no read timeout on a connection: {}", e.getMessage());
+            }
             Thread.ofVirtual().name("larch-syslog-connection").start(() -> readConnection(socket));
         }
     }
@@ -215,6 +224,10 @@ public final class SyslogListener implements AutoCloseable {
                 udpMessages.increment();
                 boolean truncated = packet.getLength() == buffer.length;
                 received(buffer, truncated ? buffer.length - 1 : packet.getLength(), truncated, false);
+            } catch (RuntimeException e) {
+                // One datagram (e.g. its key check failing on the catalog) must not end UDP intake.
+                dropped("failed", 1);
+                logOnce("udp_failed", "syslog: a datagram could not be taken: " + e);
             } catch (SocketException e) {
                 if (!closing) {
                     LOG.warn("syslog: the UDP socket failed: {}", e.getMessage());
@@ -235,6 +248,12 @@ public final class SyslogListener implements AutoCloseable {
         SyslogMessage message = SyslogParser.parse(text, clock.instant());
         long projectId = FALLBACK_PROJECT;
         String key = SyslogEvents.projectKey(message);
+        if (key == null && text.contains(SyslogEvents.LARCH_SD_ID)) {
+            // It meant to name a project (its key is in the text) but the element did not parse:
+            // never file it, key and all, under the fallback project.
+            dropped("malformed_key", 1);
+            return;
+        }
         if (key != null) {
             KeyCheck check = projects.forKey(key);
             if (check.refusal() != null) {
@@ -273,7 +292,13 @@ public final class SyslogListener implements AutoCloseable {
                     }
                     batch.add(next);
                 }
-                store(batch);
+                try {
+                    store(batch);
+                } catch (RuntimeException e) {
+                    // The writer must outlive any one batch, or every sender would block behind a full queue.
+                    dropped("not_stored", batch.size());
+                    logOnce("store_failed", "syslog: a batch could not be stored: " + e);
+                }
                 batch.clear();
             } catch (InterruptedException e) {
                 // close() interrupts only after the timeout: what is still queued is lost, and counted.

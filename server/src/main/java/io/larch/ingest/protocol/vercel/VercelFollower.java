@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  * streams, stores what was read, records it, and returns.
  */
 public final class VercelFollower implements AutoCloseable {
+    /** How long Vercel may take to start answering a request for events. */
+    static final java.time.Duration RESPONSE_TIMEOUT = java.time.Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(VercelFollower.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Events stored at once, at most (one native batch). */
@@ -213,7 +215,9 @@ public final class VercelFollower implements AutoCloseable {
             URI uri = apiUrl.resolve("/v3/deployments/" + URLEncoder.encode(follow.deploymentId(), StandardCharsets.UTF_8)
                     + "/events?" + query);
             HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + follow.token())
-                    .header("Accept", "application/stream+json, application/json").GET().build();
+                    .header("Accept", "application/stream+json, application/json")
+                    // Until the answer's headers: a server that never answers does not stall the follow.
+                    .timeout(RESPONSE_TIMEOUT).GET().build();
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = response.body()) {
                 if (response.statusCode() != 200) {
