@@ -3,7 +3,7 @@
 // rule with each channel's answer, deleting with a confirmation, and the history of what was sent.
 // Needs the admin token or a key of the project with the admin scope.
 import * as api from "./api.js";
-import { h, fill, table, field, notice, time, ago } from "./ui.js";
+import { h, fill, table, field, notice, time, ago, mayAdminister, clearErrors, markInvalid, confirmAction } from "./ui.js";
 
 /**
  * What each kind watches and the fields it takes, with the server's defaults (README, "Alerts").
@@ -22,13 +22,8 @@ const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"];
 const CHANNEL_TYPES = ["discord", "slack", "webhook", "email"];
 const HISTORY_LIMIT = 50;
 
-/** Whether this sign-in may manage alert rules: the admin token, or a key with the admin scope. */
-function mayManage(session) {
-  return session.credential === "admin" || (session.scopes || []).includes("admin");
-}
-
 export function render(view, { project, session }) {
-  if (!mayManage(session)) {
+  if (!mayAdminister(session)) {
     fill(view, h("h1", {}, "Alerts"), notice("info",
       "Alert rules need the admin token or a key of this project with the admin scope; this key has " + (session.scopes || []).join(", ") + ". Sign in with one of those to see and change them."));
     return null;
@@ -371,14 +366,6 @@ function numberOrText(text) {
   return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
 }
 
-function clearErrors(form, place) {
-  fill(place);
-  for (const marked of form.querySelectorAll("[aria-invalid]")) {
-    marked.removeAttribute("aria-invalid");
-    marked.closest(".field")?.querySelector(".field-error")?.remove();
-  }
-}
-
 /**
  * The server's answer beside the form, and under the field it names ("threshold: ...",
  * "channels[1].url: ..."): the field gets focus so the keyboard lands where the fix is.
@@ -396,25 +383,5 @@ function showError(form, place, e) {
     input = form.querySelector('[data-field="' + named[1] + '"]');
   }
   if (!input || input.closest("[hidden]")) return;
-  input.setAttribute("aria-invalid", "true");
-  input.closest(".field")?.append(h("span", { class: "field-error", role: "alert" }, message));
-  input.focus();
-}
-
-/** Asks in a modal dialog; answers true when the user confirms. */
-function confirmAction(question, action) {
-  return new Promise((resolve) => {
-    const dialog = h("dialog", { class: "confirm", "aria-label": action },
-      h("form", { method: "dialog" },
-        h("p", {}, question),
-        h("div", { class: "row" },
-          h("button", { value: "yes", class: "danger", id: "confirm-yes" }, action),
-          h("button", { value: "no", autofocus: true }, "Cancel"))));
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(dialog.returnValue === "yes");
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-  });
+  markInvalid(input, message);
 }

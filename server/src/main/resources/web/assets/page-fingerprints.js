@@ -1,7 +1,7 @@
 // Fingerprints: the message templates of the project with their counts, first and last sight, a
 // sample and a trend; merge groups that are really one; click through to their events.
 import * as api from "./api.js";
-import { h, fill, number, time, ago, sparkline, notice, table } from "./ui.js";
+import { h, fill, number, time, ago, sparkline, notice, table, mayAdminister } from "./ui.js";
 import { fingerprintQuery } from "./events.js";
 import { choice } from "./page-search.js";
 
@@ -13,7 +13,7 @@ export function render(view, { params, project, session, navigate, replaceParams
   const merges = h("div", { id: "fingerprint-merges" });
   const problems = h("div");
   const mergeButton = h("button", { type: "button", id: "merge", disabled: true }, "Merge selected…");
-  const canMerge = session.credential === "admin" || session.scopes?.includes("admin");
+  const canMerge = mayAdminister(session);
   fill(view,
     h("div", { class: "row" }, h("h1", { class: "grow" }, "Fingerprints"), h("label", { class: "field" }, h("span", { class: "field-label" }, "time"), range),
       canMerge ? mergeButton : null),

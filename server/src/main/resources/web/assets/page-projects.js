@@ -3,7 +3,7 @@
 // (create, shown once; revoke), its retention preset, its settings (signing, rate limits,
 // redaction, fingerprinter) and rotating its signing secret (shown once).
 import * as api from "./api.js";
-import { h, fill, table, field, notice, time } from "./ui.js";
+import { h, fill, table, field, notice, time, mayAdminister, clearErrors, markInvalid, confirmAction } from "./ui.js";
 
 const SCOPES = [["ingest", "send events"], ["read", "search and read"], ["admin", "manage this project"]];
 const DEFAULT_SCOPES = ["ingest", "read"];
@@ -16,10 +16,6 @@ const LIMITS = [["eventsPerMinute", "Events a minute"], ["requestsPerMinute", "R
  * storage, while projectsChanged() draws the page again; shown by the next draw and then dropped.
  */
 let createdProject = null;
-
-function mayAdminister(session) {
-  return session.credential === "admin" || (session.scopes || []).includes("admin");
-}
 
 export function render(view, { project, session, projectsChanged, projects, navigate }) {
   let stopped = false;
@@ -306,14 +302,6 @@ function secretBox(label, secret, note) {
     h("p", { class: "secret-warning" }, note || "store it now: it is shown only once"));
 }
 
-function clearErrors(form, place) {
-  fill(place);
-  for (const marked of form.querySelectorAll("[aria-invalid]")) {
-    marked.removeAttribute("aria-invalid");
-    marked.closest(".field")?.querySelector(".field-error")?.remove();
-  }
-}
-
 /** The server's refusal in the form, and under the field it names ("limits.eventsPerMinute: ..."). */
 function showError(form, place, e) {
   fill(place, notice("error", e.status === 400 ? e.message : e.message + " (" + e.status + ")"));
@@ -321,25 +309,5 @@ function showError(form, place, e) {
   if (!named) return;
   const input = form.querySelector('[data-field="' + named[1] + '"]');
   if (!input) return;
-  input.setAttribute("aria-invalid", "true");
-  input.closest(".field")?.append(h("span", { class: "field-error", role: "alert" }, e.message));
-  input.focus();
-}
-
-/** Asks in a modal dialog; answers true when the user confirms. */
-function confirmAction(question, action) {
-  return new Promise((resolve) => {
-    const dialog = h("dialog", { class: "confirm", "aria-label": action },
-      h("form", { method: "dialog" },
-        h("p", {}, question),
-        h("div", { class: "row" },
-          h("button", { value: "yes", class: "danger", id: "confirm-yes" }, action),
-          h("button", { value: "no", autofocus: true }, "Cancel"))));
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(dialog.returnValue === "yes");
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-  });
+  markInvalid(input, e.message);
 }

@@ -222,3 +222,42 @@ export async function attempt(place, action) {
     return undefined;
   }
 }
+
+/** Whether the signed-in credential may administer the project: the admin token or a key with the admin scope. */
+export function mayAdminister(session) {
+  return session.credential === "admin" || (session.scopes || []).includes("admin");
+}
+
+/** Clears a form's notice and the errors marked under its fields. */
+export function clearErrors(form, place) {
+  fill(place);
+  for (const marked of form.querySelectorAll("[aria-invalid]")) {
+    marked.removeAttribute("aria-invalid");
+    marked.closest(".field")?.querySelector(".field-error")?.remove();
+  }
+}
+
+/** Marks one field with the server's message under it and moves the keyboard there. */
+export function markInvalid(input, message) {
+  input.setAttribute("aria-invalid", "true");
+  input.closest(".field")?.append(h("span", { class: "field-error", role: "alert" }, message));
+  input.focus();
+}
+
+/** Asks in a modal dialog; answers true when the user confirms. */
+export function confirmAction(question, action) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "confirm", "aria-label": action },
+      h("form", { method: "dialog" },
+        h("p", {}, question),
+        h("div", { class: "row" },
+          h("button", { value: "yes", class: "danger", id: "confirm-yes" }, action),
+          h("button", { value: "no", autofocus: true }, "Cancel"))));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "yes");
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

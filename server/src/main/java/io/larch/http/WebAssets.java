@@ -38,8 +38,8 @@ final class WebAssets {
             "LICENSE", "text/plain; charset=utf-8",
             "txt", "text/plain; charset=utf-8");
 
-    /** One file: its bytes, the same gzipped, its content type and a strong ETag. */
-    record Asset(byte[] bytes, byte[] gzipped, String contentType, String etag) {
+    /** One file: its bytes, the same gzipped, its content type and a strong ETag for each encoding. */
+    record Asset(byte[] bytes, byte[] gzipped, String contentType, String etag, String gzippedEtag) {
     }
 
     /** The files found so far (never a miss); at most the jar's web files. */
@@ -91,7 +91,10 @@ final class WebAssets {
                 return Optional.empty();
             }
             byte[] bytes = in.readAllBytes();
-            return Optional.of(new Asset(bytes, gzip(bytes), contentType(path), etag(bytes)));
+            String etag = etag(bytes);
+            // The two encodings are different bytes, so they get different tags.
+            String gzippedEtag = etag.substring(0, etag.length() - 1) + "-gzip\"";
+            return Optional.of(new Asset(bytes, gzip(bytes), contentType(path), etag, gzippedEtag));
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + resource + " from the jar", e);
         }

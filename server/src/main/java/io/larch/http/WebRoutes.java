@@ -54,8 +54,7 @@ final class WebRoutes {
     /** The file, gzipped when the client takes it, revalidated by ETag (304 when unchanged). */
     private static void send(Context ctx, WebAssets.Asset asset) {
         boolean gzip = acceptsGzip(ctx.header("Accept-Encoding"));
-        // The two encodings are different bytes, so they get different tags.
-        String etag = gzip ? asset.etag().replaceFirst("\"$", "-gzip\"") : asset.etag();
+        String etag = gzip ? asset.gzippedEtag() : asset.etag();
         ctx.header("Cache-Control", "no-cache");
         ctx.header("ETag", etag);
         String vary = ctx.res().getHeader("Vary");
