@@ -241,7 +241,8 @@ public final class Larch implements AutoCloseable {
         // Lifecycle: archive, retention, cleanup; ingest nudges it so a sleeping host still maintains itself.
         RetentionPolicies retention = new RetentionPolicies(database, new ProjectSettingRepository(database), projects,
                 audit, clock);
-        archive = ObjectStores.open(config.archive(), config.dataDir());
+        PrometheusMeterRegistry metrics = metrics(engine);
+        archive = ObjectStores.open(config.archive(), config.dataDir()).map(opened -> LarchMetrics.metered(opened, metrics));
         LarchConfig.Lifecycle lifecycle = config.lifecycle();
         maintenance = new Maintenance(engine.wal()::rotateAll, engine, parts, archive, retention,
                 new MaintenanceRunRepository(database), config.nodeId(), clock, new Maintenance.Options(
@@ -286,13 +287,13 @@ public final class Larch implements AutoCloseable {
                     }
                 }, config.nodeId(), clock, Eraser.Hooks.NONE));
         eraser.start();
-        PrometheusMeterRegistry metrics = metrics(engine);
         // [disk floor]
         Gauge.builder("larch_disk_free_bytes", disk, d -> d.reading().usableBytes())
                 .description("bytes free on the data dir's file system (-1: unreadable); below LARCH_MIN_FREE_DISK ingest answers 507")
                 .register(metrics);
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
         tailMetrics(metrics, tail);
+        LarchMetrics.register(metrics, ingest.counters(), engine.wal(), disk, tailConfig.maxConnections());
         if (buildLogs != null) {
             buildLogMetrics(metrics, buildLogs);
         }
@@ -400,10 +401,10 @@ public final class Larch implements AutoCloseable {
 
     private static void tailMetrics(PrometheusMeterRegistry registry, TailHub hub) {
         for (StreamKind kind : StreamKind.values()) {
-            Gauge.builder("larch_tail_connections", hub, h -> h.openStreams(kind)).tag("stream", kind.wireName())
+            Gauge.builder("larch_sse_connections", hub, h -> h.openStreams(kind)).tag("stream", kind.wireName())
                     .description("live streams open, by kind").register(registry);
         }
-        FunctionCounter.builder("larch_tail_events_served", hub, TailHub::servedEvents)
+        FunctionCounter.builder("larch_stream_events_served", hub, TailHub::servedEvents)
                 .description("events sent to live streams (live and caught up on resume)").register(registry);
         for (String reason : List.of(TailHub.DROP_SLOW, TailHub.DROP_BEHIND)) {
             FunctionCounter.builder("larch_tail_dropped_events", hub, h -> h.droppedEvents(reason)).tag("reason", reason)

@@ -3,6 +3,7 @@ package io.larch.http;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.larch.alert.AlertConflictException;
+import io.larch.ingest.IngestCounters;
 import io.larch.ingest.InsufficientStorageException;
 import io.larch.ingest.InvalidBatchException;
 import io.larch.ingest.RejectedRequestException;
@@ -42,11 +43,17 @@ final class ErrorMapping {
     private ErrorMapping() {
     }
 
-    /** Installs the mappings; refusals of credentials and rate limits are counted in {@code metrics}. */
-    static void install(JavalinConfig config, MeterRegistry metrics) {
+    /**
+     * Installs the mappings; refusals of credentials and rate limits are counted in {@code metrics},
+     * requests refused with 413 in {@code ingestCounters} (ingest counts its other refusals itself).
+     */
+    static void install(JavalinConfig config, MeterRegistry metrics, IngestCounters ingestCounters) {
         config.routes.exception(InvalidBatchException.class, (e, ctx) ->
                 respond(ctx, 400, new ApiError(e.getMessage(), e.errors(), null)));
         config.routes.exception(RejectedRequestException.class, (e, ctx) -> {
+            if (e.status() == 413) {
+                ingestCounters.tooLarge();
+            }
             if (e.status() == 503) {
                 ctx.header("Retry-After", "1");
             }

@@ -136,7 +136,7 @@ public final class HttpServer {
                 // A body trickled in a byte at a time would reset the idle timeout forever.
                 http.setMinRequestDataRate(MIN_REQUEST_BYTES_PER_SECOND);
             });
-            ErrorMapping.install(config, deps.metrics());
+            ErrorMapping.install(config, deps.metrics(), deps.ingest().counters());
             config.routes.before(ctx -> {
                 SecurityHeaders.apply(ctx);
                 if (cors.apply(ctx)) {

@@ -28,6 +28,7 @@ public final class IngestService {
     private final RateLimiter limiter;
     private final Debouncer debouncer;
     private final Clock clock;
+    private final IngestCounters counters = new IngestCounters();
 
     public IngestService(EventSink sink, StoredOrder order, Fingerprinter fingerprinter, FingerprintMerges merges,
                          RateLimiter limiter, Debouncer debouncer, Clock clock) {
@@ -37,6 +38,11 @@ public final class IngestService {
         this.limiter = limiter;
         this.debouncer = debouncer;
         this.clock = clock;
+    }
+
+    /** What this service wrote and refused, for the metrics. */
+    public IngestCounters counters() {
+        return counters;
     }
 
     /**
@@ -49,8 +55,15 @@ public final class IngestService {
      * @throws io.larch.security.RateLimitedException when the batch passes a rate limit; nothing is stored
      */
     public IngestResult ingest(IngestRequest request) {
-        sink.checkAccepting();
-        List<JsonNode> nodes = BatchReader.read(request.body(), request.contentType());
+        List<JsonNode> nodes;
+        try {
+            sink.checkAccepting();
+            nodes = BatchReader.read(request.body(), request.contentType());
+        } catch (RuntimeException refused) {
+            // Before the body was read as events: one per request.
+            counters.refused(refused, 1);
+            throw refused;
+        }
         if (nodes.isEmpty()) {
             return new IngestResult(0, List.of(), 0);
         }
@@ -63,6 +76,8 @@ public final class IngestService {
             events.add(normalizer.normalize(nodes.get(i), i, UNASSIGNED_ID, batch));
         }
         if (!batch.errors().isEmpty()) {
+            counters.dropped(IngestCounters.DropReason.INVALID,
+                    batch.errors().stream().mapToInt(EventError::index).distinct().count());
             throw new InvalidBatchException(nodes.size(), batch.errors());
         }
         boolean[] kept = new boolean[events.size()];
@@ -96,8 +111,11 @@ public final class IngestService {
                 }
                 sink.append(withIds);
                 stored = withIds;
+                counters.written(withIds);
             }
+            counters.dropped(IngestCounters.DropReason.DEBOUNCED, events.size() - keptEvents.size());
         } catch (RuntimeException notStored) {
+            counters.refused(notStored, Math.max(1, keptEvents.size()));
             // Nothing of this batch is stored: its events must not count as seen (a retry passes)
             // and its tokens go back (a refused batch costs nothing).
             debounceKeys.forEach(debouncer::forget);

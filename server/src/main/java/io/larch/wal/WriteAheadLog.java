@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -70,6 +71,8 @@ public final class WriteAheadLog implements AutoCloseable {
 
     private final AtomicLong fsyncs = new AtomicLong();
     private final AtomicLong bytesWritten = new AtomicLong();
+    /** Segments closed (by size, age or a request), by the ordinal of their kind; written by the writer thread only. */
+    private final AtomicLongArray rotationCounts = new AtomicLongArray(Kind.values().length);
 
     private WriteAheadLog(WalOptions options, Clock clock, WalListener listener, long firstSegmentId) {
         this.options = options;
@@ -150,6 +153,11 @@ public final class WriteAheadLog implements AutoCloseable {
 
     public long bytesWritten() {
         return bytesWritten.get();
+    }
+
+    /** Active segments of {@code kind} closed since start (by size, by age, or by {@link #rotateAll}). */
+    public long rotations(Kind kind) {
+        return rotationCounts.get(kind.ordinal());
     }
 
     /** Stops accepting batches, writes and fsyncs what is queued, closes the files. Segments stay for replay. */
@@ -401,6 +409,7 @@ public final class WriteAheadLog implements AutoCloseable {
 
     private void rotate(SegmentWriter segment, List<SegmentWriter> closed) throws IOException {
         active.remove(segment.kind, segment);
+        rotationCounts.incrementAndGet(segment.kind.ordinal());
         segment.close();
         closed.add(segment);
     }

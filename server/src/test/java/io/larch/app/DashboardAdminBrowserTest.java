@@ -327,7 +327,7 @@ class DashboardAdminBrowserTest {
         assertThat(quarantined.locator("tbody tr")).containsText("damaged");
         assertThat(page.locator("#metrics-summary [data-metric=larch_parts_quarantined]")).hasClass(Pattern.compile("tile-bad"));
         assertThat(page.locator("#metrics-summary [data-metric=larch_sealed_events_total] .value")).hasText(Pattern.compile("[1-9][0-9,]*"));
-        assertThat(page.locator("#metrics-summary [data-metric=larch_tail_connections]")).containsText("live tail connections");
+        assertThat(page.locator("#metrics-summary [data-metric=larch_sse_connections]")).containsText("live tail connections");
         assertThat(page.locator("#ready-status")).hasText("ready");
         assertThat(page.locator("#tiers")).containsText("hot");
         assertThat(page.locator("#last-maintenance")).not().isEmpty();

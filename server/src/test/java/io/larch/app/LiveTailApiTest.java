@@ -292,13 +292,13 @@ class LiveTailApiTest {
                 // Strikes are counted once a second: while events keep coming, three seconds of drops
                 // end the stuck stream, and its connection is cut since its writer never comes back.
                 int more = 0;
-                while (http.metric("larch_tail_connections{stream=\"log\"}") > 1.0 && more < 60) {
+                while (http.metric("larch_sse_connections{stream=\"log\"}") > 1.0 && more < 60) {
                     ingestLarge(http, ingestKey, 2, 2 * batches + more);
                     more += 2;
                     Thread.sleep(200);
                 }
                 assertEquals(1.0, http.metric("larch_tail_streams_ended_total{reason=\"too_slow\"}"));
-                assertEquals(1.0, http.metric("larch_tail_connections{stream=\"log\"}"), "the stuck stream is gone");
+                assertEquals(1.0, http.metric("larch_sse_connections{stream=\"log\"}"), "the stuck stream is gone");
                 assertTrue(http.metric("larch_tail_dropped_events_total{reason=\"slow_client\"}") > 0);
                 reading.close();
             }

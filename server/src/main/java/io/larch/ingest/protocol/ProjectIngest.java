@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.larch.ingest.EventError;
+import io.larch.ingest.IngestCounters;
 import io.larch.ingest.IngestLimits;
 import io.larch.ingest.IngestRequest;
 import io.larch.ingest.IngestResult;
@@ -11,6 +12,7 @@ import io.larch.ingest.IngestService;
 import io.larch.ingest.InvalidBatchException;
 import io.larch.ingest.RejectedRequestException;
 import io.larch.security.ProjectPolicies;
+import io.larch.security.RateLimitedException;
 import io.larch.security.RateLimiter;
 import io.larch.security.RateLimits;
 import java.io.ByteArrayOutputStream;
@@ -93,7 +95,13 @@ public final class ProjectIngest {
         }
         // All or nothing against the events limit (429 before anything is stored); the chunks
         // then skip it and keep the per-user work-log limit.
-        Runnable refund = limiter.admitEvents(projectId, limits, events.size(), Map.of());
+        Runnable refund;
+        try {
+            refund = limiter.admitEvents(projectId, limits, events.size(), Map.of());
+        } catch (RateLimitedException limited) {
+            ingest.counters().dropped(IngestCounters.DropReason.RATE_LIMITED, events.size());
+            throw limited;
+        }
         RateLimits perChunk = new RateLimits(0, limits.projectRequestsPerMinute(), limits.ipRequestsPerMinute(),
                 limits.workLogPerUserPerMinute());
         try {
