@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = "Run the Larch server.")
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the Larch server.")
 final class ServeCommand implements Callable<Integer> {
     private final ServerLauncher launcher;
 

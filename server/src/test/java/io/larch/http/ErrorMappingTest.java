@@ -94,7 +94,8 @@ class ErrorMappingTest {
             config.jetty.host = "127.0.0.1";
             config.jetty.port = 0;
             config.jsonMapper(new JavalinJackson(new ObjectMapper(), true));
-            ErrorMapping.install(config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            ErrorMapping.install(config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                    new io.larch.ingest.IngestCounters());
             THROWING.forEach(config.routes::get);
         }).start();
         http = new HttpJson("http://127.0.0.1:" + server.port());
