@@ -11,6 +11,7 @@ import io.larch.meta.Database;
 import io.larch.meta.ProjectRepository;
 import io.larch.model.Kind;
 import io.larch.model.LogEvent;
+import io.larch.objectstore.ForwardingObjectStore;
 import io.larch.objectstore.LocalDirObjectStore;
 import io.larch.objectstore.ObjectStore;
 import io.larch.objectstore.ObjectStoreUnavailableException;
@@ -244,42 +245,25 @@ class BuildLogArchiverTest {
     }
 
     /** The real archive, whose uploads fail as unavailable while {@code failuresLeft} lasts: a store that is down. */
-    private record FailingPuts(ObjectStore store, AtomicInteger failuresLeft) implements ObjectStore {
+    private static final class FailingPuts extends ForwardingObjectStore {
+        private final AtomicInteger failuresLeft;
+
+        FailingPuts(ObjectStore store, AtomicInteger failuresLeft) {
+            super(store);
+            this.failuresLeft = failuresLeft;
+        }
+
         @Override
         public StoredObject put(String key, Path file, byte[] md5) {
             if (failuresLeft.getAndDecrement() > 0) {
                 throw new ObjectStoreUnavailableException("the archive is down (test)", null);
             }
-            return store.put(key, file, md5);
-        }
-
-        @Override
-        public Optional<StoredObject> stat(String key) {
-            return store.stat(key);
-        }
-
-        @Override
-        public void get(String key, Path target) {
-            store.get(key, target);
-        }
-
-        @Override
-        public void delete(String key) {
-            store.delete(key);
-        }
-
-        @Override
-        public List<StoredObject> list(String prefix) {
-            return store.list(prefix);
-        }
-
-        @Override
-        public String describe() {
-            return store.describe();
+            return super.put(key, file, md5);
         }
 
         @Override
         public void close() {
+            // The test closes the real archive itself.
         }
     }
 }
