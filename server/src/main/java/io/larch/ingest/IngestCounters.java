@@ -25,7 +25,10 @@ public final class IngestCounters {
         TOO_LARGE,
         /** Events refused by the project's events-per-minute or the work-log per-user limit (429). */
         RATE_LIMITED,
-        /** Events refused because the data dir's disk was below LARCH_MIN_FREE_DISK or full (507). */
+        /**
+         * Refused because the data dir's disk was below LARCH_MIN_FREE_DISK (507, one per request: checked
+         * before the body is read) or filled during the write (the request's events).
+         */
         DISK_FULL,
         /** Requests refused while sealing catches up (503 at LARCH_HEAD_MAX_EVENTS): one per request. */
         PAUSED,

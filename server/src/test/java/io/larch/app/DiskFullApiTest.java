@@ -68,6 +68,8 @@ class DiskFullApiTest {
             assertTrue(ready.get("disk").get("ingest").asText().contains("507"), ready.toString());
             assertEquals(500.0 * MB, http.metric("larch_disk_free_bytes"));
             assertEquals(4.0, http.metric("larch_ingest_rejected_disk_full_total"));
+            assertEquals(4.0, http.metric("larch_events_dropped_total{reason=\"disk_full\"}"),
+                    "refused before their bodies were read: one each");
 
             setFree(GB);
             assertEquals(202, http.post("/api/log", key, "{\"message\":\"space returned\"}").status(), "at the floor: accepted");

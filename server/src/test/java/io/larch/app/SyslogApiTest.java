@@ -147,6 +147,7 @@ class SyslogApiTest {
     @Test
     void aWrongKeyOrAKeyWithoutTheIngestScopeIsDroppedAndCounted() throws Exception {
         double unknown = counter("larch_syslog_dropped_total", "reason", "unknown_key");
+        double protocolDrops = counter("larch_events_dropped_total", "reason", "protocol");
         logger("--tcp", "--rfc5424", "--octet-count", "--sd-id", "larch@32473", "--sd-param",
                 sd("larch_0000000000000000000000000000000000000000"), "-t", "t", "wrongkey message");
         String readOnly = http.post("/admin/projects/shop/keys", ADMIN, "{\"scopes\":[\"read\"]}").json().get("key").asText();
@@ -154,6 +155,8 @@ class SyslogApiTest {
         logger("--udp", "--rfc5424", "--sd-id", "larch@32473", "--sd-param", sd(readOnly), "-t", "t", "readonlykey message");
         waitFor(() -> counter("larch_syslog_dropped_total", "reason", "unknown_key") == unknown + 1);
         waitFor(() -> counter("larch_syslog_dropped_total", "reason", "no_ingest_scope") == noScope + 1);
+        assertTrue(counter("larch_events_dropped_total", "reason", "protocol") >= protocolDrops + 2,
+                "the operations total counts what the listener dropped");
         assertEquals(0, http.get("/api/log", shopKey, Map.of("q", "wrongkey OR readonlykey")).json().get("events").size());
         assertEquals(0, http.get("/api/log", fallbackKey, Map.of("q", "wrongkey OR readonlykey")).json().get("events").size());
     }

@@ -49,6 +49,38 @@ class IngestServiceTest {
         assertEquals(List.of(Kind.APP, Kind.WORK, Kind.BUILD), appends.getFirst().stream().map(LogEvent::kind).toList());
     }
 
+    @Test
+    void countsWhatItWritesByKindAndWhatItRefusesByReason() {
+        IngestCounters counters = ingest.counters();
+        store("[{\"message\":\"a\"},{\"message\":\"w\",\"kind\":\"work\"},{\"message\":\"b\"}]"
+                .getBytes(StandardCharsets.UTF_8), "application/json");
+        assertEquals(List.of(2L, 1L, 0L), List.of(counters.written(Kind.APP), counters.written(Kind.WORK),
+                counters.written(Kind.BUILD)), "each event under its own kind, whatever the batch is filed under");
+        refuse("[{\"message\":\"ok\"},{\"level\":\"loud\",\"message\":\"x\"},{}]", "application/json");
+        refuse("not json", "application/json");
+        refuse("[{\"message\":\"a\"}]", "text/csv");
+        StringBuilder tooMany = new StringBuilder("[");
+        for (int i = 0; i <= IngestLimits.MAX_EVENTS; i++) {
+            tooMany.append(i == 0 ? "" : ",").append("{\"message\":\"m\"}");
+        }
+        refuse(tooMany.append("]").toString(), "application/json");
+        assertEquals(2, counters.dropped(IngestCounters.DropReason.INVALID), "the two bad events, not the good one");
+        assertEquals(2, counters.dropped(IngestCounters.DropReason.MALFORMED), "unreadable bodies: one per request");
+        assertEquals(0, counters.dropped(IngestCounters.DropReason.TOO_LARGE), "a 413 is counted where it is answered");
+        assertThrows(io.larch.security.RateLimitedException.class, () -> ingest.ingest(new IngestRequest(8,
+                "[{\"message\":\"a\"},{\"message\":\"b\"}]".getBytes(StandardCharsets.UTF_8), "application/json", null,
+                new RateLimits(1, 0, 0, 0))));
+        assertEquals(2, counters.dropped(IngestCounters.DropReason.RATE_LIMITED), "the events the limit refused");
+        String work = "{\"kind\":\"work\",\"userId\":\"u1\",\"status\":\"working\",\"message\":\"thinking\"}";
+        store(("[" + work + "," + work + "]").getBytes(StandardCharsets.UTF_8), "application/json");
+        assertEquals(1, counters.dropped(IngestCounters.DropReason.DEBOUNCED));
+        assertEquals(4, counters.written(Kind.APP) + counters.written(Kind.WORK), "nothing refused was written");
+    }
+
+    private void refuse(String body, String contentType) {
+        assertThrows(RuntimeException.class, () -> store(body.getBytes(StandardCharsets.UTF_8), contentType));
+    }
+
     private LogEvent one(String json) {
         stored.clear();
         store(json.getBytes(StandardCharsets.UTF_8), "application/json");

@@ -192,6 +192,8 @@ class WriteAheadLogTest {
             assertTrue(notes.contains("closed 1") && notes.contains("closed 2"), notes.toString());
             wal.rotateAll();
             assertEquals(2, notes.stream().filter(n -> n.startsWith("closed")).count(), "empty segments are not closed");
+            assertEquals(List.of(1L, 1L, 0L), List.of(wal.rotations(Kind.APP), wal.rotations(Kind.WORK),
+                    wal.rotations(Kind.BUILD)), "rotations are counted by kind");
         }
     }
 
