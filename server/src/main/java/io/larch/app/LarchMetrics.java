@@ -54,7 +54,8 @@ final class LarchMetrics {
                     ? FunctionCounter.builder("larch_events_dropped", registry, LarchMetrics::syslogOnlyDrops)
                     : FunctionCounter.builder("larch_events_dropped", ingest, c -> c.dropped(reason));
             dropped.tag("reason", reason.wireName())
-                    .description("events ingest refused or dropped, by reason (malformed, too_large, paused and disk_full at the floor: one per request)")
+                    .description("events ingest refused or dropped, by reason (malformed, too_large, paused, and"
+                            + " disk_full at the floor: one per request)")
                     .register(registry);
         }
         archiveUploads(registry);
