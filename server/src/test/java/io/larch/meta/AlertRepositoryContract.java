@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.larch.model.FingerprintTemplate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** Alert rules, their saved state, seen fingerprints and the alert history, on each backend. */
@@ -26,9 +21,8 @@ abstract class AlertRepositoryContract extends MetadataContract {
     @Override
     void openRepositories() {
         alerts = new AlertRepository(database);
-        ProjectRepository projects = new ProjectRepository(database);
-        shop = database.transaction(c -> projects.insertIfAbsent(c, "shop", "Shop", 0)).orElseThrow().id();
-        blog = database.transaction(c -> projects.insertIfAbsent(c, "blog", "Blog", 0)).orElseThrow().id();
+        shop = newProject("shop");
+        blog = newProject("blog");
     }
 
     static AlertRepository.NewRule rule(String name, String origin) {
@@ -90,30 +84,12 @@ abstract class AlertRepositoryContract extends MetadataContract {
     /** Nodes starting together reload the same rules file: each rule must end up there once, and no reload fail. */
     @Test
     void concurrentReloadsOfTheSameFileMakeEachRuleOnce() throws Exception {
-        int threads = 6;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        CountDownLatch start = new CountDownLatch(1);
         Map<Long, List<AlertRepository.NewRule>> file = Map.of(shop, List.of(rule("a", "file"), rule("b", "file")),
                 blog, List.of(rule("c", "file")));
-        try {
-            Database other = peer();
-            AlertRepository otherAlerts = new AlertRepository(other);
-            List<Future<?>> reloads = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                AlertRepository repository = i % 2 == 0 ? alerts : otherAlerts;
-                reloads.add(pool.submit(() -> {
-                    start.await();
-                    repository.replaceFileRules(file, 5);
-                    return null;
-                }));
-            }
-            start.countDown();
-            for (Future<?> reload : reloads) {
-                reload.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        race(6, (db, worker) -> {
+            new AlertRepository(db).replaceFileRules(file, 5);
+            return null;
+        });
         assertEquals(List.of("a", "b", "c"), alerts.rules().stream().map(AlertRepository.RuleRecord::name).sorted().toList());
     }
 

@@ -15,7 +15,7 @@ abstract class BuildLogRepositoryContract extends MetadataContract {
     @Override
     void openRepositories() {
         buildLogs = new BuildLogRepository(database);
-        shop = database.transaction(c -> new ProjectRepository(database).insertIfAbsent(c, "shop", "Shop", 0)).orElseThrow().id();
+        shop = newProject("shop");
     }
 
     @Test

@@ -15,9 +15,8 @@ abstract class EraseRepositoryContract extends MetadataContract {
     @Override
     void openRepositories() {
         requests = new EraseRepository(database);
-        ProjectRepository projects = new ProjectRepository(database);
-        shop = database.transaction(c -> projects.insertIfAbsent(c, "shop", "Shop", 0)).orElseThrow().id();
-        blog = database.transaction(c -> projects.insertIfAbsent(c, "blog", "Blog", 0)).orElseThrow().id();
+        shop = newProject("shop");
+        blog = newProject("blog");
     }
 
     @Test

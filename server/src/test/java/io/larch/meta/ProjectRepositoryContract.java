@@ -5,14 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** Projects, their API keys and the audit trail, on each backend. */
@@ -56,32 +51,11 @@ abstract class ProjectRepositoryContract extends MetadataContract {
     /** Without SQLite's lock, check-then-insert would race: the insert itself must decide, once. */
     @Test
     void concurrentCreatesOfOneSlugMakeOneProject() throws Exception {
-        int threads = 8;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            Database other = peer();
-            ProjectRepository otherProjects = new ProjectRepository(other);
-            List<Future<Optional<Project>>> results = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                Database db = i % 2 == 0 ? database : other;
-                ProjectRepository repository = i % 2 == 0 ? projects : otherProjects;
-                int attempt = i;
-                results.add(pool.submit(() -> {
-                    start.await();
-                    return db.transaction(c -> repository.insertIfAbsent(c, "race", "Race " + attempt, 1000));
-                }));
-            }
-            start.countDown();
-            int made = 0;
-            for (Future<Optional<Project>> result : results) {
-                made += result.get().isPresent() ? 1 : 0;
-            }
-            assertEquals(1, made, "exactly one insert wins; the others see the slug taken, none fails");
-            assertEquals(1, projects.list().size());
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Optional<Project>> made = race(8, (db, worker) ->
+                db.transaction(c -> new ProjectRepository(db).insertIfAbsent(c, "race", "Race " + worker, 1000)));
+        assertEquals(1, made.stream().filter(Optional::isPresent).count(),
+                "exactly one insert wins; the others see the slug taken, none fails");
+        assertEquals(1, projects.list().size());
     }
 
     @Test

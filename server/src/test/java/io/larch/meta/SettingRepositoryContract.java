@@ -4,14 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** Server settings and per-project settings, on each backend. */
@@ -24,8 +19,7 @@ abstract class SettingRepositoryContract extends MetadataContract {
     void openRepositories() {
         settings = new SettingRepository(database);
         projectSettings = new ProjectSettingRepository(database);
-        projectId = database.transaction(c -> new ProjectRepository(database).insertIfAbsent(c, "shop", "Shop", 0))
-                .orElseThrow().id();
+        projectId = newProject("shop");
     }
 
     @Test
@@ -68,66 +62,28 @@ abstract class SettingRepositoryContract extends MetadataContract {
     /** A read-modify-write under {@code lockForUpdate} loses no update when several connections (nodes) race. */
     @Test
     void lockedReadModifyWritesOfProjectSettingsLoseNoUpdate() throws Exception {
-        int threads = 6;
+        int workers = 6;
         int rounds = 15;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            Database other = peer();
-            List<Future<?>> workers = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                Database db = i % 2 == 0 ? database : other;
-                ProjectSettingRepository repository = i % 2 == 0 ? projectSettings : new ProjectSettingRepository(other);
-                workers.add(pool.submit(() -> {
-                    start.await();
-                    for (int round = 0; round < rounds; round++) {
-                        db.transaction(c -> {
-                            repository.lockForUpdate(c, projectId);
-                            int count = Integer.parseInt(repository.all(c, projectId).getOrDefault("count", "0"));
-                            repository.put(c, projectId, "count", Integer.toString(count + 1), 1);
-                            return null;
-                        });
-                    }
+        race(workers, (db, worker) -> {
+            ProjectSettingRepository repository = new ProjectSettingRepository(db);
+            for (int round = 0; round < rounds; round++) {
+                db.transaction(c -> {
+                    repository.lockForUpdate(c, projectId);
+                    int count = Integer.parseInt(repository.all(c, projectId).getOrDefault("count", "0"));
+                    repository.put(c, projectId, "count", Integer.toString(count + 1), 1);
                     return null;
-                }));
+                });
             }
-            start.countDown();
-            for (Future<?> worker : workers) {
-                worker.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        assertEquals(Integer.toString(threads * rounds), projectSettings.all(projectId).get("count"));
+            return null;
+        });
+        assertEquals(Integer.toString(workers * rounds), projectSettings.all(projectId).get("count"));
     }
 
     /** The claim holds when several connections race: exactly one wins, and none fails. */
     @Test
     void concurrentClaimsOfOneProjectSettingHaveOneWinner() throws Exception {
-        int threads = 8;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        CountDownLatch start = new CountDownLatch(1);
-        try {
-            Database other = peer();
-            ProjectSettingRepository otherSettings = new ProjectSettingRepository(other);
-            List<Future<Boolean>> claims = new ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                Database db = i % 2 == 0 ? database : other;
-                ProjectSettingRepository repository = i % 2 == 0 ? projectSettings : otherSettings;
-                String value = Integer.toString(i);
-                claims.add(pool.submit(() -> {
-                    start.await();
-                    return db.transaction(c -> repository.putIfAbsent(c, projectId, "seeded", value, 1));
-                }));
-            }
-            start.countDown();
-            int won = 0;
-            for (Future<Boolean> claim : claims) {
-                won += claim.get() ? 1 : 0;
-            }
-            assertEquals(1, won);
-        } finally {
-            pool.shutdownNow();
-        }
+        List<Boolean> claims = race(8, (db, worker) -> db.<Boolean>transaction(c ->
+                new ProjectSettingRepository(db).putIfAbsent(c, projectId, "seeded", Integer.toString(worker), 1)));
+        assertEquals(1, claims.stream().filter(won -> won).count());
     }
 }
