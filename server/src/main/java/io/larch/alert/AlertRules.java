@@ -113,7 +113,14 @@ public final class AlertRules {
         AlertRule.Origin origin = existing.origin();
         AlertRule stored = AlertRule.of(existing.id(), existing.projectId(), rule.name(), rule.kind(), rule.threshold(),
                 rule.minEvents(), rule.window(), rule.suppress(), rule.query(), rule.minLevel(), rule.channels(), origin);
-        repository.update(existing.id(), stored.name(), AlertRuleJson.stored(stored), clock.millis());
+        try {
+            repository.update(existing.id(), stored.name(), AlertRuleJson.stored(stored), clock.millis());
+        } catch (MetadataException e) {
+            if (repository.nameTaken(existing.projectId(), stored.name(), existing.id())) { // taken meanwhile by another request
+                throw new AlertConflictException("name: this project already has a rule named '" + stored.name() + "'");
+            }
+            throw e;
+        }
         alerting.refresh(existing.projectId());
         return stored;
     }

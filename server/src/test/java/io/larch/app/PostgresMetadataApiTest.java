@@ -24,6 +24,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +71,33 @@ class PostgresMetadataApiTest {
              ResultSet rows = select.executeQuery("SELECT count(*) FROM parts WHERE state = 'published'")) {
             rows.next();
             assertTrue(rows.getLong(1) >= 1, "the sealed part is in PostgreSQL's catalog");
+        }
+    }
+
+    /** Two nodes starting at once on one empty PostgreSQL: one schema, one system project, its default rules once. */
+    @Test
+    void twoNodesStartingTogetherShareOneCatalog(@TempDir Path secondDataDir) throws Exception {
+        String url = PostgresServer.shared().newDatabase();
+        ExecutorService starting = Executors.newFixedThreadPool(2);
+        try {
+            Future<TestServer> first = starting.submit(() -> TestServer.startOnPostgres(dataDir,
+                    Map.of("LARCH_METADATA_URL", url, "LARCH_NODE_ID", "1"), Clock.systemUTC()));
+            Future<TestServer> second = starting.submit(() -> TestServer.startOnPostgres(secondDataDir,
+                    Map.of("LARCH_METADATA_URL", url, "LARCH_NODE_ID", "2"), Clock.systemUTC()));
+            try (TestServer one = first.get(); TestServer two = second.get()) {
+                assertEquals(1, one.http().get("/admin/projects", TestServer.ADMIN_TOKEN).json().get("projects").size());
+                List<String> rules = new ArrayList<>();
+                one.http().get("/admin/alerts?project=larch-system", TestServer.ADMIN_TOKEN).json().get("rules")
+                        .forEach(rule -> rules.add(rule.get("name").asText()));
+                assertFalse(rules.isEmpty());
+                assertEquals(rules.stream().distinct().toList(), rules, "each default rule once");
+
+                String key = one.createProject("Shop");
+                assertEquals(2, names(two.http().get("/admin/projects", TestServer.ADMIN_TOKEN).json()).size());
+                ingest(two.http(), key, "made on one node, sent to the other");
+            }
+        } finally {
+            starting.shutdownNow();
         }
     }
 
