@@ -113,7 +113,14 @@ public final class AlertRules {
         AlertRule.Origin origin = existing.origin();
         AlertRule stored = AlertRule.of(existing.id(), existing.projectId(), rule.name(), rule.kind(), rule.threshold(),
                 rule.minEvents(), rule.window(), rule.suppress(), rule.query(), rule.minLevel(), rule.channels(), origin);
-        repository.update(existing.id(), stored.name(), AlertRuleJson.stored(stored), clock.millis());
+        try {
+            repository.update(existing.id(), stored.name(), AlertRuleJson.stored(stored), clock.millis());
+        } catch (MetadataException e) {
+            if (repository.nameTaken(existing.projectId(), stored.name(), existing.id())) { // taken meanwhile by another request
+                throw new AlertConflictException("name: this project already has a rule named '" + stored.name() + "'");
+            }
+            throw e;
+        }
         alerting.refresh(existing.projectId());
         return stored;
     }
@@ -136,13 +143,14 @@ public final class AlertRules {
         List<AlertRule> defaults = project.slug().equals(SystemEvents.PROJECT_SLUG) ? SystemEvents.defaultRules(project.id())
                 : defaultRules(project.id());
         // The mark and the rules in one transaction: a crash between them can neither lose the defaults nor make them twice.
+        // The mark is a claim: of nodes seeding the same project at once, only the one that set it adds the rules.
         database.transaction(c -> {
-            settings.put(c, project.id(), DEFAULTS_SEEDED, Long.toString(now), now);
+            if (!settings.putIfAbsent(c, project.id(), DEFAULTS_SEEDED, Long.toString(now), now)) {
+                return null;
+            }
             for (AlertRule rule : defaults) {
-                if (!repository.nameTaken(c, project.id(), rule.name(), 0)) {
-                    repository.insert(c, project.id(), new AlertRepository.NewRule(rule.name(), AlertRuleJson.stored(rule),
-                            AlertRule.Origin.DEFAULT.wireName()), now);
-                }
+                repository.insertIfAbsent(c, project.id(), new AlertRepository.NewRule(rule.name(), AlertRuleJson.stored(rule),
+                        AlertRule.Origin.DEFAULT.wireName()), now);
             }
             return null;
         });

@@ -6,30 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.larch.model.Kind;
 import io.larch.part.PartRecord;
 import io.larch.part.PartState;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.function.LongUnaryOperator;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The part catalog on real SQLite: what is published, sealed and retired, and that each change is one transaction. */
-class PartRepositoryTest {
-    @TempDir
-    Path dir;
-    private Database database;
-    private PartRepository parts;
+/**
+ * The part catalog, on each backend: what is published, sealed and retired, and that each change
+ * is one transaction.
+ */
+abstract class PartRepositoryContract extends MetadataContract {
+    PartRepository parts;
 
-    @BeforeEach
-    void open() {
-        database = Database.open("jdbc:sqlite:" + dir.resolve("larch.db"));
+    @Override
+    void openRepositories() {
         parts = new PartRepository(database);
-    }
-
-    @AfterEach
-    void close() {
-        database.close();
     }
 
     @Test
@@ -80,7 +71,33 @@ class PartRepositoryTest {
         assertEquals(PartState.QUARANTINED, quarantined.getFirst().part().state());
     }
 
-    private static PartRecord part(String name, int nodeId, long maxId) {
+    /** Retention's lookup: a part is due once its newest event is at or before its project's cutoff, touching ends included. */
+    @Test
+    void partsEndedByTheirProjectsCutoffAreDueTouchingEndsIncluded() {
+        List<PartRecord> published = parts.publishSealed(List.of(
+                spanning("touches", 1, 100, 1000), spanning("after", 1, 100, 1001), spanning("point", 1, 1000, 1000),
+                spanning("old", 1, -5000, -4000), spanning("straddles", 1, 999, 5000),
+                spanning("other-project", 2, 0, 1500), spanning("other-recent", 2, 1600, 1700)), 0, List.of(1L), 1);
+        parts.quarantine(published.get(3).id(), "damaged");
+        LongUnaryOperator cutoffs = projectId -> projectId == 1 ? 1000 : 1500;
+        assertEquals(List.of("touches", "point", "other-project"), names(parts.listPublishedEndedBy(cutoffs)),
+                "by project, oldest data first; not quarantined, not past the cutoff by 1 ms");
+        assertEquals(List.of(), names(parts.listPublishedEndedBy(projectId -> Long.MIN_VALUE / 2)));
+        assertEquals(6, parts.listPublishedEndedBy(projectId -> Long.MAX_VALUE / 2).size(), "an open end: every published part");
+        PartRecord due = parts.listPublishedEndedBy(cutoffs).getFirst();
+        assertEquals(published.getFirst(), due, "read back whole");
+    }
+
+    static List<String> names(List<PartRecord> records) {
+        return records.stream().map(PartRecord::name).toList();
+    }
+
+    static PartRecord spanning(String name, long projectId, long minTs, long maxTs) {
+        return new PartRecord(0, name, projectId, Kind.APP, PartState.PUBLISHED, 0, minTs, maxTs, 1, 5, 100, 1 << 2, 1000,
+                0x1234, PartRecord.NO_CHECKSUM);
+    }
+
+    static PartRecord part(String name, int nodeId, long maxId) {
         return new PartRecord(0, name, 1, Kind.APP, PartState.PUBLISHED, nodeId, 10, 20, maxId, 5, 100, 1 << 2, 1000,
                 0x1234, PartRecord.NO_CHECKSUM);
     }
