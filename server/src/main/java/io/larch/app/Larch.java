@@ -246,7 +246,8 @@ public final class Larch implements AutoCloseable {
         maintenance = new Maintenance(engine.wal()::rotateAll, engine, parts, archive, retention,
                 new MaintenanceRunRepository(database), config.nodeId(), clock, new Maintenance.Options(
                 lifecycle.maintenanceInterval(), MAINTENANCE_NUDGE_AFTER, lifecycle.archiveLocalGrace(),
-                Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes()));
+                Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes(),
+                lifecycle.sharedRefreshInterval()));
         engine.integrity().useColdParts(maintenance.coldParts());
         maintenance.start();
         // fingerprints: v2 learns templates, starting from the ones recorded (so fingerprints stay

@@ -248,6 +248,18 @@ public final class PartRepository {
         });
     }
 
+    /** [several nodes] Ids of this node's published parts. */
+    public Set<Long> publishedIdsOnNode(int nodeId) {
+        return new HashSet<>(select("SELECT id FROM parts WHERE state = 'published' AND node_id = ?",
+                rows -> rows.getLong(1), nodeId));
+    }
+
+    /** [several nodes] Every other node's published parts with their archive columns, in id order. */
+    public List<ArchiveEntry> listPublishedElsewhere(int nodeId) {
+        return select("SELECT " + COLUMNS + ARCHIVE_COLUMNS + " FROM parts WHERE state = 'published' AND node_id <> ? "
+                + "ORDER BY id", PartRepository::readArchiveEntry, nodeId);
+    }
+
     /** The archive key recorded for a part (from the time it was marked archiving), if any. */
     public Optional<String> archiveKey(long partId) {
         List<String> keys = select("SELECT archive_key FROM parts WHERE id = ? AND archive_key IS NOT NULL",
