@@ -12,6 +12,7 @@ import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -165,6 +166,11 @@ public final class SharedCatalog implements AutoCloseable {
     private void fetchSidecars(PartRecord view, String partKey) {
         List<String> keys = ArchiveKeys.allKeys(partKey);
         List<Path> targets = List.of(files.bloomPath(view), files.postingsPath(view), files.rollupPath(view));
+        try {
+            Files.createDirectories(targets.getFirst().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the directory for part " + view.name() + ": " + e.getMessage(), e);
+        }
         for (int i = 0; i < targets.size(); i++) {
             try {
                 objects.get(keys.get(i), targets.get(i));
