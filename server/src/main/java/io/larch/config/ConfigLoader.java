@@ -27,8 +27,6 @@ import java.util.regex.Pattern;
  * Every problem is collected and reported at once, each with the setting's name.
  */
 public final class ConfigLoader {
-    /** [several nodes] Metadata URLs of a database several nodes share. */
-    public static final String SHARED_METADATA_PREFIX = "jdbc:postgresql:";
     public static final String CONFIG_FILE_ENV = "LARCH_CONFIG";
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     /** scheme://host[:port], nothing more: what a browser sends in Origin. */
@@ -135,7 +133,7 @@ public final class ConfigLoader {
         if (tail.idleTimeout() != null && tail.idleTimeout().toSeconds() < 60) {
             problems.add(Settings.SSE_IDLE_TIMEOUT.name() + ": must be at least 1m (streams send a heartbeat every 15 s)");
         }
-        boolean shared = metadataUrl.startsWith(SHARED_METADATA_PREFIX);
+        boolean shared = metadata.isPostgres();
         LarchConfig.Lifecycle lifecycle = new LarchConfig.Lifecycle(duration(Settings.MAINTENANCE_INTERVAL),
                 duration(Settings.ARCHIVE_LOCAL_GRACE), size(Settings.ARCHIVE_CACHE_SIZE), shared,
                 duration(Settings.SHARED_REFRESH_INTERVAL));
