@@ -119,6 +119,9 @@ class TwoNodesTest {
             await(FRESHNESS, () -> new HashSet<>(ids(node.http(), key, "order")).equals(acknowledged),
                     "every node finds all 200");
         }
+        assertTrue(a.http().metric("larch_shared_parts_adopted") > 0, "A reads B's parts from the archive");
+        JsonNode shared = a.http().get("/api/stats/system", ADMIN).json().get("sharedCatalog");
+        assertEquals(0, shared.get("pendingParts").asInt(), shared.toString());
 
         // SIGKILL B in the middle of a stream of acknowledged batches: nothing acknowledged is lost
         CountDownLatch someAcknowledged = new CountDownLatch(20);
