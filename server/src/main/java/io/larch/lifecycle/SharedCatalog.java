@@ -8,6 +8,7 @@ import io.larch.part.ArchiveState;
 import io.larch.part.PartBlooms;
 import io.larch.part.PartFiles;
 import io.larch.part.PartRecord;
+import io.larch.part.PartState;
 import io.larch.storage.Engine;
 import io.larch.storage.EventStore;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -74,6 +76,19 @@ public final class SharedCatalog implements AutoCloseable {
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("shared-catalog").daemon(true).factory());
     private volatile int pending;
     private volatile long lastRefreshAt;
+    /**
+     * The catalog as last read: the other nodes' published parts and this node's published ids.
+     * A full read at start and every {@link #FULL_READ_EVERY}; in between only the rows changed
+     * since the last read (the catalog stamps every change with the database's clock), read
+     * again from {@link #CHANGE_OVERLAP} earlier, since a change commits a little after its stamp
+     * (the catalog's transactions take milliseconds; the full read heals anything later).
+     */
+    private final Map<Long, PartRepository.ArchiveEntry> foreignPublished = new HashMap<>();
+    private final Set<Long> ownPublished = new HashSet<>();
+    private long readUpTo = -1;
+    private long fullReadAt = Long.MIN_VALUE;
+    static final Duration FULL_READ_EVERY = Duration.ofMinutes(10);
+    static final Duration CHANGE_OVERLAP = Duration.ofSeconds(10);
 
     SharedCatalog(Engine engine, PartRepository parts, ObjectStore objects, Archiver archiver, Clock clock,
                   Duration queryGrace) {
@@ -117,9 +132,9 @@ public final class SharedCatalog implements AutoCloseable {
                 ownBefore.add(part.id());
             }
         }
-        Set<Long> ownPublished = parts.publishedIdsOnNode(nodeId);
-        List<PartRepository.ArchiveEntry> elsewhere = parts.listPublishedElsewhere(nodeId);
-        List<PartRecord> foreign = new ArrayList<>(elsewhere.size());
+        readCatalog(nodeId);
+        List<PartRecord> foreign = new ArrayList<>(foreignPublished.size());
+        Collection<PartRepository.ArchiveEntry> elsewhere = foreignPublished.values();
         int newlyAdopted = 0;
         int notYet = 0;
         for (PartRepository.ArchiveEntry entry : elsewhere) {
@@ -146,7 +161,7 @@ public final class SharedCatalog implements AutoCloseable {
             foreign.add(view);
             newlyAdopted++;
         }
-        List<PartRecord> dropped = store.reconcile(ownBefore, ownPublished, foreign);
+        List<PartRecord> dropped = store.reconcile(ownBefore, Set.copyOf(ownPublished), foreign);
         long now = clock.millis();
         for (PartRecord part : dropped) {
             if (part.nodeId() != nodeId) {
@@ -160,6 +175,37 @@ public final class SharedCatalog implements AutoCloseable {
         refreshes.incrementAndGet();
         adoptedTotal.addAndGet(newlyAdopted);
         return new Refresh(upload.archived(), newlyAdopted, dropped.size(), notYet);
+    }
+
+    /** Brings {@link #foreignPublished} and {@link #ownPublished} up to the catalog's present state. */
+    private void readCatalog(int nodeId) {
+        long databaseNow = parts.databaseNow();
+        if (readUpTo < 0 || clock.millis() - fullReadAt >= FULL_READ_EVERY.toMillis()) {
+            foreignPublished.clear();
+            for (PartRepository.ArchiveEntry entry : parts.listPublishedElsewhere(nodeId)) {
+                foreignPublished.put(entry.part().id(), entry);
+            }
+            ownPublished.clear();
+            ownPublished.addAll(parts.publishedIdsOnNode(nodeId));
+            fullReadAt = clock.millis();
+        } else {
+            for (PartRepository.ArchiveEntry entry : parts.listChangedSince(readUpTo - CHANGE_OVERLAP.toMillis())) {
+                long id = entry.part().id();
+                boolean published = entry.part().state() == PartState.PUBLISHED;
+                if (entry.part().nodeId() == nodeId) {
+                    if (published) {
+                        ownPublished.add(id);
+                    } else {
+                        ownPublished.remove(id);
+                    }
+                } else if (published) {
+                    foreignPublished.put(id, entry);
+                } else {
+                    foreignPublished.remove(id);
+                }
+            }
+        }
+        readUpTo = databaseNow;
     }
 
     /** The sidecars the owner uploaded (each is optional: a part may have no postings, say). */

@@ -259,6 +259,22 @@ public final class PartRepository {
                 + "ORDER BY id", PartRepository::readArchiveEntry, nodeId);
     }
 
+    /** [several nodes] The database's clock in epoch ms: the clock of {@code changed_at}. */
+    public long databaseNow() {
+        String now = database.isPostgres() ? "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+                : "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+        return select(now, rows -> rows.getLong(1)).getFirst();
+    }
+
+    /**
+     * [several nodes] Every part of any node, in any state, published or changed in state or
+     * archive state at or after {@code changedAt} (the database's clock), in id order.
+     */
+    public List<ArchiveEntry> listChangedSince(long changedAt) {
+        return select("SELECT " + COLUMNS + ARCHIVE_COLUMNS + " FROM parts WHERE changed_at >= ? ORDER BY id",
+                PartRepository::readArchiveEntry, changedAt);
+    }
+
     /** The archive key recorded for a part (from the time it was marked archiving), if any. */
     public Optional<String> archiveKey(long partId) {
         List<String> keys = select("SELECT archive_key FROM parts WHERE id = ? AND archive_key IS NOT NULL",
