@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         subcommands = {BenchMain.Ingest.class, BenchMain.Query.class, BenchMain.Peers.class, BenchMain.Live.class,
                 RedactionBench.class, TailBench.class, FingerprintBench.class, ArchiveBench.class,
-                ProtocolBench.class},
+                ProtocolBench.class, NodesBench.class, ClusterLoadBench.class},
         description = "Benchmarks of a Larch server started from larch.jar on this machine.")
 public final class BenchMain {
 

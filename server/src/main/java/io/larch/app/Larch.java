@@ -48,6 +48,7 @@ import io.larch.ingest.ProjectFingerprinter;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
 import io.larch.lifecycle.Maintenance;
+import io.larch.lifecycle.SharedCatalog;
 import io.larch.lifecycle.RetentionPolicies;
 import io.larch.meta.MaintenanceRunRepository;
 import io.larch.objectstore.ObjectStores;
@@ -247,7 +248,8 @@ public final class Larch implements AutoCloseable {
         maintenance = new Maintenance(engine.wal()::rotateAll, engine, parts, archive, retention,
                 new MaintenanceRunRepository(database), config.nodeId(), clock, new Maintenance.Options(
                 lifecycle.maintenanceInterval(), MAINTENANCE_NUDGE_AFTER, lifecycle.archiveLocalGrace(),
-                Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes()));
+                Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes(),
+                lifecycle.sharedRefreshInterval()));
         engine.integrity().useColdParts(maintenance.coldParts());
         maintenance.start();
         // fingerprints: v2 learns templates, starting from the ones recorded (so fingerprints stay
@@ -294,6 +296,7 @@ public final class Larch implements AutoCloseable {
         securityMetrics(metrics, redactor, limiter, debouncer, signatures);
         tailMetrics(metrics, tail);
         LarchMetrics.register(metrics, ingest.counters(), engine.wal(), disk, tailConfig.maxConnections());
+        maintenance.sharedCatalog().ifPresent(catalog -> sharedCatalogMetrics(metrics, catalog, clock));
         if (buildLogs != null) {
             buildLogMetrics(metrics, buildLogs);
         }
@@ -397,6 +400,24 @@ public final class Larch implements AutoCloseable {
                 .description("work-log events remembered for debounce").register(registry);
         Gauge.builder("larch_signatures_remembered", signatures, RequestSignatures::rememberedSignatures)
                 .description("request signatures remembered against replay (bounded)").register(registry);
+    }
+
+    /** [several nodes] How far this node's view of the other nodes' parts is behind. */
+    private static void sharedCatalogMetrics(PrometheusMeterRegistry registry, SharedCatalog catalog, Clock clock) {
+        Gauge.builder("larch_shared_parts_pending", catalog, SharedCatalog::pendingParts)
+                .description("other nodes' parts published but not in the archive yet (their events are not visible here yet)")
+                .register(registry);
+        Gauge.builder("larch_shared_parts_adopted", catalog, SharedCatalog::adoptedParts)
+                .description("other nodes' parts this node reads from the archive").register(registry);
+        FunctionCounter.builder("larch_shared_catalog_refreshes", catalog, SharedCatalog::refreshes)
+                .description("reads of the shared part catalog (uploads of this node's parts first)").register(registry);
+        FunctionCounter.builder("larch_shared_catalog_refresh_failures", catalog, SharedCatalog::failures)
+                .description("failed reads of the shared part catalog (PostgreSQL or the archive unreachable)")
+                .register(registry);
+        Gauge.builder("larch_shared_catalog_age_seconds", catalog,
+                        c -> c.lastRefreshAt() == 0 ? -1 : (clock.millis() - c.lastRefreshAt()) / 1000.0)
+                .description("seconds since the last successful read of the shared part catalog (-1: none yet)")
+                .register(registry);
     }
 
     private static void tailMetrics(PrometheusMeterRegistry registry, TailHub hub) {

@@ -133,12 +133,28 @@ public final class ConfigLoader {
         if (tail.idleTimeout() != null && tail.idleTimeout().toSeconds() < 60) {
             problems.add(Settings.SSE_IDLE_TIMEOUT.name() + ": must be at least 1m (streams send a heartbeat every 15 s)");
         }
+        boolean shared = metadata.isPostgres();
         LarchConfig.Lifecycle lifecycle = new LarchConfig.Lifecycle(duration(Settings.MAINTENANCE_INTERVAL),
-                duration(Settings.ARCHIVE_LOCAL_GRACE), size(Settings.ARCHIVE_CACHE_SIZE));
+                duration(Settings.ARCHIVE_LOCAL_GRACE), size(Settings.ARCHIVE_CACHE_SIZE), shared,
+                duration(Settings.SHARED_REFRESH_INTERVAL));
         if (lifecycle.archiveCacheBytes() > 0 && lifecycle.archiveCacheBytes() < 64L * 1024 * 1024) {
             problems.add(Settings.ARCHIVE_CACHE_SIZE.name() + ": must be at least 64MB (a part fetched back is up to about 25MB)");
         }
         LarchConfig.Archive archive = archive(dataDir);
+        if (shared) {
+            sharedArchive(archive);
+            // [several nodes] other nodes see this node's events once they are sealed and uploaded
+            Duration sealInterval = duration(Settings.SHARED_SEAL_INTERVAL);
+            if (sealInterval != null && sealInterval.toMillis() < 1000) {
+                problems.add(Settings.SHARED_SEAL_INTERVAL.name() + ": must be at least 1s (every seal makes a part per kind)");
+            }
+            if (lifecycle.sharedRefreshInterval() != null && lifecycle.sharedRefreshInterval().toMillis() < 100) {
+                problems.add(Settings.SHARED_REFRESH_INTERVAL.name() + ": must be at least 100ms (each refresh reads the catalog)");
+            }
+            if (sealInterval != null && segmentMaxAge != null && sealInterval.compareTo(segmentMaxAge) < 0) {
+                segmentMaxAge = sealInterval;
+            }
+        }
         LarchConfig.MinFreeDisk minFreeDisk = minFreeDisk();
         Duration shutdownSealTimeout = parse(Settings.SHUTDOWN_SEAL_TIMEOUT, ConfigLoader::parseDuration,
                 "a duration like 30s or 2m (0s: do not seal on stop)");
@@ -261,6 +277,20 @@ public final class ConfigLoader {
         }
         return new LarchConfig.Alerts(publicUrl, rulesFile, queueEvents, systemInterval, Boolean.TRUE.equals(privateTargets),
                 smtp);
+    }
+
+    /**
+     * [several nodes] Every node must read every other node's parts, so the archive must be one
+     * place they all reach: a bucket, or a directory given explicitly (a shared file system).
+     */
+    private void sharedArchive(LarchConfig.Archive archive) {
+        if (archive.store() == ArchiveStore.OFF
+                || archive.store() == ArchiveStore.LOCAL && values.get(Settings.ARCHIVE_DIR.name()) == null) {
+            problems.add(Settings.ARCHIVE_STORE.name() + ": with PostgreSQL metadata (several nodes) the nodes share "
+                    + "their parts through the archive; set " + Settings.ARCHIVE_STORE.name() + "=s3 and the LARCH_S3_* "
+                    + "settings (or " + Settings.ARCHIVE_STORE.name() + "=local with " + Settings.ARCHIVE_DIR.name()
+                    + " on a file system every node mounts)");
+        }
     }
 
     private LarchConfig.Archive archive(Path dataDir) {

@@ -132,7 +132,14 @@ public record LarchConfig(
      * @param archiveLocalGrace   how long an archived part's local file is kept
      * @param archiveCacheBytes   the size of the cache of parts fetched back from the archive
      */
-    public record Lifecycle(Duration maintenanceInterval, Duration archiveLocalGrace, long archiveCacheBytes) {
+    /**
+     * @param shared                 [several nodes] the metadata is PostgreSQL: the part catalog and
+     *                               the archive are shared with other nodes
+     * @param sharedRefreshInterval  how often a shared node uploads its new parts and reads the
+     *                               other nodes' parts from the catalog
+     */
+    public record Lifecycle(Duration maintenanceInterval, Duration archiveLocalGrace, long archiveCacheBytes,
+                            boolean shared, Duration sharedRefreshInterval) {
     }
 
     /**

@@ -78,6 +78,11 @@ public final class Settings {
             "how long an archived part's local file is kept after its upload was verified (queries read it locally meanwhile)", false);
     public static final Setting ARCHIVE_CACHE_SIZE = new Setting("LARCH_ARCHIVE_CACHE_SIZE", "2GB",
             "disk for parts fetched back from the archive for queries (least recently used out)", false);
+    // [several nodes] with PostgreSQL metadata the nodes share one catalog and one archive
+    public static final Setting SHARED_SEAL_INTERVAL = new Setting("LARCH_SHARED_SEAL_INTERVAL", "30s",
+            "with PostgreSQL metadata (several nodes): how often a node seals its head into parts and uploads them to the archive, where the other nodes read them; with LARCH_SHARED_REFRESH_INTERVAL, how stale another node's answers can be", false);
+    public static final Setting SHARED_REFRESH_INTERVAL = new Setting("LARCH_SHARED_REFRESH_INTERVAL", "2s",
+            "with PostgreSQL metadata (several nodes): how often a node uploads its new parts and reads the shared part catalog for the other nodes' parts", false);
     public static final Setting ARCHIVE_STORE = new Setting("LARCH_ARCHIVE_STORE", "local",
             "where archived parts go: local (a directory, LARCH_ARCHIVE_DIR), s3 (an S3-compatible bucket: S3, R2, MinIO; the LARCH_S3_* settings) or off (nothing is archived)", false);
     public static final Setting ARCHIVE_DIR = new Setting("LARCH_ARCHIVE_DIR", null,
@@ -147,7 +152,8 @@ public final class Settings {
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
             REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,
             RATE_PROJECT_REQUESTS, RATE_IP_REQUESTS, RATE_WORK_LOG_PER_USER, MAX_SSE_CONNECTIONS, MAX_STREAMS_PER_USER,
-            SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE,
+            SSE_IDLE_TIMEOUT, MAINTENANCE_INTERVAL, ARCHIVE_LOCAL_GRACE, ARCHIVE_CACHE_SIZE, SHARED_SEAL_INTERVAL,
+            SHARED_REFRESH_INTERVAL,
             ARCHIVE_STORE, ARCHIVE_DIR, S3_BUCKET, S3_ENDPOINT, S3_REGION, S3_PATH_STYLE, S3_PREFIX,
             S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_READ_ACCESS_KEY_ID, S3_READ_SECRET_ACCESS_KEY,
             MIN_FREE_DISK, SHUTDOWN_SEAL_TIMEOUT, FINGERPRINTER, FINGERPRINT_MAX_TEMPLATES, PUBLIC_URL, ALERT_RULES_FILE,

@@ -83,9 +83,13 @@ final class Archiver {
     private final Duration localGrace;
     private final Duration queryGrace;
     private final Hooks hooks;
+    /** [several nodes] Upload every part as soon as it is published: the other nodes read it from the archive. */
+    private final boolean uploadAtOnce;
 
     Archiver(EventStore store, PartRepository parts, PartFiles files, PartIntegrity integrity, ObjectStore objects,
-             RetentionPolicies policies, int nodeId, Clock clock, Duration localGrace, Duration queryGrace, Hooks hooks) {
+             RetentionPolicies policies, int nodeId, Clock clock, Duration localGrace, Duration queryGrace, Hooks hooks,
+             boolean uploadAtOnce) {
+        this.uploadAtOnce = uploadAtOnce;
         this.store = store;
         this.parts = parts;
         this.files = files;
@@ -99,9 +103,25 @@ final class Archiver {
         this.hooks = hooks;
     }
 
-    /** Steps 1-3 for every part due, then 4-5; see the class comment. */
-    Run run() {
+    /**
+     * Steps 1-3 for every part due, then 4-5; see the class comment. Synchronized with
+     * {@link #uploadDue}: a shared node's refresh uploads between maintenance runs.
+     */
+    synchronized Run run() {
         Counts counts = new Counts();
+        uploadDue(counts);
+        dropLocalCopies(clock.millis(), counts);
+        return counts.run();
+    }
+
+    /** [several nodes] Steps 1-3 alone, for a shared node's refresh. */
+    synchronized Run uploadDue() {
+        Counts counts = new Counts();
+        uploadDue(counts);
+        return counts.run();
+    }
+
+    private void uploadDue(Counts counts) {
         long now = clock.millis();
         // Leftovers of an interrupted run first, then newly due parts, oldest data first.
         for (PartRepository.ArchiveEntry entry : parts.listArchive(nodeId, ArchiveState.ARCHIVING)) {
@@ -109,7 +129,7 @@ final class Archiver {
         }
         for (PartRepository.ArchiveEntry entry : parts.listArchive(nodeId, ArchiveState.LOCAL)) {
             PartRecord part = entry.part();
-            if (policies.of(part.projectId()).retention().tierOf(part.maxTs(), now) != Tier.COLD) {
+            if (!uploadAtOnce && policies.of(part.projectId()).retention().tierOf(part.maxTs(), now) != Tier.COLD) {
                 continue;
             }
             String key = ArchiveKeys.partKey(policies.archivePrefix(part.projectId()), part);
@@ -123,8 +143,6 @@ final class Archiver {
             hooks.afterMarkedArchiving(part);
             upload(part.withArchive(ArchiveState.ARCHIVING), key, counts);
         }
-        dropLocalCopies(now, counts);
-        return counts.run();
     }
 
     /** Steps 2 and 3 for one part marked archiving. */

@@ -47,9 +47,16 @@ public final class Maintenance implements AutoCloseable {
      * @param localGrace   how long an archived part's local file is kept (reads stay local meanwhile)
      * @param queryGrace   how long deleted parts' files are kept for queries still reading them
      * @param cacheMaxBytes the size the archive cache is trimmed to
+     * @param sharedRefresh [several nodes] how often a node on a shared catalog uploads its new parts
+     *                      and adopts the other nodes' (used only when the engine's store is shared)
      */
     public record Options(Duration interval, Duration nudgeAfter, Duration localGrace, Duration queryGrace,
-                          long cacheMaxBytes) {
+                          long cacheMaxBytes, Duration sharedRefresh) {
+        /** A node alone on its catalog. */
+        public Options(Duration interval, Duration nudgeAfter, Duration localGrace, Duration queryGrace,
+                       long cacheMaxBytes) {
+            this(interval, nudgeAfter, localGrace, queryGrace, cacheMaxBytes, Duration.ofSeconds(2));
+        }
     }
 
     private final java.util.concurrent.atomic.AtomicLong troubledRuns = new java.util.concurrent.atomic.AtomicLong();
@@ -61,6 +68,7 @@ public final class Maintenance implements AutoCloseable {
     private final Options options;
     private final Optional<Archiver> archiver;
     private final Optional<ArchiveCache> cache;
+    private final Optional<SharedCatalog> shared;
     private final Expiry expiry;
     private final PartRepository parts;
     private final RetentionPolicies policies;
@@ -97,9 +105,16 @@ public final class Maintenance implements AutoCloseable {
         this.clock = clock;
         this.options = options;
         this.archiver = objects.map(store -> new Archiver(engine.store(), parts, engine.partFiles(), engine.integrity(),
-                store, policies, nodeId, clock, options.localGrace(), options.queryGrace(), hooks));
+                store, policies, nodeId, clock, options.localGrace(), options.queryGrace(), hooks,
+                engine.store().isShared()));
         this.cache = objects.map(store -> new ArchiveCache(engine.partFiles(), parts, store, options.cacheMaxBytes(),
                 options.queryGrace(), clock));
+        if (engine.store().isShared() && objects.isEmpty()) {
+            throw new IllegalArgumentException("a node on a shared catalog needs an archive: the nodes read each other's parts there");
+        }
+        this.shared = engine.store().isShared()
+                ? Optional.of(new SharedCatalog(engine, parts, objects.get(), archiver.get(), clock, options.queryGrace()))
+                : Optional.empty();
         this.expiry = new Expiry(engine.store(), parts, engine.partFiles(), objects, policies, nodeId, clock);
         this.lastStartedAt = runs.latest(nodeId).map(MaintenanceRunRepository.MaintenanceRun::startedAt).orElse(0L);
     }
@@ -109,10 +124,23 @@ public final class Maintenance implements AutoCloseable {
         return cache.<ColdParts>map(c -> c).orElse(ColdParts.NONE);
     }
 
-    /** Starts the schedule; the first run comes one interval after start. */
+    /**
+     * Starts the schedule; the first run comes one interval after start. [several nodes] On a
+     * shared catalog, first adopts the other nodes' parts (so the first query sees them), then
+     * keeps uploading and adopting every {@link Options#sharedRefresh}.
+     */
     public void start() {
         long every = options.interval().toMillis();
         scheduler.scheduleWithFixedDelay(() -> runQuietly("schedule"), every, every, TimeUnit.MILLISECONDS);
+        shared.ifPresent(catalog -> {
+            catalog.refreshQuietly();
+            catalog.start(options.sharedRefresh());
+        });
+    }
+
+    /** [several nodes] The view of the shared catalog, when the store is shared. */
+    public Optional<SharedCatalog> sharedCatalog() {
+        return shared;
     }
 
     /**
@@ -238,6 +266,7 @@ public final class Maintenance implements AutoCloseable {
 
     @Override
     public void close() {
+        shared.ifPresent(SharedCatalog::close);
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(1, TimeUnit.MINUTES);

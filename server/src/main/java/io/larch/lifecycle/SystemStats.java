@@ -58,6 +58,15 @@ final class SystemStats {
         archive.put("backlogBytes", backlogBytes);
         maintenance.cacheStats().ifPresent(cache -> archive.put("cache", cache));
         stats.put("archive", archive);
+        maintenance.sharedCatalog().ifPresent(catalog -> {
+            Map<String, Object> shared = new LinkedHashMap<>();
+            shared.put("otherNodesParts", catalog.adoptedParts());
+            shared.put("pendingParts", catalog.pendingParts());
+            shared.put("lastRefreshAt", catalog.lastRefreshAt() == 0 ? null : java.time.Instant.ofEpochMilli(
+                    catalog.lastRefreshAt()).toString());
+            shared.put("refreshFailures", catalog.failures());
+            stats.put("sharedCatalog", shared);
+        });
         stats.put("lastMaintenance", maintenance.lastRecordedRun().map(SystemStats::run).orElse(null));
         return stats;
     }

@@ -290,6 +290,34 @@ public final class PartRepository {
         });
     }
 
+    /** [several nodes] Ids of this node's published parts. */
+    public Set<Long> publishedIdsOnNode(int nodeId) {
+        return new HashSet<>(select("SELECT id FROM parts WHERE state = 'published' AND node_id = ?",
+                rows -> rows.getLong(1), nodeId));
+    }
+
+    /** [several nodes] Every other node's published parts with their archive columns, in id order. */
+    public List<ArchiveEntry> listPublishedElsewhere(int nodeId) {
+        return select("SELECT " + COLUMNS + ARCHIVE_COLUMNS + " FROM parts WHERE state = 'published' AND node_id <> ? "
+                + "ORDER BY id", PartRepository::readArchiveEntry, nodeId);
+    }
+
+    /** [several nodes] The database's clock in epoch ms: the clock of {@code changed_at}. */
+    public long databaseNow() {
+        String now = database.isPostgres() ? "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+                : "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+        return select(now, rows -> rows.getLong(1)).getFirst();
+    }
+
+    /**
+     * [several nodes] Every part of any node, in any state, published or changed in state or
+     * archive state at or after {@code changedAt} (the database's clock), in id order.
+     */
+    public List<ArchiveEntry> listChangedSince(long changedAt) {
+        return select("SELECT " + COLUMNS + ARCHIVE_COLUMNS + " FROM parts WHERE changed_at >= ? ORDER BY id",
+                PartRepository::readArchiveEntry, changedAt);
+    }
+
     /** The archive key recorded for a part (from the time it was marked archiving), if any. */
     public Optional<String> archiveKey(long partId) {
         List<String> keys = select("SELECT archive_key FROM parts WHERE id = ? AND archive_key IS NOT NULL",

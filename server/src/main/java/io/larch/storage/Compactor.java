@@ -155,12 +155,25 @@ public final class Compactor implements AutoCloseable {
         }
     }
 
+    /**
+     * Parts on their way to the archive (or in it) are past the warm boundary and stay as they
+     * are. [several nodes] A shared node uploads every part within seconds, so there its own
+     * archived parts that still have their local file are merged too (the merged part is uploaded
+     * in turn, the inputs' objects go with them when they are swept); other nodes' parts are theirs.
+     */
+    private boolean mayMerge(PartRecord part) {
+        if (!store.isShared()) {
+            return part.archive() == ArchiveState.LOCAL;
+        }
+        return part.nodeId() == store.nodeId()
+                && (part.archive() == ArchiveState.LOCAL || part.archive() == ArchiveState.ARCHIVED);
+    }
+
     /** Groups of small parts to merge, by project and kind, in time order. */
     List<List<PartRecord>> groups(List<PartRecord> published) {
         Map<String, List<PartRecord>> byProjectAndKind = new TreeMap<>();
         for (PartRecord part : published) {
-            // Parts on their way to the archive (or in it) are past the warm boundary and stay as they are.
-            if (part.rowCount() < policy.targetRows() / 2 && part.archive() == ArchiveState.LOCAL) {
+            if (part.rowCount() < policy.targetRows() / 2 && mayMerge(part)) {
                 byProjectAndKind.computeIfAbsent(part.projectId() + "/" + part.kind().wireName(), k -> new ArrayList<>()).add(part);
             }
         }

@@ -53,13 +53,21 @@ public final class Engine implements AutoCloseable {
     /** What the engine needs from the configuration. */
     public record Options(Path dataDir, int nodeId, long duckdbMemoryLimitBytes, int duckdbThreads, WalOptions wal,
                           Compactor.Policy compaction, Compactor.Hooks compactionHooks, Duration scrubInterval,
-                          long headIndexMaxBytes) {
+                          long headIndexMaxBytes, boolean shared) {
+        /** A node alone on its catalog. */
+        public Options(Path dataDir, int nodeId, long duckdbMemoryLimitBytes, int duckdbThreads, WalOptions wal,
+                       Compactor.Policy compaction, Compactor.Hooks compactionHooks, Duration scrubInterval,
+                       long headIndexMaxBytes) {
+            this(dataDir, nodeId, duckdbMemoryLimitBytes, duckdbThreads, wal, compaction, compactionHooks, scrubInterval,
+                    headIndexMaxBytes, false);
+        }
+
         public static Options of(LarchConfig config) {
             return new Options(config.dataDir(), config.nodeId(), config.duckdbMemoryLimitBytes(),
                     config.duckdbThreads(), new WalOptions(config.dataDir(), config.walDurability(),
                     config.walBatchInterval(), config.walSegmentMaxBytes(), config.walSegmentMaxAge()),
                     Compactor.Policy.defaults(), Compactor.Hooks.NONE, config.scrubInterval(),
-                    config.headIndexMaxBytes());
+                    config.headIndexMaxBytes(), config.lifecycle().shared());
         }
     }
 
@@ -89,7 +97,8 @@ public final class Engine implements AutoCloseable {
             }
         }
         this.recovered = WalRecovery.recover(options.dataDir(), parts.sealedSegmentIds(options.nodeId()), readOnly);
-        this.store = new EventStore(parts, options.nodeId(), clock, new HeadIndexMemory(options.headIndexMaxBytes()));
+        this.store = new EventStore(parts, options.nodeId(), clock, new HeadIndexMemory(options.headIndexMaxBytes()),
+                options.shared());
         for (WalRecovery.RecoveredSegment segment : recovered.segments()) {
             store.appendToHead(segment.segmentId(), segment.kind(), segment.events());
         }

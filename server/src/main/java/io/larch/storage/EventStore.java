@@ -26,13 +26,70 @@ public final class EventStore {
     private final AtomicLong headEvents = new AtomicLong();
     private final HeadIndexMemory headIndexMemory;
 
+    private final boolean shared;
+
     public EventStore(PartRepository partRepository, int nodeId, Clock clock, HeadIndexMemory headIndexMemory) {
+        this(partRepository, nodeId, clock, headIndexMemory, false);
+    }
+
+    /**
+     * {@code shared}: [several nodes] the catalog is shared with other nodes; the snapshot starts
+     * with this node's parts only, and {@link #reconcile} adds the others' once they can be read.
+     */
+    public EventStore(PartRepository partRepository, int nodeId, Clock clock, HeadIndexMemory headIndexMemory,
+                      boolean shared) {
         this.headIndexMemory = headIndexMemory;
         this.partRepository = partRepository;
         this.nodeId = nodeId;
         this.clock = clock;
-        this.current = new AtomicReference<>(new StoreSnapshot(List.copyOf(partRepository.listPublished()), List.of(),
+        this.shared = shared;
+        List<PartRecord> published = partRepository.listPublished();
+        if (shared) {
+            published = published.stream().filter(p -> p.nodeId() == nodeId).toList();
+        }
+        this.current = new AtomicReference<>(new StoreSnapshot(List.copyOf(published), List.of(),
                 partRepository.listQuarantined().stream().map(PartRepository.Quarantined::part).toList()));
+    }
+
+    /** [several nodes] True when other nodes share the catalog (see the constructor). */
+    public boolean isShared() {
+        return shared;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /**
+     * [several nodes] Brings the snapshot up to date with what other nodes did to the shared
+     * catalog, in one step: the other nodes' parts become exactly {@code foreign} (as this node
+     * reads them: from the archive), and this node's parts that another node retired (retention,
+     * erase) leave it. {@code ownBefore} are this node's part ids in the snapshot taken before the
+     * catalog was read, {@code ownPublished} the ids the catalog then had as published: a part is
+     * dropped only if it was in both the snapshot and the catalog before the read and is no longer
+     * published, so a part this node publishes meanwhile is never dropped. Returns the parts that
+     * left the snapshot.
+     */
+    public List<PartRecord> reconcile(Set<Long> ownBefore, Set<Long> ownPublished, List<PartRecord> foreign) {
+        List<PartRecord> dropped = new ArrayList<>();
+        current.updateAndGet(snapshot -> {
+            dropped.clear();
+            List<PartRecord> parts = new ArrayList<>(snapshot.parts().size() + foreign.size());
+            for (PartRecord part : snapshot.parts()) {
+                boolean own = part.nodeId() == nodeId;
+                if (own && !(ownBefore.contains(part.id()) && !ownPublished.contains(part.id()))) {
+                    parts.add(part);
+                } else {
+                    dropped.add(part);
+                }
+            }
+            Set<Long> kept = new HashSet<>();
+            foreign.forEach(p -> kept.add(p.id()));
+            dropped.removeIf(p -> p.nodeId() != nodeId && kept.contains(p.id()));
+            parts.addAll(foreign);
+            return new StoreSnapshot(List.copyOf(parts), snapshot.head(), snapshot.quarantined());
+        });
+        return List.copyOf(dropped);
     }
 
     public StoreSnapshot snapshot() {

@@ -2,8 +2,10 @@ package io.larch.meta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.larch.model.Kind;
+import io.larch.part.ArchiveState;
 import io.larch.part.PartRecord;
 import io.larch.part.PartState;
 import java.util.List;
@@ -95,6 +97,30 @@ abstract class PartRepositoryContract extends MetadataContract {
     static PartRecord spanning(String name, long projectId, long minTs, long maxTs) {
         return new PartRecord(0, name, projectId, Kind.APP, PartState.PUBLISHED, 0, minTs, maxTs, 1, 5, 100, 1 << 2, 1000,
                 0x1234, PartRecord.NO_CHECKSUM);
+    }
+
+    @Test
+    void everyChangeOfStateIsStampedWithTheDatabasesClock() throws InterruptedException {
+        long before = parts.databaseNow();
+        List<PartRecord> published = parts.publishSealed(List.of(part("a", 0, 1), part("b", 1, 2)), 0, List.of(1L), 1000);
+        assertEquals(List.of("a", "b"), changedSince(before));
+        Thread.sleep(5);
+        long afterPublish = parts.databaseNow();
+        assertTrue(afterPublish > before, "the database's clock moves");
+        Thread.sleep(5);
+        assertEquals(List.of(), changedSince(afterPublish), "nothing changed since");
+        assertTrue(parts.moveArchive(published.getFirst().id(), ArchiveState.LOCAL, ArchiveState.ARCHIVING, "k", null, 2000));
+        List<PartRepository.ArchiveEntry> moved = parts.listChangedSince(afterPublish);
+        assertEquals(List.of("a"), moved.stream().map(e -> e.part().name()).toList());
+        assertEquals(ArchiveState.ARCHIVING, moved.getFirst().part().archive());
+        parts.expire(List.of(published.get(1)), 3000);
+        assertEquals(List.of("a", "b"), changedSince(afterPublish));
+        assertEquals(PartState.RETIRED, parts.listChangedSince(afterPublish).get(1).part().state(),
+                "a retired part is among the changes, so other nodes drop it");
+    }
+
+    private List<String> changedSince(long at) {
+        return parts.listChangedSince(at).stream().map(e -> e.part().name()).toList();
     }
 
     static PartRecord part(String name, int nodeId, long maxId) {

@@ -10,6 +10,7 @@ import io.larch.query.Query;
 import io.larch.query.QueryParser;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.RetentionPolicies;
+import io.larch.lifecycle.SharedCatalog;
 import io.larch.meta.AuditRepository;
 import io.larch.meta.MaintenanceRunRepository;
 import io.larch.meta.ProjectRepository;
@@ -104,6 +105,14 @@ class SearchPathDifferentialTest {
                         "each archived part was downloaded once, then read from the cache");
             }
         }
+        // [several nodes] another node on the same catalog and archive reads node 0's parts from the archive
+        try (LocalStore other = LocalStore.sharing(dir.resolve("node-1"), 1, "jdbc:sqlite:" + dir.resolve("larch.db"));
+             Maintenance maintenance = archiving(other, new LocalDirObjectStore(dir.resolve("archive")))) {
+            assertEquals(0, other.store.snapshot().parts().size(), "a shared node starts with its own parts only");
+            SharedCatalog.Refresh refresh = maintenance.sharedCatalog().orElseThrow().refresh();
+            assertTrue(refresh.adopted() > 0 && refresh.pending() == 0, refresh.toString());
+            assertSamePages("on another node, from the shared archive", other, queries, limits, expected);
+        }
     }
 
     /** Maintenance that archives to {@code archive} and reads archive-only parts through its cache. */
@@ -111,7 +120,7 @@ class SearchPathDifferentialTest {
         RetentionPolicies policies = new RetentionPolicies(store.database, new ProjectSettingRepository(store.database),
                 new ProjectRepository(store.database), new AuditRepository(store.database), store.clock);
         Maintenance maintenance = new Maintenance(() -> { }, store.engine, store.parts, Optional.of(archive), policies,
-                new MaintenanceRunRepository(store.database), 0, store.clock,
+                new MaintenanceRunRepository(store.database), store.store.nodeId(), store.clock,
                 new Maintenance.Options(Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofDays(3),
                         Duration.ofMinutes(5), 1L << 30));
         store.engine.integrity().useColdParts(maintenance.coldParts());

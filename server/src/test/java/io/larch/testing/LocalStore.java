@@ -64,15 +64,30 @@ public final class LocalStore implements AutoCloseable {
     }
 
     private LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks, MutableClock clock) throws IOException {
+        this(dataDir, policy, hooks, clock, 0, "jdbc:sqlite:" + dataDir.resolve("larch.db"), false);
+    }
+
+    /**
+     * [several nodes] Node {@code nodeId} with its own data dir on the catalog at {@code databaseUrl},
+     * which other nodes share: its snapshot starts with its own parts, and a shared catalog refresh
+     * ({@code Maintenance.sharedCatalog()}) adds the others'.
+     */
+    public static LocalStore sharing(Path dataDir, int nodeId, String databaseUrl) throws IOException {
+        return new LocalStore(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE,
+                MutableClock.at("2026-11-22T10:00:00Z"), nodeId, databaseUrl, true);
+    }
+
+    private LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks, MutableClock clock, int nodeId,
+                       String databaseUrl, boolean shared) throws IOException {
         this.dataDir = dataDir;
         this.policy = policy;
         this.hooks = hooks;
         this.clock = clock;
-        database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
+        database = Database.open(databaseUrl);
         parts = new PartRepository(database);
         WalOptions wal = new WalOptions(dataDir, WalDurability.NONE, Duration.ofMillis(5), 16L << 20, Duration.ofHours(1));
-        engine = Engine.open(new Engine.Options(dataDir, 0, 256L << 20, 2, wal, policy, hooks, Duration.ofHours(24), 256L << 20), parts,
-                clock);
+        engine = Engine.open(new Engine.Options(dataDir, nodeId, 256L << 20, 2, wal, policy, hooks, Duration.ofHours(24),
+                256L << 20, shared), parts, clock);
         store = engine.store();
         duckDb = engine.queryDuckDb();
         partFiles = engine.partFiles();
@@ -81,7 +96,7 @@ public final class LocalStore implements AutoCloseable {
         compactor = engine.compactor();
         searcher = new Searcher(engine);
         aggregator = new Aggregator(engine);
-        nextSegment = parts.sealedSegmentIds(0).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
+        nextSegment = parts.sealedSegmentIds(nodeId).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
     }
 
     /** Seals {@code events} as one segment of {@code kind} and publishes its parts. */

@@ -1,7 +1,5 @@
 package io.larch.bench.peers;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,7 +11,6 @@ import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * PostgreSQL with the plain "logs table" design: one row per event, B-tree indexes on time, user,
@@ -22,29 +19,15 @@ import java.util.concurrent.TimeUnit;
  * binaries on the PATH; as root it runs as the postgres user.
  */
 final class PostgresPeer implements PeerSystem {
-    private final Path dataDir;
+    private final PostgresCluster cluster;
     private final String url;
     private final ThreadLocal<Connection> connections;
     private final List<Connection> opened = Collections.synchronizedList(new ArrayList<>());
 
     PostgresPeer(Path dir, int port) throws Exception {
-        this.dataDir = dir.resolve("pgdata");
-        Files.createDirectories(dir);
-        if (isRoot()) {
-            // The server runs as postgres, which must reach its directory through every parent.
-            for (Path parent = dir.toAbsolutePath().getParent(); parent != null; parent = parent.getParent()) {
-                java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions = Files.getPosixFilePermissions(parent);
-                if (permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-                    Files.setPosixFilePermissions(parent, permissions);
-                }
-            }
-            run(List.of("chown", "-R", "postgres:postgres", dir.toString()));
-        }
-        run(asPostgres(List.of("initdb", "-D", dataDir.toString(), "-U", "bench", "--auth=trust", "-E", "UTF8", "--no-instructions")));
-        run(asPostgres(List.of("pg_ctl", "-D", dataDir.toString(), "-l", dir.resolve("postgres.log").toString(), "-w", "-o",
-                "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c work_mem=64MB"
-                        + " -c max_wal_size=8GB -c maintenance_work_mem=512MB", "start")));
-        url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=bench";
+        cluster = new PostgresCluster(dir, port, "-c shared_buffers=1GB -c work_mem=64MB -c max_wal_size=8GB"
+                + " -c maintenance_work_mem=512MB");
+        url = cluster.url("postgres");
         connections = ThreadLocal.withInitial(() -> {
             try {
                 Connection connection = DriverManager.getConnection(url);
@@ -54,27 +37,6 @@ final class PostgresPeer implements PeerSystem {
                 throw new IllegalStateException(e);
             }
         });
-    }
-
-    private static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static List<String> asPostgres(List<String> command) {
-        if (!isRoot()) {
-            return command;
-        }
-        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"));
-        wrapped.addAll(command);
-        return wrapped;
-    }
-
-    private static void run(List<String> command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
-        }
     }
 
     @Override
@@ -222,6 +184,6 @@ final class PostgresPeer implements PeerSystem {
         for (Connection connection : opened) {
             connection.close();
         }
-        run(asPostgres(List.of("pg_ctl", "-D", dataDir.toString(), "-m", "fast", "-w", "stop")));
+        cluster.close();
     }
 }
