@@ -61,7 +61,8 @@ class ConfigLoaderTest {
     @Test
     void postgresMetadataTakesAPoolSizeAndCredentialsAndHidesThePassword() {
         LarchConfig.Metadata metadata = ConfigLoader.load(Map.of("LARCH_METADATA_URL", "jdbc:postgresql://db:5432/larch",
-                "LARCH_METADATA_USER", "larch", "LARCH_METADATA_PASSWORD", "s3cret", "LARCH_METADATA_POOL_SIZE", "8"),
+                "LARCH_METADATA_USER", "larch", "LARCH_METADATA_PASSWORD", "s3cret", "LARCH_METADATA_POOL_SIZE", "8",
+                "LARCH_ARCHIVE_DIR", "/mnt/shared/archive"),
                 null, Map.of()).metadata();
         assertEquals(new LarchConfig.Metadata("jdbc:postgresql://db:5432/larch", Optional.of("larch"), Optional.of("s3cret"), 8),
                 metadata);
@@ -134,6 +135,35 @@ class ConfigLoaderTest {
             }
         }
         return env;
+    }
+
+    @Test
+    void severalNodesNeedASharedArchiveAndSealAtTheSharedInterval() {
+        Map<String, String> postgres = Map.of("LARCH_METADATA_URL", "jdbc:postgresql://db:5432/larch");
+        assertTrue(failure(postgres).getMessage().contains("LARCH_ARCHIVE_STORE: with PostgreSQL metadata"),
+                "the default archive dir is under each node's own data dir");
+        assertTrue(failure(with(postgres, "LARCH_ARCHIVE_STORE", "off")).getMessage().contains("LARCH_ARCHIVE_STORE"));
+        Map<String, String> shared = with(postgres, "LARCH_ARCHIVE_DIR", "/mnt/shared/archive");
+        LarchConfig config = ConfigLoader.load(shared, null, Map.of());
+        assertTrue(config.lifecycle().shared());
+        assertEquals(Duration.ofSeconds(30), config.walSegmentMaxAge(), "sealed every 30 s, not every hour");
+        assertEquals(Duration.ofSeconds(2), config.lifecycle().sharedRefreshInterval());
+        assertEquals(Duration.ofSeconds(5), ConfigLoader.load(with(shared, "LARCH_SHARED_SEAL_INTERVAL", "5s"), null, Map.of())
+                .walSegmentMaxAge());
+        assertEquals(Duration.ofSeconds(10), ConfigLoader.load(with(shared, "LARCH_WAL_SEGMENT_MAX_AGE", "10s"), null, Map.of())
+                .walSegmentMaxAge(), "a shorter segment age stays");
+        assertTrue(failure(with(shared, "LARCH_SHARED_SEAL_INTERVAL", "100ms")).getMessage()
+                .contains("LARCH_SHARED_SEAL_INTERVAL: must be at least 1s"));
+        assertTrue(failure(with(shared, "LARCH_SHARED_REFRESH_INTERVAL", "10ms")).getMessage()
+                .contains("LARCH_SHARED_REFRESH_INTERVAL: must be at least 100ms"));
+        assertEquals(Duration.ofHours(1), ConfigLoader.load(Map.of(), null, Map.of()).walSegmentMaxAge(), "one node: an hour");
+        assertTrue(!ConfigLoader.load(Map.of(), null, Map.of()).lifecycle().shared());
+    }
+
+    private static Map<String, String> with(Map<String, String> base, String name, String value) {
+        Map<String, String> more = new java.util.HashMap<>(base);
+        more.put(name, value);
+        return more;
     }
 
     @Test

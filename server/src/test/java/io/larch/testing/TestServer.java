@@ -47,6 +47,9 @@ public final class TestServer implements AutoCloseable {
     public static TestServer startOnPostgres(Path dataDir, Map<String, String> settings, Clock clock) {
         Map<String, String> onPostgres = new HashMap<>(settings);
         onPostgres.putIfAbsent("LARCH_METADATA_URL", PostgresServer.shared().newDatabase());
+        // several nodes share parts through the archive: nodes on one database get one archive dir
+        onPostgres.putIfAbsent("LARCH_ARCHIVE_DIR", Path.of(System.getProperty("java.io.tmpdir"),
+                "larch-test-archive-" + Integer.toHexString(onPostgres.get("LARCH_METADATA_URL").hashCode())).toString());
         return start(dataDir, onPostgres, clock);
     }
 
