@@ -122,7 +122,12 @@ final class Credentials {
         if (presented == null || presented.isBlank()) {
             throw AuthException.unauthenticated(why);
         }
-        Caller caller = authenticator.authenticate(presented);
+        Caller caller;
+        try {
+            caller = authenticator.authenticate(presented);
+        } catch (AuthException unknown) {
+            throw AuthException.unauthenticated(why + "; the credential sent is not it");
+        }
         throw AuthException.forbidden(why + ", not " + describe(caller));
     }
 
