@@ -194,10 +194,9 @@ public final class Larch implements AutoCloseable {
         // [disk floor]
         disk = new DiskSpace(diskProbe != null ? diskProbe : DiskSpace.Probe.of(config.dataDir()),
                 config.minFreeDisk()::floorBytes, clock, DiskSpace.DEFAULT_MAX_AGE);
-        database = Database.open(config.metadataUrl());
+        database = Database.open(config.metadata());
         // several nodes: registers (a duplicate LARCH_NODE_ID stops the start here); nothing with SQLite
-        cluster = ClusterNode.open(config, config.metadataUrl().startsWith("jdbc:postgresql:"),
-                new io.larch.meta.NodeRepository(database), clock);
+        cluster = ClusterNode.open(config, database.isPostgres(), new io.larch.meta.NodeRepository(database), clock);
         SettingRepository settings = new SettingRepository(database);
         ProjectRepository projects = new ProjectRepository(database);
         ApiKeyRepository keys = new ApiKeyRepository(database);
@@ -630,9 +629,8 @@ public final class Larch implements AutoCloseable {
         AlertRules rules = new AlertRules(database, records, projects, new ProjectSettingRepository(database), alerting,
                 type -> type != AlertChannel.Type.EMAIL || settings.smtp().isPresent(), settings.privateTargets(),
                 settings.rulesFile(), System.getenv(), clock);
-        if (projects.findBySlug(SystemEvents.PROJECT_SLUG).isEmpty()) {
-            database.transaction(c -> projects.insert(c, SystemEvents.PROJECT_SLUG, SystemEvents.PROJECT_NAME, clock.millis()));
-        }
+        // Nodes starting together on one PostgreSQL make it once: the insert does nothing when it exists.
+        database.transaction(c -> projects.insertIfAbsent(c, SystemEvents.PROJECT_SLUG, SystemEvents.PROJECT_NAME, clock.millis()));
         rules.ensureDefaultsForAll();
         try {
             int fromFile = rules.reloadFile();

@@ -80,7 +80,7 @@ public final class ClusterNode implements AutoCloseable {
         feeds = new PeerFeeds(config.nodeId(), merge, new PeerClient(config.cluster().secret().orElseThrow()));
         hub.usePeers(feeds);
         registry.onChange(feeds::nodes);
-        bus = new TailBus(config.metadataUrl(), config.nodeId(), () -> {
+        bus = new TailBus(config.metadata(), config.nodeId(), () -> {
             // The point goes on with the clock while nothing is stored, so the others' watermarks do too.
             ids.catchUpWithClock();
             order.atReleasePoint(merge::localPoint);

@@ -1,5 +1,6 @@
 package io.larch.cluster;
 
+import io.larch.config.LarchConfig;
 import io.larch.tail.WatermarkMerge;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -45,7 +46,7 @@ public final class TailBus implements AutoCloseable {
         void reconnected();
     }
 
-    private final String jdbcUrl;
+    private final LarchConfig.Metadata metadata;
     private final int nodeId;
     private final Supplier<WatermarkMerge.Announcement> own;
     private final Listener listener;
@@ -61,8 +62,8 @@ public final class TailBus implements AutoCloseable {
     /**
      * @param own what to announce: called every tick, so it also moves this node's point on with the clock
      */
-    public TailBus(String jdbcUrl, int nodeId, Supplier<WatermarkMerge.Announcement> own, Listener listener) {
-        this.jdbcUrl = jdbcUrl;
+    public TailBus(LarchConfig.Metadata metadata, int nodeId, Supplier<WatermarkMerge.Announcement> own, Listener listener) {
+        this.metadata = metadata;
         this.nodeId = nodeId;
         this.own = own;
         this.listener = listener;
@@ -128,11 +129,13 @@ public final class TailBus implements AutoCloseable {
 
     private void connect() throws SQLException {
         Properties properties = new Properties();
+        metadata.user().ifPresent(user -> properties.setProperty("user", user));
+        metadata.password().ifPresent(password -> properties.setProperty("password", password));
         properties.setProperty("ApplicationName", applicationName());
         // A dead server must not hold the loop in a read for ever (the pings below fail within this).
         properties.setProperty("socketTimeout", "30");
         properties.setProperty("tcpKeepAlive", "true");
-        connection = DriverManager.getConnection(jdbcUrl, properties);
+        connection = DriverManager.getConnection(metadata.url(), properties);
         connection.setAutoCommit(true);
         try (Statement statement = connection.createStatement()) {
             statement.execute("LISTEN " + CHANNEL);

@@ -100,12 +100,7 @@ public final class ConfigLoader {
         String host = text(Settings.HOST);
         int port = integer(Settings.PORT, 0, 65535);
         Path dataDir = Path.of(text(Settings.DATA_DIR)).toAbsolutePath().normalize();
-        String metadataUrl = Optional.ofNullable(values.get(Settings.METADATA_URL.name()))
-                .orElse("jdbc:sqlite:" + dataDir.resolve("larch.db"));
-        if (!metadataUrl.startsWith("jdbc:sqlite:")) {
-            problems.add(Settings.METADATA_URL.name() + ": only jdbc:sqlite: URLs are supported so far, got '"
-                    + metadataUrl + "'");
-        }
+        LarchConfig.Metadata metadata = metadata(dataDir);
         Optional<String> adminToken = Optional.ofNullable(values.get(Settings.ADMIN_TOKEN.name()));
         if (adminToken.isPresent() && adminToken.get().length() < 24) {
             problems.add(Settings.ADMIN_TOKEN.name() + ": must be at least 24 characters (use a random string)");
@@ -154,18 +149,18 @@ public final class ConfigLoader {
         LarchConfig.Alerts alerts = alerts();
         LarchConfig.Syslog syslog = syslog();
         LarchConfig.Vercel vercel = vercel();
-        LarchConfig.Cluster cluster = cluster(metadataUrl);
+        LarchConfig.Cluster cluster = cluster(metadata.isPostgres());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
+        return new LarchConfig(host, port, dataDir, metadata, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
                 scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
                 shutdownSealTimeout, fingerprints, alerts, syslog, vercel, cluster);
     }
 
     /** Several nodes: the secret is required with PostgreSQL metadata (nodes call each other's /internal/ endpoints). */
-    private LarchConfig.Cluster cluster(String metadataUrl) {
+    private LarchConfig.Cluster cluster(boolean sharedMetadata) {
         Optional<URI> nodeUrl = Optional.empty();
         String urlText = values.get(Settings.NODE_URL.name());
         if (urlText != null && !urlText.isBlank()) {
@@ -188,11 +183,24 @@ public final class ConfigLoader {
             problems.add(Settings.CLUSTER_SECRET.name() + ": must be at least 24 characters (use a random string,"
                     + " the same on every node)");
         }
-        if (secret.isEmpty() && metadataUrl.startsWith("jdbc:postgresql:")) {
+        if (secret.isEmpty() && sharedMetadata) {
             problems.add(Settings.CLUSTER_SECRET.name() + ": required with PostgreSQL metadata (several nodes call each"
                     + " other's /internal/ endpoints with it); set the same random string of 24+ characters on every node");
         }
         return new LarchConfig.Cluster(nodeUrl, secret);
+    }
+
+    private LarchConfig.Metadata metadata(Path dataDir) {
+        String url = Optional.ofNullable(values.get(Settings.METADATA_URL.name()))
+                .orElse("jdbc:sqlite:" + dataDir.resolve("larch.db"));
+        int poolSize = integer(Settings.METADATA_POOL_SIZE, 1, 64);
+        LarchConfig.Metadata metadata = new LarchConfig.Metadata(url, Optional.ofNullable(values.get(Settings.METADATA_USER.name())),
+                Optional.ofNullable(values.get(Settings.METADATA_PASSWORD.name())), poolSize);
+        if (!metadata.isSqlite() && !metadata.isPostgres()) {
+            problems.add(Settings.METADATA_URL.name() + ": give a jdbc:sqlite:<file> or jdbc:postgresql://host:port/database URL, got '"
+                    + metadata.shownUrl() + "'");
+        }
+        return metadata;
     }
 
     private LarchConfig.Vercel vercel() {
