@@ -36,6 +36,9 @@ public final class ClusterNode implements AutoCloseable {
     private final Clock clock;
     private TailBus bus;
     private PeerFeeds feeds;
+    /** Moves this node's release point on with the clock. */
+    private Thread ticker;
+    private volatile boolean closed;
 
     private ClusterNode(LarchConfig config, NodeRegistry registry, Clock clock) {
         this.config = config;
@@ -80,12 +83,21 @@ public final class ClusterNode implements AutoCloseable {
         feeds = new PeerFeeds(config.nodeId(), merge, new PeerClient(config.cluster().secret().orElseThrow()));
         hub.usePeers(feeds);
         registry.onChange(feeds::nodes);
-        bus = new TailBus(config.metadata(), config.nodeId(), () -> {
-            // The point goes on with the clock while nothing is stored, so the others' watermarks do too.
-            ids.catchUpWithClock();
-            order.atReleasePoint(merge::localPoint);
-            return merge.announcement();
-        }, feeds);
+        feeds.onUnknownNode(registry::refreshSoon);
+        // The point goes on with the clock while nothing is stored, so the others' watermarks do too,
+        // whether or not the bus is connected (the others then poll this node for it).
+        ticker = Thread.ofVirtual().name("larch-tail-clock").start(() -> {
+            while (!closed) {
+                ids.catchUpWithClock();
+                order.atReleasePoint(merge::localPoint);
+                try {
+                    Thread.sleep(TailBus.TICK);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        bus = new TailBus(config.metadata(), config.nodeId(), merge::announcement, feeds);
         bus.start();
         metrics(metrics, merge);
     }
@@ -144,14 +156,19 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops the bus and the feeds and gives the node id up. */
     @Override
     public void close() {
+        closed = true;
+        if (ticker != null) {
+            ticker.interrupt();
+        }
+        if (registry != null) {
+            // First: a node told this one stops must not find it alive in the registry and wait again.
+            registry.close();
+        }
         if (bus != null) {
             bus.close();
         }
         if (feeds != null) {
             feeds.close();
-        }
-        if (registry != null) {
-            registry.close();
         }
     }
 }

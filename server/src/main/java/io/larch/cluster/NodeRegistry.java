@@ -39,17 +39,15 @@ public final class NodeRegistry implements AutoCloseable {
     private final String instance;
     private final Clock clock;
     private final Thread heartbeats;
-    private volatile String url;
     /** The nodes alive at the last heartbeat, this one included, by id. */
     private volatile Map<Integer, NodeRepository.NodeRecord> alive = Map.of();
     private volatile Consumer<Map<Integer, NodeRepository.NodeRecord>> onChange = nodes -> { };
     private volatile boolean closed;
 
-    private NodeRegistry(NodeRepository nodes, int nodeId, String instance, String url, Clock clock) {
+    private NodeRegistry(NodeRepository nodes, int nodeId, String instance, Clock clock) {
         this.nodes = nodes;
         this.nodeId = nodeId;
         this.instance = instance;
-        this.url = url;
         this.clock = clock;
         this.heartbeats = Thread.ofPlatform().name("larch-node-heartbeat").daemon(true).unstarted(this::beat);
     }
@@ -72,7 +70,7 @@ public final class NodeRegistry implements AutoCloseable {
                     + Math.max(0, now - other.heartbeatAt()) + " ms ago); give every node its own LARCH_NODE_ID (0-1023),"
                     + " or wait " + STALE_AFTER.toSeconds() + " s after that node stopped"));
         }
-        NodeRegistry registry = new NodeRegistry(nodes, nodeId, instance, url, clock);
+        NodeRegistry registry = new NodeRegistry(nodes, nodeId, instance, clock);
         registry.refresh();
         registry.heartbeats.start();
         return registry;
@@ -100,7 +98,6 @@ public final class NodeRegistry implements AutoCloseable {
 
     /** The address other nodes reach this one at, once HTTP listens. */
     public void listeningAt(String listeningUrl) {
-        this.url = listeningUrl;
         nodes.moved(nodeId, instance, listeningUrl);
         refresh();
     }
@@ -142,7 +139,18 @@ public final class NodeRegistry implements AutoCloseable {
         }
     }
 
-    private void refresh() {
+    /** Reads the registry now, off the caller's thread (a node announced itself before the next heartbeat). */
+    public void refreshSoon() {
+        Thread.ofVirtual().name("larch-node-registry-read").start(() -> {
+            try {
+                refresh();
+            } catch (MetadataException e) {
+                LOG.debug("reading the node registry failed: {}", e.getMessage());
+            }
+        });
+    }
+
+    private synchronized void refresh() {
         Map<Integer, NodeRepository.NodeRecord> read = new TreeMap<>();
         for (NodeRepository.NodeRecord node : nodes.alive(clock.millis() - STALE_AFTER.toMillis())) {
             read.put(node.nodeId(), node);

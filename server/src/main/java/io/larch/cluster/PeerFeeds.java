@@ -41,6 +41,9 @@ public final class PeerFeeds implements TailBus.Listener, TailHub.Peers, AutoClo
     private final AtomicLong fetchedEvents = new AtomicLong();
     private final AtomicLong fetchFailures = new AtomicLong();
     private volatile boolean closed;
+    private volatile Runnable unknownNode = () -> { };
+    /** Nodes the registry's last read found stale (or stopped) after they had been peers. */
+    private final java.util.Set<Integer> gone = ConcurrentHashMap.newKeySet();
 
     public PeerFeeds(int self, WatermarkMerge merge, PeerClient client) {
         this.self = self;
@@ -56,6 +59,8 @@ public final class PeerFeeds implements TailBus.Listener, TailHub.Peers, AutoClo
         volatile String url;
         volatile long lastHeardNanos = System.nanoTime() - POLL_FALLBACK.toNanos();
         volatile boolean stopped;
+        /** The node said it stops: fetch once more, then stop waiting for it. */
+        volatile boolean leaving;
         /** Its thread only: when the last failure was logged. */
         long lastWarnedNanos;
 
@@ -81,7 +86,15 @@ public final class PeerFeeds implements TailBus.Listener, TailHub.Peers, AutoClo
                 }
                 try {
                     fetch();
+                    if (leaving) {
+                        drop(this);
+                        return;
+                    }
                 } catch (RuntimeException e) {
+                    if (leaving) {
+                        drop(this);
+                        return;
+                    }
                     fetchFailures.incrementAndGet();
                     long now = System.nanoTime();
                     if (now - lastWarnedNanos > Duration.ofSeconds(30).toNanos()) {
@@ -130,34 +143,67 @@ public final class PeerFeeds implements TailBus.Listener, TailHub.Peers, AutoClo
             if (node.nodeId() == self) {
                 continue;
             }
-            Feed feed = feeds.computeIfAbsent(node.nodeId(), id -> {
-                merge.peerAlive(id);
-                Feed made = new Feed(id, node.url());
-                Thread.ofVirtual().name("larch-tail-feed-" + id).start(made::run);
-                made.wake.release();
-                return made;
-            });
-            feed.url = node.url();
+            gone.remove(node.nodeId());
+            Feed feed = feeds.computeIfAbsent(node.nodeId(), id -> start(id, node.url()));
+            if (!node.url().equals(feed.url)) {
+                feed.url = node.url();
+                feed.wake.release();
+            }
         }
         for (Feed feed : List.copyOf(feeds.values())) {
             if (!alive.containsKey(feed.node)) {
-                feeds.remove(feed.node);
-                feed.stopped = true;
-                feed.wake.release();
-                merge.peerGone(feed.node);
+                drop(feed);
             }
         }
+    }
+
+    /** Runs when a node not in the registry's last read announces itself. */
+    public void onUnknownNode(Runnable readRegistry) {
+        this.unknownNode = readRegistry;
+    }
+
+    private Feed start(int node, String url) {
+        merge.peerAlive(node);
+        Feed made = new Feed(node, url);
+        Thread.ofVirtual().name("larch-tail-feed-" + node).start(made::run);
+        made.wake.release();
+        return made;
     }
 
     @Override
     public void announced(int node, long point, long lastId) {
         Feed feed = feeds.get(node);
         if (feed == null) {
-            return; // not in the registry yet: the next heartbeat's read adds it
+            if (gone.contains(node)) {
+                return; // the registry says its heartbeat is stale: it holds nothing back until it is fresh again
+            }
+            // A node that just started: it holds the watermark back from now on (its events are not
+            // late), and the registry is read at once for where to fetch them.
+            feed = feeds.computeIfAbsent(node, id -> start(id, ""));
+            unknownNode.run();
         }
         feed.lastHeardNanos = System.nanoTime();
         if (merge.announced(node, point, lastId)) {
             feed.wake.release();
+        }
+    }
+
+    @Override
+    public void leaving(int node) {
+        Feed feed = feeds.get(node);
+        if (feed != null) {
+            feed.leaving = true;
+            feed.wake.release();
+        }
+    }
+
+    /** Stops waiting for {@code feed}'s node (stale in the registry, or it said it stops). */
+    private void drop(Feed feed) {
+        if (feeds.remove(feed.node, feed)) {
+            gone.add(feed.node);
+            feed.stopped = true;
+            feed.wake.release();
+            merge.peerGone(feed.node);
         }
     }
 

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL's 8000): every event of that node below the point is stored, the newest being that
  * id. Never events: the others fetch those over HTTP. Notifies are coalesced: at most one per
  * {@link #TICK} while the node stores events, one per {@link #IDLE_NOTIFY} while it does not (so
- * the others' watermarks move on with time).
+ * the others' watermarks move on with time). A node that stops says {@code <node id>:leaving}.
  *
  * <p>When the connection breaks (PostgreSQL restarts, the backend is killed) it is opened again
  * with a growing pause, and {@link Listener#reconnected} tells the fetchers to catch up from the
@@ -36,12 +36,16 @@ public final class TailBus implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TailBus.class);
     public static final String CHANNEL = "larch_tail";
     static final Duration TICK = Duration.ofMillis(25);
+    private static final String LEAVING = "leaving";
     static final Duration IDLE_NOTIFY = Duration.ofMillis(250);
     private static final Duration MAX_RECONNECT_PAUSE = Duration.ofSeconds(5);
 
     /** What the bus hears. Called on the bus's thread: must not block for long. */
     public interface Listener {
         void announced(int node, long point, long lastId);
+
+        /** {@code node} is stopping (it gave its id up): fetch what it has, then stop waiting for it. */
+        void leaving(int node);
 
         void reconnected();
     }
@@ -60,7 +64,7 @@ public final class TailBus implements AutoCloseable {
     private Connection connection;
 
     /**
-     * @param own what to announce: called every tick, so it also moves this node's point on with the clock
+     * @param own what to announce, read every tick
      */
     public TailBus(LarchConfig.Metadata metadata, int nodeId, Supplier<WatermarkMerge.Announcement> own, Listener listener) {
         this.metadata = metadata;
@@ -148,7 +152,13 @@ public final class TailBus implements AutoCloseable {
         long lastSentId = -1;
         long lastSentAt = 0;
         try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-            while (!closed) {
+            while (true) {
+                if (closed) {
+                    notify.setString(1, CHANNEL);
+                    notify.setString(2, nodeId + ":" + LEAVING);
+                    notify.execute();
+                    return;
+                }
                 WatermarkMerge.Announcement announcement = own.get();
                 long now = System.nanoTime();
                 if (announcement.lastId() != lastSentId || now - lastSentAt >= IDLE_NOTIFY.toNanos()) {
@@ -171,6 +181,17 @@ public final class TailBus implements AutoCloseable {
 
     private void heard(String payload) {
         String[] fields = payload.split(":");
+        if (fields.length == 2 && fields[1].equals(LEAVING)) {
+            try {
+                int node = Integer.parseInt(fields[0]);
+                if (node != nodeId) {
+                    listener.leaving(node);
+                }
+            } catch (NumberFormatException e) {
+                LOG.debug("ignoring a malformed notify on {}: {}", CHANNEL, payload);
+            }
+            return;
+        }
         if (fields.length != 3) {
             LOG.debug("ignoring a notify on {} that is not <node>:<point>:<last id>: {}", CHANNEL, payload);
             return;
@@ -201,7 +222,9 @@ public final class TailBus implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
+        if (!connected) {
+            thread.interrupt(); // waiting to reconnect: no one to say goodbye to
+        }
         try {
             thread.join(2000);
         } catch (InterruptedException e) {

@@ -207,6 +207,25 @@ class ClusterTailApiTest {
     }
 
     @Test
+    void aStoppedNodeHoldsNothingBackAndOnceRestartedItsEventsFlowAgain() throws Exception {
+        try (SseClient onA = LiveTailApiTest.stream(a.http(), "/api/log/stream?project=shop&q=restart", readKey, null)) {
+            onA.next("live", WAIT);
+            LiveTailApiTest.ingest(b.http(), ingestKey, "{\"message\":\"restart before\"}");
+            assertEquals(List.of("restart before"), inIdOrder(onA.logEvents(1, WAIT)));
+            b.stop();
+            long sent = System.nanoTime();
+            LiveTailApiTest.ingest(a.http(), ingestKey, "{\"message\":\"restart alone\"}");
+            assertEquals(List.of("restart alone"), inIdOrder(onA.logEvents(1, WAIT)));
+            long millis = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(millis < 1000, "node B said it stops: A's own events wait for nothing (" + millis + " ms)");
+            b.start();
+            waitForPeers(a);
+            LiveTailApiTest.ingest(b.http(), ingestKey, "{\"message\":\"restart again\"}");
+            assertEquals(List.of("restart again"), inIdOrder(onA.logEvents(1, WAIT)));
+        }
+    }
+
+    @Test
     void theInternalEndpointWantsTheClusterSecret() {
         HttpJson http = a.http();
         assertEquals(401, http.get("/internal/head?after=0000000000000", null).status());
