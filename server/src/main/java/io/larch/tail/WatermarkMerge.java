@@ -130,22 +130,12 @@ public final class WatermarkMerge {
 
     /** Every own event below it is stored: what this node tells the others. */
     public long localPoint() {
-        lock.lock();
-        try {
-            return localPoint;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> localPoint);
     }
 
     /** This node's point and newest event, read together: what a notify carries. */
     public Announcement announcement() {
-        lock.lock();
-        try {
-            return new Announcement(localPoint, lastLocalId);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> new Announcement(localPoint, lastLocalId));
     }
 
     /**
@@ -284,39 +274,29 @@ public final class WatermarkMerge {
 
     /** Everything below it has been released to the hub. */
     public long watermark() {
-        lock.lock();
-        try {
-            return watermark;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> watermark);
     }
 
     /** Events waiting for the watermark. */
     public int heldEvents() {
-        lock.lock();
-        try {
-            return held.size();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> held.size());
     }
 
     /** Peers' events that arrived below the watermark (after their node had been given up as stale). */
     public long lateEvents() {
-        lock.lock();
-        try {
-            return late;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> late);
     }
 
     /** Events released before the watermark reached them because too many were held. */
     public long forcedEvents() {
+        return locked(() -> forced);
+    }
+
+    /** {@code read} with {@code lock} held: one consistent look at the fields. */
+    private <T> T locked(java.util.function.Supplier<T> read) {
         lock.lock();
         try {
-            return forced;
+            return read.get();
         } finally {
             lock.unlock();
         }

@@ -226,6 +226,34 @@ class ClusterTailApiTest {
     }
 
     @Test
+    void anEndUsersFeedResumedOnTheOtherNodeHasBothNodesWorkLogsAndNoOneElses() throws Exception {
+        String token = a.http().post("/api/tokens", readKey, "{\"userId\":\"u-cluster\"}").json().get("token").asText();
+        String lastSeen;
+        try (SseClient feed = LiveTailApiTest.stream(b.http(), "/api/work-log/stream", token, null)) {
+            feed.next("live", WAIT);
+            workLog(a, "u-cluster", "feed one");
+            workLog(b, "u-other", "not mine");
+            workLog(b, "u-cluster", "feed two");
+            List<SseClient.Frame> frames = feed.logEvents(2, WAIT);
+            assertEquals(List.of("feed one", "feed two"), inIdOrder(frames));
+            lastSeen = frames.getLast().id();
+        }
+        workLog(b, "u-cluster", "feed three");
+        workLog(a, "u-other", "still not mine");
+        workLog(a, "u-cluster", "feed four");
+        try (SseClient resumed = LiveTailApiTest.stream(a.http(), "/api/work-log/stream", token, lastSeen)) {
+            assertEquals(List.of("feed three", "feed four"), inIdOrder(resumed.logEvents(2, WAIT)));
+            Thread.sleep(300);
+            assertEquals(List.of(), resumed.drain().stream().filter(f -> f.event().equals("log")).toList());
+        }
+    }
+
+    private void workLog(TestServer node, String user, String message) {
+        LiveTailApiTest.ingest(node.http(), ingestKey, "{\"kind\":\"work\",\"userId\":\"" + user + "\",\"message\":\""
+                + message + "\"}");
+    }
+
+    @Test
     void theInternalEndpointWantsTheClusterSecret() {
         HttpJson http = a.http();
         assertEquals(401, http.get("/internal/head?after=0000000000000", null).status());
@@ -268,27 +296,27 @@ class ClusterTailApiTest {
 
     /** Kills the backends of {@code application}; returns how many. */
     private int terminate(String application) throws Exception {
-        try (Connection admin = DriverManager.getConnection(metadataUrl); Statement statement = admin.createStatement();
-             ResultSet killed = statement.executeQuery("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM"
-                     + " pg_stat_activity WHERE application_name = '" + application + "') k")) {
-            killed.next();
-            return killed.getInt(1);
-        }
+        return count("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                + application + "') k");
     }
 
     private void waitForListener(String application) throws Exception {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            try (Connection admin = DriverManager.getConnection(metadataUrl); Statement statement = admin.createStatement();
-                 ResultSet found = statement.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
-                         + application + "'")) {
-                found.next();
-                if (found.getInt(1) == 1) {
-                    return;
-                }
+            if (count("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application + "'") == 1) {
+                return;
             }
             Thread.sleep(50);
         }
         throw new AssertionError(application + " did not reconnect within " + WAIT);
+    }
+
+    /** The one number {@code sql} answers, on the shared PostgreSQL. */
+    private int count(String sql) throws Exception {
+        try (Connection admin = DriverManager.getConnection(metadataUrl); Statement statement = admin.createStatement();
+             ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getInt(1);
+        }
     }
 }
