@@ -1,5 +1,6 @@
 package io.larch.tail;
 
+import io.larch.model.EventId;
 import io.larch.model.LogEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,8 +24,8 @@ import java.util.function.LongConsumer;
  * released is final and a stream that goes live at the watermark misses nothing: what is below
  * it, it reads from the stores (this node's and the peers'), what is above reaches it live.
  *
- * <p>A peer whose heartbeat went stale is {@linkplain #peerGone dropped} and no longer holds the
- * watermark back; events it sends later below the watermark are too late for live streams
+ * <p>A peer whose heartbeat went stale is {@linkplain #peerGone dropped}, and one whose point is
+ * {@link #MAX_PEER_LAG_MILLIS} behind this node's is passed over: neither holds the watermark back; events it sends later below the watermark are too late for live streams
  * (counted in {@link #lateEvents}; a resume reads them from that node once it is back).
  *
  * <p>While no stream is open the peers' events are not fetched, only their points; the first
@@ -37,7 +38,13 @@ import java.util.function.LongConsumer;
  */
 public final class WatermarkMerge {
     /** Held events past which the oldest are released anyway: a peer that reports nothing must not grow memory for ever. */
-    static final int MAX_HELD = 200_000;
+    static final int MAX_HELD = 50_000;
+    /**
+     * A live peer whose reported point is this far behind this node's stops holding the
+     * watermark back (it cannot be reached over HTTP, or it hangs) until it catches up: the same
+     * bound as a stale heartbeat, so no stream waits longer for any one node.
+     */
+    static final long MAX_PEER_LAG_MILLIS = 10_000;
 
     /**
      * Where a peer's fetch goes on.
@@ -305,8 +312,9 @@ public final class WatermarkMerge {
     /** Releases what is below the new watermark, oldest first. Called with {@code lock} held. */
     private void release() {
         long point = localPoint;
+        long localMillis = EventId.millisOf(localPoint);
         for (Peer peer : peers.values()) {
-            if (peer.alive) {
+            if (peer.alive && localMillis - EventId.millisOf(peer.confirmed) <= MAX_PEER_LAG_MILLIS) {
                 point = Math.min(point, peer.confirmed);
             }
         }

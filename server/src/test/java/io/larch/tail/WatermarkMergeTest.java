@@ -110,6 +110,19 @@ class WatermarkMergeTest {
     }
 
     @Test
+    void aPeerThatFallsTooFarBehindStopsHoldingTheWatermark() {
+        merge.peerAlive(PEER);
+        live();
+        merge.local(events(id(1000, SELF, 0)));
+        assertEquals(List.of(), out);
+        merge.localPoint(id(100 + WatermarkMerge.MAX_PEER_LAG_MILLIS + 1, SELF, 0));
+        assertEquals(List.of(id(1000, SELF, 0)), out, "the peer's point (100) is over the lag bound behind");
+        fetched(PEER, true, id(20_000, PEER, 0), id(900, PEER, 0), id(15_000, PEER, 0));
+        assertEquals(1, merge.lateEvents(), "what it had below the watermark is late");
+        assertEquals(List.of(id(1000, SELF, 0)), out, "caught up, it holds the watermark again: 15000 waits for the local point");
+    }
+
+    @Test
     void anAnnouncementWithNothingNewMovesThePointWithoutAFetch() {
         merge.peerAlive(PEER);
         live();
