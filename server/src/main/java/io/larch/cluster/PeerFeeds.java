@@ -33,6 +33,8 @@ public final class PeerFeeds implements TailBus.Listener, TailHub.Peers, AutoClo
     /** Events fetched per request. */
     static final int FETCH_LIMIT = 1000;
     private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
+    /** A peer that keeps failing is logged about at most this often (the failures are counted). */
+    private static final Duration WARN_EVERY = Duration.ofSeconds(30);
 
     private final int self;
     private final WatermarkMerge merge;
@@ -61,8 +63,8 @@ public final class PeerFeeds implements TailBus.Listener, TailHub.Peers, AutoClo
         volatile boolean stopped;
         /** The node said it stops: fetch once more, then stop waiting for it. */
         volatile boolean leaving;
-        /** Its thread only: when the last failure was logged. */
-        long lastWarnedNanos;
+        /** Its thread only: when the last failure was logged (the first is logged at once). */
+        long lastWarnedNanos = System.nanoTime() - WARN_EVERY.toNanos();
 
         Feed(int node, String url) {
             this.node = node;
@@ -97,7 +99,7 @@ public final class PeerFeeds implements TailBus.Listener, TailHub.Peers, AutoClo
                     }
                     fetchFailures.incrementAndGet();
                     long now = System.nanoTime();
-                    if (now - lastWarnedNanos > Duration.ofSeconds(30).toNanos()) {
+                    if (now - lastWarnedNanos >= WARN_EVERY.toNanos()) {
                         lastWarnedNanos = now;
                         LOG.warn("live tail: fetching node {}'s events failed (retrying): {}", node, e.getMessage());
                     }
