@@ -104,6 +104,20 @@ class ClusterTailApiTest {
         return messages;
     }
 
+    /** A live stream on {@code node} of project shop's events with the word {@code word}, once it is live. */
+    private SseClient live(TestServer node, String word) throws InterruptedException {
+        SseClient stream = LiveTailApiTest.stream(node.http(), "/api/log/stream?project=shop&q=" + word, readKey, null);
+        assertEquals(200, stream.status());
+        stream.next("live", WAIT);
+        return stream;
+    }
+
+    /** No further event arrives on {@code stream} (none is sent twice). */
+    private static void assertNothingMore(SseClient stream) throws InterruptedException {
+        Thread.sleep(500);
+        assertEquals(List.of(), stream.drain().stream().filter(f -> f.event().equals("log")).toList(), "none twice");
+    }
+
     /** The messages of {@code frames}, checking their ids rise strictly (id order, none twice). */
     private static List<String> inIdOrder(List<SseClient.Frame> frames) throws Exception {
         List<String> messages = new ArrayList<>();
@@ -152,15 +166,13 @@ class ClusterTailApiTest {
             assertEquals(Set.copyOf(sent), Set.copyOf(seenOnA), "node A's stream has every event of both nodes");
             assertEquals(seenOnA, seenOnB, "the same events in the same (id) order on both nodes");
             assertEquals(60, seenOnA.size());
-            Thread.sleep(500);
-            assertEquals(List.of(), onA.drain().stream().filter(f -> f.event().equals("log")).toList(), "none twice");
+            assertNothingMore(onA);
         }
     }
 
     @Test
     void anEventIngestedOnOneNodeReachesAStreamOnTheOtherWithinASecond() throws Exception {
-        try (SseClient onA = LiveTailApiTest.stream(a.http(), "/api/log/stream?project=shop&q=quick", readKey, null)) {
-            onA.next("live", WAIT);
+        try (SseClient onA = live(a, "quick")) {
             List<Long> millis = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 long sent = System.nanoTime();
@@ -200,16 +212,14 @@ class ClusterTailApiTest {
             List<String> after = ingestOnBoth("resume after", 4);
             List<String> live = inIdOrder(onB.logEvents(4, WAIT));
             assertEquals(Set.copyOf(after), Set.copyOf(live));
-            Thread.sleep(500);
-            assertEquals(List.of(), onB.drain().stream().filter(f -> f.event().equals("log")).toList(), "none twice");
+            assertNothingMore(onB);
             assertTrue(first.stream().noneMatch(resumed::contains), "nothing from before the resume point");
         }
     }
 
     @Test
     void aStoppedNodeHoldsNothingBackAndOnceRestartedItsEventsFlowAgain() throws Exception {
-        try (SseClient onA = LiveTailApiTest.stream(a.http(), "/api/log/stream?project=shop&q=restart", readKey, null)) {
-            onA.next("live", WAIT);
+        try (SseClient onA = live(a, "restart")) {
             LiveTailApiTest.ingest(b.http(), ingestKey, "{\"message\":\"restart before\"}");
             assertEquals(List.of("restart before"), inIdOrder(onA.logEvents(1, WAIT)));
             b.stop();
@@ -243,8 +253,7 @@ class ClusterTailApiTest {
         workLog(a, "u-cluster", "feed four");
         try (SseClient resumed = LiveTailApiTest.stream(a.http(), "/api/work-log/stream", token, lastSeen)) {
             assertEquals(List.of("feed three", "feed four"), inIdOrder(resumed.logEvents(2, WAIT)));
-            Thread.sleep(300);
-            assertEquals(List.of(), resumed.drain().stream().filter(f -> f.event().equals("log")).toList());
+            assertNothingMore(resumed);
         }
     }
 
@@ -274,8 +283,7 @@ class ClusterTailApiTest {
 
     @Test
     void killingTheListenConnectionLosesNoEventAndItComesBack() throws Exception {
-        try (SseClient onA = LiveTailApiTest.stream(a.http(), "/api/log/stream?project=shop&q=killed", readKey, null)) {
-            onA.next("live", WAIT);
+        try (SseClient onA = live(a, "killed")) {
             List<String> sent = new ArrayList<>();
             for (int round = 0; round < 3; round++) {
                 assertEquals(1, terminate("larch-tail-1"), "node A's listener was found and killed");
