@@ -34,7 +34,7 @@ class ArchitectureTest {
     /** Every package of Larch, named after its data stage (DESIGN.md, "Layout"). */
     static final List<String> PACKAGES = List.of("app", "cli", "http", "config", "model", "datadir", "parquet", "part",
             "ingest", "wal", "storage", "query", "search", "aggregate", "tail", "alert", "lifecycle", "objectstore",
-            "meta", "security");
+            "meta", "security", "cluster");
 
     static final ArchRule model = mayUseOnly("model");
     static final ArchRule config = mayUseOnly("config");
@@ -54,6 +54,7 @@ class ArchitectureTest {
             "model", "config");
     static final ArchRule security = mayUseOnly("security", "meta", "model", "config");
     static final ArchRule ingest = mayUseOnly("ingest", "security", "model", "config");
+    static final ArchRule cluster = mayUseOnly("cluster", "tail", "ingest", "wal", "meta", "datadir", "model", "config");
     static final ArchRule cli = mayUseOnly("cli", "config", "datadir", "meta", "model", "query", "search",
             "aggregate", "storage", "part", "wal", "security", "ingest", "lifecycle");
     static final ArchRule http = mayUseAllBut("http", "app", "cli");

@@ -21,6 +21,8 @@ final class EffectiveConfig {
         values.put(Settings.METADATA_POOL_SIZE.name(), Integer.toString(config.metadata().poolSize()));
         values.put(Settings.ADMIN_TOKEN.name(), config.adminToken().orElse(null));
         values.put(Settings.NODE_ID.name(), Integer.toString(config.nodeId()));
+        values.put(Settings.NODE_URL.name(), config.cluster().nodeUrl().map(Object::toString).orElse(null));
+        values.put(Settings.CLUSTER_SECRET.name(), config.cluster().secret().orElse(null));
         values.put(Settings.WAL_DURABILITY.name(), config.walDurability().name().toLowerCase(java.util.Locale.ROOT));
         values.put(Settings.WAL_BATCH_INTERVAL.name(), config.walBatchInterval().toMillis() + "ms");
         values.put(Settings.WAL_SEGMENT_MAX_BYTES.name(), Long.toString(config.walSegmentMaxBytes()));

@@ -2,6 +2,7 @@ package io.larch.app;
 
 import io.javalin.Javalin;
 import io.larch.aggregate.Aggregator;
+import io.larch.cluster.ClusterNode;
 import io.larch.alert.AlertChannel;
 import io.larch.alert.AlertConflictException;
 import io.larch.alert.AlertRules;
@@ -134,6 +135,8 @@ public final class Larch implements AutoCloseable {
     private Eraser eraser;
     private Javalin http;
     private TailHub tail;
+    /** Several nodes: the registry, the live tail's bus and feeds (does nothing with SQLite). */
+    private ClusterNode cluster;
     private Maintenance maintenance;
     private Optional<ObjectStore> archive = Optional.empty();
     private BuildLogArchiver buildLogs;
@@ -193,6 +196,8 @@ public final class Larch implements AutoCloseable {
         disk = new DiskSpace(diskProbe != null ? diskProbe : DiskSpace.Probe.of(config.dataDir()),
                 config.minFreeDisk()::floorBytes, clock, DiskSpace.DEFAULT_MAX_AGE);
         database = Database.open(config.metadata());
+        // several nodes: registers (a duplicate LARCH_NODE_ID stops the start here); nothing with SQLite
+        cluster = ClusterNode.open(config, database.isPostgres(), new io.larch.meta.NodeRepository(database), clock);
         SettingRepository settings = new SettingRepository(database);
         ProjectRepository projects = new ProjectRepository(database);
         ApiKeyRepository keys = new ApiKeyRepository(database);
@@ -297,6 +302,8 @@ public final class Larch implements AutoCloseable {
         tailMetrics(metrics, tail);
         LarchMetrics.register(metrics, ingest.counters(), engine.wal(), disk, tailConfig.maxConnections());
         maintenance.sharedCatalog().ifPresent(catalog -> sharedCatalogMetrics(metrics, catalog, clock));
+        // several nodes: live streams get every node's events in id order, before HTTP lets the first one in
+        cluster.startTail(tail, order[0], ids, metrics);
         if (buildLogs != null) {
             buildLogMetrics(metrics, buildLogs);
         }
@@ -331,9 +338,11 @@ public final class Larch implements AutoCloseable {
                 engine.wal(), authenticator, viewerTokens, projectAdmin, policies, signatures, limiter, tail, audit, maintenance,
                 retention, eraser, database, config.dataDir(),
                 metrics, EffectiveConfig.of(config), httpOptions, clock, disk, buildLogs, fingerprintRecords,
-                fingerprintMerges, alertRules, alerting, alertRecords, vercelFollower, vercelFollows));
+                fingerprintMerges, alertRules, alerting, alertRecords, vercelFollower, vercelFollows,
+                new HttpServer.Cluster(config.nodeId(), io.larch.security.ClusterSecret.of(config.cluster().secret()))));
         routes = built.routes();
         http = built.javalin().start();
+        cluster.listening(http.port());
         dashboardUrl = config.alerts().publicUrl().map(java.net.URI::toString)
                 .orElse("http://" + hostForUrl(config.host()) + ":" + http.port());
         // Only now: a summary due at start links to where the dashboard really is.
@@ -571,6 +580,10 @@ public final class Larch implements AutoCloseable {
         if (tail != null) {
             // Streams are told the server is stopping and end, so stopping HTTP does not wait on them.
             tail.close();
+        }
+        if (cluster != null) {
+            // The node gives its id up: the others' live tails stop waiting for it.
+            cluster.close();
         }
         if (http != null) {
             // Graceful: no new connections; requests in progress finish (HttpServer.DRAIN_TIMEOUT).

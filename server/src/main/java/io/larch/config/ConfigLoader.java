@@ -165,13 +165,45 @@ public final class ConfigLoader {
         LarchConfig.Alerts alerts = alerts();
         LarchConfig.Syslog syslog = syslog();
         LarchConfig.Vercel vercel = vercel();
+        LarchConfig.Cluster cluster = cluster(metadata.isPostgres());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LarchConfig(host, port, dataDir, metadata, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
                 scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
-                shutdownSealTimeout, fingerprints, alerts, syslog, vercel);
+                shutdownSealTimeout, fingerprints, alerts, syslog, vercel, cluster);
+    }
+
+    /** Several nodes: the secret is required with PostgreSQL metadata (nodes call each other's /internal/ endpoints). */
+    private LarchConfig.Cluster cluster(boolean sharedMetadata) {
+        Optional<URI> nodeUrl = Optional.empty();
+        String urlText = values.get(Settings.NODE_URL.name());
+        if (urlText != null && !urlText.isBlank()) {
+            String trimmed = urlText.trim().replaceAll("/+$", "");
+            try {
+                URI uri = new URI(trimmed);
+                if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                        || uri.getQuery() != null || uri.getFragment() != null) {
+                    throw new URISyntaxException(trimmed, "not an http(s) URL with a host");
+                }
+                nodeUrl = Optional.of(uri);
+            } catch (URISyntaxException e) {
+                problems.add(Settings.NODE_URL.name() + ": expected the URL other nodes reach this one at, like"
+                        + " http://10.0.0.5:8080, got '" + trimmed + "'");
+            }
+        }
+        Optional<String> secret = Optional.ofNullable(values.get(Settings.CLUSTER_SECRET.name()))
+                .map(String::trim).filter(s -> !s.isEmpty());
+        if (secret.isPresent() && secret.get().length() < 24) {
+            problems.add(Settings.CLUSTER_SECRET.name() + ": must be at least 24 characters (use a random string,"
+                    + " the same on every node)");
+        }
+        if (secret.isEmpty() && sharedMetadata) {
+            problems.add(Settings.CLUSTER_SECRET.name() + ": required with PostgreSQL metadata (several nodes call each"
+                    + " other's /internal/ endpoints with it); set the same random string of 24+ characters on every node");
+        }
+        return new LarchConfig.Cluster(nodeUrl, secret);
     }
 
     private LarchConfig.Metadata metadata(Path dataDir) {

@@ -35,7 +35,21 @@ public record LarchConfig(
         Fingerprints fingerprints,
         Alerts alerts,
         Syslog syslog,
-        Vercel vercel) {
+        Vercel vercel,
+        Cluster cluster) {
+
+    /**
+     * Several nodes sharing PostgreSQL ({@code LARCH_NODE_URL}, {@code LARCH_CLUSTER_SECRET}).
+     *
+     * @param nodeUrl where other nodes reach this one; empty: http://&lt;host&gt;:&lt;port&gt; once it listens
+     * @param secret  what nodes present to each other's /internal/ endpoints; empty: those refuse everyone
+     */
+    public record Cluster(Optional<URI> nodeUrl, Optional<String> secret) {
+        @Override
+        public String toString() {
+            return "Cluster[nodeUrl=" + nodeUrl + ", secret=" + (secret.isPresent() ? "<hidden>" : "<none>") + "]";
+        }
+    }
 
     /** The JDBC URL of the metadata database ({@code LARCH_METADATA_URL}). */
     public String metadataUrl() {

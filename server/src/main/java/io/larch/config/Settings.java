@@ -21,6 +21,10 @@ public final class Settings {
             "admin token (at least 24 characters); when unset one is generated on first start and printed once", true);
     public static final Setting NODE_ID = new Setting("LARCH_NODE_ID", "0",
             "this node's number (0-1023), part of every event id and part name", false);
+    public static final Setting NODE_URL = new Setting("LARCH_NODE_URL", null,
+            "with several nodes (PostgreSQL metadata): the URL other nodes reach this one at, like http://10.0.0.5:8080; default http://<LARCH_HOST>:<port>", false);
+    public static final Setting CLUSTER_SECRET = new Setting("LARCH_CLUSTER_SECRET", null,
+            "with several nodes (PostgreSQL metadata, where it is required): a random string of at least 24 characters, the same on every node, that nodes present to each other's /internal/ endpoints", true);
     public static final Setting WAL_DURABILITY = new Setting("LARCH_WAL_DURABILITY", "fsync",
             "fsync (ack after fsync, group commit), batch (fsync at most once per LARCH_WAL_BATCH_INTERVAL, ack after it), none (tests only)", false);
     public static final Setting WAL_BATCH_INTERVAL = new Setting("LARCH_WAL_BATCH_INTERVAL", "10ms",
@@ -147,7 +151,7 @@ public final class Settings {
             "Vercel's REST API, for the pull mode (POST /admin/projects/{slug}/vercel/follow)", false);
 
     public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, METADATA_USER, METADATA_PASSWORD,
-            METADATA_POOL_SIZE, ADMIN_TOKEN, NODE_ID,
+            METADATA_POOL_SIZE, ADMIN_TOKEN, NODE_ID, NODE_URL, CLUSTER_SECRET,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
             REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,

@@ -21,6 +21,7 @@ import java.util.OptionalLong;
  *   tmp/                                   files being written; emptied at start-up
  *   cache/{project id}/{kind}/{name}.parquet   parts fetched back from the archive (bounded, LRU)
  *   archive/                               the embedded archive (LARCH_ARCHIVE_STORE=local)
+ *   node-instance                          a random id naming this data dir in the node registry
  * </pre>
  */
 public final class FileNames {
@@ -43,6 +44,8 @@ public final class FileNames {
     public static final String TMP_SUFFIX = ".tmp";
     /** Where parts whose local file was deleted after archiving are fetched back to for queries. */
     public static final String CACHE_DIR = "cache";
+    /** A random id naming this data dir in the node registry (several nodes), made on first start. */
+    public static final String NODE_INSTANCE = "node-instance";
 
     private FileNames() {
     }

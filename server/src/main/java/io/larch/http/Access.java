@@ -20,6 +20,8 @@ enum Access {
     MINT_TOKEN("a key with the read or admin scope"),
     /** A viewer token (its own user's work logs only), a key with the read scope, or the admin token. */
     WORK_LOG_READ("a viewer token, a key with the read scope, or the admin token with ?project="),
+    /** Another node of the same Larch: the cluster secret (LARCH_CLUSTER_SECRET), and nothing else. */
+    CLUSTER("the cluster secret (LARCH_CLUSTER_SECRET) of another node"),
     /** A key with the admin scope of the project named by the path or ?project=, or the admin token. */
     PROJECT_ADMIN("a key with the admin scope of that project (or the admin token)");
 

@@ -6,6 +6,7 @@ import io.larch.model.InvalidInputException;
 import io.larch.security.AuthException;
 import io.larch.security.Authenticator;
 import io.larch.security.Caller;
+import io.larch.security.ClusterSecret;
 import io.larch.security.ProjectAdmin;
 import io.larch.security.Scope;
 import java.util.function.Function;
@@ -19,11 +20,14 @@ final class Credentials {
     private final Authenticator authenticator;
     private final ProjectAdmin projects;
     private final Function<Context, String> clientIp;
+    private final ClusterSecret clusterSecret;
 
-    Credentials(Authenticator authenticator, ProjectAdmin projects, Function<Context, String> clientIp) {
+    Credentials(Authenticator authenticator, ProjectAdmin projects, Function<Context, String> clientIp,
+                ClusterSecret clusterSecret) {
         this.authenticator = authenticator;
         this.projects = projects;
         this.clientIp = clientIp;
+        this.clusterSecret = clusterSecret;
     }
 
     /** The client's address: the peer, or who a trusted proxy says it forwards. */
@@ -39,9 +43,12 @@ final class Credentials {
         if (access == Access.PUBLIC) {
             return new Grant(null, null, ip);
         }
+        if (access == Access.CLUSTER) {
+            return clusterGrant(ctx, ip);
+        }
         Caller caller = caller(ctx, access);
         Project project = switch (access) {
-            case PUBLIC -> null;
+            case PUBLIC, CLUSTER -> null;
             case SIGNED_IN -> {
                 if (caller instanceof Caller.Viewer) {
                     throw AuthException.forbidden("a viewer token can only read its user's work logs; sign in with the "
@@ -100,7 +107,36 @@ final class Credentials {
         return caller(ctx);
     }
 
+    /**
+     * Another node: the cluster secret lets it in; a credential of Larch's own (a key, the admin
+     * token, a viewer token) is refused with 403, anything else with 401, as on every route.
+     */
+    private Grant clusterGrant(Context ctx, String ip) {
+        String presented = presented(ctx);
+        if (clusterSecret.matches(presented)) {
+            return new Grant(null, null, ip);
+        }
+        String why = clusterSecret.isSet() ? "this endpoint is for other Larch nodes: send the cluster secret"
+                + " (LARCH_CLUSTER_SECRET) as 'Authorization: Bearer <secret>'"
+                : "this node has no LARCH_CLUSTER_SECRET, so its internal endpoints answer no one";
+        if (presented == null || presented.isBlank()) {
+            throw AuthException.unauthenticated(why);
+        }
+        Caller caller;
+        try {
+            caller = authenticator.authenticate(presented);
+        } catch (AuthException unknown) {
+            throw AuthException.unauthenticated(why + "; the credential sent is not it");
+        }
+        throw AuthException.forbidden(why + ", not " + describe(caller));
+    }
+
     private Caller caller(Context ctx) {
+        return authenticator.authenticate(presented(ctx));
+    }
+
+    /** The credential a request presents: Authorization (Bearer, or Basic's password), else X-Api-Key; null when none. */
+    private static String presented(Context ctx) {
         String authorization = ctx.header("Authorization");
         String credential = null;
         if (authorization != null) {
@@ -116,7 +152,7 @@ final class Credentials {
         if (credential == null) {
             credential = ctx.header("X-Api-Key");
         }
-        return authenticator.authenticate(credential);
+        return credential;
     }
 
     /**

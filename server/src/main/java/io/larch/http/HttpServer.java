@@ -22,6 +22,7 @@ import io.larch.meta.FingerprintRepository;
 import io.larch.search.Searcher;
 import io.larch.security.Authenticator;
 import io.larch.security.ClientAddress;
+import io.larch.security.ClusterSecret;
 import io.larch.security.ProjectPolicies;
 import io.larch.security.RateLimiter;
 import io.larch.security.RateLimits;
@@ -71,7 +72,11 @@ public final class HttpServer {
                                FingerprintRepository fingerprintRecords, FingerprintMerges fingerprintMerges,
                                AlertRules alertRules, Alerting alerting, AlertRepository alertRecords,
                                io.larch.ingest.protocol.vercel.VercelFollower vercelFollower,
-                               io.larch.meta.VercelFollowRepository vercelFollows) {
+                               io.larch.meta.VercelFollowRepository vercelFollows, Cluster cluster) {
+    }
+
+    /** This node among several: its id (what its own events carry) and the secret the others present. */
+    public record Cluster(int nodeId, ClusterSecret secret) {
     }
 
     /**
@@ -100,7 +105,7 @@ public final class HttpServer {
     public static Built create(Dependencies deps) {
         Options options = deps.options();
         Credentials credentials = new Credentials(deps.authenticator(), deps.projects(), ctx -> ClientAddress.resolve(
-                ctx.req().getRemoteAddr(), forwardedFor(ctx), options.trustedProxies()));
+                ctx.req().getRemoteAddr(), forwardedFor(ctx), options.trustedProxies()), deps.cluster().secret());
         RequestAdmission admission = new RequestAdmission(deps.limiter(), options.rateLimits(), deps.policies());
         QueryGate gate = new QueryGate(options.queryTimeout(), options.queryConcurrencyPerKey(), deps.metrics());
         Cors cors = new Cors(options.corsOrigins());
@@ -189,6 +194,8 @@ public final class HttpServer {
             // protocol: vercel
             new VercelRoutes(projectIngest, deps.vercelFollower(),
                     deps.vercelFollows(), deps.database(), deps.audit(), deps.clock()).install(routes);
+            // several nodes: what the other nodes fetch from this one
+            new InternalRoutes(deps.cluster().nodeId(), deps.tail(), deps.searcher(), gate, deps.clock()).install(routes);
             new SessionRoutes().install(routes);
             new WebRoutes().install(routes);
         });

@@ -8,12 +8,16 @@ import io.larch.search.Searcher;
 import io.larch.security.AuthException;
 import io.larch.security.Caller;
 import io.larch.tail.EndReason;
+import io.larch.tail.StreamFilter;
 import io.larch.tail.StreamKind;
 import io.larch.tail.StreamSession;
 import io.larch.tail.Subscription;
 import io.larch.tail.TailHub;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
@@ -50,25 +54,55 @@ final class StreamRoutes {
     }
 
     void install(RouteTable routes) {
-        routes.get("/api/log/stream", Access.READ, (ctx, grant) ->
-                stream(ctx, grant, Access.READ, StreamKind.LOG, LogFilters.of(ctx, grant.project(), clock.millis()).query()));
-        routes.get("/api/work-log/stream", Access.WORK_LOG_READ, (ctx, grant) ->
-                stream(ctx, grant, Access.WORK_LOG_READ, StreamKind.WORK_LOG, workLogs(ctx, grant)));
+        routes.get("/api/log/stream", Access.READ, (ctx, grant) -> {
+            long now = clock.millis();
+            stream(ctx, grant, Access.READ, StreamKind.LOG, LogFilters.of(ctx, grant.project(), now).query(),
+                    logFilter(ctx, grant, now));
+        });
+        routes.get("/api/work-log/stream", Access.WORK_LOG_READ, (ctx, grant) -> {
+            WorkLogScope scope = workLogs(ctx, grant);
+            stream(ctx, grant, Access.WORK_LOG_READ, StreamKind.WORK_LOG, scope.query(), workLogFilter(scope));
+        });
     }
 
-    private void stream(Context ctx, Grant grant, Access access, StreamKind kind, Query query)
+    /** The log stream's filters, as other nodes are asked for them (relative times resolved at {@code now}). */
+    private static StreamFilter logFilter(Context ctx, Grant grant, long now) {
+        Map<String, String> params = new HashMap<>();
+        for (String name : List.of("q", "kind", "level", "from", "to")) {
+            String value = ctx.queryParam(name);
+            if (value != null && !value.isBlank()) {
+                params.put(name, value);
+            }
+        }
+        params.put("now", Long.toString(now));
+        return new StreamFilter(grant.project().id(), params);
+    }
+
+    /** One end user's work logs, as other nodes are asked for them. */
+    private static StreamFilter workLogFilter(WorkLogScope scope) {
+        Map<String, String> params = new HashMap<>();
+        params.put("kind", "work");
+        params.put("userId", scope.userId());
+        if (scope.conversationId() != null) {
+            params.put("conversationId", scope.conversationId());
+        }
+        return new StreamFilter(scope.projectId(), params);
+    }
+
+    private void stream(Context ctx, Grant grant, Access access, StreamKind kind, Query query, StreamFilter filter)
             throws IOException, InterruptedException {
         boolean ndjson = ndjson(ctx);
         Long resumeAfter = resumeAfter(ctx);
         EventStreamOutput output = new EventStreamOutput(ctx.res().getOutputStream(), ndjson, rendered);
         Subscription subscription = hub.open(kind, grant.project().id(), query);
-        StreamSession session = new StreamSession(hub, subscription,
-                (afterId, limit) -> {
-                    // Catch-up reads take a query's time budget but none of the key's query slots: a
-                    // restart makes every stream of a key resume at once, and they must not get 429s.
-                    Searcher.AfterPage page = gate.runLookup(ctx, budget -> searcher.after(query, afterId, limit, budget));
-                    return new StreamSession.Page(page.events(), page.more(), page.partsSkipped());
-                },
+        StreamSession.StoredAfter stored = (afterId, limit) -> {
+            // Catch-up reads take a query's time budget but none of the key's query slots: a
+            // restart makes every stream of a key resume at once, and they must not get 429s.
+            Searcher.AfterPage page = gate.runLookup(ctx, budget -> searcher.after(query, afterId, limit, budget));
+            return new StreamSession.Page(page.events(), page.more(), page.partsSkipped());
+        };
+        // With several nodes the other nodes' events are read from them too.
+        StreamSession session = new StreamSession(hub, subscription, hub.catchUp(stored, filter),
                 guard(ctx, grant, access), timing, clock);
         ctx.status(200);
         ctx.contentType(EventStreamOutput.contentType(ndjson));
@@ -115,13 +149,13 @@ final class StreamRoutes {
     }
 
     /** One end user's work logs: a stream is one user's feed (the per-user stream cap counts it). */
-    private static Query workLogs(Context ctx, Grant grant) {
+    private static WorkLogScope workLogs(Context ctx, Grant grant) {
         WorkLogScope scope = WorkLogScope.of(ctx, grant);
         if (scope.userId() == null) {
             throw new InvalidInputException("userId: required; a work-log stream is one end user's feed"
                     + " (for every user's work logs use GET /api/log/stream?kind=work)");
         }
-        return scope.query();
+        return scope;
     }
 
     /** The credential is checked again on each heartbeat and when a key is revoked anywhere on this node. */

@@ -39,6 +39,19 @@ public final class IdGenerator {
                 : EventId.pack(lastMillis, node, sequence);
     }
 
+    /**
+     * Makes every later id at least the first of the clock's current millisecond, even if the
+     * clock steps back afterwards: an idle node's release point then moves on with time, which
+     * other nodes' live tails wait for (they deliver in id order across nodes).
+     */
+    public synchronized void catchUpWithClock() {
+        long now = clock.millis();
+        if (now > lastMillis) {
+            lastMillis = now;
+            sequence = 0;
+        }
+    }
+
     /** {@code count} consecutive ids. */
     public synchronized long[] next(int count) {
         long[] ids = new long[count];

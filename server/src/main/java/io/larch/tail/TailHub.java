@@ -56,6 +56,13 @@ public final class TailHub implements AutoCloseable {
         public static final Duration DEFAULT_STRIKE_WINDOW = Duration.ofSeconds(1);
     }
 
+    /** The other live nodes, each read as a store of its own events, for a resuming stream. */
+    @FunctionalInterface
+    public interface Peers {
+        /** A reader of each live peer's events matching {@code filter}; empty when no other node is alive. */
+        List<StreamSession.StoredAfter> readers(StreamFilter filter);
+    }
+
     private sealed interface Work {
     }
 
@@ -97,6 +104,10 @@ public final class TailHub implements AutoCloseable {
     private final LongAdder refused = new LongAdder();
     private final Thread dispatcher;
     private volatile boolean closing;
+    /** With several nodes: the merge stored events go through; null on a single node. */
+    private volatile WatermarkMerge merge;
+    /** With several nodes: the other nodes' stores, for resuming streams; null on a single node. */
+    private volatile Peers peers;
 
     /** Dispatcher thread only. */
     private final Map<Long, ProjectStreams> streams = new HashMap<>();
@@ -112,8 +123,49 @@ public final class TailHub implements AutoCloseable {
         this.dispatcher = Thread.ofPlatform().name("tail-dispatcher").daemon(true).start(this::dispatch);
     }
 
+    /**
+     * With several nodes: from now on stored events go through a {@link WatermarkMerge} with the
+     * other nodes' events, and streams go live at its watermark. Call with ingest's ordering lock
+     * held ({@code localPoint} its release point), before any stream opens.
+     */
+    public WatermarkMerge mergeNodes(long localPoint) {
+        WatermarkMerge created = new WatermarkMerge(localPoint, this::enqueue, () -> !open.isEmpty());
+        merge = created;
+        return created;
+    }
+
+    /** With several nodes: how a resuming stream reads the other nodes' events; see {@link Peers}. */
+    public void usePeers(Peers peers) {
+        this.peers = peers;
+    }
+
+    /**
+     * How a stream that resumes catches up: from {@code local} (this node's store), and with
+     * several nodes from every live peer too, merged by id.
+     */
+    public StreamSession.StoredAfter catchUp(StreamSession.StoredAfter local, StreamFilter filter) {
+        Peers current = peers;
+        return current == null ? local : MergedHistory.of(local, current.readers(filter));
+    }
+
+    /** Every own event below it is stored (what the other nodes may fetch from this one). */
+    public long ownReleasePoint() {
+        WatermarkMerge current = merge;
+        return current != null ? current.localPoint() : releasePoint.at(point -> { });
+    }
+
     /** Stored events, in id order; called with ingest's ordering lock held, so it only enqueues. */
     public void released(List<LogEvent> events) {
+        WatermarkMerge current = merge;
+        if (current != null) {
+            current.local(events);
+            return;
+        }
+        enqueue(events);
+    }
+
+    /** Events in id order for the dispatcher; with several nodes, called by the merge. */
+    private void enqueue(List<LogEvent> events) {
         if (open.isEmpty()) {
             return;
         }
@@ -177,12 +229,15 @@ public final class TailHub implements AutoCloseable {
      * reach the subscription.
      */
     public long goLive(Subscription subscription) {
-        return releasePoint.at(point -> work.add(new Subscribe(subscription)));
+        WatermarkMerge current = merge;
+        return current != null ? current.at(point -> work.add(new Subscribe(subscription)))
+                : releasePoint.at(point -> work.add(new Subscribe(subscription)));
     }
 
     /** The release point now, without subscribing: see {@link #goLive}. */
     public long releasePoint() {
-        return releasePoint.at(point -> { });
+        WatermarkMerge current = merge;
+        return current != null ? current.watermark() : releasePoint.at(point -> { });
     }
 
     /** A key was revoked or a token may have ended: every stream checks its credential again. */

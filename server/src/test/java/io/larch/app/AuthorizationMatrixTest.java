@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AuthorizationMatrixTest {
     private static final String ADMIN = TestServer.ADMIN_TOKEN;
+    /** What other nodes present to /internal/ routes. */
+    private static final String CLUSTER_SECRET = "matrix-cluster-secret-0123456789";
     private final MutableClock clock = MutableClock.at("2026-12-02T10:00:00Z");
     private TestServer server;
     private HttpJson http;
@@ -60,7 +62,7 @@ class AuthorizationMatrixTest {
     void start(@TempDir Path dataDir) {
         // The Vercel follows it makes call a port that refuses connections, not Vercel.
         server = TestServer.start(dataDir, Map.of("LARCH_ALERT_PRIVATE_TARGETS", "on", "LARCH_VERCEL_API_URL",
-                "http://127.0.0.1:9"), clock);
+                "http://127.0.0.1:9", "LARCH_CLUSTER_SECRET", CLUSTER_SECRET), clock);
         http = server.http();
         HttpJson.Response shop = http.post("/admin/projects", ADMIN, "{\"name\":\"Shop\",\"slug\":\"shop\"}");
         assertEquals(201, shop.status(), "creating project shop: " + shop.body());
@@ -143,6 +145,7 @@ class AuthorizationMatrixTest {
         examples.put("POST /api/log", () -> new Example("/api/log?project=shop", "{\"events\":[{\"message\":\"m\"}]}"));
         examples.put("GET /api/log", () -> new Example("/api/log?project=shop", null));
         examples.put("GET /api/work-log/list", () -> new Example("/api/work-log/list?project=shop&userId=u1", null));
+        examples.put("GET /internal/head", () -> new Example("/internal/head?after=0000000000000&limit=10", null));
         examples.put("GET /api/log/stream", () -> new Example("/api/log/stream?project=shop", null));
         examples.put("GET /api/work-log/stream", () -> new Example("/api/work-log/stream?project=shop&userId=u1", null));
         examples.put("POST /api/work-log/create", () -> new Example("/api/work-log/create?project=shop",
@@ -297,6 +300,7 @@ class AuthorizationMatrixTest {
             case "READ", "MINT_TOKEN", "SIGNED_IN" -> shopKeys.get("read");
             case "WORK_LOG_READ" -> viewerToken;
             case "PROJECT_ADMIN" -> shopKeys.get("admin");
+            case "CLUSTER" -> CLUSTER_SECRET;
             default -> throw new AssertionError("no credential known for access " + access + ": add it to this test");
         };
     }
@@ -308,6 +312,7 @@ class AuthorizationMatrixTest {
             case "READ", "MINT_TOKEN", "WORK_LOG_READ" -> shopKeys.get("ingest");
             case "PROJECT_ADMIN" -> shopKeys.get("ingest");
             case "ADMIN_TOKEN" -> shopKeys.get("ingest,read,admin");
+            case "CLUSTER" -> ADMIN;
             case "SIGNED_IN" -> null;
             default -> throw new AssertionError("no wrong-scope key known for access " + access);
         };
@@ -328,6 +333,9 @@ class AuthorizationMatrixTest {
                 open, "only probes, metrics and the dashboard's files (which hold no data) answer without a credential");
         server.larch().routes().stream().filter(r -> r.path().startsWith("/admin") || r.path().equals("/config"))
                 .forEach(r -> assertTrue(r.access().equals("ADMIN_TOKEN") || r.access().equals("PROJECT_ADMIN"), r.toString()));
+        server.larch().routes().stream().filter(r -> r.path().startsWith("/internal/") || r.access().equals("CLUSTER"))
+                .forEach(r -> assertTrue(r.access().equals("CLUSTER") && r.path().startsWith("/internal/"),
+                        "only the cluster secret opens /internal/ routes, and it opens nothing else: " + r));
         assertTrue(server.larch().routes().size() >= examples().size() - 1, "examples of routes that do not exist");
     }
 
@@ -367,6 +375,20 @@ class AuthorizationMatrixTest {
         if (!failures.isEmpty()) {
             fail(failures.size() + " wrong answers:\n  " + String.join("\n  ", failures));
         }
+    }
+
+    @Test
+    void theClusterSecretOpensOnlyTheInternalRoutesAndIsNeverShown() {
+        HttpJson.Response config = http.get("/config", ADMIN);
+        assertEquals("(set)", config.json().get("LARCH_CLUSTER_SECRET").asText());
+        assertTrue(!config.body().contains(CLUSTER_SECRET), "GET /config never shows the secret");
+        check(http.get("/internal/head?after=0000000000000", CLUSTER_SECRET.substring(1) + "x"), 401, "cluster secret");
+        check(http.get("/internal/head?after=0000000000000", null), 401, "LARCH_CLUSTER_SECRET");
+        check(http.get("/internal/head?after=0000000000000", ADMIN), 403, "not the admin token");
+        HttpJson.Response head = http.get("/internal/head?after=0000000000000&limit=0", CLUSTER_SECRET);
+        assertEquals(200, head.status());
+        check(http.get("/internal/head", CLUSTER_SECRET), 400, "after: required");
+        assertEquals(401, http.get("/admin/projects", CLUSTER_SECRET).status(), "the secret is no credential anywhere else");
     }
 
     @Test

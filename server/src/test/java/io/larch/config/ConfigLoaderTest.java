@@ -232,6 +232,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void severalNodesNeedTheClusterSecretAndAReachableNodeUrl() {
+        String pg = "jdbc:postgresql://127.0.0.1:5432/larch";
+        String secret = "a-cluster-secret-of-24-chars";
+        LarchConfig single = ConfigLoader.load(Map.of(), null, Map.of());
+        assertTrue(single.cluster().secret().isEmpty() && single.cluster().nodeUrl().isEmpty(), "one node needs neither");
+        LarchConfig shared = ConfigLoader.load(Map.of("LARCH_METADATA_URL", pg, "LARCH_CLUSTER_SECRET", secret,
+                "LARCH_NODE_URL", "http://10.0.0.5:8080/"), null, Map.of());
+        assertEquals("http://10.0.0.5:8080", shared.cluster().nodeUrl().orElseThrow().toString());
+        assertTrue(!shared.cluster().toString().contains(secret), "the secret is not in the config's text");
+        check(Map.of("LARCH_METADATA_URL", pg), "LARCH_CLUSTER_SECRET: required with PostgreSQL metadata");
+        check(Map.of("LARCH_CLUSTER_SECRET", "short"), "LARCH_CLUSTER_SECRET: must be at least 24 characters");
+        check(Map.of("LARCH_NODE_URL", "10.0.0.5:8080"), "LARCH_NODE_URL: expected the URL other nodes reach this one at");
+        check(Map.of("LARCH_NODE_URL", "ftp://node-a"), "LARCH_NODE_URL: expected the URL other nodes reach this one at");
+    }
+
+    @Test
     void badArchiveSettingsFailWithTheSettingsName() {
         check(Map.of("LARCH_ARCHIVE_STORE", "gcs"), "LARCH_ARCHIVE_STORE: expected one of local, s3, off, got 'gcs'");
         check(s3With("LARCH_S3_BUCKET", null), "LARCH_S3_BUCKET: required with LARCH_ARCHIVE_STORE=s3");

@@ -16,6 +16,8 @@ import java.util.Map;
 /** A real Larch on 127.0.0.1, port 0, with its own data dir; plus a client and an admin token. */
 public final class TestServer implements AutoCloseable {
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+    /** The nodes' shared secret (required on PostgreSQL metadata), unless a test sets its own. */
+    public static final String CLUSTER_SECRET = "test-cluster-secret-0123456789abcdef";
 
     private final Path dataDir;
     private final Map<String, String> settings;
@@ -65,6 +67,7 @@ public final class TestServer implements AutoCloseable {
         env.put("LARCH_DATA_DIR", dataDir.toString());
         env.put("LARCH_PORT", "0");
         env.put("LARCH_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.put("LARCH_CLUSTER_SECRET", CLUSTER_SECRET);
         env.put("LARCH_WAL_DURABILITY", "none");
         env.put("LARCH_DUCKDB_MEMORY_LIMIT", "256MB");
         // Tests stop and restart to exercise WAL replay: no sealing on stop unless a test asks
