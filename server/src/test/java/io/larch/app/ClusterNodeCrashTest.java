@@ -31,7 +31,8 @@ class ClusterNodeCrashTest {
     void aKilledNodeStopsHoldingTheTailOnceStaleAndItsEventsAreResumableAfterItsRestart(@TempDir Path dir)
             throws Exception {
         String metadataUrl = PostgresServer.shared().newDatabase();
-        Map<String, String> shared = Map.of("LARCH_METADATA_URL", metadataUrl, "LARCH_CLUSTER_SECRET", SECRET);
+        Map<String, String> shared = Map.of("LARCH_METADATA_URL", metadataUrl, "LARCH_CLUSTER_SECRET", SECRET,
+                "LARCH_ARCHIVE_DIR", TestServer.sharedArchiveDir(metadataUrl));
         Map<String, String> nodeA = new java.util.HashMap<>(shared);
         nodeA.put("LARCH_NODE_ID", "1");
         Map<String, String> nodeB = new java.util.HashMap<>(shared);

@@ -64,7 +64,7 @@ class ClusterTailApiTest {
 
     private Map<String, String> node(int id) {
         return Map.of("LARCH_METADATA_URL", metadataUrl, "LARCH_NODE_ID", Integer.toString(id),
-                "LARCH_CLUSTER_SECRET", SECRET);
+                "LARCH_CLUSTER_SECRET", SECRET, "LARCH_ARCHIVE_DIR", TestServer.sharedArchiveDir(metadataUrl));
     }
 
     @AfterAll

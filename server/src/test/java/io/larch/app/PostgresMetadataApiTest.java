@@ -109,7 +109,7 @@ class PostgresMetadataApiTest {
         }
         Map<String, String> env = Map.of("LARCH_DATA_DIR", dataDir.toString(), "LARCH_PORT", "0",
                 "LARCH_METADATA_URL", "jdbc:postgresql://127.0.0.1:" + closedPort + "/larch?password=hunter2&user=larch",
-                "LARCH_ARCHIVE_DIR", dataDir.resolve("archive").toString());
+                "LARCH_ARCHIVE_DIR", dataDir.resolve("archive").toString(), "LARCH_CLUSTER_SECRET", TestServer.CLUSTER_SECRET);
         ConfigException refused = assertThrows(ConfigException.class, () -> Larch.start(ConfigLoader.load(env, null, Map.of()),
                 Clock.systemUTC(), new PrintStream(new ByteArrayOutputStream())));
         assertTrue(refused.getMessage().contains("LARCH_METADATA_URL: cannot connect to PostgreSQL at jdbc:postgresql://127.0.0.1:"

@@ -62,7 +62,7 @@ class ConfigLoaderTest {
     void postgresMetadataTakesAPoolSizeAndCredentialsAndHidesThePassword() {
         LarchConfig.Metadata metadata = ConfigLoader.load(Map.of("LARCH_METADATA_URL", "jdbc:postgresql://db:5432/larch",
                 "LARCH_METADATA_USER", "larch", "LARCH_METADATA_PASSWORD", "s3cret", "LARCH_METADATA_POOL_SIZE", "8",
-                "LARCH_ARCHIVE_DIR", "/mnt/shared/archive"),
+                "LARCH_ARCHIVE_DIR", "/mnt/shared/archive", "LARCH_CLUSTER_SECRET", "a-cluster-secret-of-24-chars"),
                 null, Map.of()).metadata();
         assertEquals(new LarchConfig.Metadata("jdbc:postgresql://db:5432/larch", Optional.of("larch"), Optional.of("s3cret"), 8),
                 metadata);
@@ -139,7 +139,8 @@ class ConfigLoaderTest {
 
     @Test
     void severalNodesNeedASharedArchiveAndSealAtTheSharedInterval() {
-        Map<String, String> postgres = Map.of("LARCH_METADATA_URL", "jdbc:postgresql://db:5432/larch");
+        Map<String, String> postgres = Map.of("LARCH_METADATA_URL", "jdbc:postgresql://db:5432/larch",
+                "LARCH_CLUSTER_SECRET", "a-cluster-secret-of-24-chars");
         assertTrue(failure(postgres).getMessage().contains("LARCH_ARCHIVE_STORE: with PostgreSQL metadata"),
                 "the default archive dir is under each node's own data dir");
         assertTrue(failure(with(postgres, "LARCH_ARCHIVE_STORE", "off")).getMessage().contains("LARCH_ARCHIVE_STORE"));
@@ -238,7 +239,7 @@ class ConfigLoaderTest {
         LarchConfig single = ConfigLoader.load(Map.of(), null, Map.of());
         assertTrue(single.cluster().secret().isEmpty() && single.cluster().nodeUrl().isEmpty(), "one node needs neither");
         LarchConfig shared = ConfigLoader.load(Map.of("LARCH_METADATA_URL", pg, "LARCH_CLUSTER_SECRET", secret,
-                "LARCH_NODE_URL", "http://10.0.0.5:8080/"), null, Map.of());
+                "LARCH_NODE_URL", "http://10.0.0.5:8080/", "LARCH_ARCHIVE_DIR", "/mnt/shared/archive"), null, Map.of());
         assertEquals("http://10.0.0.5:8080", shared.cluster().nodeUrl().orElseThrow().toString());
         assertTrue(!shared.cluster().toString().contains(secret), "the secret is not in the config's text");
         check(Map.of("LARCH_METADATA_URL", pg), "LARCH_CLUSTER_SECRET: required with PostgreSQL metadata");

@@ -49,10 +49,14 @@ public final class TestServer implements AutoCloseable {
     public static TestServer startOnPostgres(Path dataDir, Map<String, String> settings, Clock clock) {
         Map<String, String> onPostgres = new HashMap<>(settings);
         onPostgres.putIfAbsent("LARCH_METADATA_URL", PostgresServer.shared().newDatabase());
-        // several nodes share parts through the archive: nodes on one database get one archive dir
-        onPostgres.putIfAbsent("LARCH_ARCHIVE_DIR", Path.of(System.getProperty("java.io.tmpdir"),
-                "larch-test-archive-" + Integer.toHexString(onPostgres.get("LARCH_METADATA_URL").hashCode())).toString());
+        onPostgres.putIfAbsent("LARCH_ARCHIVE_DIR", sharedArchiveDir(onPostgres.get("LARCH_METADATA_URL")));
         return start(dataDir, onPostgres, clock);
+    }
+
+    /** Several nodes share parts through the archive: nodes on one test database get one archive dir. */
+    public static String sharedArchiveDir(String metadataUrl) {
+        return Path.of(System.getProperty("java.io.tmpdir"), "larch-test-archive-" + Integer.toHexString(metadataUrl.hashCode()))
+                .toString();
     }
 
     /** A server whose data dir's free space is read from {@code diskProbe} (a full disk without root). */
