@@ -16,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,6 +76,8 @@ public final class VercelFollower implements AutoCloseable {
     /** Running followers by project and deployment; entries are added and removed by any thread. */
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile boolean closing;
+    /** [several nodes] False while another node follows the recorded deployments (see {@link #standBy}). */
+    private volatile boolean active = true;
 
     /** @param apiUrl Vercel's API ({@code https://api.vercel.com}), or a local server in tests */
     public VercelFollower(URI apiUrl, ProjectIngest ingest, Cursors cursors, Duration reconnectDelay) {
@@ -92,9 +95,49 @@ public final class VercelFollower implements AutoCloseable {
         }
     }
 
-    /** Starts following {@code follow} (after a running follower of the same deployment stopped). */
+    /**
+     * [several nodes] Follows exactly the deployments recorded as followed, and makes this node
+     * the one that follows: starts those not followed here (recorded through another node, or
+     * left by a node that stopped following), restarts those recorded with another token, stops
+     * those no longer recorded. A follower that ended by itself is not started again. Called
+     * every few seconds on the node that holds the follow lock.
+     */
+    public synchronized void sync() {
+        active = true;
+        Map<String, Follow> wanted = new HashMap<>();
+        for (Follow follow : cursors.following()) {
+            wanted.put(name(follow.projectId(), follow.deploymentId()), follow);
+        }
+        for (Map.Entry<String, Running> entry : List.copyOf(running.entrySet())) {
+            Follow recorded = wanted.get(entry.getKey());
+            if (recorded == null || !recorded.token().equals(entry.getValue().follow.token())) {
+                stop(entry.getValue().follow.projectId(), entry.getValue().follow.deploymentId());
+            }
+        }
+        wanted.forEach((name, follow) -> {
+            if (!running.containsKey(name)) {
+                follow(follow);
+            }
+        });
+    }
+
+    /**
+     * [several nodes] Another node follows the recorded deployments now: stops every follower here
+     * (what was read is stored and recorded first), and {@link #follow} starts none until the next {@link #sync}.
+     */
+    public synchronized void standBy() {
+        active = false;
+        for (Running follower : List.copyOf(running.values())) {
+            stop(follower.follow.projectId(), follower.follow.deploymentId());
+        }
+    }
+
+    /**
+     * Starts following {@code follow} (after a running follower of the same deployment stopped);
+     * on a node that stands by, the node that follows starts it at its next sync.
+     */
     public void follow(Follow follow) {
-        if (closing) {
+        if (closing || !active) {
             return;
         }
         stop(follow.projectId(), follow.deploymentId());
