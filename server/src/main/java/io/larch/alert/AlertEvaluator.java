@@ -31,6 +31,11 @@ import java.util.function.Consumer;
  * fingerprints per project are remembered for new-fingerprint rules (the least recently seen
  * are forgotten and could alert again).
  *
+ * <p>Several nodes: each evaluates the events it ingested, and asks {@link AlertClaims} before it
+ * sends, so a firing, a summary and a flood budget are decided once for all of them (a node that
+ * loses a firing goes quiet until the winner's quiet time ends and counts what it suppressed
+ * toward the one summary). Counts stay per node: a threshold is reached by one node's events.
+ *
  * <p>Threading: one thread (the evaluator's) calls everything.
  */
 public final class AlertEvaluator {
@@ -88,10 +93,34 @@ public final class AlertEvaluator {
     /** Rules whose counts changed since {@link #takeChanges}: their state is written again. */
     private final Set<Long> changed = new HashSet<>();
     private final List<SeenFingerprint> newlySeen = new ArrayList<>();
+    private final AlertClaims claims;
+    /** Summaries of quiet times that ended, claimed once their delay has passed (several nodes). */
+    private final List<PendingSummary> pendingSummaries = new ArrayList<>();
+    /** Shared flood windows this node held alerts in, whose summary it claims once they end. */
+    private final Map<FloodWindow, PendingFlood> pendingFloods = new HashMap<>();
 
+    /** One rule's shared flood window, named by its start. */
+    private record FloodWindow(long ruleId, long windowStart) {
+    }
+
+    /** A quiet time's summary to claim at {@code due}. */
+    private record PendingSummary(long ruleId, String group, long quietUntil, LogEvent latest, long due) {
+    }
+
+    /** A shared flood window that held alerts back, and the latest sample they had. */
+    private record PendingFlood(long ruleId, long windowStart, long due, LogEvent latest) {
+    }
+
+    /** One node: every alert decided here. */
     public AlertEvaluator(Clock clock, Consumer<Alert> alerts) {
+        this(clock, alerts, AlertClaims.LOCAL);
+    }
+
+    /** Alerts claimed through {@code claims} before they are sent (several nodes). */
+    public AlertEvaluator(Clock clock, Consumer<Alert> alerts, AlertClaims claims) {
         this.clock = clock;
         this.alerts = alerts;
+        this.claims = claims;
     }
 
     /** Replaces every rule of {@code projectId}; the counts of rules kept (same id) go on. */
@@ -207,8 +236,7 @@ public final class AlertEvaluator {
             }
             if (group.quietUntil > 0 && group.quietUntil <= now) {
                 if (group.suppressed > 0) {
-                    emit(new Alert(rule, Alert.Type.SUMMARY, shown(rule, entry.getKey().group()), group.suppressed,
-                            group.latest, now));
+                    quietEnded(rule, entry.getKey().group(), group, now);
                 }
                 group.quietUntil = 0;
                 group.suppressed = 0;
@@ -218,6 +246,38 @@ public final class AlertEvaluator {
             if (idle && rule.kind() != AlertRule.Kind.ABSENCE && rule.kind() != AlertRule.Kind.BUILD_FAILURES) {
                 entries.remove();
                 changed.add(rule.id());
+            }
+        }
+        claimDueSummaries(now);
+    }
+
+    /**
+     * A quiet time ended with suppressed events: on one node its summary is sent now; with
+     * several, this node's count is added to the shared one and the summary claimed later.
+     */
+    private void quietEnded(AlertRule rule, String groupName, Group group, long now) {
+        long total = claims.summary(rule.id(), groupName, group.quietUntil, group.suppressed);
+        if (total > 0) {
+            emit(new Alert(rule, Alert.Type.SUMMARY, shown(rule, groupName), total, group.latest, now));
+        } else if (total < 0) {
+            pendingSummaries.add(new PendingSummary(rule.id(), groupName, group.quietUntil, group.latest,
+                    now + claims.summaryDelayMillis()));
+        }
+    }
+
+    /** Claims the summaries whose delay has passed; the node that wins sends the total of every node. */
+    private void claimDueSummaries(long now) {
+        Iterator<PendingSummary> pending = pendingSummaries.iterator();
+        while (pending.hasNext()) {
+            PendingSummary summary = pending.next();
+            if (summary.due() > now) {
+                continue;
+            }
+            pending.remove();
+            AlertRule rule = rulesById.get(summary.ruleId());
+            long total = claims.summary(summary.ruleId(), summary.group(), summary.quietUntil(), -1);
+            if (rule != null && total > 0) {
+                emit(new Alert(rule, Alert.Type.SUMMARY, shown(rule, summary.group()), total, summary.latest(), now));
             }
         }
     }
@@ -283,9 +343,13 @@ public final class AlertEvaluator {
         }
         long counted = group.counted.count(now);
         if (counted < rule.threshold()) {
-            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), counted, null, now));
             // At least a window, even with suppress 0s: silence is told once per window, not every second.
-            group.quietUntil = now + Math.max(rule.suppress().toMillis(), rule.window().toMillis());
+            AlertClaims.Claim claim = claims.fire(rule.id(), WHOLE_RULE, now,
+                    now + Math.max(rule.suppress().toMillis(), rule.window().toMillis()));
+            if (claim.won()) {
+                emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), counted, null, now));
+            }
+            group.quietUntil = claim.quietUntil();
             changed.add(rule.id());
             // Absent events cannot be counted as suppressed: the quiet time ends without a summary.
         }
@@ -316,17 +380,30 @@ public final class AlertEvaluator {
         }
         long failures = group.builds.values().stream().filter(Boolean::booleanValue).count();
         if (failed && group.builds.size() >= rule.minEvents() && failures * 100.0 / group.builds.size() > rule.threshold()) {
-            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), failures, event, now));
-            group.suppressed = 0;
-            group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
+            AlertClaims.Claim claim = claims.fire(rule.id(), WHOLE_RULE, now,
+                    rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis());
+            if (claim.won()) {
+                emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), failures, event, now));
+            }
+            // Lost: another node told this occurrence; this failure is one more it suppressed.
+            group.suppressed = claim.won() ? 0 : 1;
+            group.quietUntil = claim.quietUntil();
         }
     }
 
+    /**
+     * Sends the firing when this node wins its claim; a node that loses goes quiet until the
+     * winner's quiet time ends, and what it counted joins the suppressed for the one summary.
+     */
     private void fire(AlertRule rule, String groupName, Group group, long count, LogEvent sample, long now) {
-        emit(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
+        AlertClaims.Claim claim = claims.fire(rule.id(), groupName, now,
+                rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis());
+        if (claim.won()) {
+            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
+        }
         group.reset(rule);
-        group.suppressed = 0;
-        group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
+        group.suppressed = claim.won() ? 0 : count;
+        group.quietUntil = claim.quietUntil();
     }
 
     /** True the first time a project's fingerprint is seen; a first sight is remembered for the next start. */
@@ -384,6 +461,10 @@ public final class AlertEvaluator {
      * messages and one summary of the rest, not two hundred messages.
      */
     private void emit(Alert alert) {
+        if (claims.sharesFloods()) {
+            emitWithinSharedBudget(alert);
+            return;
+        }
         AlertRule rule = alert.rule();
         long now = alert.at();
         Flood flood = floods.get(rule.id());
@@ -401,8 +482,46 @@ public final class AlertEvaluator {
         }
     }
 
+    /**
+     * {@link #emit} with several nodes: the budget is counted in the database, per window aligned
+     * on the epoch (every node names the same window); a window this node held alerts in has its
+     * summary claimed once it ended.
+     */
+    private void emitWithinSharedBudget(Alert alert) {
+        AlertRule rule = alert.rule();
+        long length = Math.max(rule.suppress().toMillis(), rule.window().toMillis());
+        long windowStart = Math.floorDiv(alert.at(), length) * length;
+        if (claims.floodSlot(rule.id(), windowStart, MAX_ALERTS_PER_RULE, alert.count())) {
+            alerts.accept(alert);
+            return;
+        }
+        FloodWindow window = new FloodWindow(rule.id(), windowStart);
+        PendingFlood before = pendingFloods.get(window);
+        LogEvent latest = alert.sample() != null || before == null ? alert.sample() : before.latest();
+        pendingFloods.put(window, new PendingFlood(rule.id(), windowStart,
+                windowStart + length + claims.summaryDelayMillis(), latest));
+    }
+
+    /** Shared flood windows that ended: the node that claims one sends the summary of what every node held back. */
+    private void endSharedFloods(long now) {
+        Iterator<PendingFlood> pending = pendingFloods.values().iterator();
+        while (pending.hasNext()) {
+            PendingFlood flood = pending.next();
+            if (flood.due() > now) {
+                continue;
+            }
+            pending.remove();
+            AlertRule rule = rulesById.get(flood.ruleId());
+            long[] held = claims.floodSummary(flood.ruleId(), flood.windowStart());
+            if (rule != null && held != null) {
+                alerts.accept(new Alert(rule, Alert.Type.SUMMARY, held[0] + " more groups", held[1], flood.latest(), now));
+            }
+        }
+    }
+
     /** Ends flood windows: one summary of what each held back. */
     private void endFloods(long now) {
+        endSharedFloods(now);
         Iterator<Map.Entry<Long, Flood>> entries = floods.entrySet().iterator();
         while (entries.hasNext()) {
             Map.Entry<Long, Flood> entry = entries.next();

@@ -63,13 +63,28 @@ public final class Alerting implements AutoCloseable {
     /** The evaluator's count of groups it could not hold, for metrics (read on the scraping thread). */
     private volatile long droppedGroups;
 
+    /** One node: every alert is decided here. */
     public Alerting(AlertRepository repository, Function<AlertChannel, Notifier> notifiers, Clock clock,
                     MeterRegistry metrics, Options options) {
+        this(repository, notifiers, clock, metrics, options, AlertClaims.LOCAL);
+    }
+
+    /**
+     * Several nodes: each alert is claimed through {@code claims} ({@link AlertClaims#shared})
+     * before it is sent, so one firing is one message whichever nodes saw it.
+     */
+    public Alerting(AlertRepository repository, Function<AlertChannel, Notifier> notifiers, Clock clock,
+                    MeterRegistry metrics, Options options, AlertClaims claims) {
         this.repository = repository;
         this.clock = clock;
         this.options = options;
         this.dispatcher = new AlertDispatcher(repository, notifiers, clock, metrics);
-        this.evaluator = new AlertEvaluator(clock, dispatcher::dispatch);
+        this.evaluator = new AlertEvaluator(clock, dispatcher::dispatch, claims);
+        if (claims instanceof SharedAlertClaims shared) {
+            FunctionCounter.builder("larch_alert_claim_failures", shared, SharedAlertClaims::failures)
+                    .description("alert claims the metadata database could not decide (this node sent on its own)")
+                    .register(metrics);
+        }
         FunctionCounter.builder("larch_alert_queue_dropped_events", droppedEvents, AtomicLong::get)
                 .description("stored events the alert evaluator never saw because its queue was full (ingest went on)")
                 .register(metrics);
