@@ -136,13 +136,14 @@ public final class AlertRules {
         List<AlertRule> defaults = project.slug().equals(SystemEvents.PROJECT_SLUG) ? SystemEvents.defaultRules(project.id())
                 : defaultRules(project.id());
         // The mark and the rules in one transaction: a crash between them can neither lose the defaults nor make them twice.
+        // The mark is a claim: of nodes seeding the same project at once, only the one that set it adds the rules.
         database.transaction(c -> {
-            settings.put(c, project.id(), DEFAULTS_SEEDED, Long.toString(now), now);
+            if (!settings.putIfAbsent(c, project.id(), DEFAULTS_SEEDED, Long.toString(now), now)) {
+                return null;
+            }
             for (AlertRule rule : defaults) {
-                if (!repository.nameTaken(c, project.id(), rule.name(), 0)) {
-                    repository.insert(c, project.id(), new AlertRepository.NewRule(rule.name(), AlertRuleJson.stored(rule),
-                            AlertRule.Origin.DEFAULT.wireName()), now);
-                }
+                repository.insertIfAbsent(c, project.id(), new AlertRepository.NewRule(rule.name(), AlertRuleJson.stored(rule),
+                        AlertRule.Origin.DEFAULT.wireName()), now);
             }
             return null;
         });

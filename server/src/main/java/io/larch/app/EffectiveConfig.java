@@ -15,7 +15,10 @@ final class EffectiveConfig {
         values.put(Settings.HOST.name(), config.host());
         values.put(Settings.PORT.name(), Integer.toString(config.port()));
         values.put(Settings.DATA_DIR.name(), config.dataDir().toString());
-        values.put(Settings.METADATA_URL.name(), config.metadataUrl());
+        values.put(Settings.METADATA_URL.name(), config.metadata().shownUrl());
+        values.put(Settings.METADATA_USER.name(), config.metadata().user().orElse(null));
+        values.put(Settings.METADATA_PASSWORD.name(), config.metadata().password().orElse(null));
+        values.put(Settings.METADATA_POOL_SIZE.name(), Integer.toString(config.metadata().poolSize()));
         values.put(Settings.ADMIN_TOKEN.name(), config.adminToken().orElse(null));
         values.put(Settings.NODE_ID.name(), Integer.toString(config.nodeId()));
         values.put(Settings.WAL_DURABILITY.name(), config.walDurability().name().toLowerCase(java.util.Locale.ROOT));

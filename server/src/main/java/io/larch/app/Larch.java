@@ -191,7 +191,7 @@ public final class Larch implements AutoCloseable {
         // [disk floor]
         disk = new DiskSpace(diskProbe != null ? diskProbe : DiskSpace.Probe.of(config.dataDir()),
                 config.minFreeDisk()::floorBytes, clock, DiskSpace.DEFAULT_MAX_AGE);
-        database = Database.open(config.metadataUrl());
+        database = Database.open(config.metadata());
         SettingRepository settings = new SettingRepository(database);
         ProjectRepository projects = new ProjectRepository(database);
         ApiKeyRepository keys = new ApiKeyRepository(database);
@@ -616,9 +616,8 @@ public final class Larch implements AutoCloseable {
         AlertRules rules = new AlertRules(database, records, projects, new ProjectSettingRepository(database), alerting,
                 type -> type != AlertChannel.Type.EMAIL || settings.smtp().isPresent(), settings.privateTargets(),
                 settings.rulesFile(), System.getenv(), clock);
-        if (projects.findBySlug(SystemEvents.PROJECT_SLUG).isEmpty()) {
-            database.transaction(c -> projects.insert(c, SystemEvents.PROJECT_SLUG, SystemEvents.PROJECT_NAME, clock.millis()));
-        }
+        // Nodes starting together on one PostgreSQL make it once: the insert does nothing when it exists.
+        database.transaction(c -> projects.insertIfAbsent(c, SystemEvents.PROJECT_SLUG, SystemEvents.PROJECT_NAME, clock.millis()));
         rules.ensureDefaultsForAll();
         try {
             int fromFile = rules.reloadFile();

@@ -59,7 +59,7 @@ final class ProjectCommand {
                     slugCreated = created.get("project").get("slug").asText();
                     key = created.get("key").asText();
                 } else {
-                    try (Database database = Database.open(config.metadataUrl())) {
+                    try (Database database = Database.open(config.metadata())) {
                         ProjectAdmin admin = new ProjectAdmin(database, new ProjectRepository(database),
                                 new ApiKeyRepository(database), new AuditRepository(database), () -> { }, Clock.systemUTC());
                         ProjectAdmin.CreatedProject created = admin.createProject(new Actor("cli", null), name, slug);

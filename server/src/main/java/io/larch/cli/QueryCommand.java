@@ -102,7 +102,7 @@ final class QueryCommand implements Callable<Integer> {
 
     /** Reads the data dir directly: published parts plus the WAL segments not yet sealed (read-only). */
     private String queryLocal(LarchConfig config, PrintWriter out) throws Exception {
-        try (Database database = Database.open(config.metadataUrl())) {
+        try (Database database = Database.open(config.metadata())) {
             Project found = new ProjectRepository(database).findBySlug(project).orElseThrow(() ->
                     new IllegalArgumentException("no project with slug '" + project + "' in " + config.dataDir()));
             try (Engine engine = Engine.openReadOnly(Engine.Options.of(config), new PartRepository(database),

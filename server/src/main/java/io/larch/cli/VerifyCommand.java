@@ -39,7 +39,7 @@ final class VerifyCommand implements Callable<Integer> {
         int damaged = 0;
         int unchecked = 0;
         List<PartRecord> parts;
-        try (Database database = Database.open(config.metadataUrl())) {
+        try (Database database = Database.open(config.metadata())) {
             PartRepository catalog = new PartRepository(database);
             parts = catalog.listPublished();
             PartFiles files = new PartFiles(config.dataDir());

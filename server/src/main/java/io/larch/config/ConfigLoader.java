@@ -100,12 +100,7 @@ public final class ConfigLoader {
         String host = text(Settings.HOST);
         int port = integer(Settings.PORT, 0, 65535);
         Path dataDir = Path.of(text(Settings.DATA_DIR)).toAbsolutePath().normalize();
-        String metadataUrl = Optional.ofNullable(values.get(Settings.METADATA_URL.name()))
-                .orElse("jdbc:sqlite:" + dataDir.resolve("larch.db"));
-        if (!metadataUrl.startsWith("jdbc:sqlite:")) {
-            problems.add(Settings.METADATA_URL.name() + ": only jdbc:sqlite: URLs are supported so far, got '"
-                    + metadataUrl + "'");
-        }
+        LarchConfig.Metadata metadata = metadata(dataDir);
         Optional<String> adminToken = Optional.ofNullable(values.get(Settings.ADMIN_TOKEN.name()));
         if (adminToken.isPresent() && adminToken.get().length() < 24) {
             problems.add(Settings.ADMIN_TOKEN.name() + ": must be at least 24 characters (use a random string)");
@@ -157,10 +152,23 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new LarchConfig(host, port, dataDir, metadataUrl, adminToken, nodeId, durability, batchInterval,
+        return new LarchConfig(host, port, dataDir, metadata, adminToken, nodeId, durability, batchInterval,
                 segmentMaxBytes, segmentMaxAge, headMaxEvents, duckdbMemory, duckdbThreads, queryTimeout, queryConcurrency,
                 scrubInterval, headIndexMaxBytes, security, tail, lifecycle, archive, minFreeDisk,
                 shutdownSealTimeout, fingerprints, alerts, syslog, vercel);
+    }
+
+    private LarchConfig.Metadata metadata(Path dataDir) {
+        String url = Optional.ofNullable(values.get(Settings.METADATA_URL.name()))
+                .orElse("jdbc:sqlite:" + dataDir.resolve("larch.db"));
+        int poolSize = integer(Settings.METADATA_POOL_SIZE, 1, 64);
+        LarchConfig.Metadata metadata = new LarchConfig.Metadata(url, Optional.ofNullable(values.get(Settings.METADATA_USER.name())),
+                Optional.ofNullable(values.get(Settings.METADATA_PASSWORD.name())), poolSize);
+        if (!metadata.isSqlite() && !metadata.isPostgres()) {
+            problems.add(Settings.METADATA_URL.name() + ": give a jdbc:sqlite:<file> or jdbc:postgresql://host:port/database URL, got '"
+                    + metadata.shownUrl() + "'");
+        }
+        return metadata;
     }
 
     private LarchConfig.Vercel vercel() {

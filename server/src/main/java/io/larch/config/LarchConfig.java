@@ -12,7 +12,7 @@ public record LarchConfig(
         String host,
         int port,
         Path dataDir,
-        String metadataUrl,
+        Metadata metadata,
         Optional<String> adminToken,
         int nodeId,
         WalDurability walDurability,
@@ -36,6 +36,45 @@ public record LarchConfig(
         Alerts alerts,
         Syslog syslog,
         Vercel vercel) {
+
+    /** The JDBC URL of the metadata database ({@code LARCH_METADATA_URL}). */
+    public String metadataUrl() {
+        return metadata.url();
+    }
+
+    /**
+     * The metadata database ({@code LARCH_METADATA_*}): SQLite (one file, the default) or
+     * PostgreSQL (several nodes share it) through a pool of {@code poolSize} connections. User and
+     * password may also be in the URL; {@link #toString} and {@link #shownUrl} hide the password.
+     */
+    public record Metadata(String url, Optional<String> user, Optional<String> password, int poolSize) {
+        private static final java.util.regex.Pattern URL_PASSWORD =
+                java.util.regex.Pattern.compile("(?i)(password=)[^&;]*");
+
+        /** A SQLite database at {@code url} (a {@code jdbc:sqlite:} URL), as tools and tests open it. */
+        public static Metadata of(String url) {
+            return new Metadata(url, Optional.empty(), Optional.empty(), 4);
+        }
+
+        public boolean isSqlite() {
+            return url.startsWith("jdbc:sqlite:");
+        }
+
+        public boolean isPostgres() {
+            return url.startsWith("jdbc:postgresql:");
+        }
+
+        /** The URL with any password in it replaced, for messages, logs and {@code GET /config}. */
+        public String shownUrl() {
+            return URL_PASSWORD.matcher(url).replaceAll("$1(hidden)");
+        }
+
+        @Override
+        public String toString() {
+            return "Metadata[url=" + shownUrl() + ", user=" + user.orElse("") + ", password="
+                    + (password.isPresent() ? "(set)" : "") + ", poolSize=" + poolSize + "]";
+        }
+    }
 
     /** Vercel's pull mode: where its REST API is ({@code LARCH_VERCEL_API_URL}). */
     public record Vercel(URI apiUrl) {

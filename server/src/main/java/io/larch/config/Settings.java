@@ -10,7 +10,13 @@ public final class Settings {
     public static final Setting DATA_DIR = new Setting("LARCH_DATA_DIR", "./data",
             "where the WAL, parts and the SQLite metadata live", false);
     public static final Setting METADATA_URL = new Setting("LARCH_METADATA_URL", null,
-            "JDBC URL of the metadata database; default jdbc:sqlite:<data dir>/larch.db", false);
+            "JDBC URL of the metadata database: jdbc:sqlite:<file> (default jdbc:sqlite:<data dir>/larch.db) or jdbc:postgresql://host:port/db for several nodes", false);
+    public static final Setting METADATA_USER = new Setting("LARCH_METADATA_USER", null,
+            "with a jdbc:postgresql: URL: the database user (or user=... in the URL)", false);
+    public static final Setting METADATA_PASSWORD = new Setting("LARCH_METADATA_PASSWORD", null,
+            "with a jdbc:postgresql: URL: the database password (or password=... in the URL)", true);
+    public static final Setting METADATA_POOL_SIZE = new Setting("LARCH_METADATA_POOL_SIZE", "4",
+            "with a jdbc:postgresql: URL: connections in the pool (1-64)", false);
     public static final Setting ADMIN_TOKEN = new Setting("LARCH_ADMIN_TOKEN", null,
             "admin token (at least 24 characters); when unset one is generated on first start and printed once", true);
     public static final Setting NODE_ID = new Setting("LARCH_NODE_ID", "0",
@@ -135,7 +141,8 @@ public final class Settings {
     public static final Setting VERCEL_API_URL = new Setting("LARCH_VERCEL_API_URL", "https://api.vercel.com",
             "Vercel's REST API, for the pull mode (POST /admin/projects/{slug}/vercel/follow)", false);
 
-    public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, ADMIN_TOKEN, NODE_ID,
+    public static final List<Setting> ALL = List.of(HOST, PORT, DATA_DIR, METADATA_URL, METADATA_USER, METADATA_PASSWORD,
+            METADATA_POOL_SIZE, ADMIN_TOKEN, NODE_ID,
             WAL_DURABILITY, WAL_BATCH_INTERVAL, WAL_SEGMENT_MAX_BYTES, WAL_SEGMENT_MAX_AGE, HEAD_MAX_EVENTS,
             HEAD_INDEX_MAX_BYTES, DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, QUERY_TIMEOUT, QUERY_CONCURRENCY_PER_KEY, SCRUB_INTERVAL,
             REDACTION, CORS_ORIGINS, TRUSTED_PROXIES, VIEWER_TOKEN_MAX_TTL, HTTP_IDLE_TIMEOUT, RATE_PROJECT_EVENTS,

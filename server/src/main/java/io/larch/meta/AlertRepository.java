@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Alert rules, what the evaluator counted for them, the fingerprints new-fingerprint rules have
@@ -66,12 +67,7 @@ public final class AlertRepository {
 
     /** True when {@code projectId} has a rule named {@code name} other than {@code exceptId}. */
     public boolean nameTaken(long projectId, String name, long exceptId) {
-        return database.read(c -> nameTaken(c, projectId, name, exceptId));
-    }
-
-    /** {@link #nameTaken(long, String, long)} inside the caller's transaction. */
-    public boolean nameTaken(Connection c, long projectId, String name, long exceptId) throws SQLException {
-        {
+        return database.read(c -> {
             try (PreparedStatement select = c.prepareStatement(
                     "SELECT 1 FROM alert_rules WHERE project_id = ? AND name = ? AND id <> ?")) {
                 select.setLong(1, projectId);
@@ -81,7 +77,7 @@ public final class AlertRepository {
                     return rows.next();
                 }
             }
-        }
+        });
     }
 
     /** Replaces a rule's name and definition; its counts are kept (the evaluator decides whether they still apply). */
@@ -119,6 +115,13 @@ public final class AlertRepository {
      */
     public void replaceFileRules(Map<Long, List<NewRule>> wanted, long now) {
         database.transaction(c -> {
+            if (database.isPostgres()) {
+                // Read, then write what differs: nodes reloading at once (all starting with the same
+                // file) take turns, or both would insert the same new rule. Reads go on meanwhile.
+                try (Statement lock = c.createStatement()) {
+                    lock.execute("LOCK TABLE alert_rules IN SHARE ROW EXCLUSIVE MODE");
+                }
+            }
             Map<String, RuleRecord> existing = new HashMap<>();
             for (RuleRecord rule : selectRules(c, "", null)) {
                 existing.put(rule.projectId() + "/" + rule.name(), rule);
@@ -178,11 +181,16 @@ public final class AlertRepository {
      * skipped), states of rules gone, and fingerprints first seen.
      */
     public void saveChanges(Map<Long, String> states, Collection<Long> removed, Map<Long, List<String>> seen, long now) {
+        // Rows in key order: two nodes saving overlapping keys then lock them in the same order
+        // and wait for each other instead of deadlocking (PostgreSQL locks each row it writes).
+        Map<Long, String> sortedStates = new TreeMap<>(states);
+        Map<Long, List<String>> sortedSeen = new TreeMap<>();
+        seen.forEach((project, fingerprints) -> sortedSeen.put(project, fingerprints.stream().sorted().toList()));
         database.transaction(c -> {
             try (PreparedStatement upsert = c.prepareStatement("INSERT INTO alert_state (rule_id, state, updated_at) "
                     + "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM alert_rules WHERE id = ?) "
                     + "ON CONFLICT (rule_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at")) {
-                for (Map.Entry<Long, String> state : states.entrySet()) {
+                for (Map.Entry<Long, String> state : sortedStates.entrySet()) {
                     upsert.setLong(1, state.getKey());
                     upsert.setString(2, state.getValue());
                     upsert.setLong(3, now);
@@ -196,7 +204,7 @@ public final class AlertRepository {
             }
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO alert_seen_fingerprints (project_id, fingerprint, "
                     + "first_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
-                for (Map.Entry<Long, List<String>> project : seen.entrySet()) {
+                for (Map.Entry<Long, List<String>> project : sortedSeen.entrySet()) {
                     for (String fingerprint : project.getValue()) {
                         insert.setLong(1, project.getKey());
                         insert.setString(2, fingerprint);
@@ -237,8 +245,7 @@ public final class AlertRepository {
         return database.transaction(c -> {
             long id;
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO alert_history (project_id, rule_id, rule_name, "
-                    + "type, alert_group, count, at, title, sample_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
+                    + "type, alert_group, count, at, title, sample_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
                 insert.setLong(1, projectId);
                 setNullableLong(insert, 2, ruleId);
                 insert.setString(3, ruleName);
@@ -248,11 +255,7 @@ public final class AlertRepository {
                 insert.setLong(7, at);
                 insert.setString(8, title);
                 setNullableLong(insert, 9, sampleId);
-                insert.executeUpdate();
-                try (ResultSet keys = insert.getGeneratedKeys()) {
-                    keys.next();
-                    id = keys.getLong(1);
-                }
+                id = InsertedId.of(insert);
             }
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO alert_deliveries (history_id, channel, type, "
                     + "target, status, attempts, last_status, error, updated_at) VALUES (?, ?, ?, ?, 'pending', 0, 0, NULL, ?)")) {
@@ -366,20 +369,35 @@ public final class AlertRepository {
         });
     }
 
-    /** Inserts a rule inside the caller's transaction. */
-    public RuleRecord insert(Connection c, long projectId, NewRule rule, long now) throws SQLException {
+    /** Inserts a rule inside the caller's transaction; a name the project already uses fails it. */
+    private static RuleRecord insert(Connection c, long projectId, NewRule rule, long now) throws SQLException {
+        return insert(c, projectId, rule, now, "").orElseThrow();
+    }
+
+    /**
+     * Inserts a rule inside the caller's transaction unless the project already has one of that
+     * name (then nothing changes and the answer is empty): one statement, so it holds when nodes
+     * race to insert the same rule.
+     */
+    public Optional<RuleRecord> insertIfAbsent(Connection c, long projectId, NewRule rule, long now) throws SQLException {
+        return insert(c, projectId, rule, now, " ON CONFLICT (project_id, name) DO NOTHING");
+    }
+
+    private static Optional<RuleRecord> insert(Connection c, long projectId, NewRule rule, long now, String onConflict)
+            throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO alert_rules (project_id, name, definition, origin, "
-                + "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                + "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)" + onConflict + " RETURNING id")) {
             insert.setLong(1, projectId);
             insert.setString(2, rule.name());
             insert.setString(3, rule.definition());
             insert.setString(4, rule.origin());
             insert.setLong(5, now);
             insert.setLong(6, now);
-            insert.executeUpdate();
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                return new RuleRecord(keys.getLong(1), projectId, rule.name(), rule.definition(), rule.origin(), now, now);
+            try (ResultSet rows = insert.executeQuery()) {
+                return rows.next()
+                        ? Optional.of(new RuleRecord(rows.getLong(1), projectId, rule.name(), rule.definition(), rule.origin(),
+                                now, now))
+                        : Optional.empty();
             }
         }
     }

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -24,20 +23,16 @@ public final class ApiKeyRepository {
     public ApiKeyRecord insert(Connection c, long projectId, String prefix, String hash, Set<String> scopes,
                                String name, long createdAt) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO api_keys (project_id, prefix, hash, scopes, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                Statement.RETURN_GENERATED_KEYS)) {
+                "INSERT INTO api_keys (project_id, prefix, hash, scopes, name, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
             insert.setLong(1, projectId);
             insert.setString(2, prefix);
             insert.setString(3, hash);
             insert.setString(4, String.join(",", scopes));
             insert.setString(5, name);
             insert.setLong(6, createdAt);
-            insert.executeUpdate();
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                return new ApiKeyRecord(keys.getLong(1), projectId, prefix, hash, Set.copyOf(scopes), name,
-                        createdAt, null);
-            }
+            long id = InsertedId.of(insert);
+            return new ApiKeyRecord(id, projectId, prefix, hash, Set.copyOf(scopes), name,
+                    createdAt, null);
         }
     }
 

@@ -1,31 +1,74 @@
 package io.larch.meta;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import io.larch.config.ConfigException;
+import io.larch.config.LarchConfig;
+import io.larch.config.Settings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 
 /**
- * The metadata database: one SQLite connection shared by all repositories. SQLite serializes
- * writers anyway, so a lock around one connection costs nothing and avoids SQLITE_BUSY inside the
- * process; other processes (the CLI) wait up to the busy timeout.
+ * The metadata database, SQLite or PostgreSQL, chosen by the JDBC URL. Repositories share the SQL;
+ * where the two dialects differ they ask {@link #isPostgres()}.
  *
- * <p>Commits are durable ({@code synchronous=FULL}): the catalog decides when a WAL segment may be
- * deleted, so a commit lost to a power cut could lose acknowledged events.
+ * <p><b>SQLite</b> (the default): one connection shared by all repositories. SQLite serializes
+ * writers anyway, so a lock around one connection costs nothing and avoids SQLITE_BUSY inside the
+ * process; other processes (the CLI) wait up to the busy timeout. Commits are durable
+ * ({@code synchronous=FULL}): the catalog decides when a WAL segment may be deleted, so a commit
+ * lost to a power cut could lose acknowledged events.
+ *
+ * <p><b>PostgreSQL</b> (several nodes): a small HikariCP pool; each {@link #read} or
+ * {@link #transaction} takes a connection of its own, so calls run concurrently, within this
+ * process and across nodes. Nothing serializes them but PostgreSQL: a read-then-write must be
+ * made atomic in SQL (a conditional UPDATE, ON CONFLICT, SELECT ... FOR UPDATE), never by
+ * relying on the SQLite lock.
+ *
+ * <p>Thread-safe. Opening migrates the schema with Flyway (PostgreSQL's Flyway takes an advisory
+ * lock, so nodes starting together migrate once).
  */
 public final class Database implements AutoCloseable {
-    /** Guards {@link #connection}: every use of it happens while holding this lock. */
+    /** Guards {@link #sqlite}: every use of it happens while holding this lock. Unused with PostgreSQL. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final Connection connection;
+    /** The one SQLite connection, or null with PostgreSQL. */
+    private final Connection sqlite;
+    /** The PostgreSQL pool, or null with SQLite. */
+    private final HikariDataSource pool;
 
-    private Database(Connection connection) {
-        this.connection = connection;
+    private Database(Connection sqlite, HikariDataSource pool) {
+        this.sqlite = sqlite;
+        this.pool = pool;
     }
 
-    /** Opens (creating if needed) and migrates the database at {@code jdbcUrl}. */
+    /** Opens (creating if needed) and migrates the SQLite or PostgreSQL database at {@code jdbcUrl}. */
     public static Database open(String jdbcUrl) {
+        return open(LarchConfig.Metadata.of(jdbcUrl));
+    }
+
+    /**
+     * Opens and migrates the database {@code metadata} names. Fails, naming the setting, when the
+     * URL is neither SQLite nor PostgreSQL or when PostgreSQL cannot be reached.
+     */
+    public static Database open(LarchConfig.Metadata metadata) {
+        if (metadata.isSqlite()) {
+            return openSqlite(metadata.url());
+        }
+        if (metadata.isPostgres()) {
+            return openPostgres(metadata);
+        }
+        throw new ConfigException(List.of(Settings.METADATA_URL.name()
+                + ": give a jdbc:sqlite:<file> or jdbc:postgresql://host:port/database URL, got '" + metadata.shownUrl() + "'"));
+    }
+
+    private static Database openSqlite(String jdbcUrl) {
         Flyway.configure()
                 .dataSource(jdbcUrl, null, null)
                 .locations("classpath:db/migration/sqlite")
@@ -39,41 +82,101 @@ public final class Database implements AutoCloseable {
                 statement.execute("PRAGMA busy_timeout=10000");
                 statement.execute("PRAGMA foreign_keys=ON");
             }
-            return new Database(connection);
+            return new Database(connection, null);
         } catch (SQLException e) {
             throw new MetadataException("cannot open metadata database " + jdbcUrl + ": " + e.getMessage(), e);
         }
     }
 
-    /** Runs {@code work} with the shared connection in auto-commit mode. */
-    public <T> T read(SqlWork<T> work) {
-        lock.lock();
+    private static Database openPostgres(LarchConfig.Metadata metadata) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("larch-metadata");
+        config.setJdbcUrl(metadata.url());
+        metadata.user().ifPresent(config::setUsername);
+        metadata.password().ifPresent(config::setPassword);
+        config.setMaximumPoolSize(metadata.poolSize());
+        // A call waits this long for a free connection before it fails (a pool that small and busy is a bug).
+        config.setConnectionTimeout(10_000);
+        HikariDataSource pool;
         try {
-            return work.run(connection);
+            pool = new HikariDataSource(config);
+        } catch (HikariPool.PoolInitializationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new ConfigException(List.of(Settings.METADATA_URL.name() + ": cannot connect to PostgreSQL at "
+                    + metadata.shownUrl() + " (" + cause.getMessage() + "); start PostgreSQL or correct "
+                    + Settings.METADATA_URL.name() + ", " + Settings.METADATA_USER.name() + " and "
+                    + Settings.METADATA_PASSWORD.name()));
+        }
+        try {
+            Flyway.configure()
+                    .dataSource(pool)
+                    .locations("classpath:db/migration/postgresql")
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            pool.close();
+            throw new MetadataException("cannot migrate metadata database " + metadata.shownUrl() + ": " + e.getMessage(), e);
+        }
+        return new Database(null, pool);
+    }
+
+    /** True when this is the PostgreSQL backend (several nodes may share it); false for SQLite. */
+    public boolean isPostgres() {
+        return pool != null;
+    }
+
+    /**
+     * The PostgreSQL pool, for code that needs connections of its own (LISTEN/NOTIFY, advisory
+     * locks, Bucket4j). A connection taken from it must be closed (returned) soon: the pool is
+     * small. Throws {@link IllegalStateException} with SQLite, which has no pool to share.
+     */
+    public DataSource dataSource() {
+        if (pool == null) {
+            throw new IllegalStateException("the SQLite metadata database has no connection pool; check isPostgres() first");
+        }
+        return pool;
+    }
+
+    /** Runs {@code work} on a connection in auto-commit mode (each statement commits by itself). */
+    public <T> T read(SqlWork<T> work) {
+        try {
+            return withConnection(work);
         } catch (SQLException e) {
             throw new MetadataException("metadata query failed: " + e.getMessage(), e);
-        } finally {
-            lock.unlock();
         }
     }
 
     /** Runs {@code work} in one transaction: all of it commits, or none of it. */
     public <T> T transaction(SqlWork<T> work) {
-        lock.lock();
         try {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
+            return withConnection(connection -> {
+                connection.setAutoCommit(false);
+                try {
+                    T result = work.run(connection);
+                    connection.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+            });
         } catch (SQLException e) {
             throw new MetadataException("metadata update failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** SQLite: the shared connection under the lock; PostgreSQL: a connection of the pool, returned after. */
+    private <T> T withConnection(SqlWork<T> work) throws SQLException {
+        if (pool != null) {
+            try (Connection connection = pool.getConnection()) {
+                return work.run(connection);
+            }
+        }
+        lock.lock();
+        try {
+            return work.run(sqlite);
         } finally {
             lock.unlock();
         }
@@ -94,9 +197,13 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (pool != null) {
+            pool.close();
+            return;
+        }
         lock.lock();
         try {
-            connection.close();
+            sqlite.close();
         } catch (SQLException e) {
             throw new MetadataException("cannot close metadata database: " + e.getMessage(), e);
         } finally {

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,7 +28,7 @@ public final class EraseRepository {
     public EraseRequest insert(Connection c, String userId, Long projectId, long now, String requestedBy)
             throws SQLException {
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO erase_requests (user_id, project_id, status, "
-                + "requested_at, requested_by) VALUES (?, ?, 'pending', ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                + "requested_at, requested_by) VALUES (?, ?, 'pending', ?, ?) RETURNING id")) {
             insert.setString(1, userId);
             if (projectId == null) {
                 insert.setNull(2, Types.INTEGER);
@@ -38,12 +37,9 @@ public final class EraseRepository {
             }
             insert.setLong(3, now);
             insert.setString(4, requestedBy);
-            insert.executeUpdate();
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                return new EraseRequest(keys.getLong(1), userId, projectId, EraseRequest.Status.PENDING, now, requestedBy,
-                        null, null, 0, 0, 0, null, null, null);
-            }
+            long id = InsertedId.of(insert);
+            return new EraseRequest(id, userId, projectId, EraseRequest.Status.PENDING, now, requestedBy,
+                    null, null, 0, 0, 0, null, null, null);
         }
     }
 

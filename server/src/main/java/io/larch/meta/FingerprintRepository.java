@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +32,19 @@ public final class FingerprintRepository {
         if (templates.isEmpty()) {
             return;
         }
+        // In key order: nodes upserting overlapping templates then lock rows in the same order (no deadlock).
+        List<FingerprintTemplate> sorted = templates.stream()
+                .sorted(Comparator.comparingLong(FingerprintTemplate::projectId).thenComparing(FingerprintTemplate::fingerprint))
+                .toList();
         database.transaction(c -> {
             try (PreparedStatement upsert = c.prepareStatement("INSERT INTO fingerprint_templates (project_id, fingerprint, "
                     + "source, template, first_seen, serial, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, fingerprint) "
                     + "DO UPDATE SET template = excluded.template, source = excluded.source, updated_at = excluded.updated_at, "
                     + "serial = excluded.serial, "
-                    + "first_seen = MIN(first_seen, excluded.first_seen)")) {
-                for (FingerprintTemplate template : templates) {
+                    // CASE, not MIN(a, b) (SQLite) or LEAST (PostgreSQL); qualified, as PostgreSQL wants.
+                    + "first_seen = CASE WHEN excluded.first_seen < fingerprint_templates.first_seen "
+                    + "THEN excluded.first_seen ELSE fingerprint_templates.first_seen END")) {
+                for (FingerprintTemplate template : sorted) {
                     upsert.setLong(1, template.projectId());
                     upsert.setString(2, template.fingerprint());
                     upsert.setString(3, template.source());

@@ -2,7 +2,6 @@ package io.larch.meta;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.Optional;
 
 /** The record of maintenance runs: what started each, when it ended, how, and what it did. */
@@ -22,16 +21,11 @@ public final class MaintenanceRunRepository {
     public long started(int nodeId, String trigger, long now) {
         return database.read(c -> {
             try (PreparedStatement insert = c.prepareStatement(
-                    "INSERT INTO maintenance_runs (node_id, trigger, started_at) VALUES (?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
+                    "INSERT INTO maintenance_runs (node_id, trigger, started_at) VALUES (?, ?, ?) RETURNING id")) {
                 insert.setInt(1, nodeId);
                 insert.setString(2, trigger);
                 insert.setLong(3, now);
-                insert.executeUpdate();
-                try (ResultSet keys = insert.getGeneratedKeys()) {
-                    keys.next();
-                    return keys.getLong(1);
-                }
+                return InsertedId.of(insert);
             }
         });
     }

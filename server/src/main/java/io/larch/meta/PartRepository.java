@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -324,8 +323,7 @@ public final class PartRepository {
         try (PreparedStatement insert = c.prepareStatement(
                 "INSERT INTO parts (name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, "
                         + "size_bytes, levels, created_at, checksum, rollup_checksum, archive_state) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                Statement.RETURN_GENERATED_KEYS)) {
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
             insert.setString(1, part.name());
             insert.setLong(2, part.projectId());
             insert.setString(3, part.kind().wireName());
@@ -341,11 +339,8 @@ public final class PartRepository {
             insert.setLong(13, part.checksum());
             insert.setLong(14, part.rollupChecksum());
             insert.setString(15, part.archive().wireName());
-            insert.executeUpdate();
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                return part.withId(keys.getLong(1));
-            }
+            long id = InsertedId.of(insert);
+            return part.withId(id);
         }
     }
 

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,27 +16,25 @@ public final class ProjectRepository {
         this.database = database;
     }
 
-    /** Inserts a project using the caller's transaction connection. Slug uniqueness is the caller's check. */
-    public Project insert(Connection c, String slug, String name, long createdAt) throws SQLException {
+    /**
+     * Inserts a project inside the caller's transaction, unless its slug is taken: then nothing
+     * changes and the answer is empty. One statement decides, so two requests (or nodes) making
+     * the same slug at once get one project and one empty answer, never a duplicate-key failure.
+     */
+    public Optional<Project> insertIfAbsent(Connection c, String slug, String name, long createdAt) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement(
-                "INSERT INTO projects (slug, name, created_at) VALUES (?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                "INSERT INTO projects (slug, name, created_at) VALUES (?, ?, ?) ON CONFLICT (slug) DO NOTHING RETURNING id")) {
             insert.setString(1, slug);
             insert.setString(2, name);
             insert.setLong(3, createdAt);
-            insert.executeUpdate();
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                return new Project(keys.getLong(1), slug, name, createdAt);
+            try (ResultSet rows = insert.executeQuery()) {
+                return rows.next() ? Optional.of(new Project(rows.getLong(1), slug, name, createdAt)) : Optional.empty();
             }
         }
     }
 
     public Optional<Project> findBySlug(String slug) {
         return database.read(c -> findOne(c, "SELECT id, slug, name, created_at FROM projects WHERE slug = ?", slug));
-    }
-
-    public Optional<Project> findBySlug(Connection c, String slug) throws SQLException {
-        return findOne(c, "SELECT id, slug, name, created_at FROM projects WHERE slug = ?", slug);
     }
 
     public Optional<Project> findById(long id) {

@@ -32,6 +32,22 @@ public final class ProjectSettingRepository {
         });
     }
 
+    /**
+     * Sets {@code name} inside the caller's transaction only when it has no value yet; returns
+     * whether this call set it. A claim: of two transactions (or nodes) racing, one gets true and
+     * the other, waiting for it to commit, false.
+     */
+    public boolean putIfAbsent(Connection c, long projectId, String name, String value, long now) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO project_settings (project_id, name, value, updated_at) "
+                + "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, name) DO NOTHING")) {
+            insert.setLong(1, projectId);
+            insert.setString(2, name);
+            insert.setString(3, value);
+            insert.setLong(4, now);
+            return insert.executeUpdate() > 0;
+        }
+    }
+
     /** Sets {@code name} (null {@code value} removes it, back to the default) inside the caller's transaction. */
     public void put(Connection c, long projectId, String name, String value, long now) throws SQLException {
         if (value == null) {

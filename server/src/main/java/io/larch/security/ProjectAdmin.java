@@ -54,10 +54,8 @@ public final class ProjectAdmin {
         String plainKey = ApiKeys.newProjectKey();
         long now = clock.millis();
         return database.transaction(c -> {
-            if (projects.findBySlug(c, slug).isPresent()) {
-                throw new ConflictException("a project with slug '" + slug + "' already exists");
-            }
-            Project project = projects.insert(c, slug, trimmedName, now);
+            Project project = projects.insertIfAbsent(c, slug, trimmedName, now).orElseThrow(() ->
+                    new ConflictException("a project with slug '" + slug + "' already exists"));
             ApiKeyRecord key = keys.insert(c, project.id(), ApiKeys.visiblePrefix(plainKey),
                     Secrets.sha256Hex(plainKey), wireNames(DEFAULT_SCOPES), "default", now);
             audit.append(c, now, actor.identity(), actor.clientIp(), "project.create", project.id(), slug,

@@ -54,7 +54,7 @@ class BuildLogArchiverTest {
     void open() throws IOException {
         database = Database.open("jdbc:sqlite:" + dir.resolve("larch.db"));
         ProjectRepository projects = new ProjectRepository(database);
-        projectId = database.transaction(c -> projects.insert(c, "ci", "CI", 0)).id();
+        projectId = database.transaction(c -> projects.insertIfAbsent(c, "ci", "CI", 0)).orElseThrow().id();
         records = new BuildLogRepository(database);
         archive = new LocalDirObjectStore(dir.resolve("archive"));
         Files.createDirectories(FileNames.tmpDir(dir));

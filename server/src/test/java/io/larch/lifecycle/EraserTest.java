@@ -59,8 +59,8 @@ class EraserTest {
     private static void load(LocalStore local) throws Exception {
         local.database.transaction(c -> {
             ProjectRepository projects = new ProjectRepository(local.database);
-            projects.insert(c, "shop", "Shop", T0);
-            projects.insert(c, "other", "Other", T0);
+            projects.insertIfAbsent(c, "shop", "Shop", T0);
+            projects.insertIfAbsent(c, "other", "Other", T0);
             return null;
         });
         local.seal(Kind.APP, batch(1, 200, 1, false));

@@ -6,30 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.larch.model.Kind;
 import io.larch.part.PartRecord;
 import io.larch.part.PartState;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The part catalog on real SQLite: what is published, sealed and retired, and that each change is one transaction. */
-class PartRepositoryTest {
-    @TempDir
-    Path dir;
-    private Database database;
-    private PartRepository parts;
+/**
+ * The part catalog, on each backend: what is published, sealed and retired, and that each change
+ * is one transaction.
+ */
+abstract class PartRepositoryContract extends MetadataContract {
+    PartRepository parts;
 
-    @BeforeEach
-    void open() {
-        database = Database.open("jdbc:sqlite:" + dir.resolve("larch.db"));
+    @Override
+    void openRepositories() {
         parts = new PartRepository(database);
-    }
-
-    @AfterEach
-    void close() {
-        database.close();
     }
 
     @Test
@@ -80,7 +70,7 @@ class PartRepositoryTest {
         assertEquals(PartState.QUARANTINED, quarantined.getFirst().part().state());
     }
 
-    private static PartRecord part(String name, int nodeId, long maxId) {
+    static PartRecord part(String name, int nodeId, long maxId) {
         return new PartRecord(0, name, 1, Kind.APP, PartState.PUBLISHED, nodeId, 10, 20, maxId, 5, 100, 1 << 2, 1000,
                 0x1234, PartRecord.NO_CHECKSUM);
     }

@@ -1,0 +1,8 @@
+package io.larch.meta;
+
+class SqliteSettingRepositoryTest extends SettingRepositoryContract {
+    @Override
+    Backend backend() {
+        return Backend.SQLITE;
+    }
+}
