@@ -1,6 +1,7 @@
 package io.larch.alert;
 
 import io.larch.meta.AlertClaimRepository;
+import io.larch.meta.Database;
 
 /**
  * Where the evaluator asks before it sends: whether this node is the one to send a firing, a
@@ -86,5 +87,10 @@ public interface AlertClaims {
     /** Several nodes: claims in {@code repository}'s tables, made as {@code nodeId}. */
     static AlertClaims shared(AlertClaimRepository repository, int nodeId) {
         return new SharedAlertClaims(repository, nodeId);
+    }
+
+    /** Shared through {@code database} when it is PostgreSQL (several nodes), else {@link #LOCAL}. */
+    static AlertClaims of(Database database, int nodeId) {
+        return database.isPostgres() ? shared(new AlertClaimRepository(database), nodeId) : LOCAL;
     }
 }

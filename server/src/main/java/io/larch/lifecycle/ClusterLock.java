@@ -1,6 +1,7 @@
 package io.larch.lifecycle;
 
 import io.larch.meta.AdvisoryLock;
+import io.larch.meta.Database;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -37,6 +38,11 @@ public interface ClusterLock {
             return tryAcquire();
         }
     };
+
+    /** An advisory lock named {@code key} when {@code database} is PostgreSQL (several nodes), else {@link #NONE}. */
+    static ClusterLock of(Database database, long key) {
+        return database.isPostgres() ? advisory(new AdvisoryLock(database.dataSource(), key)) : NONE;
+    }
 
     /** A PostgreSQL session-level advisory lock. */
     static ClusterLock advisory(AdvisoryLock lock) {

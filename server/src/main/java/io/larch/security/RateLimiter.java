@@ -91,6 +91,11 @@ public final class RateLimiter {
         return new RateLimiter(clock, maxKeys, dataSource);
     }
 
+    /** Shared through {@code database} when it is PostgreSQL (several nodes), else in memory. */
+    public static RateLimiter of(Clock clock, int maxKeys, io.larch.meta.Database database) {
+        return database.isPostgres() ? shared(clock, maxKeys, database.dataSource()) : new RateLimiter(clock, maxKeys);
+    }
+
     private RateLimiter(Clock clock, int maxKeys, DataSource sharedSource) {
         this.clock = clock;
         this.maxKeys = maxKeys;

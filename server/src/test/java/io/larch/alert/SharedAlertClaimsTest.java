@@ -80,7 +80,7 @@ class SharedAlertClaimsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sqlite"})
+    @ValueSource(strings = {"sqlite", "postgresql"})
     void bothNodesCrossingTheThresholdSendOneAlertThenOneSummaryOfWhatBothSuppressed(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null));
@@ -106,7 +106,7 @@ class SharedAlertClaimsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sqlite"})
+    @ValueSource(strings = {"sqlite", "postgresql"})
     void aGroupSeenByOneNodeOnlyAlertsFromThatNode(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null));
@@ -122,7 +122,7 @@ class SharedAlertClaimsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sqlite"})
+    @ValueSource(strings = {"sqlite", "postgresql"})
     void theFloodBudgetHoldsForBothNodesTogether(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 1, 0, Duration.ofSeconds(60), null, null, null));
@@ -140,7 +140,7 @@ class SharedAlertClaimsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sqlite"})
+    @ValueSource(strings = {"sqlite", "postgresql"})
     void silenceOnBothNodesIsToldOnce(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "heartbeat", AlertRule.Kind.ABSENCE, 1, 0, Duration.ofMinutes(5), null,

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.larch.meta.Database;
+import io.larch.testing.MetadataBackends;
 import io.larch.testing.MutableClock;
-import io.larch.testing.SharedMetadata;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +31,9 @@ import org.junit.jupiter.api.Test;
 class SharedRateLimiterTest {
     private final MutableClock clock = MutableClock.at("2026-12-04T10:00:00Z");
     private final RateLimits limits = new RateLimits(100, 10, 20, 6);
-    private final SharedMetadata metadata = SharedMetadata.open();
-    private final RateLimiter nodeA = RateLimiter.shared(clock, 100, metadata.dataSource);
-    private final RateLimiter nodeB = RateLimiter.shared(clock, 100, metadata.dataSource);
+    private final Database metadata = MetadataBackends.open("postgresql", Path.of("unused"));
+    private final RateLimiter nodeA = RateLimiter.shared(clock, 100, metadata.dataSource());
+    private final RateLimiter nodeB = RateLimiter.shared(clock, 100, metadata.dataSource());
 
     @AfterEach
     void close() {

@@ -11,6 +11,7 @@ public final class MetadataBackends {
     public static Database open(String backend, Path dir) {
         return switch (backend) {
             case "sqlite" -> Database.open("jdbc:sqlite:" + dir.resolve("larch.db"));
+            case "postgresql" -> Database.open(PostgresServer.shared().newDatabase());
             default -> throw new IllegalArgumentException("unknown metadata backend " + backend);
         };
     }
