@@ -52,7 +52,12 @@ public final class LocalStore implements AutoCloseable {
 
     /** On {@code clock}, which a test keeps across restarts (the store's own starts at 2026-11-22T10:00Z each time). */
     public LocalStore(Path dataDir, MutableClock clock) throws IOException {
-        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE, clock);
+        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE, clock, 0);
+    }
+
+    /** As node {@code nodeId} (its parts and maintenance runs carry that id), on {@code clock}. */
+    public LocalStore(Path dataDir, MutableClock clock, int nodeId) throws IOException {
+        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE, clock, nodeId);
     }
 
     /**
@@ -60,10 +65,11 @@ public final class LocalStore implements AutoCloseable {
      * without starting the WAL, the sealer or the compactor: tests seal and compact by hand.
      */
     public LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks) throws IOException {
-        this(dataDir, policy, hooks, MutableClock.at("2026-11-22T10:00:00Z"));
+        this(dataDir, policy, hooks, MutableClock.at("2026-11-22T10:00:00Z"), 0);
     }
 
-    private LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks, MutableClock clock) throws IOException {
+    private LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks, MutableClock clock, int nodeId)
+            throws IOException {
         this.dataDir = dataDir;
         this.policy = policy;
         this.hooks = hooks;
@@ -71,7 +77,7 @@ public final class LocalStore implements AutoCloseable {
         database = Database.open("jdbc:sqlite:" + dataDir.resolve("larch.db"));
         parts = new PartRepository(database);
         WalOptions wal = new WalOptions(dataDir, WalDurability.NONE, Duration.ofMillis(5), 16L << 20, Duration.ofHours(1));
-        engine = Engine.open(new Engine.Options(dataDir, 0, 256L << 20, 2, wal, policy, hooks, Duration.ofHours(24), 256L << 20), parts,
+        engine = Engine.open(new Engine.Options(dataDir, nodeId, 256L << 20, 2, wal, policy, hooks, Duration.ofHours(24), 256L << 20), parts,
                 clock);
         store = engine.store();
         duckDb = engine.queryDuckDb();
