@@ -2,6 +2,8 @@ package io.larch.alert;
 
 import io.larch.meta.AlertClaimRepository;
 import io.larch.meta.Database;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Where the evaluator asks before it sends: whether this node is the one to send a firing, a
@@ -38,8 +40,21 @@ public interface AlertClaims {
     /** How long after a quiet time's end its summary is claimed: 0 on one node. */
     long summaryDelayMillis();
 
-    /** True when flood budgets are shared: the evaluator then uses {@link #floodSlot} instead of its own count. */
-    boolean sharesFloods();
+    /**
+     * True with several nodes: flood budgets are then {@link #floodSlot}'s instead of the
+     * evaluator's own, and threshold rules add the other nodes' counts ({@link #othersCounts}).
+     */
+    boolean isShared();
+
+    /** Adds this node's counts since the last call (threshold rules' groups, per bucket). */
+    void addCounts(List<AlertClaimRepository.Count> counts);
+
+    /**
+     * The other nodes' counts of {@code ruleId} per group ({counted, all}) in buckets starting
+     * after {@code after} and since the group last fired; empty on one node or when the
+     * database cannot be reached (this node then counts alone).
+     */
+    Map<String, long[]> othersCounts(long ruleId, long after);
 
     /**
      * Takes one of the {@code max} alerts {@code ruleId} may send in the flood window starting at
@@ -69,8 +84,17 @@ public interface AlertClaims {
         }
 
         @Override
-        public boolean sharesFloods() {
+        public boolean isShared() {
             return false;
+        }
+
+        @Override
+        public void addCounts(List<AlertClaimRepository.Count> counts) {
+        }
+
+        @Override
+        public Map<String, long[]> othersCounts(long ruleId, long after) {
+            return Map.of();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.larch.alert;
 
+import io.larch.meta.AlertClaimRepository;
 import io.larch.model.BuildOutcome;
 import io.larch.model.Kind;
 import io.larch.model.Level;
@@ -34,7 +35,11 @@ import java.util.function.Consumer;
  * <p>Several nodes: each evaluates the events it ingested, and asks {@link AlertClaims} before it
  * sends, so a firing, a summary and a flood budget are decided once for all of them (a node that
  * loses a firing goes quiet until the winner's quiet time ends and counts what it suppressed
- * toward the one summary). Counts stay per node: a threshold is reached by one node's events.
+ * toward the one summary). Threshold rules (spike, pattern, error rate, absence) add the other
+ * nodes' counts, shared every tick per bucket of the window ({@link AlertClaims#othersCounts}), so
+ * a threshold is reached by the events of all nodes together and silence is silence on all of
+ * them; the other nodes' part is at most a tick or two old. Build-failure ratios, deploy failures
+ * and new fingerprints are decided by the node that saw the event.
  *
  * <p>Threading: one thread (the evaluator's) calls everything.
  */
@@ -62,6 +67,11 @@ public final class AlertEvaluator {
         LogEvent latest;
         /** Build failures: the last builds that ended, by build id (true: failed), oldest first. */
         LinkedHashMap<String, Boolean> builds;
+        /** Several nodes: what the others counted in the window at the last tick (counted, and all for error rate). */
+        long othersCounted;
+        long othersAll;
+        /** Several nodes: what this node counted since the last tick, by bucket start: {counted, all}; null when nothing. */
+        Map<Long, long[]> unshared;
 
         Group(AlertRule rule) {
             reset(rule);
@@ -73,6 +83,8 @@ public final class AlertEvaluator {
         void reset(AlertRule rule) {
             counted = new WindowCount(rule.window().toMillis());
             all = rule.kind() == AlertRule.Kind.ERROR_RATE ? new WindowCount(rule.window().toMillis()) : null;
+            othersCounted = 0;
+            othersAll = 0;
         }
 
         boolean quiet(long now) {
@@ -177,6 +189,7 @@ public final class AlertEvaluator {
                         Group group = group(rule, WHOLE_RULE);
                         if (group != null) {
                             group.counted.add(now, 1);
+                            share(rule, group, now, 1, 0);
                             changed.add(rule.id());
                         }
                     }
@@ -218,6 +231,7 @@ public final class AlertEvaluator {
     public void tick() {
         long now = clock.millis();
         endFloods(now);
+        shareCounts(now);
         for (List<AlertRule> rules : rulesByProject.values()) {
             for (AlertRule rule : rules) {
                 if (rule.kind() == AlertRule.Kind.ABSENCE) {
@@ -305,7 +319,8 @@ public final class AlertEvaluator {
             return;
         }
         group.counted.add(now, 1);
-        long counted = group.counted.count(now);
+        share(rule, group, now, 1, 0);
+        long counted = group.counted.count(now) + group.othersCounted;
         if (counted >= rule.threshold()) {
             fire(rule, groupName, group, counted, event, now);
         }
@@ -329,9 +344,15 @@ public final class AlertEvaluator {
         if (error) {
             group.counted.add(now, 1);
         }
-        long all = group.all.count(now);
-        long errors = group.counted.count(now);
-        if (all >= rule.minEvents() && errors * 100.0 / all > rule.threshold()) {
+        share(rule, group, now, error ? 1 : 0, 1);
+        errorRateReached(rule, group, now);
+    }
+
+    /** Fires an error-rate rule whose share of errors, over every node's events, is past its threshold. */
+    private void errorRateReached(AlertRule rule, Group group, long now) {
+        long all = group.all.count(now) + group.othersAll;
+        long errors = group.counted.count(now) + group.othersCounted;
+        if (all >= rule.minEvents() && all > 0 && errors * 100.0 / all > rule.threshold()) {
             fire(rule, WHOLE_RULE, group, errors, group.latest, now);
         }
     }
@@ -341,7 +362,7 @@ public final class AlertEvaluator {
         if (group == null || group.quiet(now) || now - activeSince.getOrDefault(rule.id(), now) < rule.window().toMillis()) {
             return;
         }
-        long counted = group.counted.count(now);
+        long counted = group.counted.count(now) + group.othersCounted;
         if (counted < rule.threshold()) {
             // At least a window, even with suppress 0s: silence is told once per window, not every second.
             AlertClaims.Claim claim = claims.fire(rule.id(), WHOLE_RULE, now,
@@ -401,9 +422,94 @@ public final class AlertEvaluator {
         if (claim.won()) {
             emit(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
         }
+        // Lost: what this node counted joins the winner's quiet time as suppressed, but for what the
+        // winner already counted of it (what this node shared before the last tick).
+        long unseen = claims.isShared() && sharesCounts(rule) ? unshared(group) : group.counted.count(now);
         group.reset(rule);
-        group.suppressed = claim.won() ? 0 : count;
+        group.suppressed = claim.won() ? 0 : unseen;
         group.quietUntil = claim.quietUntil();
+    }
+
+    /** Threshold rules whose counts several nodes add up (the others' part comes from {@link AlertClaims#othersCounts}). */
+    private static boolean sharesCounts(AlertRule rule) {
+        return switch (rule.kind()) {
+            case SPIKE, PATTERN, ERROR_RATE, ABSENCE -> true;
+            case NEW_FINGERPRINT, BUILD_FAILURES, DEPLOY_FAILURE -> false;
+        };
+    }
+
+    /** What this node counted since its last {@link #shareCounts}: what the other nodes cannot have seen. */
+    private static long unshared(Group group) {
+        return group.unshared == null ? 0 : group.unshared.values().stream().mapToLong(counts -> counts[0]).sum();
+    }
+
+    /** Several nodes: remembers what this node just counted, for the next {@link #shareCounts}. */
+    private void share(AlertRule rule, Group group, long now, long counted, long all) {
+        if (!claims.isShared() || !sharesCounts(rule)) {
+            return;
+        }
+        if (group.unshared == null) {
+            group.unshared = new HashMap<>();
+        }
+        long[] bucket = group.unshared.computeIfAbsent(group.counted.bucketStart(now), start -> new long[2]);
+        bucket[0] += counted;
+        bucket[1] += all;
+    }
+
+    /**
+     * Several nodes, every tick: adds what this node counted since the last tick, reads what the
+     * others counted in each rule's window for the groups this node holds, and fires a group
+     * that together passed its threshold (the claim keeps that to one node).
+     */
+    private void shareCounts(long now) {
+        if (!claims.isShared()) {
+            return;
+        }
+        List<AlertClaimRepository.Count> mine = new ArrayList<>();
+        Map<Long, List<Map.Entry<Key, Group>>> byRule = new HashMap<>();
+        for (Map.Entry<Key, Group> entry : groups.entrySet()) {
+            AlertRule rule = rulesById.get(entry.getKey().ruleId());
+            if (rule == null || !sharesCounts(rule)) {
+                continue;
+            }
+            byRule.computeIfAbsent(rule.id(), id -> new ArrayList<>()).add(entry);
+            Group group = entry.getValue();
+            if (group.unshared != null) {
+                group.unshared.forEach((start, counts) -> mine.add(new AlertClaimRepository.Count(rule.id(),
+                        entry.getKey().group(), start, counts[0], counts[1])));
+                group.unshared = null;
+            }
+        }
+        claims.addCounts(mine);
+        byRule.forEach((ruleId, entries) -> {
+            AlertRule rule = rulesById.get(ruleId);
+            Map<String, long[]> others = claims.othersCounts(ruleId, entries.getFirst().getValue().counted.windowEdge(now));
+            for (Map.Entry<Key, Group> entry : entries) {
+                Group group = entry.getValue();
+                long[] theirs = others.getOrDefault(entry.getKey().group(), new long[2]);
+                group.othersCounted = theirs[0];
+                group.othersAll = theirs[1];
+                if (theirs[0] + theirs[1] > 0 && !group.quiet(now)) {
+                    thresholdTogether(rule, entry.getKey().group(), group, now);
+                }
+            }
+        });
+    }
+
+    /** A group whose count, with the other nodes' added, may have passed its threshold since its last event. */
+    private void thresholdTogether(AlertRule rule, String groupName, Group group, long now) {
+        switch (rule.kind()) {
+            case SPIKE, PATTERN -> {
+                long counted = group.counted.count(now) + group.othersCounted;
+                if (counted >= rule.threshold()) {
+                    fire(rule, groupName, group, counted, group.latest, now);
+                }
+            }
+            case ERROR_RATE -> errorRateReached(rule, group, now);
+            default -> {
+                // absence is checked by the tick with the others' counts; the rest are not shared
+            }
+        }
     }
 
     /** True the first time a project's fingerprint is seen; a first sight is remembered for the next start. */
@@ -461,7 +567,7 @@ public final class AlertEvaluator {
      * messages and one summary of the rest, not two hundred messages.
      */
     private void emit(Alert alert) {
-        if (claims.sharesFloods()) {
+        if (claims.isShared()) {
             emitWithinSharedBudget(alert);
             return;
         }

@@ -2,6 +2,8 @@ package io.larch.alert;
 
 import io.larch.meta.AlertClaimRepository;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -81,8 +83,30 @@ final class SharedAlertClaims implements AlertClaims {
     }
 
     @Override
-    public boolean sharesFloods() {
+    public boolean isShared() {
         return true;
+    }
+
+    @Override
+    public void addCounts(List<AlertClaimRepository.Count> counts) {
+        if (counts.isEmpty()) {
+            return;
+        }
+        try {
+            repository.addCounts(nodeId, counts);
+        } catch (RuntimeException e) {
+            failed("share this node's alert counts", e);
+        }
+    }
+
+    @Override
+    public Map<String, long[]> othersCounts(long ruleId, long after) {
+        try {
+            return repository.othersCounts(ruleId, nodeId, after);
+        } catch (RuntimeException e) {
+            failed("read the other nodes' counts of rule " + ruleId, e);
+            return Map.of();
+        }
     }
 
     @Override

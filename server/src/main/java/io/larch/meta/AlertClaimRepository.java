@@ -2,6 +2,9 @@ package io.larch.meta;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -132,12 +135,64 @@ public final class AlertClaimRepository {
         });
     }
 
-    /** Deletes claims, summaries and flood windows that ended before {@code before}; returns how many rows. */
+    /** One node's count for a rule's group in one bucket (its start, epoch ms): events counted, and all (error rate). */
+    public record Count(long ruleId, String group, long bucketStart, long counted, long all) {
+    }
+
+    /** Adds {@code nodeId}'s counts, in one transaction. */
+    public void addCounts(int nodeId, List<Count> counts) {
+        database.transaction(c -> {
+            try (PreparedStatement upsert = c.prepareStatement("INSERT INTO alert_counts (rule_id, alert_group, node_id, "
+                    + "bucket_start, counted, all_count) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (rule_id, alert_group, node_id, "
+                    + "bucket_start) DO UPDATE SET counted = alert_counts.counted + excluded.counted, "
+                    + "all_count = alert_counts.all_count + excluded.all_count")) {
+                for (Count count : counts) {
+                    upsert.setLong(1, count.ruleId());
+                    upsert.setString(2, count.group());
+                    upsert.setInt(3, nodeId);
+                    upsert.setLong(4, count.bucketStart());
+                    upsert.setLong(5, count.counted());
+                    upsert.setLong(6, count.all());
+                    upsert.addBatch();
+                }
+                upsert.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * What the nodes other than {@code nodeId} counted for {@code ruleId}, per group, in buckets
+     * starting after {@code after} and not before the group's last firing (a firing starts the
+     * count again): {counted, all}.
+     */
+    public Map<String, long[]> othersCounts(long ruleId, int nodeId, long after) {
+        return database.read(c -> {
+            Map<String, long[]> sums = new HashMap<>();
+            try (PreparedStatement select = c.prepareStatement("SELECT n.alert_group, SUM(n.counted), SUM(n.all_count) "
+                    + "FROM alert_counts n LEFT JOIN alert_claims k ON k.rule_id = n.rule_id AND k.alert_group = n.alert_group "
+                    + "WHERE n.rule_id = ? AND n.node_id <> ? AND n.bucket_start > ? "
+                    + "AND (k.fired_at IS NULL OR n.bucket_start >= k.fired_at) GROUP BY n.alert_group")) {
+                select.setLong(1, ruleId);
+                select.setInt(2, nodeId);
+                select.setLong(3, after);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        sums.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});
+                    }
+                }
+            }
+            return sums;
+        });
+    }
+
+    /** Deletes claims, summaries, flood windows and counts that ended before {@code before}; returns how many rows. */
     public int deleteEndedBefore(long before) {
         return database.transaction(c -> {
             int deleted = 0;
             for (String sql : new String[] {"DELETE FROM alert_claims WHERE quiet_until < ?",
-                    "DELETE FROM alert_summaries WHERE quiet_until < ?", "DELETE FROM alert_floods WHERE window_start < ?"}) {
+                    "DELETE FROM alert_summaries WHERE quiet_until < ?", "DELETE FROM alert_floods WHERE window_start < ?",
+                    "DELETE FROM alert_counts WHERE bucket_start < ?"}) {
                 try (PreparedStatement delete = c.prepareStatement(sql)) {
                     delete.setLong(1, before);
                     deleted += delete.executeUpdate();

@@ -29,6 +29,16 @@ CREATE TABLE alert_floods (
     PRIMARY KEY (rule_id, window_start)
 );
 
+CREATE TABLE alert_counts (
+    rule_id      BIGINT  NOT NULL,
+    alert_group  TEXT    NOT NULL,
+    node_id      INTEGER NOT NULL,
+    bucket_start BIGINT  NOT NULL,
+    counted      BIGINT  NOT NULL,
+    all_count    BIGINT  NOT NULL,
+    PRIMARY KEY (rule_id, alert_group, node_id, bucket_start)
+);
+
 -- Bucket4j's PostgreSQL buckets (security/SharedBuckets): one row per project limit (and per
 -- work-log user), its state as Bucket4j serializes it; expires_at (epoch ms) lets idle rows go.
 CREATE TABLE rate_limit_buckets (

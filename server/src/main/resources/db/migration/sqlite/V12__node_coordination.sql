@@ -36,3 +36,16 @@ CREATE TABLE alert_floods (
     summarized   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (rule_id, window_start)
 );
+
+-- What each node counted for a threshold rule's group, per bucket of the rule's window (its
+-- start, epoch ms): a node adds its own every second and sums the others' over the window, so
+-- a threshold is reached by the events of all nodes together.
+CREATE TABLE alert_counts (
+    rule_id      INTEGER NOT NULL,
+    alert_group  TEXT    NOT NULL,
+    node_id      INTEGER NOT NULL,
+    bucket_start INTEGER NOT NULL,
+    counted      INTEGER NOT NULL,
+    all_count    INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, alert_group, node_id, bucket_start)
+);

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Two evaluators ("nodes") that share one metadata database, each fed the events it ingested:
  * a firing is sent once, the summary of a quiet time once with what both suppressed, a rule's
- * flood budget holds for both together, and silence on both is told once.
+ * flood budget holds for both together, a threshold is reached by both nodes' events together,
+ * and silence is silence only when both saw none (told once).
  */
 class SharedAlertClaimsTest {
     @TempDir
@@ -84,7 +85,11 @@ class SharedAlertClaimsTest {
     void bothNodesCrossingTheThresholdSendOneAlertThenOneSummaryOfWhatBothSuppressed(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null));
-        bothSee(5, "fp-a");
+        for (int i = 0; i < 5; i++) {
+            nodeA.offer(error("fp-a"));
+            nodeB.offer(error("fp-a"));
+        }
+        tick();
         assertEquals(List.of(Alert.Type.FIRED), types(), "both nodes counted five: one message");
         assertEquals(5, sent.getFirst().count());
 
@@ -96,7 +101,7 @@ class SharedAlertClaimsTest {
         clock.advance(SharedAlertClaims.SUMMARY_DELAY);
         tick();
         assertEquals(List.of(Alert.Type.FIRED, Alert.Type.SUMMARY), types());
-        assertEquals(25, sent.get(1).count(), "10 + 10 in the quiet time, and the 5 the losing node counted");
+        assertEquals(25, sent.get(1).count(), "30 events, 5 of them told by the firing");
         clock.advance(Duration.ofMinutes(5));
         tick();
         assertEquals(2, sent.size(), "one summary, not one per node");
@@ -152,5 +157,74 @@ class SharedAlertClaimsTest {
         tick();
         assertEquals(1, sent.size());
         assertTrue(sent.getFirst().sample() == null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aThresholdNeitherNodeReachesAloneIsReachedTogether(String backend) {
+        open(backend);
+        rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null));
+        for (int i = 0; i < 3; i++) {
+            nodeA.offer(error("fp-a"));
+        }
+        nodeB.offer(error("fp-a"));
+        nodeB.offer(error("fp-a"));
+        assertEquals(List.of(), sent, "three and two: neither node alone");
+        clock.advance(Duration.ofSeconds(1));
+        tick();
+        tick();
+        assertEquals(List.of(Alert.Type.FIRED), types(), "five together, shared at the next tick: one message");
+        assertEquals(5, sent.getFirst().count());
+        clock.advance(Duration.ofMinutes(2));
+        tick();
+        tick();
+        assertEquals(1, sent.size(), "the counts start again after a firing, on both nodes");
+
+        nodeA.offer(error("fp-c"));
+        nodeA.offer(error("fp-c"));
+        tick();
+        clock.advance(Duration.ofSeconds(61));
+        for (int i = 0; i < 3; i++) {
+            nodeB.offer(error("fp-c"));
+        }
+        tick();
+        tick();
+        assertEquals(1, sent.size(), "node A's two fell out of the window before node B's three came");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void anErrorRateOverBothNodesEventsFiresOnce(String backend) {
+        open(backend);
+        rules(AlertRule.of(7, 1, "error rate", AlertRule.Kind.ERROR_RATE, 50, 10, Duration.ofMinutes(5), null, null, null));
+        for (int i = 0; i < 6; i++) {
+            nodeA.offer(error("fp-a"));
+        }
+        for (int i = 0; i < 4; i++) {
+            long now = clock.millis();
+            nodeB.offer(new LogEvent(++ids, now, now, 1, Kind.APP, Level.INFO, "order placed", "api", null, "fp-ok", null,
+                    null, null, null, null, null, Map.of()));
+        }
+        assertEquals(List.of(), sent, "six events on one node, four on the other: below the minimum of ten each");
+        clock.advance(Duration.ofSeconds(1));
+        tick();
+        tick();
+        assertEquals(List.of(Alert.Type.FIRED), types(), "60% of ten events together");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void silenceOnOneNodeIsNotSilenceWhenTheOtherHearsTheHeartbeat(String backend) {
+        open(backend);
+        rules(AlertRule.of(7, 1, "heartbeat", AlertRule.Kind.ABSENCE, 1, 0, Duration.ofMinutes(5), null,
+                "heartbeat", null));
+        for (int minute = 0; minute < 8; minute++) {
+            long now = clock.millis();
+            nodeA.offer(new LogEvent(++ids, now, now, 1, Kind.APP, Level.INFO, "heartbeat", "cron", null, "fp-beat", null,
+                    null, null, null, null, null, Map.of()));
+            clock.advance(Duration.ofMinutes(1));
+            tick();
+        }
+        assertEquals(List.of(), sent, "node B saw no heartbeat, node A did: not absent");
     }
 }
