@@ -50,6 +50,13 @@ public final class Alerting implements AutoCloseable {
     private final Options options;
     private final AlertDispatcher dispatcher;
     private final AlertEvaluator evaluator;
+    /** Several nodes share the metadata database (alerts are claimed, see {@link AlertClaims}). */
+    private final boolean shared;
+    /**
+     * With several nodes, a delivery still pending this long after it was recorded is taken for
+     * one whose node stopped (a live node's retries, even behind a full channel queue, end sooner).
+     */
+    static final Duration PENDING_IS_STALE = Duration.ofHours(1);
     /** Batches of events (List) and commands (Runnable), in the order they came. */
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedEvents = new AtomicLong();
@@ -80,6 +87,7 @@ public final class Alerting implements AutoCloseable {
         this.options = options;
         this.dispatcher = new AlertDispatcher(repository, notifiers, clock, metrics);
         this.evaluator = new AlertEvaluator(clock, dispatcher::dispatch, claims);
+        this.shared = claims.isShared();
         if (claims instanceof SharedAlertClaims shared) {
             FunctionCounter.builder("larch_alert_claim_failures", shared, SharedAlertClaims::failures)
                     .description("alert claims the metadata database could not decide (this node sent on its own)")
@@ -99,7 +107,10 @@ public final class Alerting implements AutoCloseable {
      * before {@link #start}), and marks deliveries a previous run left pending as failed.
      */
     public void load() {
-        int unsent = repository.failPending("not sent: the server stopped before delivering it", clock.millis());
+        // Several nodes: only deliveries too old to be another live node's are this node's to give up on.
+        int unsent = shared ? repository.failPendingBefore("not sent: the server stopped before delivering it",
+                clock.millis() - PENDING_IS_STALE.toMillis(), clock.millis())
+                : repository.failPending("not sent: the server stopped before delivering it", clock.millis());
         if (unsent > 0) {
             LOG.warn("{} alert deliveries were still pending when the server last stopped; they are marked failed"
                     + " (GET /admin/alerts/history)", unsent);

@@ -158,4 +158,20 @@ class TwoNodeAlertingTest {
         expectMessages(2, "the summary at once, without a delay");
         assertTrue(discord.get(1).contains("and 20 more"), discord.get(1));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aNodeStartingLeavesAnotherNodesDeliveryInProgressAlone(String backend) throws Exception {
+        setUp(backend);
+        AlertRepository records = new AlertRepository(database);
+        records.recordAlert(projectId, null, "checkout errors", "fired", "fp", 5, clock.millis(), "in progress", null,
+                List.of(new AlertRepository.Channel("discord", "http://127.0.0.1")));
+        node(AlertClaims.shared(new AlertClaimRepository(database), 2));
+        assertEquals("pending", records.history(null, null, Long.MAX_VALUE, 10).getFirst().deliveries().getFirst().status(),
+                "another node may still be sending it");
+        clock.advance(Alerting.PENDING_IS_STALE.plusMinutes(1));
+        node(AlertClaims.shared(new AlertClaimRepository(database), 3));
+        assertEquals("failed", records.history(null, null, Long.MAX_VALUE, 10).getFirst().deliveries().getFirst().status(),
+                "pending for over an hour: its node stopped");
+    }
 }
