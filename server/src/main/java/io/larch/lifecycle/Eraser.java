@@ -421,9 +421,10 @@ public final class Eraser implements AutoCloseable {
     private void finish(EraseRequest request, EraseRequest.Status status, String error) {
         long now = deps.clock().millis();
         long bytesAfter = projectBytes(request);
+        // Read before the transaction, not in it: on PostgreSQL a read inside would take a second pooled connection.
+        EraseRequest counted = requests.find(request.id()).orElseThrow();
         deps.database().transaction(c -> {
             requests.finish(c, request.id(), status, now, bytesAfter, error);
-            EraseRequest counted = requests.find(request.id()).orElseThrow();
             deps.audit().append(c, now, "system", null, "erase." + status.wireName(), request.projectId(),
                     request.userId(), detail("request", Long.toString(request.id()),
                             "partsRewritten", Long.toString(counted.partsRewritten()),

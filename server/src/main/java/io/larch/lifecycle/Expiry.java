@@ -9,7 +9,6 @@ import io.larch.storage.EventStore;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -56,12 +55,9 @@ final class Expiry {
     /** Retires what is past retention, then sweeps retired archived parts retired at least {@code queryGrace} ago. */
     Run run(Duration queryGrace) {
         long now = clock.millis();
-        List<PartRecord> due = new ArrayList<>();
-        for (PartRecord part : store.snapshot().parts()) {
-            if (policies.of(part.projectId()).retention().tierOf(part.maxTs(), now) == Tier.EXPIRED) {
-                due.add(part);
-            }
-        }
+        // Expired: the newest event is at least deleteAfter old (Retention.tierOf), i.e. at or before now - deleteAfter.
+        List<PartRecord> due = parts.listPublishedEndedBy(
+                projectId -> now - policies.of(projectId).retention().deleteAfter().toMillis());
         List<PartRecord> expired = due.isEmpty() ? List.of() : store.expire(due);
         long events = expired.stream().mapToLong(PartRecord::rowCount).sum();
         if (!expired.isEmpty()) {

@@ -86,22 +86,25 @@ public final class RetentionPolicies {
                 && change.archivePrefix() == null) {
             throw new InvalidInputException("nothing to change: give any of preset, hot, warm, deleteAfter, archivePrefix");
         }
-        ObjectNode stored = storedNode(settings.all(project.id()).get(SETTING));
-        if (change.preset() != null) {
-            Retention.Preset.parse(change.preset());
-            // A new preset starts from its own durations unless this change names some.
-            stored.removeAll();
-            stored.put("preset", change.preset());
-        }
-        putDuration(stored, "hot", change.hot());
-        putDuration(stored, "warm", change.warm());
-        putDuration(stored, "deleteAfter", change.deleteAfter());
-        if (change.archivePrefix() != null) {
-            stored.put("archivePrefix", change.archivePrefix());
-        }
-        parse(stored.toString());
         long now = clock.millis();
+        // Read, change and write the stored policy in one locked step, so that two changes at once
+        // (on any nodes) both apply instead of the second undoing the first.
         database.transaction(c -> {
+            settings.lockForUpdate(c, project.id());
+            ObjectNode stored = storedNode(settings.all(c, project.id()).get(SETTING));
+            if (change.preset() != null) {
+                Retention.Preset.parse(change.preset());
+                // A new preset starts from its own durations unless this change names some.
+                stored.removeAll();
+                stored.put("preset", change.preset());
+            }
+            putDuration(stored, "hot", change.hot());
+            putDuration(stored, "warm", change.warm());
+            putDuration(stored, "deleteAfter", change.deleteAfter());
+            if (change.archivePrefix() != null) {
+                stored.put("archivePrefix", change.archivePrefix());
+            }
+            parse(stored.toString());
             settings.put(c, project.id(), SETTING, stored.toString(), now);
             audit.append(c, now, actor, clientIp, "retention.update", project.id(), project.slug(), stored.toString());
             return null;

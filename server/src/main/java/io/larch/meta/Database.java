@@ -30,7 +30,9 @@ import org.flywaydb.core.api.FlywayException;
  * {@link #transaction} takes a connection of its own, so calls run concurrently, within this
  * process and across nodes. Nothing serializes them but PostgreSQL: a read-then-write must be
  * made atomic in SQL (a conditional UPDATE, ON CONFLICT, SELECT ... FOR UPDATE), never by
- * relying on the SQLite lock.
+ * relying on the SQLite lock. Work must use the connection it is given, never call
+ * {@code read} or {@code transaction} again: on PostgreSQL that takes a second connection (outside
+ * the transaction, and a deadlock once the pool is used up).
  *
  * <p>Thread-safe. Opening migrates the schema with Flyway (PostgreSQL's Flyway takes an advisory
  * lock, so nodes starting together migrate once).

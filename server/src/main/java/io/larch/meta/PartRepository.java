@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongUnaryOperator;
 
 /** The part catalog and the record of sealed WAL segments. */
 public final class PartRepository {
@@ -21,6 +22,11 @@ public final class PartRepository {
             "id, name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, size_bytes, levels, created_at, "
                     + "checksum, rollup_checksum, archive_state";
     private static final String ARCHIVE_COLUMNS = ", archive_key, archive_md5, archived_at, local_deleted_at";
+    /** Epoch ms within PostgreSQL's timestamptz (4713 BC to 294276 AD), with a margin: a cutoff beyond is clamped. */
+    private static final long TIMESTAMPTZ_MIN_MS = -210_000_000_000_000L;
+    private static final long TIMESTAMPTZ_MAX_MS = 9_000_000_000_000_000L;
+    /** The retention test on PostgreSQL: the part's time range lies wholly before (?, infinity). */
+    static final String ENDED_BY_ON_POSTGRES = "time_range << tstzrange(to_timestamp(? / 1000.0), NULL, '()')";
     private final Database database;
 
     public PartRepository(Database database) {
@@ -29,6 +35,43 @@ public final class PartRepository {
 
     public List<PartRecord> listPublished() {
         return select("SELECT " + COLUMNS + " FROM parts WHERE state = 'published' ORDER BY id", PartRepository::read);
+    }
+
+    /**
+     * Published parts whose newest event is at or before their project's {@code endedBy} (epoch
+     * ms), by project, oldest data first: what retention expires.
+     * The catalog answers, not a node's snapshot, so with several nodes a part another node
+     * published is expired on time too. On PostgreSQL the time test is a range search on the GiST
+     * index of {@code time_range} ({@code <<}: the part's range lies wholly before the cutoff).
+     */
+    public List<PartRecord> listPublishedEndedBy(LongUnaryOperator endedByOfProject) {
+        String endedBy = database.isPostgres() ? ENDED_BY_ON_POSTGRES : "max_ts <= ?";
+        return database.read(c -> {
+            List<Long> projectIds = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement(
+                    "SELECT DISTINCT project_id FROM parts WHERE state = 'published' ORDER BY project_id");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    projectIds.add(rows.getLong(1));
+                }
+            }
+            List<PartRecord> due = new ArrayList<>();
+            try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM parts WHERE project_id = ? "
+                    + "AND state = 'published' AND " + endedBy + " ORDER BY max_ts, id")) {
+                for (long projectId : projectIds) {
+                    select.setLong(1, projectId);
+                    long endedByMs = endedByOfProject.applyAsLong(projectId);
+                    select.setLong(2, database.isPostgres() ? Math.clamp(endedByMs, TIMESTAMPTZ_MIN_MS, TIMESTAMPTZ_MAX_MS)
+                            : endedByMs);
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            due.add(read(rows));
+                        }
+                    }
+                }
+            }
+            return due;
+        });
     }
 
     /** Names of every part the catalog knows on this node, published or retired. */

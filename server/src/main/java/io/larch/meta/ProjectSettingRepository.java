@@ -17,19 +17,39 @@ public final class ProjectSettingRepository {
 
     /** Every setting of {@code projectId}, by name. */
     public Map<String, String> all(long projectId) {
-        return database.read(c -> {
-            Map<String, String> values = new LinkedHashMap<>();
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT name, value FROM project_settings WHERE project_id = ? ORDER BY name")) {
-                select.setLong(1, projectId);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        values.put(rows.getString(1), rows.getString(2));
-                    }
+        return database.read(c -> all(c, projectId));
+    }
+
+    /** {@link #all(long)} inside the caller's transaction (after {@link #lockForUpdate}, for a read-modify-write). */
+    public Map<String, String> all(Connection c, long projectId) throws SQLException {
+        Map<String, String> values = new LinkedHashMap<>();
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT name, value FROM project_settings WHERE project_id = ? ORDER BY name")) {
+            select.setLong(1, projectId);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    values.put(rows.getString(1), rows.getString(2));
                 }
             }
-            return values;
-        });
+        }
+        return values;
+    }
+
+    /**
+     * Holds {@code projectId}'s settings for the caller's transaction, so that reading them and
+     * writing what follows from them is one step: another transaction doing the same (on any
+     * node) waits until this one ends, then reads what it wrote. PostgreSQL locks the project's
+     * row ({@code FOR UPDATE}, a row that exists even when no setting does); on SQLite the
+     * {@link Database}'s single connection already serializes transactions.
+     */
+    public void lockForUpdate(Connection c, long projectId) throws SQLException {
+        if (!database.isPostgres()) {
+            return;
+        }
+        try (PreparedStatement lock = c.prepareStatement("SELECT id FROM projects WHERE id = ? FOR UPDATE")) {
+            lock.setLong(1, projectId);
+            lock.executeQuery().close();
+        }
     }
 
     /**

@@ -196,7 +196,10 @@ public final class ProjectPolicies {
         String secret = RequestSignatures.newSigningSecret();
         long now = clock.millis();
         database.transaction(c -> {
-            Map<String, String> current = settings.all(project.id());
+            // Read and rotate in one locked step: two rotations at once (on any nodes) must not both
+            // keep the same previous secret and lose the first one's new secret.
+            settings.lockForUpdate(c, project.id());
+            Map<String, String> current = settings.all(c, project.id());
             settings.put(c, project.id(), SIGNING_SECRET_PREVIOUS, current.get(SIGNING_SECRET), now);
             settings.put(c, project.id(), SIGNING_SECRET, secret, now);
             audit.append(c, now, actor.identity(), actor.clientIp(), "signing.rotate", project.id(), project.slug(),

@@ -5,7 +5,7 @@
 -- no one once stored.
 CREATE TABLE vercel_follows (
     project_id     BIGINT  NOT NULL REFERENCES projects (id),
-    deployment_id  TEXT    NOT NULL,
+    deployment_id  TEXT    COLLATE "C" NOT NULL,
     token          TEXT    NOT NULL,
     last_ts        BIGINT  NOT NULL DEFAULT 0,
     last_ids       TEXT    NOT NULL DEFAULT '',

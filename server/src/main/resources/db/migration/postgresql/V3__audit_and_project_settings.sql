@@ -16,7 +16,7 @@ CREATE INDEX audit_log_by_project ON audit_log (project_id, id);
 -- values are text (JSON where structured). A missing row means the server's default.
 CREATE TABLE project_settings (
     project_id  BIGINT  NOT NULL REFERENCES projects (id),
-    name        TEXT    NOT NULL,
+    name        TEXT    COLLATE "C" NOT NULL,
     value       TEXT    NOT NULL,
     updated_at  BIGINT  NOT NULL,
     PRIMARY KEY (project_id, name)

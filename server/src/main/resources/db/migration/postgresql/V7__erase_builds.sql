@@ -5,6 +5,6 @@
 CREATE TABLE erase_builds (
     request_id  BIGINT  NOT NULL REFERENCES erase_requests (id),
     project_id  BIGINT  NOT NULL,
-    build_id    TEXT    NOT NULL,
+    build_id    TEXT    COLLATE "C" NOT NULL,
     PRIMARY KEY (request_id, project_id, build_id)
 );

@@ -17,7 +17,7 @@ CREATE TABLE fingerprint_templates (
 
 CREATE TABLE fingerprint_merges (
     project_id   BIGINT  NOT NULL REFERENCES projects (id),
-    fingerprint  TEXT    NOT NULL,
+    fingerprint  TEXT    COLLATE "C" NOT NULL,
     into_fingerprint TEXT NOT NULL,
     made_at      BIGINT  NOT NULL,
     made_by      TEXT    NOT NULL,

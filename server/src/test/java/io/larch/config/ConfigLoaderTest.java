@@ -59,6 +59,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void postgresMetadataTakesAPoolSizeAndCredentialsAndHidesThePassword() {
+        LarchConfig.Metadata metadata = ConfigLoader.load(Map.of("LARCH_METADATA_URL", "jdbc:postgresql://db:5432/larch",
+                "LARCH_METADATA_USER", "larch", "LARCH_METADATA_PASSWORD", "s3cret", "LARCH_METADATA_POOL_SIZE", "8"),
+                null, Map.of()).metadata();
+        assertEquals(new LarchConfig.Metadata("jdbc:postgresql://db:5432/larch", Optional.of("larch"), Optional.of("s3cret"), 8),
+                metadata);
+        assertTrue(metadata.isPostgres());
+        assertEquals(4, ConfigLoader.load(Map.of(), null, Map.of()).metadata().poolSize(), "a small pool by default");
+        assertTrue(!metadata.toString().contains("s3cret"), metadata.toString());
+        LarchConfig.Metadata inUrl = LarchConfig.Metadata.of("jdbc:postgresql://db/larch?user=larch&password=s3cret&ssl=true");
+        assertEquals("jdbc:postgresql://db/larch?user=larch&password=(hidden)&ssl=true", inUrl.shownUrl());
+        assertTrue(failure(Map.of("LARCH_METADATA_POOL_SIZE", "0")).getMessage().contains("LARCH_METADATA_POOL_SIZE: must be between 1 and 64"));
+        assertTrue(failure(Map.of("LARCH_METADATA_POOL_SIZE", "65")).getMessage().contains("LARCH_METADATA_POOL_SIZE"));
+        assertTrue(failure(Map.of("LARCH_METADATA_URL", "jdbc:mysql://x?password=s3cret")).getMessage()
+                .contains("LARCH_METADATA_URL: give a jdbc:sqlite:<file> or jdbc:postgresql://host:port/database URL, got "
+                        + "'jdbc:mysql://x?password=(hidden)'"));
+    }
+
+    @Test
     void minFreeDiskTakesASizeOrAShareAndFailsWithItsName() {
         assertEquals(LarchConfig.MinFreeDisk.DEFAULT, ConfigLoader.load(Map.of(), null, Map.of()).minFreeDisk());
         check("2GB", new LarchConfig.MinFreeDisk(2L << 30, -1));

@@ -8,6 +8,7 @@ import io.larch.part.PartRecord;
 import io.larch.part.PartState;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongUnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,6 +69,32 @@ abstract class PartRepositoryContract extends MetadataContract {
         assertEquals(List.of("a"), quarantined.stream().map(q -> q.part().name()).toList());
         assertEquals("checksum mismatch", quarantined.getFirst().reason());
         assertEquals(PartState.QUARANTINED, quarantined.getFirst().part().state());
+    }
+
+    /** Retention's lookup: a part is due once its newest event is at or before its project's cutoff, touching ends included. */
+    @Test
+    void partsEndedByTheirProjectsCutoffAreDueTouchingEndsIncluded() {
+        List<PartRecord> published = parts.publishSealed(List.of(
+                spanning("touches", 1, 100, 1000), spanning("after", 1, 100, 1001), spanning("point", 1, 1000, 1000),
+                spanning("old", 1, -5000, -4000), spanning("straddles", 1, 999, 5000),
+                spanning("other-project", 2, 0, 1500), spanning("other-recent", 2, 1600, 1700)), 0, List.of(1L), 1);
+        parts.quarantine(published.get(3).id(), "damaged");
+        LongUnaryOperator cutoffs = projectId -> projectId == 1 ? 1000 : 1500;
+        assertEquals(List.of("touches", "point", "other-project"), names(parts.listPublishedEndedBy(cutoffs)),
+                "by project, oldest data first; not quarantined, not past the cutoff by 1 ms");
+        assertEquals(List.of(), names(parts.listPublishedEndedBy(projectId -> Long.MIN_VALUE / 2)));
+        assertEquals(6, parts.listPublishedEndedBy(projectId -> Long.MAX_VALUE / 2).size(), "an open end: every published part");
+        PartRecord due = parts.listPublishedEndedBy(cutoffs).getFirst();
+        assertEquals(published.getFirst(), due, "read back whole");
+    }
+
+    static List<String> names(List<PartRecord> records) {
+        return records.stream().map(PartRecord::name).toList();
+    }
+
+    static PartRecord spanning(String name, long projectId, long minTs, long maxTs) {
+        return new PartRecord(0, name, projectId, Kind.APP, PartState.PUBLISHED, 0, minTs, maxTs, 1, 5, 100, 1 << 2, 1000,
+                0x1234, PartRecord.NO_CHECKSUM);
     }
 
     static PartRecord part(String name, int nodeId, long maxId) {

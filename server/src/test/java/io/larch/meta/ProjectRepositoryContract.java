@@ -42,6 +42,8 @@ abstract class ProjectRepositoryContract extends MetadataContract {
         assertEquals(Optional.empty(), projects.findBySlug("nope"));
         assertEquals(Optional.empty(), projects.findById(999));
         assertEquals(List.of(blog, shop), projects.list());
+        Project dashed = project("sh-op");
+        assertEquals(List.of(blog, dashed, shop), projects.list(), "byte order, as SQLite sorts, whatever the locale");
     }
 
     @Test

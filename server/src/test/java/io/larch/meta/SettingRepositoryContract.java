@@ -65,6 +65,42 @@ abstract class SettingRepositoryContract extends MetadataContract {
         assertEquals(Map.of("seeded", "1"), projectSettings.all(projectId));
     }
 
+    /** A read-modify-write under {@code lockForUpdate} loses no update when several connections (nodes) race. */
+    @Test
+    void lockedReadModifyWritesOfProjectSettingsLoseNoUpdate() throws Exception {
+        int threads = 6;
+        int rounds = 15;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            Database other = peer();
+            List<Future<?>> workers = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                Database db = i % 2 == 0 ? database : other;
+                ProjectSettingRepository repository = i % 2 == 0 ? projectSettings : new ProjectSettingRepository(other);
+                workers.add(pool.submit(() -> {
+                    start.await();
+                    for (int round = 0; round < rounds; round++) {
+                        db.transaction(c -> {
+                            repository.lockForUpdate(c, projectId);
+                            int count = Integer.parseInt(repository.all(c, projectId).getOrDefault("count", "0"));
+                            repository.put(c, projectId, "count", Integer.toString(count + 1), 1);
+                            return null;
+                        });
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> worker : workers) {
+                worker.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(Integer.toString(threads * rounds), projectSettings.all(projectId).get("count"));
+    }
+
     /** The claim holds when several connections race: exactly one wins, and none fails. */
     @Test
     void concurrentClaimsOfOneProjectSettingHaveOneWinner() throws Exception {

@@ -40,6 +40,16 @@ public final class TestServer implements AutoCloseable {
         return start(dataDir, settings, clock, null);
     }
 
+    /**
+     * A server whose metadata is on a fresh database of the test PostgreSQL ({@link PostgresServer})
+     * instead of SQLite; {@link #restart} comes back on the same database.
+     */
+    public static TestServer startOnPostgres(Path dataDir, Map<String, String> settings, Clock clock) {
+        Map<String, String> onPostgres = new HashMap<>(settings);
+        onPostgres.putIfAbsent("LARCH_METADATA_URL", PostgresServer.shared().newDatabase());
+        return start(dataDir, onPostgres, clock);
+    }
+
     /** A server whose data dir's free space is read from {@code diskProbe} (a full disk without root). */
     public static TestServer start(Path dataDir, Map<String, String> settings, Clock clock, DiskSpace.Probe diskProbe) {
         TestServer server = new TestServer(dataDir, settings, clock, diskProbe);

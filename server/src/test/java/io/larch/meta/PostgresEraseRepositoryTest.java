@@ -1,0 +1,8 @@
+package io.larch.meta;
+
+class PostgresEraseRepositoryTest extends EraseRepositoryContract {
+    @Override
+    Backend backend() {
+        return Backend.POSTGRES;
+    }
+}

@@ -1,0 +1,8 @@
+package io.larch.meta;
+
+class PostgresMaintenanceRunRepositoryTest extends MaintenanceRunRepositoryContract {
+    @Override
+    Backend backend() {
+        return Backend.POSTGRES;
+    }
+}

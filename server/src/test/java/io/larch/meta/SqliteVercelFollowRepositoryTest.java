@@ -1,0 +1,8 @@
+package io.larch.meta;
+
+class SqliteVercelFollowRepositoryTest extends VercelFollowRepositoryContract {
+    @Override
+    Backend backend() {
+        return Backend.SQLITE;
+    }
+}
