@@ -8,7 +8,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -35,12 +41,12 @@ import org.slf4j.LoggerFactory;
  * Bucket4j's PostgreSQL buckets ({@link SharedBuckets}), so a project's limit holds for all nodes
  * together; the per-address bucket stays in memory (it guards every request, the unauthenticated
  * floods included, which must not become database load), so each node allows an address its
- * own {@code ipRequestsPerMinute}. When PostgreSQL cannot be reached the limiter fails open to
- * the local buckets: each node then enforces the limits alone (together up to N times the limit
- * over N nodes) for {@link #SHARED_RETRY_AFTER} before trying PostgreSQL again; each such
- * fallback is counted ({@link #sharedFailures}) and logged as a warning. A rate limiter that
- * refused ingest because its database is briefly away would turn a metadata hiccup into lost
- * logs, which is worse than a minute of looser limits.
+ * own {@code ipRequestsPerMinute}. When PostgreSQL cannot be reached, or does not answer within
+ * {@link #SHARED_TIMEOUT}, the limiter fails open to the local buckets: each node then enforces
+ * the limits alone (together up to N times the limit over N nodes) for {@link #SHARED_RETRY_AFTER}
+ * before trying PostgreSQL again; each such fallback is counted ({@link #sharedFailures}) and
+ * logged as a warning. A limiter that refused ingest because its database is briefly away would
+ * turn a metadata hiccup into lost logs, which is worse than a few seconds of looser limits.
  *
  * <p>Threading: thread-safe; local buckets are Bucket4j's lock-free ones, shared ones are proxies
  * whose state is in PostgreSQL.
@@ -56,6 +62,14 @@ public final class RateLimiter {
     private static final long SWEEP_EVERY_MILLIS = 1_000;
     /** After the shared buckets failed, how long the local ones are used before PostgreSQL is tried again. */
     static final Duration SHARED_RETRY_AFTER = Duration.ofSeconds(5);
+    /**
+     * A shared check unanswered for this long is decided by the local bucket (and counts as a
+     * failure): a PostgreSQL that hangs, or a pool waiting to connect, must not hold ingest.
+     */
+    static final Duration SHARED_TIMEOUT = Duration.ofSeconds(1);
+    /** Runs shared checks, so a caller can stop waiting for one (virtual threads: one per check costs little). */
+    private static final ExecutorService SHARED_CHECKS =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("larch-rate-limit-", 0).factory());
 
     private final Clock clock;
     private final TimeMeter time;
@@ -198,11 +212,7 @@ public final class RateLimiter {
         ConsumptionProbe probe = null;
         if (sharedBuckets != null && clock.millis() >= sharedDownUntil) {
             bucket = sharedBuckets.get(key, perMinute);
-            try {
-                probe = bucket.tryConsumeAndReturnRemaining(tokens);
-            } catch (RuntimeException e) {
-                sharedFailed(e);
-            }
+            probe = sharedProbe(bucket, tokens);
         }
         if (probe == null) {
             bucket = local.get(key, perMinute);
@@ -222,6 +232,30 @@ public final class RateLimiter {
                 sharedFailed(e);
             }
         };
+    }
+
+    /**
+     * Takes from a shared bucket within {@link #SHARED_TIMEOUT}; null when PostgreSQL failed or
+     * did not answer in time. A take that succeeds after its caller stopped waiting is given back.
+     */
+    private ConsumptionProbe sharedProbe(Bucket bucket, long tokens) {
+        CompletableFuture<ConsumptionProbe> take = CompletableFuture.supplyAsync(
+                () -> bucket.tryConsumeAndReturnRemaining(tokens), SHARED_CHECKS);
+        try {
+            return take.get(SHARED_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            take.thenAccept(late -> {
+                if (late.isConsumed()) {
+                    bucket.addTokens(tokens);
+                }
+            });
+            sharedFailed(new IllegalStateException("no answer within " + SHARED_TIMEOUT.toMillis() + " ms"));
+        } catch (ExecutionException e) {
+            sharedFailed(e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
     }
 
     private void sharedFailed(RuntimeException e) {

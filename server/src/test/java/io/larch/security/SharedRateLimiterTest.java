@@ -137,6 +137,35 @@ class SharedRateLimiterTest {
     }
 
     @Test
+    void aDatabaseThatHangsHoldsARequestAtMostTheSharedTimeout() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0)) {
+            Thread.ofVirtual().start(() -> {
+                List<java.net.Socket> accepted = new ArrayList<>();
+                try {
+                    while (true) {
+                        accepted.add(silent.accept()); // accepts, never answers: a hung server
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/larch?user=larch&password=larch");
+            config.setConnectionTimeout(3_000); // longer than the shared timeout: the pool would hold the request
+            config.setInitializationFailTimeout(-1);
+            try (HikariDataSource hung = new HikariDataSource(config)) {
+                RateLimiter stuck = RateLimiter.shared(clock, 100, hung);
+                long started = System.nanoTime();
+                stuck.admitEvents(1, limits, 100, Map.of());
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(millis < RateLimiter.SHARED_TIMEOUT.toMillis() + 1_000, "answered in " + millis + " ms");
+                assertEquals(1, stuck.sharedFailures());
+                refused(() -> stuck.admitEvents(1, limits, 1, Map.of()));
+            }
+        }
+    }
+
+    @Test
     void oneNodeWithoutPostgresKeepsTheSameLimits() {
         RateLimiter alone = new RateLimiter(clock, 100);
         alone.admitEvents(1, limits, 60, Map.of());
