@@ -66,7 +66,7 @@ public final class RateLimiter {
      * A shared check unanswered for this long is decided by the local bucket (and counts as a
      * failure): a PostgreSQL that hangs, or a pool waiting to connect, must not hold ingest.
      */
-    static final Duration SHARED_TIMEOUT = Duration.ofSeconds(1);
+    static final Duration SHARED_TIMEOUT = Duration.ofSeconds(2);
     /** Runs shared checks, so a caller can stop waiting for one (virtual threads: one per check costs little). */
     private static final ExecutorService SHARED_CHECKS =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("larch-rate-limit-", 0).factory());
