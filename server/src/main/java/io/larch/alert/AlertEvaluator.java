@@ -7,6 +7,7 @@ import io.larch.model.Level;
 import io.larch.model.LogEvent;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 /**
  * Evaluates a project's rules over the events offered to it, in arrival time (the evaluator's
@@ -281,13 +283,7 @@ public final class AlertEvaluator {
 
     /** Claims the summaries whose delay has passed; the node that wins sends the total of every node. */
     private void claimDueSummaries(long now) {
-        Iterator<PendingSummary> pending = pendingSummaries.iterator();
-        while (pending.hasNext()) {
-            PendingSummary summary = pending.next();
-            if (summary.due() > now) {
-                continue;
-            }
-            pending.remove();
+        for (PendingSummary summary : takeDue(pendingSummaries, PendingSummary::due, now)) {
             AlertRule rule = rulesById.get(summary.ruleId());
             long total = claims.summary(summary.ruleId(), summary.group(), summary.quietUntil(), -1);
             if (rule != null && total > 0) {
@@ -610,19 +606,26 @@ public final class AlertEvaluator {
 
     /** Shared flood windows that ended: the node that claims one sends the summary of what every node held back. */
     private void endSharedFloods(long now) {
-        Iterator<PendingFlood> pending = pendingFloods.values().iterator();
-        while (pending.hasNext()) {
-            PendingFlood flood = pending.next();
-            if (flood.due() > now) {
-                continue;
-            }
-            pending.remove();
+        for (PendingFlood flood : takeDue(pendingFloods.values(), PendingFlood::due, now)) {
             AlertRule rule = rulesById.get(flood.ruleId());
             long[] held = claims.floodSummary(flood.ruleId(), flood.windowStart());
             if (rule != null && held != null) {
                 alerts.accept(new Alert(rule, Alert.Type.SUMMARY, held[0] + " more groups", held[1], flood.latest(), now));
             }
         }
+    }
+
+    /** Removes from {@code pending} and returns what is due at {@code now}. */
+    private static <T> List<T> takeDue(Collection<T> pending, ToLongFunction<T> due, long now) {
+        List<T> taken = new ArrayList<>();
+        for (Iterator<T> each = pending.iterator(); each.hasNext(); ) {
+            T next = each.next();
+            if (due.applyAsLong(next) <= now) {
+                each.remove();
+                taken.add(next);
+            }
+        }
+        return taken;
     }
 
     /** Ends flood windows: one summary of what each held back. */

@@ -51,9 +51,20 @@ class SharedAlertClaimsTest {
     }
 
     private LogEvent error(String fingerprint) {
+        return event(Level.ERROR, fingerprint, "order failed");
+    }
+
+    private LogEvent event(Level level, String fingerprint, String message) {
         long now = clock.millis();
-        return new LogEvent(++ids, now, now, 1, Kind.APP, Level.ERROR, "order failed", "api", null, fingerprint, null,
-                null, null, null, null, null, Map.of());
+        return new LogEvent(++ids, now, now, 1, Kind.APP, level, message, "api", null, fingerprint, null, null, null, null,
+                null, null, Map.of());
+    }
+
+    /** {@code n} errors of {@code fingerprint} to {@code node}, at once. */
+    private void offer(AlertEvaluator node, int n, String fingerprint) {
+        for (int i = 0; i < n; i++) {
+            node.offer(error(fingerprint));
+        }
     }
 
     /** {@code n} errors of {@code fingerprint} to each node, a second apart, both ticking. */
@@ -85,10 +96,8 @@ class SharedAlertClaimsTest {
     void bothNodesCrossingTheThresholdSendOneAlertThenOneSummaryOfWhatBothSuppressed(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null));
-        for (int i = 0; i < 5; i++) {
-            nodeA.offer(error("fp-a"));
-            nodeB.offer(error("fp-a"));
-        }
+        offer(nodeA, 5, "fp-a");
+        offer(nodeB, 5, "fp-a");
         tick();
         assertEquals(List.of(Alert.Type.FIRED), types(), "both nodes counted five: one message");
         assertEquals(5, sent.getFirst().count());
@@ -115,14 +124,10 @@ class SharedAlertClaimsTest {
     void aGroupSeenByOneNodeOnlyAlertsFromThatNode(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null));
-        for (int i = 0; i < 5; i++) {
-            nodeB.offer(error("fp-b"));
-        }
+        offer(nodeB, 5, "fp-b");
         tick();
         assertEquals(List.of(Alert.Type.FIRED), types());
-        for (int i = 0; i < 5; i++) {
-            nodeA.offer(error("fp-b"));
-        }
+        offer(nodeA, 5, "fp-b");
         assertEquals(1, sent.size(), "node A's five come within node B's quiet time");
     }
 
@@ -164,11 +169,8 @@ class SharedAlertClaimsTest {
     void aThresholdNeitherNodeReachesAloneIsReachedTogether(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null, null, null));
-        for (int i = 0; i < 3; i++) {
-            nodeA.offer(error("fp-a"));
-        }
-        nodeB.offer(error("fp-a"));
-        nodeB.offer(error("fp-a"));
+        offer(nodeA, 3, "fp-a");
+        offer(nodeB, 2, "fp-a");
         assertEquals(List.of(), sent, "three and two: neither node alone");
         clock.advance(Duration.ofSeconds(1));
         tick();
@@ -180,13 +182,10 @@ class SharedAlertClaimsTest {
         tick();
         assertEquals(1, sent.size(), "the counts start again after a firing, on both nodes");
 
-        nodeA.offer(error("fp-c"));
-        nodeA.offer(error("fp-c"));
+        offer(nodeA, 2, "fp-c");
         tick();
         clock.advance(Duration.ofSeconds(61));
-        for (int i = 0; i < 3; i++) {
-            nodeB.offer(error("fp-c"));
-        }
+        offer(nodeB, 3, "fp-c");
         tick();
         tick();
         assertEquals(1, sent.size(), "node A's two fell out of the window before node B's three came");
@@ -197,13 +196,9 @@ class SharedAlertClaimsTest {
     void anErrorRateOverBothNodesEventsFiresOnce(String backend) {
         open(backend);
         rules(AlertRule.of(7, 1, "error rate", AlertRule.Kind.ERROR_RATE, 50, 10, Duration.ofMinutes(5), null, null, null));
-        for (int i = 0; i < 6; i++) {
-            nodeA.offer(error("fp-a"));
-        }
+        offer(nodeA, 6, "fp-a");
         for (int i = 0; i < 4; i++) {
-            long now = clock.millis();
-            nodeB.offer(new LogEvent(++ids, now, now, 1, Kind.APP, Level.INFO, "order placed", "api", null, "fp-ok", null,
-                    null, null, null, null, null, Map.of()));
+            nodeB.offer(event(Level.INFO, "fp-ok", "order placed"));
         }
         assertEquals(List.of(), sent, "six events on one node, four on the other: below the minimum of ten each");
         clock.advance(Duration.ofSeconds(1));
@@ -219,9 +214,7 @@ class SharedAlertClaimsTest {
         rules(AlertRule.of(7, 1, "heartbeat", AlertRule.Kind.ABSENCE, 1, 0, Duration.ofMinutes(5), null,
                 "heartbeat", null));
         for (int minute = 0; minute < 8; minute++) {
-            long now = clock.millis();
-            nodeA.offer(new LogEvent(++ids, now, now, 1, Kind.APP, Level.INFO, "heartbeat", "cron", null, "fp-beat", null,
-                    null, null, null, null, null, Map.of()));
+            nodeA.offer(event(Level.INFO, "fp-beat", "heartbeat"));
             clock.advance(Duration.ofMinutes(1));
             tick();
         }
