@@ -174,4 +174,29 @@ class TwoNodeAlertingTest {
         assertEquals("failed", records.history(null, null, Long.MAX_VALUE, 10).getFirst().deliveries().getFirst().status(),
                 "pending for over an hour: its node stopped");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aRuleMadeThroughOneNodeIsEvaluatedOnTheOther(String backend) throws Exception {
+        setUp(backend);
+        Alerting nodeB = node(AlertClaims.shared(new AlertClaimRepository(database), 2));
+        AlertRepository records = new AlertRepository(database);
+        long first = records.rules().getFirst().id();
+        records.delete(first); // as node A's API would, with node B running
+        nodeB.pollRulesNow();
+        nodeB.sync();
+        nodeB.offer(errors(5));
+        nodeB.sync();
+        Thread.sleep(500);
+        assertEquals(List.of(), discord, "the rule deleted through node A is gone on node B");
+        records.insert(projectId, new AlertRepository.NewRule("payment errors",
+                "{\"name\":\"payment errors\",\"kind\":\"spike\",\"channels\":[{\"type\":\"discord\",\"url\":\"http://127.0.0.1:"
+                        + receiver.getAddress().getPort() + "/discord/api/webhooks/1/tok\"}]}", "api"), clock.millis());
+        nodeB.pollRulesNow();
+        nodeB.sync();
+        nodeB.offer(errors(5));
+        nodeB.sync();
+        expectMessages(1, "the rule made through node A fires on node B");
+        assertTrue(discord.getFirst().contains("payment errors"), discord.getFirst());
+    }
 }
