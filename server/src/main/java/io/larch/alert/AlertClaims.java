@@ -51,10 +51,12 @@ public interface AlertClaims {
 
     /**
      * The other nodes' counts of {@code ruleId} per group ({counted, all}) in buckets starting
-     * after {@code after} and since the group last fired; empty on one node or when the
-     * database cannot be reached (this node then counts alone).
+     * after {@code after} and since the group last fired, with this node's own from buckets
+     * starting before {@code ownBefore} (counted before a restart: the evaluator does not restore
+     * counts of shared rules from its saved state, which another node may have written); empty on
+     * one node or when the database cannot be reached (this node then counts alone).
      */
-    Map<String, long[]> othersCounts(long ruleId, long after);
+    Map<String, long[]> othersCounts(long ruleId, long after, long ownBefore);
 
     /**
      * Takes one of the {@code max} alerts {@code ruleId} may send in the flood window starting at
@@ -93,7 +95,7 @@ public interface AlertClaims {
         }
 
         @Override
-        public Map<String, long[]> othersCounts(long ruleId, long after) {
+        public Map<String, long[]> othersCounts(long ruleId, long after, long ownBefore) {
             return Map.of();
         }
 

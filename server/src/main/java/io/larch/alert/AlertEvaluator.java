@@ -108,6 +108,8 @@ public final class AlertEvaluator {
     private final Set<Long> changed = new HashSet<>();
     private final List<SeenFingerprint> newlySeen = new ArrayList<>();
     private final AlertClaims claims;
+    /** When this evaluator began: its own counts from before (a restart) are read back from the shared table. */
+    private final long startedAt;
     /** Summaries of quiet times that ended, claimed once their delay has passed (several nodes). */
     private final List<PendingSummary> pendingSummaries = new ArrayList<>();
     /** Shared flood windows this node held alerts in, whose summary it claims once they end. */
@@ -135,6 +137,7 @@ public final class AlertEvaluator {
         this.clock = clock;
         this.alerts = alerts;
         this.claims = claims;
+        this.startedAt = clock.millis();
     }
 
     /** Replaces every rule of {@code projectId}; the counts of rules kept (same id) go on. */
@@ -479,7 +482,8 @@ public final class AlertEvaluator {
         claims.addCounts(mine);
         byRule.forEach((ruleId, entries) -> {
             AlertRule rule = rulesById.get(ruleId);
-            Map<String, long[]> others = claims.othersCounts(ruleId, entries.getFirst().getValue().counted.windowEdge(now));
+            WindowCount window = entries.getFirst().getValue().counted;
+            Map<String, long[]> others = claims.othersCounts(ruleId, window.windowEdge(now), window.bucketStart(startedAt));
             for (Map.Entry<Key, Group> entry : entries) {
                 Group group = entry.getValue();
                 long[] theirs = others.getOrDefault(entry.getKey().group(), new long[2]);
@@ -734,9 +738,13 @@ public final class AlertEvaluator {
                 break;
             }
             Group group = new Group(rule);
-            group.counted = WindowCount.of(rule.window().toMillis(), saved.counted());
-            if (group.all != null) {
-                group.all = WindowCount.of(rule.window().toMillis(), saved.all());
+            // Several nodes: a shared rule's counts before the restart come back from the shared
+            // table (shareCounts); the saved ones may be another node's, which would count twice.
+            if (!claims.isShared() || !sharesCounts(rule)) {
+                group.counted = WindowCount.of(rule.window().toMillis(), saved.counted());
+                if (group.all != null) {
+                    group.all = WindowCount.of(rule.window().toMillis(), saved.all());
+                }
             }
             if (group.builds != null) {
                 saved.builds().forEach(build -> group.builds.put(build.getKey(), build.getValue()));

@@ -100,9 +100,9 @@ final class SharedAlertClaims implements AlertClaims {
     }
 
     @Override
-    public Map<String, long[]> othersCounts(long ruleId, long after) {
+    public Map<String, long[]> othersCounts(long ruleId, long after, long ownBefore) {
         try {
-            return repository.othersCounts(ruleId, nodeId, after);
+            return repository.othersCounts(ruleId, nodeId, after, ownBefore);
         } catch (RuntimeException e) {
             failed("read the other nodes' counts of rule " + ruleId, e);
             return Map.of();

@@ -164,18 +164,20 @@ public final class AlertClaimRepository {
     /**
      * What the nodes other than {@code nodeId} counted for {@code ruleId}, per group, in buckets
      * starting after {@code after} and not before the group's last firing (a firing starts the
-     * count again): {counted, all}.
+     * count again), plus {@code nodeId}'s own buckets starting before {@code ownBefore} (what it
+     * counted before it restarted): {counted, all}.
      */
-    public Map<String, long[]> othersCounts(long ruleId, int nodeId, long after) {
+    public Map<String, long[]> othersCounts(long ruleId, int nodeId, long after, long ownBefore) {
         return database.read(c -> {
             Map<String, long[]> sums = new HashMap<>();
             try (PreparedStatement select = c.prepareStatement("SELECT n.alert_group, SUM(n.counted), SUM(n.all_count) "
                     + "FROM alert_counts n LEFT JOIN alert_claims k ON k.rule_id = n.rule_id AND k.alert_group = n.alert_group "
-                    + "WHERE n.rule_id = ? AND n.node_id <> ? AND n.bucket_start > ? "
+                    + "WHERE n.rule_id = ? AND (n.node_id <> ? OR n.bucket_start < ?) AND n.bucket_start > ? "
                     + "AND (k.fired_at IS NULL OR n.bucket_start >= k.fired_at) GROUP BY n.alert_group")) {
                 select.setLong(1, ruleId);
                 select.setInt(2, nodeId);
-                select.setLong(3, after);
+                select.setLong(3, ownBefore);
+                select.setLong(4, after);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
                         sums.put(rows.getString(1), new long[] {rows.getLong(2), rows.getLong(3)});

@@ -32,13 +32,14 @@ class SharedAlertClaimsTest {
     private final MutableClock clock = MutableClock.at("2026-12-04T10:00:00Z");
     private final List<Alert> sent = new CopyOnWriteArrayList<>();
     private Database database;
+    private AlertClaimRepository claims;
     private AlertEvaluator nodeA;
     private AlertEvaluator nodeB;
     private long ids;
 
     private void open(String backend) {
         database = MetadataBackends.open(backend, dir);
-        AlertClaimRepository claims = new AlertClaimRepository(database);
+        claims = new AlertClaimRepository(database);
         nodeA = new AlertEvaluator(clock, sent::add, AlertClaims.shared(claims, 1));
         nodeB = new AlertEvaluator(clock, sent::add, AlertClaims.shared(claims, 2));
     }
@@ -219,5 +220,30 @@ class SharedAlertClaimsTest {
             tick();
         }
         assertEquals(List.of(), sent, "node B saw no heartbeat, node A did: not absent");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aRestartedNodeCountsWhatItSawBeforeOnceAndNotTheOtherNodesTwice(String backend) {
+        open(backend);
+        AlertRule spike = AlertRule.of(7, 1, "error spike", AlertRule.Kind.SPIKE, 5, 0, Duration.ofSeconds(60), null,
+                null, null);
+        rules(spike);
+        offer(nodeA, 1, "fp-a");
+        offer(nodeB, 2, "fp-a");
+        clock.advance(Duration.ofSeconds(2));
+        tick();
+        AlertEvaluator.Changes saved = nodeB.takeChanges(); // node B saved last: its counts are the rule's alert_state
+        clock.advance(Duration.ofSeconds(2));
+        nodeA = new AlertEvaluator(clock, sent::add, AlertClaims.shared(claims, 1)); // node A restarts
+        nodeA.setRules(1, List.of(spike));
+        nodeA.restore(7, saved.rules().get(7L));
+        nodeA.offer(error("fp-a"));
+        clock.advance(Duration.ofSeconds(1));
+        tick();
+        assertEquals(List.of(), sent, "1 before the restart, 2 on node B, 1 after: four (node B's two not counted twice)");
+        nodeA.offer(error("fp-a"));
+        assertEquals(List.of(Alert.Type.FIRED), types(), "and one more is five");
+        assertEquals(5, sent.getFirst().count());
     }
 }
