@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -292,7 +293,7 @@ public final class Maintenance implements AutoCloseable {
         if (!retryScheduled.compareAndSet(false, true)) {
             return;
         }
-        long delay = SKIPPED_RETRY.toMillis() + java.util.concurrent.ThreadLocalRandom.current().nextLong(SKIPPED_RETRY.toMillis());
+        long delay = SKIPPED_RETRY.toMillis() + ThreadLocalRandom.current().nextLong(SKIPPED_RETRY.toMillis());
         try {
             scheduler.schedule(() -> {
                 retryScheduled.set(false);

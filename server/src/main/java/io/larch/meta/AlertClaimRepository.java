@@ -9,8 +9,9 @@ import java.util.Optional;
 
 /**
  * What several nodes agree on to send each alert once (migration V12): claims of a firing per
- * rule and group, the suppressed counts of each quiet time summed over the nodes, and each
- * rule's flood budget per window. Every decision is one conditional statement, so exactly one
+ * rule and group, the suppressed counts of each quiet time summed over the nodes, each rule's
+ * flood budget per window, and each node's counts for threshold rules (summed by the others).
+ * Every decision is one conditional statement, so exactly one
  * node wins it whatever the others do at the same moment (PostgreSQL's {@code INSERT ... ON
  * CONFLICT DO UPDATE ... WHERE} locks the row it updates; SQLite serializes writers).
  */
