@@ -93,6 +93,8 @@ final class SharedAlertClaims implements AlertClaims {
             return;
         }
         try {
+            // Counts come every second while events do, claims only when something fires: clean here too.
+            cleanNowAndThen(counts.getFirst().bucketStart());
             repository.addCounts(nodeId, counts);
         } catch (RuntimeException e) {
             failed("share this node's alert counts", e);
