@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -175,9 +176,12 @@ public final class RateLimiter {
                         project -> new Buckets<>(Math.max(1, maxKeys / 10), this::localBucket));
                 Buckets<String> sharedUsers = shared == null ? null : sharedWorkLogUsersByProject.computeIfAbsent(projectId,
                         project -> new Buckets<>(Math.max(1, maxKeys / 10), sharedKeys("work:" + project)));
-                for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
-                    giveBack.add(take(users, sharedUsers, user.getKey(), limits.workLogPerUserPerMinute(), user.getValue(),
-                            WORK_LOG_PER_USER, () -> "work-log events of user '" + user.getKey() + "'"));
+                if (sharedUsers != null && workLogsByUser.size() > 1) {
+                    takeUsersTogether(users, sharedUsers, limits, workLogsByUser, giveBack);
+                } else {
+                    for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
+                        giveBack.add(takeUser(users, sharedUsers, limits, user));
+                    }
                 }
             }
         } catch (RateLimitedException refused) {
@@ -185,6 +189,41 @@ public final class RateLimiter {
             throw refused;
         }
         return () -> giveBack.forEach(Runnable::run);
+    }
+
+    private Runnable takeUser(Buckets<String> users, Buckets<String> sharedUsers, RateLimits limits,
+                              Map.Entry<String, Integer> user) {
+        return take(users, sharedUsers, user.getKey(), limits.workLogPerUserPerMinute(), user.getValue(), WORK_LOG_PER_USER,
+                () -> "work-log events of user '" + user.getKey() + "'");
+    }
+
+    /**
+     * Several nodes: a batch's work-log users are taken concurrently (one transaction each), so a
+     * batch of many users waits about one transaction, not one per user. What was taken is added
+     * to {@code giveBack} even when another user was refused (then thrown), so the caller gives
+     * it all back.
+     */
+    private void takeUsersTogether(Buckets<String> users, Buckets<String> sharedUsers, RateLimits limits,
+                                   Map<String, Integer> workLogsByUser, List<Runnable> giveBack) {
+        List<CompletableFuture<Runnable>> takes = new ArrayList<>();
+        for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
+            takes.add(CompletableFuture.supplyAsync(() -> takeUser(users, sharedUsers, limits, user), SHARED_CHECKS));
+        }
+        RateLimitedException refused = null;
+        for (CompletableFuture<Runnable> take : takes) {
+            try {
+                giveBack.add(take.join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RateLimitedException limited) {
+                    refused = refused == null ? limited : refused;
+                } else {
+                    throw e;
+                }
+            }
+        }
+        if (refused != null) {
+            throw refused;
+        }
     }
 
     /** Buckets held now, all maps together: what {@code maxKeys} bounds (per map). */

@@ -74,6 +74,29 @@ class SharedRateLimiterTest {
     }
 
     @Test
+    void aBatchOfManyWorkLogUsersIsAllOrNothingAcrossNodes() {
+        // Room for 100 users per project (a tenth of the keys), so none shares the overflow bucket.
+        RateLimiter a = RateLimiter.shared(clock, 1_000, metadata.dataSource());
+        RateLimiter b = RateLimiter.shared(clock, 1_000, metadata.dataSource());
+        Map<String, Integer> fifty = new java.util.HashMap<>();
+        for (int i = 0; i < 50; i++) {
+            fifty.put("user-" + i, 1);
+        }
+        RateLimits many = new RateLimits(1_000, 0, 0, 6);
+        b.admitEvents(1, many, 6, Map.of("user-7", 6));
+        assertEquals(RateLimiter.WORK_LOG_PER_USER, refused(() -> a.admitEvents(1, many, 50, fifty)).limit(),
+                "user-7 spent its six on node B");
+        Map<String, Integer> others = new java.util.HashMap<>(fifty);
+        others.remove("user-7");
+        for (int round = 0; round < 6; round++) {
+            a.admitEvents(1, many, 49, others);
+        }
+        assertEquals(RateLimiter.WORK_LOG_PER_USER, refused(() -> b.admitEvents(1, many, 1, Map.of("user-3", 1))).limit(),
+                "the refused batch gave back what it took of the 49 others: each had six for node A");
+        assertEquals(0, a.sharedFailures() + b.sharedFailures());
+    }
+
+    @Test
     void theAddressLimitStaysPerNode() {
         for (int i = 0; i < 20; i++) {
             nodeA.admitAddress("203.0.113.9", limits);
