@@ -1,11 +1,13 @@
 package io.larch.alert;
 
+import io.larch.meta.AlertClaimRepository;
 import io.larch.model.BuildOutcome;
 import io.larch.model.Kind;
 import io.larch.model.Level;
 import io.larch.model.LogEvent;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 /**
  * Evaluates a project's rules over the events offered to it, in arrival time (the evaluator's
@@ -30,6 +33,15 @@ import java.util.function.Consumer;
  * quiet time are forgotten at {@link #tick}, and at most {@link #MAX_SEEN_FINGERPRINTS}
  * fingerprints per project are remembered for new-fingerprint rules (the least recently seen
  * are forgotten and could alert again).
+ *
+ * <p>Several nodes: each evaluates the events it ingested, and asks {@link AlertClaims} before it
+ * sends, so a firing, a summary and a flood budget are decided once for all of them (a node that
+ * loses a firing goes quiet until the winner's quiet time ends and counts what it suppressed
+ * toward the one summary). Threshold rules (spike, pattern, error rate, absence) add the other
+ * nodes' counts, shared every tick per bucket of the window ({@link AlertClaims#othersCounts}), so
+ * a threshold is reached by the events of all nodes together and silence is silence on all of
+ * them; the other nodes' part is at most a tick or two old. Build-failure ratios, deploy failures
+ * and new fingerprints are decided by the node that saw the event.
  *
  * <p>Threading: one thread (the evaluator's) calls everything.
  */
@@ -57,6 +69,11 @@ public final class AlertEvaluator {
         LogEvent latest;
         /** Build failures: the last builds that ended, by build id (true: failed), oldest first. */
         LinkedHashMap<String, Boolean> builds;
+        /** Several nodes: what the others counted in the window at the last tick (counted, and all for error rate). */
+        long othersCounted;
+        long othersAll;
+        /** Several nodes: what this node counted since the last tick, by bucket start: {counted, all}; null when nothing. */
+        Map<Long, long[]> unshared;
 
         Group(AlertRule rule) {
             reset(rule);
@@ -68,6 +85,8 @@ public final class AlertEvaluator {
         void reset(AlertRule rule) {
             counted = new WindowCount(rule.window().toMillis());
             all = rule.kind() == AlertRule.Kind.ERROR_RATE ? new WindowCount(rule.window().toMillis()) : null;
+            othersCounted = 0;
+            othersAll = 0;
         }
 
         boolean quiet(long now) {
@@ -88,10 +107,37 @@ public final class AlertEvaluator {
     /** Rules whose counts changed since {@link #takeChanges}: their state is written again. */
     private final Set<Long> changed = new HashSet<>();
     private final List<SeenFingerprint> newlySeen = new ArrayList<>();
+    private final AlertClaims claims;
+    /** When this evaluator began: its own counts from before (a restart) are read back from the shared table. */
+    private final long startedAt;
+    /** Summaries of quiet times that ended, claimed once their delay has passed (several nodes). */
+    private final List<PendingSummary> pendingSummaries = new ArrayList<>();
+    /** Shared flood windows this node held alerts in, whose summary it claims once they end. */
+    private final Map<FloodWindow, PendingFlood> pendingFloods = new HashMap<>();
 
+    /** One rule's shared flood window, named by its start. */
+    private record FloodWindow(long ruleId, long windowStart) {
+    }
+
+    /** A quiet time's summary to claim at {@code due}. */
+    private record PendingSummary(long ruleId, String group, long quietUntil, LogEvent latest, long due) {
+    }
+
+    /** A shared flood window that held alerts back, and the latest sample they had. */
+    private record PendingFlood(long ruleId, long windowStart, long due, LogEvent latest) {
+    }
+
+    /** One node: every alert decided here. */
     public AlertEvaluator(Clock clock, Consumer<Alert> alerts) {
+        this(clock, alerts, AlertClaims.LOCAL);
+    }
+
+    /** Alerts claimed through {@code claims} before they are sent (several nodes). */
+    public AlertEvaluator(Clock clock, Consumer<Alert> alerts, AlertClaims claims) {
         this.clock = clock;
         this.alerts = alerts;
+        this.claims = claims;
+        this.startedAt = clock.millis();
     }
 
     /** Replaces every rule of {@code projectId}; the counts of rules kept (same id) go on. */
@@ -148,6 +194,7 @@ public final class AlertEvaluator {
                         Group group = group(rule, WHOLE_RULE);
                         if (group != null) {
                             group.counted.add(now, 1);
+                            share(rule, group, now, 1, 0);
                             changed.add(rule.id());
                         }
                     }
@@ -189,6 +236,7 @@ public final class AlertEvaluator {
     public void tick() {
         long now = clock.millis();
         endFloods(now);
+        shareCounts(now);
         for (List<AlertRule> rules : rulesByProject.values()) {
             for (AlertRule rule : rules) {
                 if (rule.kind() == AlertRule.Kind.ABSENCE) {
@@ -207,8 +255,7 @@ public final class AlertEvaluator {
             }
             if (group.quietUntil > 0 && group.quietUntil <= now) {
                 if (group.suppressed > 0) {
-                    emit(new Alert(rule, Alert.Type.SUMMARY, shown(rule, entry.getKey().group()), group.suppressed,
-                            group.latest, now));
+                    quietEnded(rule, entry.getKey().group(), group, now);
                 }
                 group.quietUntil = 0;
                 group.suppressed = 0;
@@ -218,6 +265,32 @@ public final class AlertEvaluator {
             if (idle && rule.kind() != AlertRule.Kind.ABSENCE && rule.kind() != AlertRule.Kind.BUILD_FAILURES) {
                 entries.remove();
                 changed.add(rule.id());
+            }
+        }
+        claimDueSummaries(now);
+    }
+
+    /**
+     * A quiet time ended with suppressed events: on one node its summary is sent now; with
+     * several, this node's count is added to the shared one and the summary claimed later.
+     */
+    private void quietEnded(AlertRule rule, String groupName, Group group, long now) {
+        long total = claims.summary(rule.id(), groupName, group.quietUntil, group.suppressed);
+        if (total > 0) {
+            emit(new Alert(rule, Alert.Type.SUMMARY, shown(rule, groupName), total, group.latest, now));
+        } else if (total < 0) {
+            pendingSummaries.add(new PendingSummary(rule.id(), groupName, group.quietUntil, group.latest,
+                    now + claims.summaryDelayMillis()));
+        }
+    }
+
+    /** Claims the summaries whose delay has passed; the node that wins sends the total of every node. */
+    private void claimDueSummaries(long now) {
+        for (PendingSummary summary : takeDue(pendingSummaries, PendingSummary::due, now)) {
+            AlertRule rule = rulesById.get(summary.ruleId());
+            long total = claims.summary(summary.ruleId(), summary.group(), summary.quietUntil(), -1);
+            if (rule != null && total > 0) {
+                emit(new Alert(rule, Alert.Type.SUMMARY, shown(rule, summary.group()), total, summary.latest(), now));
             }
         }
     }
@@ -245,7 +318,8 @@ public final class AlertEvaluator {
             return;
         }
         group.counted.add(now, 1);
-        long counted = group.counted.count(now);
+        share(rule, group, now, 1, 0);
+        long counted = group.counted.count(now) + group.othersCounted;
         if (counted >= rule.threshold()) {
             fire(rule, groupName, group, counted, event, now);
         }
@@ -269,9 +343,15 @@ public final class AlertEvaluator {
         if (error) {
             group.counted.add(now, 1);
         }
-        long all = group.all.count(now);
-        long errors = group.counted.count(now);
-        if (all >= rule.minEvents() && errors * 100.0 / all > rule.threshold()) {
+        share(rule, group, now, error ? 1 : 0, 1);
+        errorRateReached(rule, group, now);
+    }
+
+    /** Fires an error-rate rule whose share of errors, over every node's events, is past its threshold. */
+    private void errorRateReached(AlertRule rule, Group group, long now) {
+        long all = group.all.count(now) + group.othersAll;
+        long errors = group.counted.count(now) + group.othersCounted;
+        if (all >= rule.minEvents() && all > 0 && errors * 100.0 / all > rule.threshold()) {
             fire(rule, WHOLE_RULE, group, errors, group.latest, now);
         }
     }
@@ -281,11 +361,15 @@ public final class AlertEvaluator {
         if (group == null || group.quiet(now) || now - activeSince.getOrDefault(rule.id(), now) < rule.window().toMillis()) {
             return;
         }
-        long counted = group.counted.count(now);
+        long counted = group.counted.count(now) + group.othersCounted;
         if (counted < rule.threshold()) {
-            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), counted, null, now));
             // At least a window, even with suppress 0s: silence is told once per window, not every second.
-            group.quietUntil = now + Math.max(rule.suppress().toMillis(), rule.window().toMillis());
+            AlertClaims.Claim claim = claims.fire(rule.id(), WHOLE_RULE, now,
+                    now + Math.max(rule.suppress().toMillis(), rule.window().toMillis()));
+            if (claim.won()) {
+                emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), counted, null, now));
+            }
+            group.quietUntil = claim.quietUntil();
             changed.add(rule.id());
             // Absent events cannot be counted as suppressed: the quiet time ends without a summary.
         }
@@ -316,17 +400,116 @@ public final class AlertEvaluator {
         }
         long failures = group.builds.values().stream().filter(Boolean::booleanValue).count();
         if (failed && group.builds.size() >= rule.minEvents() && failures * 100.0 / group.builds.size() > rule.threshold()) {
-            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), failures, event, now));
-            group.suppressed = 0;
-            group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
+            AlertClaims.Claim claim = claims.fire(rule.id(), WHOLE_RULE, now,
+                    rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis());
+            if (claim.won()) {
+                emit(new Alert(rule, Alert.Type.FIRED, shown(rule, WHOLE_RULE), failures, event, now));
+            }
+            // Lost: another node told this occurrence; this failure is one more it suppressed.
+            group.suppressed = claim.won() ? 0 : 1;
+            group.quietUntil = claim.quietUntil();
         }
     }
 
+    /**
+     * Sends the firing when this node wins its claim; a node that loses goes quiet until the
+     * winner's quiet time ends, and what it counted joins the suppressed for the one summary.
+     */
     private void fire(AlertRule rule, String groupName, Group group, long count, LogEvent sample, long now) {
-        emit(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
+        AlertClaims.Claim claim = claims.fire(rule.id(), groupName, now,
+                rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis());
+        if (claim.won()) {
+            emit(new Alert(rule, Alert.Type.FIRED, shown(rule, groupName), count, sample, now));
+        }
+        // Lost: what this node counted joins the winner's quiet time as suppressed, but for what the
+        // winner already counted of it (what this node shared before the last tick).
+        long unseen = claims.isShared() && sharesCounts(rule) ? unshared(group) : group.counted.count(now);
         group.reset(rule);
-        group.suppressed = 0;
-        group.quietUntil = rule.suppress().isZero() ? 0 : now + rule.suppress().toMillis();
+        group.suppressed = claim.won() ? 0 : unseen;
+        group.quietUntil = claim.quietUntil();
+    }
+
+    /** Threshold rules whose counts several nodes add up (the others' part comes from {@link AlertClaims#othersCounts}). */
+    private static boolean sharesCounts(AlertRule rule) {
+        return switch (rule.kind()) {
+            case SPIKE, PATTERN, ERROR_RATE, ABSENCE -> true;
+            case NEW_FINGERPRINT, BUILD_FAILURES, DEPLOY_FAILURE -> false;
+        };
+    }
+
+    /** What this node counted since its last {@link #shareCounts}: what the other nodes cannot have seen. */
+    private static long unshared(Group group) {
+        return group.unshared == null ? 0 : group.unshared.values().stream().mapToLong(counts -> counts[0]).sum();
+    }
+
+    /** Several nodes: remembers what this node just counted, for the next {@link #shareCounts}. */
+    private void share(AlertRule rule, Group group, long now, long counted, long all) {
+        if (!claims.isShared() || !sharesCounts(rule)) {
+            return;
+        }
+        if (group.unshared == null) {
+            group.unshared = new HashMap<>();
+        }
+        long[] bucket = group.unshared.computeIfAbsent(group.counted.bucketStart(now), start -> new long[2]);
+        bucket[0] += counted;
+        bucket[1] += all;
+    }
+
+    /**
+     * Several nodes, every tick: adds what this node counted since the last tick, reads what the
+     * others counted in each rule's window for the groups this node holds, and fires a group
+     * that together passed its threshold (the claim keeps that to one node).
+     */
+    private void shareCounts(long now) {
+        if (!claims.isShared()) {
+            return;
+        }
+        List<AlertClaimRepository.Count> mine = new ArrayList<>();
+        Map<Long, List<Map.Entry<Key, Group>>> byRule = new HashMap<>();
+        for (Map.Entry<Key, Group> entry : groups.entrySet()) {
+            AlertRule rule = rulesById.get(entry.getKey().ruleId());
+            if (rule == null || !sharesCounts(rule)) {
+                continue;
+            }
+            byRule.computeIfAbsent(rule.id(), id -> new ArrayList<>()).add(entry);
+            Group group = entry.getValue();
+            if (group.unshared != null) {
+                group.unshared.forEach((start, counts) -> mine.add(new AlertClaimRepository.Count(rule.id(),
+                        entry.getKey().group(), start, counts[0], counts[1])));
+                group.unshared = null;
+            }
+        }
+        claims.addCounts(mine);
+        byRule.forEach((ruleId, entries) -> {
+            AlertRule rule = rulesById.get(ruleId);
+            WindowCount window = entries.getFirst().getValue().counted;
+            Map<String, long[]> others = claims.othersCounts(ruleId, window.windowEdge(now), window.bucketStart(startedAt));
+            for (Map.Entry<Key, Group> entry : entries) {
+                Group group = entry.getValue();
+                long[] theirs = others.getOrDefault(entry.getKey().group(), new long[2]);
+                group.othersCounted = theirs[0];
+                group.othersAll = theirs[1];
+                if (theirs[0] + theirs[1] > 0 && !group.quiet(now)) {
+                    thresholdTogether(rule, entry.getKey().group(), group, now);
+                }
+            }
+        });
+    }
+
+    /** A group whose count, with the other nodes' added, may have passed its threshold since its last event. */
+    private void thresholdTogether(AlertRule rule, String groupName, Group group, long now) {
+        switch (rule.kind()) {
+            case SPIKE, PATTERN -> {
+                long counted = group.counted.count(now) + group.othersCounted;
+                if (counted >= rule.threshold()) {
+                    fire(rule, groupName, group, counted, group.latest, now);
+                }
+            }
+            case ERROR_RATE -> errorRateReached(rule, group, now);
+            default -> {
+                // absence is checked by the tick with the others' counts; the rest are not shared
+            }
+        }
     }
 
     /** True the first time a project's fingerprint is seen; a first sight is remembered for the next start. */
@@ -384,6 +567,10 @@ public final class AlertEvaluator {
      * messages and one summary of the rest, not two hundred messages.
      */
     private void emit(Alert alert) {
+        if (claims.isShared()) {
+            emitWithinSharedBudget(alert);
+            return;
+        }
         AlertRule rule = alert.rule();
         long now = alert.at();
         Flood flood = floods.get(rule.id());
@@ -401,8 +588,53 @@ public final class AlertEvaluator {
         }
     }
 
+    /**
+     * {@link #emit} with several nodes: the budget is counted in the database, per window aligned
+     * on the epoch (every node names the same window); a window this node held alerts in has its
+     * summary claimed once it ended.
+     */
+    private void emitWithinSharedBudget(Alert alert) {
+        AlertRule rule = alert.rule();
+        long length = Math.max(rule.suppress().toMillis(), rule.window().toMillis());
+        long windowStart = Math.floorDiv(alert.at(), length) * length;
+        if (claims.floodSlot(rule.id(), windowStart, MAX_ALERTS_PER_RULE, alert.count())) {
+            alerts.accept(alert);
+            return;
+        }
+        FloodWindow window = new FloodWindow(rule.id(), windowStart);
+        PendingFlood before = pendingFloods.get(window);
+        LogEvent latest = alert.sample() != null || before == null ? alert.sample() : before.latest();
+        pendingFloods.put(window, new PendingFlood(rule.id(), windowStart,
+                windowStart + length + claims.summaryDelayMillis(), latest));
+    }
+
+    /** Shared flood windows that ended: the node that claims one sends the summary of what every node held back. */
+    private void endSharedFloods(long now) {
+        for (PendingFlood flood : takeDue(pendingFloods.values(), PendingFlood::due, now)) {
+            AlertRule rule = rulesById.get(flood.ruleId());
+            long[] held = claims.floodSummary(flood.ruleId(), flood.windowStart());
+            if (rule != null && held != null) {
+                alerts.accept(new Alert(rule, Alert.Type.SUMMARY, held[0] + " more groups", held[1], flood.latest(), now));
+            }
+        }
+    }
+
+    /** Removes from {@code pending} and returns what is due at {@code now}. */
+    private static <T> List<T> takeDue(Collection<T> pending, ToLongFunction<T> due, long now) {
+        List<T> taken = new ArrayList<>();
+        for (Iterator<T> each = pending.iterator(); each.hasNext(); ) {
+            T next = each.next();
+            if (due.applyAsLong(next) <= now) {
+                each.remove();
+                taken.add(next);
+            }
+        }
+        return taken;
+    }
+
     /** Ends flood windows: one summary of what each held back. */
     private void endFloods(long now) {
+        endSharedFloods(now);
         Iterator<Map.Entry<Long, Flood>> entries = floods.entrySet().iterator();
         while (entries.hasNext()) {
             Map.Entry<Long, Flood> entry = entries.next();
@@ -506,9 +738,13 @@ public final class AlertEvaluator {
                 break;
             }
             Group group = new Group(rule);
-            group.counted = WindowCount.of(rule.window().toMillis(), saved.counted());
-            if (group.all != null) {
-                group.all = WindowCount.of(rule.window().toMillis(), saved.all());
+            // Several nodes: a shared rule's counts before the restart come back from the shared
+            // table (shareCounts); the saved ones may be another node's, which would count twice.
+            if (!claims.isShared() || !sharesCounts(rule)) {
+                group.counted = WindowCount.of(rule.window().toMillis(), saved.counted());
+                if (group.all != null) {
+                    group.all = WindowCount.of(rule.window().toMillis(), saved.all());
+                }
             }
             if (group.builds != null) {
                 saved.builds().forEach(build -> group.builds.put(build.getKey(), build.getValue()));

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * thread feeds the {@link AlertEvaluator}, ticks it every second, and writes what it counted to
  * the catalog every {@link Options#saveInterval}, so a restart mid-window goes on where it was.
  * Alerts go to the {@link AlertDispatcher}. Rule changes are read from the catalog
- * ({@link #refresh}) on the same thread, in order with the events offered before them.
+ * ({@link #refresh}) on the same thread, in order with the events offered before them; with
+ * several nodes the rules are also read again every {@link #RULES_POLL}, so a rule made or
+ * changed through another node is evaluated here too.
  */
 public final class Alerting implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Alerting.class);
@@ -50,6 +52,17 @@ public final class Alerting implements AutoCloseable {
     private final Options options;
     private final AlertDispatcher dispatcher;
     private final AlertEvaluator evaluator;
+    /** Several nodes share the metadata database (alerts are claimed, see {@link AlertClaims}). */
+    private final boolean shared;
+    /**
+     * With several nodes, a delivery still pending this long after it was recorded is taken for
+     * one whose node stopped (a live node's retries, even behind a full channel queue, end sooner).
+     */
+    static final Duration PENDING_IS_STALE = Duration.ofHours(1);
+    /** With several nodes, how often the rules are read again: another node's API or rules file may have changed them. */
+    static final Duration RULES_POLL = Duration.ofSeconds(10);
+    /** The rules last read, as (id, updated at) per project (evaluator thread only). */
+    private Map<Long, List<List<Long>>> rulesSeen = Map.of();
     /** Batches of events (List) and commands (Runnable), in the order they came. */
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final AtomicLong queuedEvents = new AtomicLong();
@@ -63,13 +76,29 @@ public final class Alerting implements AutoCloseable {
     /** The evaluator's count of groups it could not hold, for metrics (read on the scraping thread). */
     private volatile long droppedGroups;
 
+    /** One node: every alert is decided here. */
     public Alerting(AlertRepository repository, Function<AlertChannel, Notifier> notifiers, Clock clock,
                     MeterRegistry metrics, Options options) {
+        this(repository, notifiers, clock, metrics, options, AlertClaims.LOCAL);
+    }
+
+    /**
+     * Several nodes: each alert is claimed through {@code claims} ({@link AlertClaims#shared})
+     * before it is sent, so one firing is one message whichever nodes saw it.
+     */
+    public Alerting(AlertRepository repository, Function<AlertChannel, Notifier> notifiers, Clock clock,
+                    MeterRegistry metrics, Options options, AlertClaims claims) {
         this.repository = repository;
         this.clock = clock;
         this.options = options;
         this.dispatcher = new AlertDispatcher(repository, notifiers, clock, metrics);
-        this.evaluator = new AlertEvaluator(clock, dispatcher::dispatch);
+        this.evaluator = new AlertEvaluator(clock, dispatcher::dispatch, claims);
+        this.shared = claims.isShared();
+        if (claims instanceof SharedAlertClaims shared) {
+            FunctionCounter.builder("larch_alert_claim_failures", shared, SharedAlertClaims::failures)
+                    .description("alert claims the metadata database could not decide (this node sent on its own)")
+                    .register(metrics);
+        }
         FunctionCounter.builder("larch_alert_queue_dropped_events", droppedEvents, AtomicLong::get)
                 .description("stored events the alert evaluator never saw because its queue was full (ingest went on)")
                 .register(metrics);
@@ -84,13 +113,18 @@ public final class Alerting implements AutoCloseable {
      * before {@link #start}), and marks deliveries a previous run left pending as failed.
      */
     public void load() {
-        int unsent = repository.failPending("not sent: the server stopped before delivering it", clock.millis());
+        // Several nodes: only deliveries too old to be another live node's are this node's to give up on.
+        int unsent = shared ? repository.failPendingBefore("not sent: the server stopped before delivering it",
+                clock.millis() - PENDING_IS_STALE.toMillis(), clock.millis())
+                : repository.failPending("not sent: the server stopped before delivering it", clock.millis());
         if (unsent > 0) {
             LOG.warn("{} alert deliveries were still pending when the server last stopped; they are marked failed"
                     + " (GET /admin/alerts/history)", unsent);
         }
+        List<AlertRepository.RuleRecord> records = repository.rules();
+        rulesSeen = versions(records);
         Map<Long, List<AlertRule>> byProject = new HashMap<>();
-        for (AlertRepository.RuleRecord record : repository.rules()) {
+        for (AlertRepository.RuleRecord record : records) {
             rule(record).ifPresent(rule -> byProject.computeIfAbsent(rule.projectId(), p -> new ArrayList<>()).add(rule));
         }
         byProject.forEach(this::setRules);
@@ -146,6 +180,11 @@ public final class Alerting implements AutoCloseable {
         });
     }
 
+    /** Reads the rules again now, as the poll of several nodes does (tests). */
+    void pollRulesNow() {
+        queue.add((Runnable) this::pollRules);
+    }
+
     /** Sends a test alert on every channel of {@code rule}; completes with each channel's result. */
     public CompletableFuture<List<Notifier.Result>> test(AlertRule rule) {
         return dispatcher.dispatchAndWatch(new Alert(rule, Alert.Type.TEST, "test", 0, null, clock.millis()));
@@ -185,6 +224,33 @@ public final class Alerting implements AutoCloseable {
         }
     }
 
+    /**
+     * Several nodes: reads every rule and hands the evaluator those of each project whose rules
+     * changed since the last read (made, changed or deleted on another node).
+     */
+    private void pollRules() {
+        List<AlertRepository.RuleRecord> records = repository.rules();
+        Map<Long, List<List<Long>>> now = versions(records);
+        Set<Long> projects = new HashSet<>(now.keySet());
+        projects.addAll(rulesSeen.keySet());
+        for (long projectId : projects) {
+            if (!now.getOrDefault(projectId, List.of()).equals(rulesSeen.getOrDefault(projectId, List.of()))) {
+                List<AlertRule> rules = new ArrayList<>();
+                records.stream().filter(r -> r.projectId() == projectId).forEach(r -> rule(r).ifPresent(rules::add));
+                setRules(projectId, rules);
+            }
+        }
+        rulesSeen = now;
+    }
+
+    private static Map<Long, List<List<Long>>> versions(List<AlertRepository.RuleRecord> records) {
+        Map<Long, List<List<Long>>> versions = new HashMap<>();
+        for (AlertRepository.RuleRecord record : records) {
+            versions.computeIfAbsent(record.projectId(), p -> new ArrayList<>()).add(List.of(record.id(), record.updatedAt()));
+        }
+        return versions;
+    }
+
     private Optional<AlertRule> rule(AlertRepository.RuleRecord record) {
         try {
             return Optional.of(AlertRules.read(record));
@@ -197,6 +263,7 @@ public final class Alerting implements AutoCloseable {
     private void run() {
         long nextTick = System.nanoTime();
         long nextSave = System.nanoTime() + options.saveInterval().toNanos();
+        long nextRulesPoll = System.nanoTime() + RULES_POLL.toNanos();
         while (!stopping || !queue.isEmpty()) {
             try {
                 Object next = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -217,6 +284,10 @@ public final class Alerting implements AutoCloseable {
                 if (now >= nextSave) {
                     save();
                     nextSave = now + options.saveInterval().toNanos();
+                }
+                if (shared && now >= nextRulesPoll) {
+                    nextRulesPoll = now + RULES_POLL.toNanos();
+                    pollRules();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -42,6 +42,16 @@ final class WindowCount {
         return total;
     }
 
+    /** The start (epoch ms) of the bucket {@code at} falls in. */
+    long bucketStart(long at) {
+        return Math.floorDiv(at, bucketMillis) * bucketMillis;
+    }
+
+    /** Buckets starting at or before this (epoch ms) are out of the window at {@code now}, as {@link #count} drops them. */
+    long windowEdge(long now) {
+        return Math.floorDiv(now - windowMillis, bucketMillis) * bucketMillis;
+    }
+
     boolean isEmpty(long now) {
         return count(now) == 0;
     }

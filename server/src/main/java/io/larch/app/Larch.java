@@ -218,7 +218,8 @@ public final class Larch implements AutoCloseable {
         LarchConfig.Security security = config.security();
         RateLimits rateLimits = new RateLimits(security.projectEventsPerMinute(), security.projectRequestsPerMinute(),
                 security.ipRequestsPerMinute(), security.workLogPerUserPerMinute());
-        RateLimiter limiter = new RateLimiter(clock, RATE_LIMIT_KEYS);
+        // Several nodes (PostgreSQL): project buckets shared through it; see RateLimiter.
+        RateLimiter limiter = RateLimiter.of(clock, RATE_LIMIT_KEYS, database);
         Debouncer debouncer = new Debouncer(clock, Debouncer.DEFAULT_WINDOW, RATE_LIMIT_KEYS);
         Redactor redactor = Redactor.standard();
         ProjectPolicies policies = new ProjectPolicies(database, new ProjectSettingRepository(database), audit,
@@ -254,7 +255,7 @@ public final class Larch implements AutoCloseable {
                 new MaintenanceRunRepository(database), config.nodeId(), clock, new Maintenance.Options(
                 lifecycle.maintenanceInterval(), MAINTENANCE_NUDGE_AFTER, lifecycle.archiveLocalGrace(),
                 Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes(),
-                lifecycle.sharedRefreshInterval()));
+                lifecycle.sharedRefreshInterval()), io.larch.lifecycle.ClusterLock.of(database, Maintenance.CLUSTER_LOCK_KEY));
         engine.integrity().useColdParts(maintenance.coldParts());
         maintenance.start();
         // fingerprints: v2 learns templates, starting from the ones recorded (so fingerprints stay
@@ -405,6 +406,9 @@ public final class Larch implements AutoCloseable {
                 .register(registry);
         Gauge.builder("larch_rate_limit_buckets", limiter, RateLimiter::bucketCount)
                 .description("rate-limit buckets held (addresses, projects, work-log users)").register(registry);
+        FunctionCounter.builder("larch_rate_limit_shared_failures", limiter, RateLimiter::sharedFailures)
+                .description("shared (PostgreSQL) rate-limit checks that failed and were decided by this node's own buckets")
+                .register(registry);
         Gauge.builder("larch_debounce_keys", debouncer, Debouncer::size)
                 .description("work-log events remembered for debounce").register(registry);
         Gauge.builder("larch_signatures_remembered", signatures, RequestSignatures::rememberedSignatures)
@@ -647,7 +651,8 @@ public final class Larch implements AutoCloseable {
             }
         });
         alerting = new Alerting(records, this::notifier, clock, metrics,
-                new Alerting.Options(settings.queueEvents(), Alerting.Options.DEFAULTS.saveInterval()));
+                new Alerting.Options(settings.queueEvents(), Alerting.Options.DEFAULTS.saveInterval()),
+                io.larch.alert.AlertClaims.of(database, config.nodeId()));
         AlertRules rules = new AlertRules(database, records, projects, new ProjectSettingRepository(database), alerting,
                 type -> type != AlertChannel.Type.EMAIL || settings.smtp().isPresent(), settings.privateTargets(),
                 settings.rulesFile(), System.getenv(), clock);

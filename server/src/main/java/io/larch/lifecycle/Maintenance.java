@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,12 +35,26 @@ import org.slf4j.LoggerFactory;
  * /admin/maintain} seals first and scrubs after; {@code POST /admin/purge} deletes without the
  * query grace).
  *
+ * <p>Several nodes: a run takes the {@link ClusterLock} (a PostgreSQL advisory lock) first, so
+ * runs never overlap across nodes. A scheduled or nudged run that finds it held skips the
+ * cluster-wide steps this round and does only this node's own cleanup (deleting the local files
+ * of retired parts, trimming its archive cache); it is recorded with outcome {@code skipped} and
+ * tried again {@link #SKIPPED_RETRY} later, so each node's own parts still get archived. A run by
+ * hand waits up to {@link #BY_HAND_WAIT} for the other node's run. Sealing (before a run by hand)
+ * stays per node, outside the lock. Each run is recorded with this node's id.
+ *
  * <p>Threading: one run at a time ({@code running}); scheduled and nudged runs go to one
  * background thread and never block their caller; runs by hand wait for the one in progress.
  */
 public final class Maintenance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The advisory lock's number, the same on every node: "LarchMnt" in ASCII. */
+    public static final long CLUSTER_LOCK_KEY = 0x4C617263684D6E74L;
+    /** A scheduled or nudged run skipped for another node's is tried again after this long (plus up to as much again). */
+    static final Duration SKIPPED_RETRY = Duration.ofSeconds(15);
+    /** How long a run by hand waits for another node's run to finish. */
+    static final Duration BY_HAND_WAIT = Duration.ofMinutes(2);
 
     /**
      * @param interval     how often the scheduler runs maintenance
@@ -73,6 +88,9 @@ public final class Maintenance implements AutoCloseable {
     private final PartRepository parts;
     private final RetentionPolicies policies;
     private final String archiveDescription;
+    private final ClusterLock clusterLock;
+    /** Set while a retry of a skipped run is scheduled, so at most one is. */
+    private final AtomicBoolean retryScheduled = new AtomicBoolean();
     /** Held by the run in progress. */
     private final ReentrantLock running = new ReentrantLock();
     /** Set while a nudged run is queued or running, so ingest queues at most one. */
@@ -89,12 +107,26 @@ public final class Maintenance implements AutoCloseable {
     public Maintenance(Runnable rotateWal, Engine engine, PartRepository parts, Optional<ObjectStore> objects,
                        RetentionPolicies policies, MaintenanceRunRepository runs, int nodeId, Clock clock,
                        Options options) {
-        this(rotateWal, engine, parts, objects, policies, runs, nodeId, clock, options, Archiver.Hooks.NONE);
+        this(rotateWal, engine, parts, objects, policies, runs, nodeId, clock, options, ClusterLock.NONE);
+    }
+
+    /** With several nodes: runs take {@code clusterLock} (see the class comment). */
+    public Maintenance(Runnable rotateWal, Engine engine, PartRepository parts, Optional<ObjectStore> objects,
+                       RetentionPolicies policies, MaintenanceRunRepository runs, int nodeId, Clock clock,
+                       Options options, ClusterLock clusterLock) {
+        this(rotateWal, engine, parts, objects, policies, runs, nodeId, clock, options, Archiver.Hooks.NONE, clusterLock);
     }
 
     Maintenance(Runnable rotateWal, Engine engine, PartRepository parts, Optional<ObjectStore> objects,
                 RetentionPolicies policies, MaintenanceRunRepository runs, int nodeId, Clock clock, Options options,
                 Archiver.Hooks hooks) {
+        this(rotateWal, engine, parts, objects, policies, runs, nodeId, clock, options, hooks, ClusterLock.NONE);
+    }
+
+    Maintenance(Runnable rotateWal, Engine engine, PartRepository parts, Optional<ObjectStore> objects,
+                RetentionPolicies policies, MaintenanceRunRepository runs, int nodeId, Clock clock, Options options,
+                Archiver.Hooks hooks, ClusterLock clusterLock) {
+        this.clusterLock = clusterLock;
         this.rotateWal = rotateWal;
         this.engine = engine;
         this.parts = parts;
@@ -166,7 +198,7 @@ public final class Maintenance implements AutoCloseable {
 
     /** One run now (waiting for the one in progress); {@code trigger} says who asked, for the record. */
     public Report run(String trigger) {
-        return run(trigger, options.queryGrace(), Optional.empty());
+        return run(trigger, options.queryGrace(), Optional.empty(), false);
     }
 
     /**
@@ -178,7 +210,7 @@ public final class Maintenance implements AutoCloseable {
         if (!engine.sealer().awaitIdle(sealTimeout)) {
             return Optional.empty();
         }
-        return Optional.of(run("admin", options.queryGrace(), Optional.of(true)));
+        return Optional.of(run("admin", options.queryGrace(), Optional.of(true), true));
     }
 
     /**
@@ -186,7 +218,7 @@ public final class Maintenance implements AutoCloseable {
      * query running over a deleted part may then fail to read it and is answered as partial).
      */
     public Report purge() {
-        return run("purge", Duration.ZERO, Optional.empty());
+        return run("purge", Duration.ZERO, Optional.empty(), true);
     }
 
     /** The latest run of this process, or empty before the first. */
@@ -232,36 +264,100 @@ public final class Maintenance implements AutoCloseable {
         }
     }
 
-    private Report run(String trigger, Duration queryGrace, Optional<Boolean> scrub) {
+    /** One run; {@code byHand} waits for another node's run, else a run held elsewhere is skipped. */
+    private Report run(String trigger, Duration queryGrace, Optional<Boolean> scrub, boolean byHand) {
         running.lock();
         try {
-            long started = clock.millis();
-            lastStartedAt = started;
-            long runId = runs.started(nodeId, trigger, started);
-            Report report = new Report(trigger, started);
+            Optional<ClusterLock.Held> cluster;
+            String why;
             try {
-                report.compactions = engine.compactor().compactNow();
-                archiver.ifPresent(a -> report.archive = a.run());
-                report.expiry = expiry.run(queryGrace);
-                report.sweptCompacted = engine.compactor().sweepRetired(queryGrace);
-                cache.ifPresent(c -> report.cacheEvicted = c.trim());
-                if (scrub.orElse(false)) {
-                    report.scrub = engine.integrity().scrub();
-                }
-            } catch (IOException | RuntimeException e) {
-                report.error = e.getMessage() == null ? e.toString() : e.getMessage();
-                LOG.error("maintenance ({}) failed: {}", trigger, report.error, e);
+                cluster = byHand ? clusterLock.acquire(BY_HAND_WAIT) : clusterLock.tryAcquire();
+                why = "another node is running maintenance";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cluster = Optional.empty();
+                why = "interrupted while waiting for another node's maintenance";
+            } catch (RuntimeException e) {
+                cluster = Optional.empty();
+                why = "cannot take the maintenance lock: " + e.getMessage();
             }
-            report.durationMillis = clock.millis() - started;
-            runs.finished(runId, clock.millis(), report.outcome(), report.toJson());
-            if (!report.outcome().equals("ok")) {
-                troubledRuns.incrementAndGet();
+            if (cluster.isEmpty()) {
+                return skipped(trigger, queryGrace, why);
             }
-            lastReport = report;
-            return report;
+            try (ClusterLock.Held held = cluster.get()) {
+                return runHeld(trigger, queryGrace, scrub);
+            }
         } finally {
             running.unlock();
         }
+    }
+
+    /**
+     * Another node holds the cluster lock: only this node's own cleanup runs (local files of its
+     * retired parts, its archive cache), recorded as {@code skipped}; a retry is scheduled.
+     */
+    private Report skipped(String trigger, Duration queryGrace, String why) {
+        long started = clock.millis();
+        lastStartedAt = started;
+        long runId = runs.started(nodeId, trigger, started);
+        Report report = new Report(trigger, started);
+        report.skipped = why;
+        try {
+            report.sweptCompacted = engine.compactor().sweepRetired(queryGrace);
+            cache.ifPresent(c -> report.cacheEvicted = c.trim());
+        } catch (RuntimeException e) {
+            report.error = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.warn("maintenance ({}) skipped ({}), and this node's own cleanup failed: {}", trigger, why, report.error);
+        }
+        report.durationMillis = clock.millis() - started;
+        runs.finished(runId, clock.millis(), report.outcome(), report.toJson());
+        LOG.info("maintenance ({}) skipped on node {}: {}; only this node's own cleanup ran", trigger, nodeId, why);
+        lastReport = report;
+        retrySoon();
+        return report;
+    }
+
+    private void retrySoon() {
+        if (!retryScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        long delay = SKIPPED_RETRY.toMillis() + ThreadLocalRandom.current().nextLong(SKIPPED_RETRY.toMillis());
+        try {
+            scheduler.schedule(() -> {
+                retryScheduled.set(false);
+                runQuietly("retry");
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            retryScheduled.set(false);
+        }
+    }
+
+    /** A run while holding the cluster lock (or on one node). */
+    private Report runHeld(String trigger, Duration queryGrace, Optional<Boolean> scrub) {
+        long started = clock.millis();
+        lastStartedAt = started;
+        long runId = runs.started(nodeId, trigger, started);
+        Report report = new Report(trigger, started);
+        try {
+            report.compactions = engine.compactor().compactNow();
+            archiver.ifPresent(a -> report.archive = a.run());
+            report.expiry = expiry.run(queryGrace);
+            report.sweptCompacted = engine.compactor().sweepRetired(queryGrace);
+            cache.ifPresent(c -> report.cacheEvicted = c.trim());
+            if (scrub.orElse(false)) {
+                report.scrub = engine.integrity().scrub();
+            }
+        } catch (IOException | RuntimeException e) {
+            report.error = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.error("maintenance ({}) failed: {}", trigger, report.error, e);
+        }
+        report.durationMillis = clock.millis() - started;
+        runs.finished(runId, clock.millis(), report.outcome(), report.toJson());
+        if (!report.outcome().equals("ok")) {
+            troubledRuns.incrementAndGet();
+        }
+        lastReport = report;
+        return report;
     }
 
     @Override
@@ -287,6 +383,8 @@ public final class Maintenance implements AutoCloseable {
         private int cacheEvicted;
         private PartIntegrity.Scrub scrub;
         private String error;
+        /** Why the cluster-wide steps did not run (another node held the lock), or null. */
+        private String skipped;
 
         Report(String trigger, long startedAt) {
             this.trigger = trigger;
@@ -297,6 +395,9 @@ public final class Maintenance implements AutoCloseable {
         public String outcome() {
             if (error != null) {
                 return "failed";
+            }
+            if (skipped != null) {
+                return "skipped";
             }
             boolean someFailed = (archive != null && archive.failed() > 0) || (expiry != null && expiry.lastError() != null);
             return someFailed ? "partial" : "ok";
@@ -315,6 +416,9 @@ public final class Maintenance implements AutoCloseable {
             map.put("outcome", outcome());
             if (error != null) {
                 map.put("error", error);
+            }
+            if (skipped != null) {
+                map.put("skipped", skipped);
             }
             map.put("compactions", compactions);
             if (archive != null) {

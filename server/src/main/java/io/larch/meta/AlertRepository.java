@@ -292,6 +292,22 @@ public final class AlertRepository {
         });
     }
 
+    /**
+     * As {@link #failPending}, for deliveries still pending that were recorded before {@code
+     * recordedBefore}: with several nodes the others' recent deliveries may still be in progress.
+     */
+    public int failPendingBefore(String error, long recordedBefore, long now) {
+        return database.transaction(c -> {
+            try (PreparedStatement update = c.prepareStatement("UPDATE alert_deliveries SET status = 'failed', error = ?, "
+                    + "updated_at = ? WHERE status = 'pending' AND updated_at < ?")) {
+                update.setString(1, error);
+                update.setLong(2, now);
+                update.setLong(3, recordedBefore);
+                return update.executeUpdate();
+            }
+        });
+    }
+
     /** How one channel's delivery of an alert ended. */
     public void recordDelivery(long historyId, int channel, String status, int attempts, int lastStatus, String error,
                                long now) {

@@ -8,9 +8,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Token buckets (Bucket4j, greedy refill over a minute) per client address, per project
@@ -28,9 +38,22 @@ import java.util.function.Supplier;
  * a flood of made-up addresses or user ids can neither grow memory nor refill a busy key's
  * bucket.
  *
- * <p>Threading: thread-safe; buckets are Bucket4j's lock-free local buckets.
+ * <p>Several nodes ({@link #shared}): the project buckets (requests, events, work-log users) are
+ * Bucket4j's PostgreSQL buckets ({@link SharedBuckets}), so a project's limit holds for all nodes
+ * together; the per-address bucket stays in memory (it guards every request, the unauthenticated
+ * floods included, which must not become database load), so each node allows an address its
+ * own {@code ipRequestsPerMinute}. When PostgreSQL cannot be reached, or does not answer within
+ * {@link #SHARED_TIMEOUT}, the limiter fails open to the local buckets: each node then enforces
+ * the limits alone (together up to N times the limit over N nodes) for {@link #SHARED_RETRY_AFTER}
+ * before trying PostgreSQL again; each such fallback is counted ({@link #sharedFailures}) and
+ * logged as a warning. A limiter that refused ingest because its database is briefly away would
+ * turn a metadata hiccup into lost logs, which is worse than a few seconds of looser limits.
+ *
+ * <p>Threading: thread-safe; local buckets are Bucket4j's lock-free ones, shared ones are proxies
+ * whose state is in PostgreSQL.
  */
 public final class RateLimiter {
+    private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
     public static final String IP_REQUESTS = "ip_requests_per_minute";
     public static final String PROJECT_REQUESTS = "project_requests_per_minute";
     public static final String PROJECT_EVENTS = "project_events_per_minute";
@@ -38,6 +61,16 @@ public final class RateLimiter {
     private static final Duration PERIOD = Duration.ofMinutes(1);
     /** A full map is swept at most this often, so a flood of new keys cannot make every request scan it. */
     private static final long SWEEP_EVERY_MILLIS = 1_000;
+    /** After the shared buckets failed, how long the local ones are used before PostgreSQL is tried again. */
+    static final Duration SHARED_RETRY_AFTER = Duration.ofSeconds(5);
+    /**
+     * A shared check unanswered for this long is decided by the local bucket (and counts as a
+     * failure): a PostgreSQL that hangs, or a pool waiting to connect, must not hold ingest.
+     */
+    static final Duration SHARED_TIMEOUT = Duration.ofSeconds(2);
+    /** Runs shared checks, so a caller can stop waiting for one (virtual threads: one per check costs little). */
+    private static final ExecutorService SHARED_CHECKS =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("larch-rate-limit-", 0).factory());
 
     private final Clock clock;
     private final TimeMeter time;
@@ -51,13 +84,39 @@ public final class RateLimiter {
      * user ids fills its own table, never another project's.
      */
     private final ConcurrentHashMap<Long, Buckets<String>> workLogUsersByProject = new ConcurrentHashMap<>();
+    /** The PostgreSQL-backed proxies of the project buckets, bounded like the local maps; null on one node. */
+    private final SharedBuckets shared;
+    private final Buckets<Long> sharedRequestsByProject;
+    private final Buckets<Long> sharedEventsByProject;
+    private final ConcurrentHashMap<Long, Buckets<String>> sharedWorkLogUsersByProject = new ConcurrentHashMap<>();
+    /** Epoch millis until which the shared buckets are not tried (they failed just before). */
+    private volatile long sharedDownUntil;
+    private final AtomicLong sharedFailures = new AtomicLong();
 
+    /** Buckets in this process's memory: one node. */
     public RateLimiter(Clock clock, int maxKeys) {
+        this(clock, maxKeys, null);
+    }
+
+    /**
+     * Project buckets shared through {@code dataSource} (PostgreSQL with migration V12's
+     * {@code rate_limit_buckets}); the address bucket stays local. See the class comment.
+     */
+    public static RateLimiter shared(Clock clock, int maxKeys, DataSource dataSource) {
+        return new RateLimiter(clock, maxKeys, dataSource);
+    }
+
+    /** Shared through {@code database} when it is PostgreSQL (several nodes), else in memory. */
+    public static RateLimiter of(Clock clock, int maxKeys, io.larch.meta.Database database) {
+        return database.isPostgres() ? shared(clock, maxKeys, database.dataSource()) : new RateLimiter(clock, maxKeys);
+    }
+
+    private RateLimiter(Clock clock, int maxKeys, DataSource sharedSource) {
         this.clock = clock;
         this.maxKeys = maxKeys;
-        this.byAddress = new Buckets<>(maxKeys);
-        this.requestsByProject = new Buckets<>(maxKeys);
-        this.eventsByProject = new Buckets<>(maxKeys);
+        this.byAddress = new Buckets<>(maxKeys, this::localBucket);
+        this.requestsByProject = new Buckets<>(maxKeys, this::localBucket);
+        this.eventsByProject = new Buckets<>(maxKeys, this::localBucket);
         AtomicLong latest = new AtomicLong(Long.MIN_VALUE);
         this.time = new TimeMeter() {
             /** Never earlier than before: Bucket4j takes tokens away when its time steps back (an NTP step). */
@@ -71,6 +130,19 @@ public final class RateLimiter {
                 return true;
             }
         };
+        this.shared = sharedSource == null ? null : new SharedBuckets(sharedSource, time);
+        this.sharedRequestsByProject = shared == null ? null : new Buckets<>(maxKeys, sharedKeys("requests"));
+        this.sharedEventsByProject = shared == null ? null : new Buckets<>(maxKeys, sharedKeys("events"));
+    }
+
+    /** True when the project buckets are shared through PostgreSQL. */
+    public boolean isShared() {
+        return shared != null;
+    }
+
+    /** Times the shared buckets failed and the local ones decided instead (see the class comment). */
+    public long sharedFailures() {
+        return sharedFailures.get();
     }
 
     /**
@@ -79,13 +151,14 @@ public final class RateLimiter {
      * per request.
      */
     public void admitAddress(String clientAddress, RateLimits limits) {
-        take(byAddress, ClientAddress.rateLimitKey(clientAddress), limits.ipRequestsPerMinute(), 1, IP_REQUESTS,
+        take(byAddress, null, ClientAddress.rateLimitKey(clientAddress), limits.ipRequestsPerMinute(), 1, IP_REQUESTS,
                 () -> "requests from " + clientAddress);
     }
 
     /** One request of {@code projectId}'s credentials. */
     public void admitProjectRequest(long projectId, RateLimits limits) {
-        take(requestsByProject, projectId, limits.projectRequestsPerMinute(), 1, PROJECT_REQUESTS, () -> "requests of this project");
+        take(requestsByProject, sharedRequestsByProject, projectId, limits.projectRequestsPerMinute(), 1, PROJECT_REQUESTS,
+                () -> "requests of this project");
     }
 
     /**
@@ -96,14 +169,19 @@ public final class RateLimiter {
     public Runnable admitEvents(long projectId, RateLimits limits, int events, Map<String, Integer> workLogsByUser) {
         List<Runnable> giveBack = new ArrayList<>();
         try {
-            giveBack.add(take(eventsByProject, projectId, limits.projectEventsPerMinute(), events, PROJECT_EVENTS,
-                    () -> "events of this project"));
+            giveBack.add(take(eventsByProject, sharedEventsByProject, projectId, limits.projectEventsPerMinute(), events,
+                    PROJECT_EVENTS, () -> "events of this project"));
             if (!workLogsByUser.isEmpty()) {
                 Buckets<String> users = workLogUsersByProject.computeIfAbsent(projectId,
-                        project -> new Buckets<>(Math.max(1, maxKeys / 10)));
-                for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
-                    giveBack.add(take(users, user.getKey(), limits.workLogPerUserPerMinute(), user.getValue(),
-                            WORK_LOG_PER_USER, () -> "work-log events of user '" + user.getKey() + "'"));
+                        project -> new Buckets<>(Math.max(1, maxKeys / 10), this::localBucket));
+                Buckets<String> sharedUsers = shared == null ? null : sharedWorkLogUsersByProject.computeIfAbsent(projectId,
+                        project -> new Buckets<>(Math.max(1, maxKeys / 10), sharedKeys("work:" + project)));
+                if (sharedUsers != null && workLogsByUser.size() > 1) {
+                    takeUsersTogether(users, sharedUsers, limits, workLogsByUser, giveBack);
+                } else {
+                    for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
+                        giveBack.add(takeUser(users, sharedUsers, limits, user));
+                    }
                 }
             }
         } catch (RateLimitedException refused) {
@@ -113,14 +191,55 @@ public final class RateLimiter {
         return () -> giveBack.forEach(Runnable::run);
     }
 
-    /** Buckets held now, all maps together: what {@code maxKeys} bounds (per map). */
-    public int bucketCount() {
-        return byAddress.size() + requestsByProject.size() + eventsByProject.size()
-                + workLogUsersByProject.values().stream().mapToInt(Buckets::size).sum();
+    private Runnable takeUser(Buckets<String> users, Buckets<String> sharedUsers, RateLimits limits,
+                              Map.Entry<String, Integer> user) {
+        return take(users, sharedUsers, user.getKey(), limits.workLogPerUserPerMinute(), user.getValue(), WORK_LOG_PER_USER,
+                () -> "work-log events of user '" + user.getKey() + "'");
     }
 
-    /** Takes {@code tokens} or throws (saying {@code what} was counted); returns how to give them back. */
-    private <K> Runnable take(Buckets<K> buckets, K key, long perMinute, long tokens, String limit, Supplier<String> what) {
+    /**
+     * Several nodes: a batch's work-log users are taken concurrently (one transaction each), so a
+     * batch of many users waits about one transaction, not one per user. What was taken is added
+     * to {@code giveBack} even when another user was refused (then thrown), so the caller gives
+     * it all back.
+     */
+    private void takeUsersTogether(Buckets<String> users, Buckets<String> sharedUsers, RateLimits limits,
+                                   Map<String, Integer> workLogsByUser, List<Runnable> giveBack) {
+        List<CompletableFuture<Runnable>> takes = new ArrayList<>();
+        for (Map.Entry<String, Integer> user : workLogsByUser.entrySet()) {
+            takes.add(CompletableFuture.supplyAsync(() -> takeUser(users, sharedUsers, limits, user), SHARED_CHECKS));
+        }
+        RateLimitedException refused = null;
+        for (CompletableFuture<Runnable> take : takes) {
+            try {
+                giveBack.add(take.join());
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RateLimitedException limited) {
+                    refused = refused == null ? limited : refused;
+                } else {
+                    throw e;
+                }
+            }
+        }
+        if (refused != null) {
+            throw refused;
+        }
+    }
+
+    /** Buckets held now, all maps together: what {@code maxKeys} bounds (per map). */
+    public int bucketCount() {
+        int local = byAddress.size() + requestsByProject.size() + eventsByProject.size()
+                + workLogUsersByProject.values().stream().mapToInt(Buckets::size).sum();
+        return shared == null ? local : local + sharedRequestsByProject.size() + sharedEventsByProject.size()
+                + sharedWorkLogUsersByProject.values().stream().mapToInt(Buckets::size).sum();
+    }
+
+    /**
+     * Takes {@code tokens} or throws (saying {@code what} was counted); returns how to give them
+     * back. The shared bucket decides when there is one and PostgreSQL answers, else the local one.
+     */
+    private <K> Runnable take(Buckets<K> local, Buckets<K> sharedBuckets, K key, long perMinute, long tokens, String limit,
+                              Supplier<String> what) {
         if (perMinute <= 0 || tokens == 0) {
             return () -> { };
         }
@@ -128,14 +247,76 @@ public final class RateLimiter {
             throw new RateLimitedException(tokens + " " + what.get() + " in one request is more than the limit of " + perMinute
                     + " a minute (" + limit + "); split the batch", limit, perMinute, PERIOD.toSeconds());
         }
-        Bucket bucket = buckets.get(key, perMinute);
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(tokens);
+        Bucket bucket = null;
+        ConsumptionProbe probe = null;
+        if (sharedBuckets != null && clock.millis() >= sharedDownUntil) {
+            bucket = sharedBuckets.get(key, perMinute);
+            probe = sharedProbe(bucket, tokens);
+        }
+        if (probe == null) {
+            bucket = local.get(key, perMinute);
+            probe = bucket.tryConsumeAndReturnRemaining(tokens);
+        }
         if (!probe.isConsumed()) {
             long seconds = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999_999) / 1_000_000_000);
             throw new RateLimitedException("rate limit: more than " + perMinute + " " + what.get() + " a minute (" + limit
                     + "); retry in " + seconds + " s", limit, perMinute, seconds);
         }
-        return () -> bucket.addTokens(tokens);
+        Bucket taken = bucket;
+        return () -> {
+            try {
+                taken.addTokens(tokens);
+            } catch (RuntimeException e) {
+                // A refund lost to a database outage only makes the limit a little stricter for a minute.
+                sharedFailed(e);
+            }
+        };
+    }
+
+    /**
+     * Takes from a shared bucket within {@link #SHARED_TIMEOUT}; null when PostgreSQL failed or
+     * did not answer in time. A take that succeeds after its caller stopped waiting is given back.
+     */
+    private ConsumptionProbe sharedProbe(Bucket bucket, long tokens) {
+        CompletableFuture<ConsumptionProbe> take = CompletableFuture.supplyAsync(
+                () -> bucket.tryConsumeAndReturnRemaining(tokens), SHARED_CHECKS);
+        try {
+            return take.get(SHARED_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            take.thenAccept(late -> {
+                if (late.isConsumed()) {
+                    bucket.addTokens(tokens);
+                }
+            });
+            sharedFailed(new IllegalStateException("no answer within " + SHARED_TIMEOUT.toMillis() + " ms"));
+        } catch (ExecutionException e) {
+            sharedFailed(e.getCause() instanceof RuntimeException cause ? cause : new IllegalStateException(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
+    }
+
+    private void sharedFailed(RuntimeException e) {
+        sharedFailures.incrementAndGet();
+        long now = clock.millis();
+        if (now >= sharedDownUntil) {
+            LOG.warn("shared rate limits unavailable ({}); this node enforces the limits alone for the next {} s",
+                    e.getMessage(), SHARED_RETRY_AFTER.toSeconds());
+        }
+        sharedDownUntil = now + SHARED_RETRY_AFTER.toMillis();
+    }
+
+    /** Makes a bucket for a key (null: a map's overflow bucket) and limit. */
+    @FunctionalInterface
+    private interface BucketFactory<K> {
+        Bucket make(K key, long perMinute);
+    }
+
+    /** Shared buckets named {@code prefix:key:limit} ({@code prefix:overflow:limit} for a map's overflow). */
+    private <K> BucketFactory<K> sharedKeys(String prefix) {
+        return (key, perMinute) -> shared.bucket(prefix + ":" + (key == null ? "overflow" : "k" + key) + ":" + perMinute,
+                perMinute);
     }
 
     /** A bucket, the limit it was made for, and when it was last used. */
@@ -154,14 +335,16 @@ public final class RateLimiter {
     /** One map of buckets with its bound; see the class comment. */
     private final class Buckets<K> {
         private final int capacity;
+        private final BucketFactory<K> factory;
         private final ConcurrentHashMap<K, Entry> entries = new ConcurrentHashMap<>();
         /** Shared by new keys while the map is full of busy buckets, one per limit (a few distinct values). */
         private final ConcurrentHashMap<Long, Entry> overflow = new ConcurrentHashMap<>();
         /** Epoch millis of the last sweep; 0 lets the first one run. */
         private final AtomicLong lastSweepMillis = new AtomicLong(0);
 
-        Buckets(int capacity) {
+        Buckets(int capacity, BucketFactory<K> factory) {
             this.capacity = capacity;
+            this.factory = factory;
         }
 
         Bucket get(K key, long perMinute) {
@@ -171,7 +354,7 @@ public final class RateLimiter {
                 if (entry == null && entries.size() >= capacity && !sweep(now)) {
                     return overflow(perMinute, now).bucket;
                 }
-                Entry fresh = new Entry(newBucket(perMinute), perMinute, now);
+                Entry fresh = new Entry(factory.make(key, perMinute), perMinute, now);
                 entry = entry == null ? entries.computeIfAbsent(key, k -> fresh) : replace(key, entry, fresh);
             }
             entry.lastUsedMillis = now;
@@ -199,7 +382,7 @@ public final class RateLimiter {
             if (overflow.size() > 64) {
                 overflow.clear(); // more distinct limits than projects set in practice
             }
-            return overflow.computeIfAbsent(perMinute, limit -> new Entry(newBucket(limit), limit, now));
+            return overflow.computeIfAbsent(perMinute, limit -> new Entry(factory.make(null, limit), limit, now));
         }
 
         int size() {
@@ -207,7 +390,7 @@ public final class RateLimiter {
         }
     }
 
-    private Bucket newBucket(long perMinute) {
+    private Bucket localBucket(Object key, long perMinute) {
         return Bucket.builder()
                 .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, PERIOD))
                 .withCustomTimePrecision(time)

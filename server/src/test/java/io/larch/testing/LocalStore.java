@@ -52,7 +52,12 @@ public final class LocalStore implements AutoCloseable {
 
     /** On {@code clock}, which a test keeps across restarts (the store's own starts at 2026-11-22T10:00Z each time). */
     public LocalStore(Path dataDir, MutableClock clock) throws IOException {
-        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE, clock);
+        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE, clock, 0);
+    }
+
+    /** As node {@code nodeId} (its parts and maintenance runs carry that id), on {@code clock}. */
+    public LocalStore(Path dataDir, MutableClock clock, int nodeId) throws IOException {
+        this(dataDir, Compactor.Policy.defaults(), Compactor.Hooks.NONE, clock, nodeId);
     }
 
     /**
@@ -60,11 +65,12 @@ public final class LocalStore implements AutoCloseable {
      * without starting the WAL, the sealer or the compactor: tests seal and compact by hand.
      */
     public LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks) throws IOException {
-        this(dataDir, policy, hooks, MutableClock.at("2026-11-22T10:00:00Z"));
+        this(dataDir, policy, hooks, MutableClock.at("2026-11-22T10:00:00Z"), 0);
     }
 
-    private LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks, MutableClock clock) throws IOException {
-        this(dataDir, policy, hooks, clock, 0, "jdbc:sqlite:" + dataDir.resolve("larch.db"), false);
+    private LocalStore(Path dataDir, Compactor.Policy policy, Compactor.Hooks hooks, MutableClock clock, int nodeId)
+            throws IOException {
+        this(dataDir, policy, hooks, clock, nodeId, "jdbc:sqlite:" + dataDir.resolve("larch.db"), false);
     }
 
     /**
