@@ -48,6 +48,8 @@ import io.larch.ingest.MaskingFingerprinter;
 import io.larch.ingest.ProjectFingerprinter;
 import io.larch.lifecycle.BuildLogArchiver;
 import io.larch.lifecycle.Eraser;
+import io.larch.lifecycle.ClusterLock;
+import io.larch.lifecycle.Leadership;
 import io.larch.lifecycle.Maintenance;
 import io.larch.lifecycle.SharedCatalog;
 import io.larch.lifecycle.RetentionPolicies;
@@ -148,6 +150,11 @@ public final class Larch implements AutoCloseable {
     private SyslogListener syslog;
     /** Vercel's pull mode: the deployments followed. */
     private VercelFollower vercelFollower;
+    private Leadership vercelLeadership;
+    /** The advisory lock of the Vercel follower, the same on every node: "LarchVcl" in ASCII. */
+    private static final long VERCEL_FOLLOW_LOCK_KEY = 0x4C6172636856636CL;
+    /** How often the following node picks up deployments followed or dropped through another node. */
+    private static final Duration VERCEL_SYNC_INTERVAL = Duration.ofSeconds(5);
     /** Where alerts link to: LARCH_PUBLIC_URL, or this server's address once it listens. */
     private volatile String dashboardUrl;
     private List<DeclaredRoute> routes;
@@ -255,7 +262,7 @@ public final class Larch implements AutoCloseable {
                 new MaintenanceRunRepository(database), config.nodeId(), clock, new Maintenance.Options(
                 lifecycle.maintenanceInterval(), MAINTENANCE_NUDGE_AFTER, lifecycle.archiveLocalGrace(),
                 Compactor.Policy.defaults().retiredGrace(), lifecycle.archiveCacheBytes(),
-                lifecycle.sharedRefreshInterval()), io.larch.lifecycle.ClusterLock.of(database, Maintenance.CLUSTER_LOCK_KEY));
+                lifecycle.sharedRefreshInterval()), ClusterLock.of(database, Maintenance.CLUSTER_LOCK_KEY));
         engine.integrity().useColdParts(maintenance.coldParts());
         maintenance.start();
         // fingerprints: v2 learns templates, starting from the ones recorded (so fingerprints stay
@@ -350,7 +357,10 @@ public final class Larch implements AutoCloseable {
         alerting.start();
         serverInfo = ServerInfo.write(config.dataDir(), "http://" + hostForUrl(config.host()) + ":" + http.port(),
                 localToken);
-        vercelFollower.start();
+        // Vercel pull: one node follows the recorded deployments (two would store their events twice)
+        vercelLeadership = new Leadership("vercel-follow", ClusterLock.of(database, VERCEL_FOLLOW_LOCK_KEY),
+                vercelFollower::sync, vercelFollower::standBy);
+        vercelLeadership.start(VERCEL_SYNC_INTERVAL);
         if (config.syslog().port().isPresent()) {
             syslog = syslog(new ProjectIngest(ingest, policies, limiter), authenticator, projects, metrics, clock);
         }
@@ -572,6 +582,9 @@ public final class Larch implements AutoCloseable {
         if (syslog != null) {
             // First, like the system events: it writes through ingest. Stops receiving, stores what it queued.
             syslog.close();
+        }
+        if (vercelLeadership != null) {
+            vercelLeadership.close(); // stops following here and frees the lock for another node
         }
         if (vercelFollower != null) {
             // Likewise: streams are cut, what was read is stored and its place recorded before the metadata closes.

@@ -18,6 +18,11 @@ public interface ClusterLock {
     interface Held extends AutoCloseable {
         @Override
         void close();
+
+        /** False once the lock may have been lost (its database session ended); one node's lock never is. */
+        default boolean stillHeld() {
+            return true;
+        }
     }
 
     /** The lock now, or empty when another node holds it. */
@@ -49,12 +54,26 @@ public interface ClusterLock {
         return new ClusterLock() {
             @Override
             public Optional<Held> tryAcquire() {
-                return lock.tryAcquire().map(held -> held::close);
+                return lock.tryAcquire().map(ClusterLock::held);
             }
 
             @Override
             public Optional<Held> acquire(Duration timeout) throws InterruptedException {
-                return lock.acquire(timeout).map(held -> held::close);
+                return lock.acquire(timeout).map(ClusterLock::held);
+            }
+        };
+    }
+
+    private static Held held(AdvisoryLock.Held held) {
+        return new Held() {
+            @Override
+            public void close() {
+                held.close();
+            }
+
+            @Override
+            public boolean stillHeld() {
+                return held.stillHeld();
             }
         };
     }

@@ -77,6 +77,25 @@ public final class AdvisoryLock {
         }
 
         /**
+         * True while this session still holds the lock: false once its connection broke (a
+         * PostgreSQL restart, a killed backend), when another node may have taken the lock.
+         */
+        public synchronized boolean stillHeld() {
+            if (closed) {
+                return false;
+            }
+            try (PreparedStatement check = connection.prepareStatement("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                    + "AND pid = pg_backend_pid() AND granted AND ((classid::bigint << 32) | objid::bigint) = ?")) {
+                check.setLong(1, key);
+                try (ResultSet rows = check.executeQuery()) {
+                    return rows.next();
+                }
+            } catch (SQLException e) {
+                return false;
+            }
+        }
+
+        /**
          * Releases the lock. A connection whose unlock failed is closed for good (aborted), never
          * returned to a pool still holding the lock: its session ends and the lock with it.
          */

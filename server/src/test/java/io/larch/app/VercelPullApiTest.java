@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.larch.testing.HttpJson;
+import io.larch.testing.PostgresServer;
 import io.larch.testing.TestServer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -115,6 +116,10 @@ class VercelPullApiTest {
     }
 
     private List<String> messages(String key) {
+        return messages(server, key);
+    }
+
+    private static List<String> messages(TestServer server, String key) {
         HttpJson.Response found = server.http().get("/api/log", key, Map.of("q", "pullline", "limit", "1000"));
         assertEquals(200, found.status(), found.body());
         List<String> messages = new ArrayList<>();
@@ -177,6 +182,40 @@ class VercelPullApiTest {
         assertEquals(0, server.http().get("/admin/projects/web/vercel/follow", ADMIN).json().get("follows").size());
         assertEquals(404, server.http().send(HttpRequest.newBuilder(server.http().uri("/admin/projects/web/vercel/follow/"
                 + DEPLOYMENT)).DELETE(), ADMIN).status());
+    }
+
+    /** [several nodes] One node follows (whichever took it on), another takes over when it stops: each event once. */
+    @Test
+    void twoNodesFollowADeploymentOnceAndTheOtherTakesOverWhenOneStops(@TempDir Path dir) throws Exception {
+        startVercel();
+        addEvent("e1", T0, "command", "pullline 1 Running build");
+        addEvent("e2", T0 + 1, "stdout", "pullline 2 Installing dependencies");
+        String metadataUrl = PostgresServer.shared().newDatabase();
+        Map<String, String> shared = Map.of("LARCH_VERCEL_API_URL", "http://127.0.0.1:" + vercel.getAddress().getPort(),
+                "LARCH_METADATA_URL", metadataUrl, "LARCH_SHARED_SEAL_INTERVAL", "1s",
+                "LARCH_SHARED_REFRESH_INTERVAL", "200ms");
+        Map<String, String> one = new HashMap<>(shared);
+        one.put("LARCH_NODE_ID", "1");
+        Map<String, String> two = new HashMap<>(shared);
+        two.put("LARCH_NODE_ID", "2");
+        server = TestServer.startOnPostgres(dir.resolve("one"), one, Clock.systemUTC());
+        try (TestServer other = TestServer.startOnPostgres(dir.resolve("two"), two, Clock.systemUTC())) {
+            String key = server.createProject("Web");
+            HttpJson.Response followed = other.http().post("/admin/projects/web/vercel/follow", ADMIN,
+                    "{\"deploymentId\":\"" + DEPLOYMENT + "\",\"token\":\"" + TOKEN + "\"}");
+            assertEquals(201, followed.status(), followed.body());
+            waitFor(() -> messages(server, key).size() == 2 && messages(other, key).size() == 2);
+            Thread.sleep(1_500);
+            assertEquals(List.of("pullline 1 Running build", "pullline 2 Installing dependencies"), messages(other, key),
+                    "followed by one node: each event once");
+            // the node that follows stops: the other takes the lock over and resumes where it got to
+            server.stop();
+            addEvent("e3", T0 + 2, "stdout", "pullline 3 Build completed");
+            waitFor(() -> messages(other, key).size() >= 3);
+            Thread.sleep(1_500);
+            assertEquals(List.of("pullline 1 Running build", "pullline 2 Installing dependencies",
+                    "pullline 3 Build completed"), messages(other, key));
+        }
     }
 
     @Test
