@@ -58,42 +58,20 @@ class SharedRateLimiterTest {
     }
 
     @Test
-    void requestsAndWorkLogUsersAreSharedAndARefusedBatchGivesBackOnTheOtherNodeToo() {
+    void requestsAreSharedWorkLogUsersPerNodeAndARefusedBatchGivesBackOnTheOtherNodeToo() {
         for (int i = 0; i < 5; i++) {
             nodeA.admitProjectRequest(1, limits);
             nodeB.admitProjectRequest(1, limits);
         }
         assertEquals(RateLimiter.PROJECT_REQUESTS, refused(() -> nodeA.admitProjectRequest(1, limits)).limit());
         nodeA.admitEvents(1, limits, 4, Map.of("u1", 4));
+        nodeB.admitEvents(1, limits, 4, Map.of("u1", 4)); // a user's work-log limit holds per node
         assertEquals(RateLimiter.WORK_LOG_PER_USER, refused(() -> nodeB.admitEvents(1, limits, 3, Map.of("u1", 3))).limit());
         nodeB.admitEvents(1, limits, 2, Map.of("u1", 2, "u2", 6));
-        nodeA.admitEvents(1, limits, 90, Map.of());
+        nodeA.admitEvents(1, limits, 86, Map.of());
         assertEquals(RateLimiter.PROJECT_EVENTS, refused(() -> nodeB.admitEvents(1, limits, 5, Map.of())).limit(),
                 "4 left: the batch node B was refused gave its 3 events back");
         nodeA.admitEvents(1, limits, 4, Map.of());
-    }
-
-    @Test
-    void aBatchOfManyWorkLogUsersIsAllOrNothingAcrossNodes() {
-        // Room for 100 users per project (a tenth of the keys), so none shares the overflow bucket.
-        RateLimiter a = RateLimiter.shared(clock, 1_000, metadata.dataSource());
-        RateLimiter b = RateLimiter.shared(clock, 1_000, metadata.dataSource());
-        Map<String, Integer> fifty = new java.util.HashMap<>();
-        for (int i = 0; i < 50; i++) {
-            fifty.put("user-" + i, 1);
-        }
-        RateLimits many = new RateLimits(1_000, 0, 0, 6);
-        b.admitEvents(1, many, 6, Map.of("user-7", 6));
-        assertEquals(RateLimiter.WORK_LOG_PER_USER, refused(() -> a.admitEvents(1, many, 50, fifty)).limit(),
-                "user-7 spent its six on node B");
-        Map<String, Integer> others = new java.util.HashMap<>(fifty);
-        others.remove("user-7");
-        for (int round = 0; round < 6; round++) {
-            a.admitEvents(1, many, 49, others);
-        }
-        assertEquals(RateLimiter.WORK_LOG_PER_USER, refused(() -> b.admitEvents(1, many, 1, Map.of("user-3", 1))).limit(),
-                "the refused batch gave back what it took of the 49 others: each had six for node A");
-        assertEquals(0, a.sharedFailures() + b.sharedFailures());
     }
 
     @Test
