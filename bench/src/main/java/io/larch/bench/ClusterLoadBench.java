@@ -81,7 +81,7 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
             try (Database database = Database.open(url)) {
                 PartRepository parts = new PartRepository(database);
                 long prefillStarted = System.nanoTime();
-                prefill(parts);
+                prefill(url);
                 double prefillSeconds = (System.nanoTime() - prefillStarted) / 1e9;
                 try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
                     s.execute("CREATE TABLE IF NOT EXISTS sim_heartbeats (node_id INT PRIMARY KEY, heartbeat_at BIGINT)");
@@ -138,22 +138,22 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
         return results;
     }
 
-    /** Every node's parts, half of them archived, as a catalog some days old holds them. */
-    private void prefill(PartRepository parts) {
-        long segment = 1;
-        for (int node = 0; node < nodes; node++) {
-            for (int from = 0; from < partsPerNode; from += 500) {
-                List<PartRecord> batch = new ArrayList<>();
-                for (int i = from; i < Math.min(partsPerNode, from + 500); i++) {
-                    batch.add(part(node, "prefill-" + i, 1_700_000_000_000L + i * 60_000L));
-                }
-                List<PartRecord> published = parts.publishSealed(batch, node, List.of(segment++), System.currentTimeMillis());
-                for (int i = 0; i < published.size(); i += 2) {
-                    PartRecord part = published.get(i);
-                    parts.moveArchive(part.id(), ArchiveState.LOCAL, ArchiveState.ARCHIVING, "k/" + part.name(), null, 0);
-                    parts.moveArchive(part.id(), ArchiveState.ARCHIVING, ArchiveState.ARCHIVED, null, "00", 0);
-                }
-            }
+    /**
+     * Every node's parts, half of them archived, as a catalog some days old holds them: written in
+     * one statement (a part per transaction would take minutes), their change stamps then set to
+     * long ago, as a refresh finds an old catalog.
+     */
+    private void prefill(String url) throws java.sql.SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO parts (name, project_id, kind, state, node_id, min_ts, max_ts, max_id, row_count, size_bytes, "
+                    + "levels, created_at, checksum, rollup_checksum, archive_state, archive_key, archive_md5, archived_at) "
+                    + "SELECT 'prefill-' || n || '-' || i, 1 + i % 4, 'app', 'published', n, 1700000000000 + i * 60000, "
+                    + "1700000030000 + i * 60000, (1700000030000 + i * 60000) * 4194304, 5000, 400000, 4, 1700000000000, 4660, 0, "
+                    + "CASE WHEN i % 2 = 0 THEN 'archived' ELSE 'local' END, "
+                    + "CASE WHEN i % 2 = 0 THEN 'k/' || n || '/' || i END, CASE WHEN i % 2 = 0 THEN '00' END, "
+                    + "CASE WHEN i % 2 = 0 THEN 1700000000000 ELSE 0 END "
+                    + "FROM generate_series(0, " + (nodes - 1) + ") AS n, generate_series(0, " + (partsPerNode - 1) + ") AS i");
+            s.execute("UPDATE parts SET changed_at = 0");
         }
     }
 
