@@ -7,6 +7,8 @@ import io.larch.model.Kind;
 import io.larch.part.ArchiveState;
 import io.larch.part.PartRecord;
 import io.larch.part.PartState;
+import io.larch.security.RateLimiter;
+import io.larch.security.RateLimits;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -15,6 +17,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,9 +37,10 @@ import picocli.CommandLine.Option;
  * node seals (publishes parts) every seal interval and moves them through the archive states as
  * its uploads would, reads the catalog as its refresh does (the changes since its last read, what
  * it must upload) every refresh interval, heartbeats, and sends and listens to the live tail's
- * NOTIFY messages at the tail's busy rate. No Larch process runs: only PostgreSQL's load is measured.
+ * NOTIFY messages at the tail's busy rate, and checks its ingest requests against the projects'
+ * shared rate limits. No Larch process runs: only PostgreSQL's load is measured.
  */
-@Command(name = "cluster-load", description = "Simulate N nodes' load on the shared PostgreSQL (catalog refreshes, seals, heartbeats, NOTIFY).")
+@Command(name = "cluster-load", description = "Simulate N nodes' load on the shared PostgreSQL (catalog refreshes, seals, heartbeats, NOTIFY, rate limits).")
 final class ClusterLoadBench extends BenchMain.Common implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "20")
     int nodes;
@@ -62,12 +66,23 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
     @Option(names = "--heartbeat-interval-ms", defaultValue = "2000")
     long heartbeatIntervalMillis;
 
+    @Option(names = "--requests-per-second", defaultValue = "100",
+            description = "ingest requests per node per second, each checked against the project's shared rate limits "
+                    + "(100 batches of 200 events: 20,000 events/s a node)")
+    int requestsPerSecond;
+
+    @Option(names = "--projects", defaultValue = "4", description = "projects the requests are spread over")
+    int projects;
+
     private final ConcurrentLinkedQueue<Double> refreshMillis = new ConcurrentLinkedQueue<>();
     private final AtomicLong refreshRows = new AtomicLong();
     private final AtomicLong statements = new AtomicLong();
     private final AtomicLong notifiesSent = new AtomicLong();
     private final AtomicLong notifiesReceived = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong rateChecks = new AtomicLong();
+    private final List<RateLimiter> limiters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Double> rateCheckMillis = new ConcurrentLinkedQueue<>();
 
     @Override
     public Integer call() throws Exception {
@@ -91,8 +106,14 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
                 long started = System.nanoTime();
                 long deadline = started + Duration.ofSeconds(seconds).toNanos();
                 List<Thread> threads = new ArrayList<>();
+                List<Database> limiterPools = new ArrayList<>();
                 for (int node = 0; node < nodes; node++) {
                     int id = node;
+                    Database pool = Database.open(url); // each node's own pool, as each node has
+                    limiterPools.add(pool);
+                    RateLimiter limiter = RateLimiter.shared(Clock.systemUTC(), 10_000, pool.dataSource());
+                    limiters.add(limiter);
+                    threads.add(Thread.ofVirtual().start(() -> requests(limiter, deadline)));
                     threads.add(Thread.ofVirtual().start(() -> catalogNode(parts, id, deadline)));
                     threads.add(Thread.ofPlatform().daemon().start(() -> tailBus(url, id, deadline)));
                     threads.add(Thread.ofVirtual().start(() -> heartbeats(url, id, deadline)));
@@ -100,6 +121,7 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
                 for (Thread thread : threads) {
                     thread.join();
                 }
+                limiterPools.forEach(Database::close);
                 double elapsed = (System.nanoTime() - started) / 1e9;
                 double postgresCores = (postgresCpuTicks() - cpuBefore) / 100.0 / elapsed;
                 write(results(prefillSeconds, elapsed, postgresCores));
@@ -128,13 +150,21 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
         results.put("rowsPerRefresh", refreshes.length == 0 ? 0 : refreshRows.get() / refreshes.length);
         results.put("notifiesSentPerSecond", Math.round(notifiesSent.get() / elapsed));
         results.put("notifiesReceivedPerSecondPerNode", Math.round(notifiesReceived.get() / elapsed / nodes));
+        double[] checks = rateCheckMillis.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        results.put("requestsPerSecondPerNode", requestsPerSecond);
+        results.put("rateChecksPerSecond", Math.round(rateChecks.get() / elapsed));
+        results.put("rateCheckP50Ms", percentile(checks, 0.5));
+        results.put("rateCheckP99Ms", percentile(checks, 0.99));
+        results.put("rateChecksDecidedLocally", limiters.stream().mapToLong(RateLimiter::sharedFailures).sum());
         results.put("postgresCpuCores", Math.round(postgresCores * 100) / 100.0);
         results.put("failures", failures.get());
         System.out.printf(Locale.ROOT, "%d nodes, %,d parts: refresh p50 %.1f ms p99 %.1f ms (%d rows), %,d catalog statements/s, "
-                        + "%,d notifies/s sent, %,d received per node, PostgreSQL used %.2f cores%n", nodes,
+                        + "%,d notifies/s sent, %,d received per node, %,d rate checks/s (p50 %.1f ms, p99 %.1f ms), "
+                        + "PostgreSQL used %.2f cores%n", nodes,
                 (long) nodes * partsPerNode, percentile(refreshes, 0.5), percentile(refreshes, 0.99),
                 results.get("rowsPerRefresh"), results.get("catalogStatementsPerSecond"), results.get("notifiesSentPerSecond"),
-                results.get("notifiesReceivedPerSecondPerNode"), postgresCores);
+                results.get("notifiesReceivedPerSecondPerNode"), results.get("rateChecksPerSecond"), percentile(checks, 0.5),
+                percentile(checks, 0.99), postgresCores);
         return results;
     }
 
@@ -195,6 +225,42 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
                 failures.incrementAndGet();
             }
             sleepUntil(round + refreshIntervalMillis * 1_000_000L, deadline);
+        }
+    }
+
+    /**
+     * One node's ingest requests as the rate limiter sees them: each is one project request and
+     * one batch of 200 events, checked against the project's shared buckets (Larch's own limiter).
+     */
+    private void requests(RateLimiter limiter, long deadline) {
+        RateLimits generous = new RateLimits(1_000_000_000, 1_000_000_000, 0, 0);
+        long every = 1_000_000_000L / Math.max(1, requestsPerSecond);
+        long next = System.nanoTime();
+        long project = 0;
+        List<Thread> inFlight = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            long id = 1 + (project++ % projects);
+            // requests arrive on their own threads, as HTTP requests do (the limiter batches concurrent ones)
+            inFlight.add(Thread.ofVirtual().start(() -> {
+                long started = System.nanoTime();
+                try {
+                    limiter.admitProjectRequest(id, generous);
+                    limiter.admitEvents(id, generous, 200, Map.of());
+                    rateChecks.incrementAndGet();
+                    rateCheckMillis.add((System.nanoTime() - started) / 1e6);
+                } catch (RuntimeException e) {
+                    failures.incrementAndGet();
+                }
+            }));
+            next += every;
+            sleepUntil(next, deadline);
+        }
+        for (Thread thread : inFlight) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -87,6 +87,36 @@ class BenchSmokeTest {
     }
 
     @Test
+    void nodesCommandRunsTwoNodesOnOnePostgresAndTheyAnswerAlike() throws Exception {
+        Path out = dataDir.resolve("nodes.json");
+        int exit = new picocli.CommandLine(new BenchMain()).execute("nodes", "--jar", JAR.toString(),
+                "--data-dir", dataDir.resolve("nodes").toString(), "--loghub", LOGHUB.toString(), "--topologies", "postgres-2",
+                "--clients", "2", "--batch", "50", "--seconds", "2", "--warmup-seconds", "0", "--query-events", "2000",
+                "--seal-interval", "1s", "--runs", "1", "--warmups", "1", "--out", out.toString());
+        assertEquals(0, exit);
+        JsonNode run = new ObjectMapper().readTree(out.toFile()).get("runs").get(0);
+        assertEquals(0, run.get("ingest").get("errors").asLong(), run.toString());
+        assertTrue(run.get("ingest").get("eventsPerSecond").asLong() > 0, run.toString());
+        assertTrue(run.get("freshnessSeconds").asDouble() > 0, "an event posted to one node was found on the other");
+        assertTrue(run.get("sameAnswersOnEveryNode").asBoolean(), run.toString());
+    }
+
+    @Test
+    void clusterLoadCommandSimulatesNodesOnARealPostgres() throws Exception {
+        Path out = dataDir.resolve("cluster-load.json");
+        int exit = new picocli.CommandLine(new BenchMain()).execute("cluster-load", "--nodes", "3", "--seconds", "3",
+                "--parts-per-node", "100", "--requests-per-second", "10", "--data-dir", dataDir.resolve("cluster").toString(),
+                "--out", out.toString());
+        assertEquals(0, exit);
+        JsonNode result = new ObjectMapper().readTree(out.toFile());
+        assertEquals(0, result.get("failures").asLong(), result.toString());
+        assertTrue(result.get("refreshes").asLong() > 0, result.toString());
+        assertTrue(result.get("notifiesReceivedPerSecondPerNode").asLong() > 0, result.toString());
+        assertTrue(result.get("rateChecksPerSecond").asLong() > 0, result.toString());
+        assertEquals(0, result.get("rateChecksDecidedLocally").asLong(), result.toString());
+    }
+
+    @Test
     void ingestCommandRunsWithAlertRulesAndReportsWhetherTheEvaluatorKeptUp() throws Exception {
         Path out = dataDir.resolve("ingest.json");
         int exit = new picocli.CommandLine(new BenchMain()).execute("ingest", "--jar", JAR.toString(),
