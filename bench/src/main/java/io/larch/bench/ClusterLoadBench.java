@@ -111,7 +111,7 @@ final class ClusterLoadBench extends BenchMain.Common implements Callable<Intege
                     int id = node;
                     Database pool = Database.open(url); // each node's own pool, as each node has
                     limiterPools.add(pool);
-                    RateLimiter limiter = RateLimiter.shared(Clock.systemUTC(), 10_000, pool.dataSource());
+                    RateLimiter limiter = RateLimiter.of(Clock.systemUTC(), 10_000, pool); // as Larch makes it
                     limiters.add(limiter);
                     threads.add(Thread.ofVirtual().start(() -> requests(limiter, deadline)));
                     threads.add(Thread.ofVirtual().start(() -> catalogNode(parts, id, deadline)));

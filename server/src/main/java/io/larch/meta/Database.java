@@ -44,10 +44,15 @@ public final class Database implements AutoCloseable {
     private final Connection sqlite;
     /** The PostgreSQL pool, or null with SQLite. */
     private final HikariDataSource pool;
+    /** PostgreSQL: the settings the pool was made from, for {@link #relaxedDataSource}. */
+    private final HikariConfig poolConfig;
+    /** Made on first use by {@link #relaxedDataSource}; guarded by {@code this}. */
+    private HikariDataSource relaxed;
 
-    private Database(Connection sqlite, HikariDataSource pool) {
+    private Database(Connection sqlite, HikariDataSource pool, HikariConfig poolConfig) {
         this.sqlite = sqlite;
         this.pool = pool;
+        this.poolConfig = poolConfig;
     }
 
     /** Opens (creating if needed) and migrates the SQLite or PostgreSQL database at {@code jdbcUrl}. */
@@ -84,7 +89,7 @@ public final class Database implements AutoCloseable {
                 statement.execute("PRAGMA busy_timeout=10000");
                 statement.execute("PRAGMA foreign_keys=ON");
             }
-            return new Database(connection, null);
+            return new Database(connection, null, null);
         } catch (SQLException e) {
             throw new MetadataException("cannot open metadata database " + jdbcUrl + ": " + e.getMessage(), e);
         }
@@ -119,7 +124,7 @@ public final class Database implements AutoCloseable {
             pool.close();
             throw new MetadataException("cannot migrate metadata database " + metadata.shownUrl() + ": " + e.getMessage(), e);
         }
-        return new Database(null, pool);
+        return new Database(null, pool, config);
     }
 
     /** True when this is the PostgreSQL backend (several nodes may share it); false for SQLite. */
@@ -137,6 +142,27 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("the SQLite metadata database has no connection pool; check isPostgres() first");
         }
         return pool;
+    }
+
+    /**
+     * A second pool of the same size on PostgreSQL whose commits do not wait for PostgreSQL's
+     * fsync ({@code synchronous_commit=off}): for state whose last moments may be lost to a
+     * PostgreSQL crash without harm, and that is written on every request (rate-limit tokens).
+     * With 20 nodes on one project's buckets, one fsync per check added 0.3 s to every request
+     * (BENCHMARKS.md, "Several nodes"). Never for the catalog, keys or alert state.
+     */
+    public synchronized DataSource relaxedDataSource() {
+        if (pool == null) {
+            throw new IllegalStateException("the SQLite metadata database has no connection pool; check isPostgres() first");
+        }
+        if (relaxed == null) {
+            HikariConfig config = new HikariConfig();
+            poolConfig.copyStateTo(config);
+            config.setPoolName("larch-metadata-relaxed");
+            config.setConnectionInitSql("SET synchronous_commit TO off");
+            relaxed = new HikariDataSource(config);
+        }
+        return relaxed;
     }
 
     /** Runs {@code work} on a connection in auto-commit mode (each statement commits by itself). */
@@ -200,6 +226,11 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         if (pool != null) {
+            synchronized (this) {
+                if (relaxed != null) {
+                    relaxed.close();
+                }
+            }
             pool.close();
             return;
         }

@@ -108,7 +108,7 @@ public final class RateLimiter {
 
     /** Shared through {@code database} when it is PostgreSQL (several nodes), else in memory. */
     public static RateLimiter of(Clock clock, int maxKeys, io.larch.meta.Database database) {
-        return database.isPostgres() ? shared(clock, maxKeys, database.dataSource()) : new RateLimiter(clock, maxKeys);
+        return database.isPostgres() ? shared(clock, maxKeys, database.relaxedDataSource()) : new RateLimiter(clock, maxKeys);
     }
 
     private RateLimiter(Clock clock, int maxKeys, DataSource sharedSource) {
