@@ -133,15 +133,14 @@ public final class ConfigLoader {
         if (tail.idleTimeout() != null && tail.idleTimeout().toSeconds() < 60) {
             problems.add(Settings.SSE_IDLE_TIMEOUT.name() + ": must be at least 1m (streams send a heartbeat every 15 s)");
         }
-        boolean shared = metadata.isPostgres();
         LarchConfig.Lifecycle lifecycle = new LarchConfig.Lifecycle(duration(Settings.MAINTENANCE_INTERVAL),
-                duration(Settings.ARCHIVE_LOCAL_GRACE), size(Settings.ARCHIVE_CACHE_SIZE), shared,
+                duration(Settings.ARCHIVE_LOCAL_GRACE), size(Settings.ARCHIVE_CACHE_SIZE),
                 duration(Settings.SHARED_REFRESH_INTERVAL));
         if (lifecycle.archiveCacheBytes() > 0 && lifecycle.archiveCacheBytes() < 64L * 1024 * 1024) {
             problems.add(Settings.ARCHIVE_CACHE_SIZE.name() + ": must be at least 64MB (a part fetched back is up to about 25MB)");
         }
         LarchConfig.Archive archive = archive(dataDir);
-        if (shared) {
+        if (metadata.isPostgres()) {
             sharedArchive(archive);
             // [several nodes] other nodes see this node's events once they are sealed and uploaded
             Duration sealInterval = duration(Settings.SHARED_SEAL_INTERVAL);

@@ -147,13 +147,11 @@ public record LarchConfig(
      * @param archiveCacheBytes   the size of the cache of parts fetched back from the archive
      */
     /**
-     * @param shared                 [several nodes] the metadata is PostgreSQL: the part catalog and
-     *                               the archive are shared with other nodes
-     * @param sharedRefreshInterval  how often a shared node uploads its new parts and reads the
-     *                               other nodes' parts from the catalog
+     * @param sharedRefreshInterval  [several nodes: PostgreSQL metadata] how often a node uploads
+     *                               its new parts and reads the other nodes' parts from the catalog
      */
     public record Lifecycle(Duration maintenanceInterval, Duration archiveLocalGrace, long archiveCacheBytes,
-                            boolean shared, Duration sharedRefreshInterval) {
+                            Duration sharedRefreshInterval) {
     }
 
     /**

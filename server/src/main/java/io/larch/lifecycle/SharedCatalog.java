@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -71,7 +70,6 @@ public final class SharedCatalog implements AutoCloseable {
     private final Map<PartRecord, Long> leaving = new HashMap<>();
     private final AtomicLong refreshes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong adoptedTotal = new AtomicLong();
     private final ScheduledExecutorService scheduler =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("shared-catalog").daemon(true).factory());
     private volatile int pending;
@@ -134,10 +132,9 @@ public final class SharedCatalog implements AutoCloseable {
         }
         readCatalog(nodeId);
         List<PartRecord> foreign = new ArrayList<>(foreignPublished.size());
-        Collection<PartRepository.ArchiveEntry> elsewhere = foreignPublished.values();
         int newlyAdopted = 0;
         int notYet = 0;
-        for (PartRepository.ArchiveEntry entry : elsewhere) {
+        for (PartRepository.ArchiveEntry entry : foreignPublished.values()) {
             PartRecord known = adopted.get(entry.part().id());
             if (known != null) {
                 foreign.add(known);
@@ -173,7 +170,6 @@ public final class SharedCatalog implements AutoCloseable {
         pending = notYet;
         lastRefreshAt = now;
         refreshes.incrementAndGet();
-        adoptedTotal.addAndGet(newlyAdopted);
         return new Refresh(upload.archived(), newlyAdopted, dropped.size(), notYet);
     }
 
@@ -250,10 +246,6 @@ public final class SharedCatalog implements AutoCloseable {
 
     public int adoptedParts() {
         return adopted.size();
-    }
-
-    public long adoptedTotal() {
-        return adoptedTotal.get();
     }
 
     public long refreshes() {

@@ -67,7 +67,7 @@ public final class Engine implements AutoCloseable {
                     config.duckdbThreads(), new WalOptions(config.dataDir(), config.walDurability(),
                     config.walBatchInterval(), config.walSegmentMaxBytes(), config.walSegmentMaxAge()),
                     Compactor.Policy.defaults(), Compactor.Hooks.NONE, config.scrubInterval(),
-                    config.headIndexMaxBytes(), config.lifecycle().shared());
+                    config.headIndexMaxBytes(), config.metadata().isPostgres());
         }
     }
 

@@ -71,21 +71,22 @@ public final class EventStore {
      * left the snapshot.
      */
     public List<PartRecord> reconcile(Set<Long> ownBefore, Set<Long> ownPublished, List<PartRecord> foreign) {
+        Set<Long> foreignIds = new HashSet<>();
+        foreign.forEach(p -> foreignIds.add(p.id()));
         List<PartRecord> dropped = new ArrayList<>();
         current.updateAndGet(snapshot -> {
             dropped.clear();
             List<PartRecord> parts = new ArrayList<>(snapshot.parts().size() + foreign.size());
             for (PartRecord part : snapshot.parts()) {
-                boolean own = part.nodeId() == nodeId;
-                if (own && !(ownBefore.contains(part.id()) && !ownPublished.contains(part.id()))) {
-                    parts.add(part);
-                } else {
+                boolean gone = part.nodeId() == nodeId
+                        ? ownBefore.contains(part.id()) && !ownPublished.contains(part.id())
+                        : !foreignIds.contains(part.id());
+                if (gone) {
                     dropped.add(part);
+                } else if (part.nodeId() == nodeId) {
+                    parts.add(part);
                 }
             }
-            Set<Long> kept = new HashSet<>();
-            foreign.forEach(p -> kept.add(p.id()));
-            dropped.removeIf(p -> p.nodeId() != nodeId && kept.contains(p.id()));
             parts.addAll(foreign);
             return new StoreSnapshot(List.copyOf(parts), snapshot.head(), snapshot.quarantined());
         });

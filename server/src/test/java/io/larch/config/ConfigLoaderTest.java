@@ -146,7 +146,7 @@ class ConfigLoaderTest {
         assertTrue(failure(with(postgres, "LARCH_ARCHIVE_STORE", "off")).getMessage().contains("LARCH_ARCHIVE_STORE"));
         Map<String, String> shared = with(postgres, "LARCH_ARCHIVE_DIR", "/mnt/shared/archive");
         LarchConfig config = ConfigLoader.load(shared, null, Map.of());
-        assertTrue(config.lifecycle().shared());
+        assertTrue(config.metadata().isPostgres());
         assertEquals(Duration.ofSeconds(30), config.walSegmentMaxAge(), "sealed every 30 s, not every hour");
         assertEquals(Duration.ofSeconds(2), config.lifecycle().sharedRefreshInterval());
         assertEquals(Duration.ofSeconds(5), ConfigLoader.load(with(shared, "LARCH_SHARED_SEAL_INTERVAL", "5s"), null, Map.of())
@@ -158,7 +158,7 @@ class ConfigLoaderTest {
         assertTrue(failure(with(shared, "LARCH_SHARED_REFRESH_INTERVAL", "10ms")).getMessage()
                 .contains("LARCH_SHARED_REFRESH_INTERVAL: must be at least 100ms"));
         assertEquals(Duration.ofHours(1), ConfigLoader.load(Map.of(), null, Map.of()).walSegmentMaxAge(), "one node: an hour");
-        assertTrue(!ConfigLoader.load(Map.of(), null, Map.of()).lifecycle().shared());
+        assertTrue(!ConfigLoader.load(Map.of(), null, Map.of()).metadata().isPostgres());
     }
 
     private static Map<String, String> with(Map<String, String> base, String name, String value) {
